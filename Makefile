@@ -1,0 +1,72 @@
+# plansite: `make` builds the generator and renders content/ into public/;
+# `make test` builds everything with AddressSanitizer and UBSan and runs every
+# test. See README.md.
+
+CC      ?= cc
+PKGS    := libgit2 yaml-0.1 libcmark-gfm
+WARN    := -Wall -Wextra -Werror -Wshadow -Wstrict-prototypes -Wmissing-prototypes -Wno-unused-parameter
+STD     := -std=c11 -D_DEFAULT_SOURCE -D_POSIX_C_SOURCE=200809L
+OPT     ?= -O2 -g
+SAN     := -O1 -g -fsanitize=address,undefined -fno-sanitize-recover=all -fno-omit-frame-pointer
+
+PKG_CFLAGS = $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
+PKG_LIBS   = $(shell pkg-config --libs $(PKGS) 2>/dev/null) -lcmark-gfm-extensions -lpthread -lm
+
+SRCS    := $(sort $(wildcard generator/*.c))
+LIBSRCS := $(filter-out generator/main.c,$(SRCS))
+HDRS    := $(wildcard generator/*.h)
+UNIT    := $(sort $(wildcard tests/unit/test_*.c))
+
+REL_OBJS  := $(SRCS:generator/%.c=build/rel/%.o)
+SAN_OBJS  := $(SRCS:generator/%.c=build/san/%.o)
+SAN_LIB   := $(LIBSRCS:generator/%.c=build/san/%.o)
+UNIT_BINS := $(UNIT:tests/unit/%.c=build/san/unit/%)
+
+.PHONY: all site deps test-deps test unit check-example clean
+.DELETE_ON_ERROR:
+
+all: generator/plansite site
+
+deps:
+	@generator/deps.sh build
+
+test-deps:
+	@generator/deps.sh test
+
+build/.deps-ok: generator/deps.sh
+	@generator/deps.sh build
+	@mkdir -p build && touch $@
+
+generator/plansite: build/.deps-ok $(REL_OBJS)
+	$(CC) $(OPT) -o $@ $(REL_OBJS) $(PKG_LIBS)
+
+build/rel/%.o: generator/%.c $(HDRS) build/.deps-ok
+	@mkdir -p $(@D)
+	$(CC) $(STD) $(WARN) $(OPT) $(PKG_CFLAGS) -c -o $@ $<
+
+build/san/%.o: generator/%.c $(HDRS) build/.deps-ok
+	@mkdir -p $(@D)
+	$(CC) $(STD) $(WARN) $(SAN) $(PKG_CFLAGS) -c -o $@ $<
+
+build/san/plansite: $(SAN_OBJS)
+	$(CC) $(SAN) -o $@ $(SAN_OBJS) $(PKG_LIBS)
+
+build/san/unit/%: tests/unit/%.c $(SAN_LIB) $(HDRS) tests/unit/unit.h
+	@mkdir -p $(@D)
+	$(CC) $(STD) $(WARN) $(SAN) $(PKG_CFLAGS) -Igenerator -o $@ $< $(SAN_LIB) $(PKG_LIBS) -lcmocka
+
+# The site: for now the example is checked; rendering comes with `build`.
+site: generator/plansite
+	generator/plansite check
+
+unit: test-deps $(UNIT_BINS)
+	@set -e; for t in $(UNIT_BINS); do echo "== $$t"; $$t; done
+
+# Every tests/run-*.sh gets the sanitizer build as $PLANSITE.
+test: test-deps unit build/san/plansite
+	@set -e; for s in $(sort $(wildcard tests/run-*.sh)); do \
+		echo "== $$s"; PLANSITE=$(CURDIR)/build/san/plansite sh $$s; done
+	@echo "all tests passed"
+
+clean:
+	rm -rf build generator/plansite
