@@ -16,11 +16,12 @@ SRCS    := $(sort $(wildcard generator/*.c))
 LIBSRCS := $(filter-out generator/main.c,$(SRCS))
 HDRS    := $(wildcard generator/*.h)
 UNIT    := $(sort $(wildcard tests/unit/test_*.c))
+BUILD   ?= build
 
-REL_OBJS  := $(SRCS:generator/%.c=build/rel/%.o)
-SAN_OBJS  := $(SRCS:generator/%.c=build/san/%.o)
-SAN_LIB   := $(LIBSRCS:generator/%.c=build/san/%.o)
-UNIT_BINS := $(UNIT:tests/unit/%.c=build/san/unit/%)
+REL_OBJS  := $(SRCS:generator/%.c=$(BUILD)/rel/%.o)
+SAN_OBJS  := $(SRCS:generator/%.c=$(BUILD)/san/%.o)
+SAN_LIB   := $(LIBSRCS:generator/%.c=$(BUILD)/san/%.o)
+UNIT_BINS := $(UNIT:tests/unit/%.c=$(BUILD)/san/unit/%)
 
 .PHONY: all site deps test-deps test unit check-example clean
 .DELETE_ON_ERROR:
@@ -33,25 +34,25 @@ deps:
 test-deps:
 	@generator/deps.sh test
 
-build/.deps-ok: generator/deps.sh
+$(BUILD)/.deps-ok: generator/deps.sh
 	@generator/deps.sh build
-	@mkdir -p build && touch $@
+	@mkdir -p $(@D) && touch $@
 
-generator/plansite: build/.deps-ok $(REL_OBJS)
+generator/plansite: $(BUILD)/.deps-ok $(REL_OBJS)
 	$(CC) $(OPT) -o $@ $(REL_OBJS) $(PKG_LIBS)
 
-build/rel/%.o: generator/%.c $(HDRS) build/.deps-ok
+$(BUILD)/rel/%.o: generator/%.c $(HDRS) $(BUILD)/.deps-ok
 	@mkdir -p $(@D)
 	$(CC) $(STD) $(WARN) $(OPT) $(PKG_CFLAGS) -c -o $@ $<
 
-build/san/%.o: generator/%.c $(HDRS) build/.deps-ok
+$(BUILD)/san/%.o: generator/%.c $(HDRS) $(BUILD)/.deps-ok
 	@mkdir -p $(@D)
 	$(CC) $(STD) $(WARN) $(SAN) $(PKG_CFLAGS) -c -o $@ $<
 
-build/san/plansite: $(SAN_OBJS)
+$(BUILD)/san/plansite: $(SAN_OBJS)
 	$(CC) $(SAN) -o $@ $(SAN_OBJS) $(PKG_LIBS)
 
-build/san/unit/%: tests/unit/%.c $(SAN_LIB) $(HDRS) tests/unit/unit.h
+$(BUILD)/san/unit/%: tests/unit/%.c $(SAN_LIB) $(HDRS) tests/unit/unit.h
 	@mkdir -p $(@D)
 	$(CC) $(STD) $(WARN) $(SAN) $(PKG_CFLAGS) -Igenerator -o $@ $< $(SAN_LIB) $(PKG_LIBS) -lcmocka
 
@@ -63,10 +64,10 @@ unit: test-deps $(UNIT_BINS)
 	@set -e; for t in $(UNIT_BINS); do echo "== $$t"; $$t; done
 
 # Every tests/run-*.sh gets the sanitizer build as $PLANSITE.
-test: test-deps unit build/san/plansite
+test: test-deps unit $(BUILD)/san/plansite
 	@set -e; for s in $(sort $(wildcard tests/run-*.sh)); do \
-		echo "== $$s"; PLANSITE=$(CURDIR)/build/san/plansite sh $$s; done
+		echo "== $$s"; PLANSITE=$(CURDIR)/$(BUILD)/san/plansite sh $$s; done
 	@echo "all tests passed"
 
 clean:
-	rm -rf build generator/plansite
+	rm -rf $(BUILD) generator/plansite
