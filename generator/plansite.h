@@ -114,6 +114,53 @@ void escape_json(struct buf *b, const char *s, size_t n);
 
 /* ---------------------------------------------------------------- diag.c */
 
+/*
+ * Finding codes are stable: tests, editors' scripts and docs/diagnostics.md
+ * rely on them. Never renumber; retire a code rather than reuse it.
+ *
+ * E001 YAML or front matter does not parse (syntax, more than one document,
+ *      a key that is not plain text)
+ * E002 duplicate map key
+ * E003 alias expansion or nesting past the limit
+ * E004 file is not valid UTF-8 (message names the byte offset)
+ * E005 required field missing
+ * E006 wrong type or a value outside its allowed set
+ * E007 bad date, month or time
+ * E008 id does not match the file name
+ * E009 duplicate id
+ * E010 reference to something unknown (area, person, practice, project,
+ *      funding stream, milestone number, check id, level)
+ * E011 level used but not defined, or defined twice
+ * E012 project in an area whose level does not allow projects
+ * E013 role count outside plan.yaml's roles
+ * E014 milestones out of sequence (gap, more than one in progress, dates
+ *      going backwards)
+ * E015 reached milestone lacks one of its checks
+ * E016 milestone window broken
+ * E017 funding does not cover the milestones worked toward
+ * E018 meeting end not after start; next meeting not after the meeting
+ * E019 report month differs from its file name
+ * E020 link to a missing file or anchor
+ * E021 link to a less visible document
+ * E022 bad visibility fence (unclosed, nested, wider than its document)
+ * E023 page id takes a reserved name
+ * E024 symbolic link or other non-regular file in the site
+ * E025 malformed id or file name
+ * E026 cannot read the site (I/O or git failure; exit status 3)
+ * E040 template syntax error
+ * E041 unknown partial or parent template
+ *
+ * W001 open action past its due date
+ * W002 milestone target in the past and not reached
+ * W003 milestone target breaks the window
+ * W004 objective past its due date and not achieved
+ * W005 unknown field
+ * W006 document over 1 MiB
+ * W007 uncommitted changes under content/ are not in this build
+ * W008 no version information (outside git, or no commit yet)
+ * W009 file that plansite does not read
+ */
+
 /* A position in a source file. file is a path relative to the site root
  * (e.g. "content/projects/copd.md") that outlives the diagnostics sink; it
  * may be NULL for findings that belong to no file. line and col are 1-based;
