@@ -112,7 +112,8 @@ static const char *severity_name(enum diag_severity s)
 void diag_flush(struct diag *d, FILE *out)
 {
 	pthread_mutex_lock(d->lock);
-	qsort(d->items, d->n, sizeof(*d->items), cmp_finding);
+	if (d->n) /* items is NULL before the first finding; qsort wants non-NULL */
+		qsort(d->items, d->n, sizeof(*d->items), cmp_finding);
 	struct buf b = BUF_INIT;
 	for (size_t i = 0; i < d->n; i++) {
 		const struct finding *f = &d->items[i];
