@@ -165,12 +165,12 @@ void diag_summary(const struct diag *d, FILE *out)
 		d->warnings, d->warnings == 1 ? "" : "s");
 }
 
-bool diag_suggest(struct buf *b, const char *word, const char *const *cands, size_t n)
+const char *diag_closest(const char *word, const char *const *cands, size_t n)
 {
 	size_t best = SIZE_MAX, best_i = 0;
 	size_t wl = strlen(word);
 	if (wl == 0)
-		return false;
+		return NULL;
 	for (size_t i = 0; i < n; i++) {
 		if (!cands[i] || strcmp(cands[i], word) == 0)
 			continue;
@@ -188,8 +188,13 @@ bool diag_suggest(struct buf *b, const char *word, const char *const *cands, siz
 			best_i = i;
 		}
 	}
-	if (best == SIZE_MAX)
-		return false;
-	buf_printf(b, " (did you mean '%s'?)", cands[best_i]);
-	return true;
+	return best == SIZE_MAX ? NULL : cands[best_i];
+}
+
+bool diag_suggest(struct buf *b, const char *word, const char *const *cands, size_t n)
+{
+	const char *c = diag_closest(word, cands, n);
+	if (c)
+		buf_printf(b, " (did you mean '%s'?)", c);
+	return c != NULL;
 }

@@ -65,6 +65,24 @@ char *arena_strdup(struct arena *a, const char *s);
 char *arena_printf(struct arena *a, const char *fmt, ...) PRINTF_LIKE(2, 3);
 void arena_release(struct arena *a);
 
+/*
+ * A map from strings (not copied: they must outlive the map) to indexes,
+ * for looking ids up in constant time.
+ */
+struct idmap {
+	const char **keys;
+	size_t *vals;
+	size_t n, cap;
+};
+void idmap_init(struct idmap *m, size_t expected);
+void idmap_release(struct idmap *m);
+/* Adds key → val; returns false (and changes nothing) if key is there. */
+bool idmap_put(struct idmap *m, const char *key, size_t val);
+bool idmap_get(const struct idmap *m, const char *key, size_t *val);
+
+/* True when s is a valid id: one or more of [a-z0-9-]. */
+bool id_valid(const char *s);
+
 /* Edit distance (Levenshtein, bytes) between two strings, stopping early:
  * returns max+1 when the distance exceeds max. */
 size_t edit_distance(const char *a, const char *b, size_t max);
@@ -214,6 +232,8 @@ void diag_summary(const struct diag *d, FILE *f);
  * the closest wins, ties to the earliest. Returns true when it appended.
  */
 bool diag_suggest(struct buf *b, const char *word, const char *const *cands, size_t n);
+/* The candidate diag_suggest would name, or NULL. */
+const char *diag_closest(const char *word, const char *const *cands, size_t n);
 
 /* --------------------------------------------------------------- value.c */
 
@@ -332,6 +352,9 @@ struct source {
 	char *ref_name;           /* as given, or "HEAD" */
 	int64_t commit_time;      /* committer time, seconds since the epoch */
 	int commit_offset;        /* committer's offset from UTC, minutes */
+	/* Every path above, and those of skipped files named by findings: the
+	 * findings of source_open point here, so release s after printing them. */
+	struct arena names;
 };
 
 /*
@@ -351,6 +374,7 @@ char *source_find_root(const char *dir, struct diag *d);
  */
 int source_open(struct source *s, const char *root, const struct source_opts *opts,
 		struct diag *d);
+/* Frees what s holds; call it after every source_open, even one that failed. */
 void source_release(struct source *s);
 /* The file at path, or NULL. */
 const struct source_file *source_get(const struct source *s, const char *path);
@@ -408,5 +432,365 @@ struct frontmatter {
 };
 bool frontmatter_split(const char *s, size_t n, struct frontmatter *out, const char **err,
 		       uint32_t *err_line);
+
+
+/* --------------------------------------------------------------- model.c */
+
+/* Who may see a document or a part of one. A build for audience A contains
+ * what has visibility <= A; VIS_CONFIDENTIAL is never rendered. */
+enum visibility {
+	VIS_PUBLIC = 0,
+	VIS_PRACTICES = 1,
+	VIS_CONFIDENTIAL = 2,
+};
+const char *visibility_name(enum visibility v);
+bool visibility_parse(const char *s, enum visibility *out);
+
+enum doc_kind {
+	DOC_SECTION, /* content/plan/<id>.md */
+	DOC_PROJECT, /* content/projects/<id>.md */
+	DOC_MEETING, /* content/meetings/<date>-<id>.md */
+	DOC_REPORT,  /* content/reports/<YYYY-MM>.md */
+	DOC_PAGE,    /* content/pages/<id>.md */
+	DOC_KINDS
+};
+/* "plan", "projects", "meetings", "reports", "pages": the content folder. */
+const char *doc_kind_folder(enum doc_kind k);
+
+/* A reference to something by id, with where it was written. */
+struct ref {
+	const char *id;
+	struct pos pos;
+};
+
+struct refs {
+	struct ref *v;
+	size_t n;
+	bool ok; /* written as a list (possibly empty); false when absent or malformed */
+};
+
+/* A part of a body narrowed by <!-- visibility: X --> ... <!-- /visibility -->,
+ * as file lines (the fence lines themselves included). */
+struct fence {
+	uint32_t open_line, close_line;
+	enum visibility vis;
+};
+
+/* A link found in a body, as written (url), with its effective visibility
+ * (the document's, narrowed by any fence around it). */
+struct md_link {
+	const char *url;
+	struct pos pos;
+	enum visibility vis;
+};
+
+struct md_heading {
+	const char *id; /* stable, unique within the document */
+	const char *text;
+	int level;
+	uint32_t line;
+};
+
+/* What every Markdown document has. */
+struct doc {
+	enum doc_kind kind;
+	const char *path; /* "content/projects/copd.md" */
+	const char *id;   /* the file stem: "copd", "2006-12-19-executive", "2007-04" */
+	const struct source_file *file;
+	struct value *fm; /* the front matter map; NULL when it did not parse */
+	const char *body;
+	size_t body_len;
+	uint32_t body_line; /* file line of the body's first line */
+	const char *title;
+	const char *summary; /* may be NULL */
+	enum visibility vis;
+	struct pos vis_pos;
+	struct fence *fences;
+	size_t nfences;
+	struct md_link *links;
+	size_t nlinks;
+	struct md_heading *headings;
+	size_t nheadings;
+	bool ok; /* the front matter parsed; typed fields are filled as far as valid */
+};
+
+struct level {
+	int number;
+	const char *name;
+	bool projects;
+	struct pos pos;
+};
+
+struct area {
+	const char *id;
+	const char *name;
+	int level;
+	struct pos pos, level_pos;
+};
+
+struct role {
+	const char *field; /* "clinical_leads", "project_manager" */
+	int min, max;
+	struct pos pos;
+};
+
+struct check {
+	const char *id;
+	const char *text;
+	struct pos pos;
+};
+
+struct milestone_def {
+	int number;
+	const char *name;
+	struct check *checks;
+	size_t nchecks;
+	bool has_window;
+	int after, min_months, max_months;
+	struct pos pos, window_pos;
+};
+
+struct funding {
+	const char *id;
+	const char *name;
+	int from, to; /* milestones covered, inclusive */
+	bool needs_approval;
+	struct pos pos;
+};
+
+struct objective {
+	const char *id;
+	const char *text;
+	struct date due;
+	bool achieved;
+	struct date achieved_on;
+	struct pos pos, due_pos;
+};
+
+struct plan {
+	bool ok; /* plan.yaml parsed */
+	const char *title;
+	struct date start, end;
+	struct level *levels;
+	size_t nlevels;
+	struct area *areas;
+	size_t nareas;
+	struct role *roles;
+	size_t nroles;
+	struct milestone_def *milestones;
+	size_t nmilestones;
+	struct funding *funding;
+	size_t nfunding;
+	struct objective *objectives;
+	size_t nobjectives;
+};
+
+struct person {
+	const char *id;
+	const char *name;
+	const char *role;
+	struct ref practice; /* id NULL when none */
+	const char *organisation;
+	struct pos pos;
+};
+
+struct practice {
+	const char *id;
+	const char *name;
+	const char *town;
+	const char *address;
+	struct pos pos;
+};
+
+struct section {
+	struct doc doc;
+	int number;
+	struct pos number_pos;
+};
+
+enum status { STATUS_GREEN, STATUS_AMBER, STATUS_RED, STATUS_CLOSED };
+const char *status_name(enum status s);
+
+/* A project's entry for one milestone: reached on a date, or in progress
+ * toward a target date. */
+struct milestone {
+	int number;
+	bool reached;      /* else in progress (target) */
+	bool has_date;
+	struct date date;  /* reached or target */
+	struct pos pos;    /* of the number key */
+	struct pos date_pos;
+	struct refs checks;
+	struct pos checks_pos; /* of the checks list, or of the entry */
+};
+
+struct approval {
+	struct ref funding;
+	struct date date;
+	const char *by;
+	struct pos pos;
+};
+
+struct project {
+	struct doc doc;
+	struct ref area;
+	enum status status;
+	struct pos status_pos;
+	struct refs clinical_leads;
+	struct pos clinical_leads_pos;
+	struct ref project_manager;
+	struct refs funding;
+	struct pos funding_pos;
+	struct milestone *milestones; /* in the order written */
+	size_t nmilestones;
+	struct pos milestones_pos;
+	struct approval *approvals;
+	size_t napprovals;
+};
+
+struct action {
+	int id;
+	const char *text;
+	struct ref owner;
+	struct date due;
+	struct ref project; /* id NULL when none */
+	bool done;
+	struct pos pos, id_pos, due_pos;
+};
+
+struct next_meeting {
+	bool present;
+	struct date date;
+	int start, end; /* minutes since midnight; -1 when missing */
+	const char *venue;
+	const char *note;
+	struct pos pos, date_pos, end_pos;
+};
+
+struct meeting {
+	struct doc doc;
+	const char *committee; /* the id part after the date: "executive" */
+	struct date date;
+	struct pos date_pos;
+	int start, end; /* minutes since midnight; -1 when missing or bad */
+	struct pos start_pos, end_pos;
+	const char *venue;
+	struct refs attendees, apologies;
+	const char **guests;
+	size_t nguests;
+	const char **decisions;
+	size_t ndecisions;
+	struct action *actions;
+	size_t nactions;
+	struct next_meeting next;
+};
+
+struct report {
+	struct doc doc;
+	struct date month; /* day 1 */
+	bool has_month;
+	struct pos month_pos;
+};
+
+struct page {
+	struct doc doc;
+};
+
+struct site_config {
+	const char *title, *tagline, *organisation, *base_url, *language, *timezone, *theme,
+		*publish_tags, *contact_email, *contact_address;
+	bool unsafe_html;
+};
+
+/*
+ * The whole site as typed structs. Everything (strings, arrays) lives in the
+ * site's arena; site_release frees it all at once. Arrays of documents are in
+ * path order.
+ */
+struct site {
+	struct arena arena;
+	const struct source *src;
+	struct site_config config;
+	struct plan plan;
+	struct person *people;
+	size_t npeople;
+	struct practice *practices;
+	size_t npractices;
+	struct section *sections;
+	size_t nsections;
+	struct project *projects;
+	size_t nprojects;
+	struct meeting *meetings;
+	size_t nmeetings;
+	struct report *reports;
+	size_t nreports;
+	struct page *pages;
+	size_t npages;
+	struct doc **docs; /* every document, in path order */
+	size_t ndocs;
+	struct date today;
+	/* Which shared files parsed, so that a broken one does not make every
+	 * reference to it an error too. */
+	bool people_ok, practices_ok;
+};
+
+/*
+ * Builds the typed site from what source_open read: splits front matter,
+ * parses YAML, fills the structs, and reports what is malformed within one
+ * file (E001-E008, E022, E023, E025, W005, W006, W009). Never fails as a
+ * whole: a document that does not parse is kept with ok = false so later
+ * rules can skip it. Markdown bodies are scanned for fences, links and
+ * headings (markdown_scan).
+ */
+void site_load(struct site *site, const struct source *src, struct diag *d);
+void site_release(struct site *site);
+/* Lookups by id; NULL when unknown. */
+const struct doc *site_doc_by_path(const struct site *site, const char *path);
+
+/* ------------------------------------------------------------ markdown.c */
+
+/*
+ * Finds the visibility fences of a body (E022 for unclosed, nested, unknown
+ * or wider-than-document fences, and stray closers), then parses it with
+ * cmark-gfm (tables, task lists, strikethrough, autolinks) and records its
+ * links (with file positions and effective visibility) and headings (with
+ * stable ids). Allocates in a.
+ */
+void markdown_scan(struct arena *a, struct doc *doc, struct diag *d);
+
+/* Appends the GitHub-style id of a heading text: lowercase, punctuation
+ * dropped, spaces to '-'. */
+void markdown_slug(struct buf *b, const char *text, size_t n);
+
+/* --------------------------------------------------------------- links.c */
+
+enum link_kind {
+	LINK_EXTERNAL, /* has a scheme (https:, mailto:) or starts with // */
+	LINK_UNSAFE,   /* javascript:, vbscript: or data: scheme: always dropped */
+	LINK_ANCHOR,   /* "#id" within the same document */
+	LINK_DOC,      /* a relative link to a .md file under content/ */
+	LINK_DATA,     /* a relative link to content/people.yaml or content/plan.yaml */
+	LINK_OUTSIDE,  /* a relative link that climbs out of the site root */
+	LINK_FILE,     /* a relative link to anything else: not a page of the site */
+	LINK_OTHER,    /* an absolute path, a query, or empty: left as written */
+};
+
+/*
+ * Classifies a link written in the document at from_path. For relative
+ * links, writes the percent-decoded, normalised path relative to the site
+ * root into path ("content/projects/copd.md") and points *frag at the
+ * fragment after '#' inside url (NULL when none).
+ */
+enum link_kind link_classify(const char *from_path, const char *url, struct buf *path,
+			     const char **frag);
+
+/* ------------------------------------------------------------ validate.c */
+
+/*
+ * Every cross-document rule of content-model.md's "Validation": references,
+ * duplicates, levels, roles, milestones, windows, funding, meetings, reports,
+ * links, and the date warnings as of site->today. Reports to d.
+ */
+void site_validate(const struct site *site, struct diag *d);
 
 #endif

@@ -212,3 +212,88 @@ size_t utf8_count(const char *str, size_t n)
 			count++;
 	return count;
 }
+
+/* ---------------------------------------------------------------- ids */
+
+bool id_valid(const char *s)
+{
+	if (!*s)
+		return false;
+	for (; *s; s++)
+		if (!((*s >= 'a' && *s <= 'z') || (*s >= '0' && *s <= '9') || *s == '-'))
+			return false;
+	return true;
+}
+
+/* ------------------------------------------------------------ id index */
+
+static uint64_t hash_str(const char *s)
+{
+	uint64_t h = 1469598103934665603ull;
+	for (; *s; s++) {
+		h ^= (unsigned char)*s;
+		h *= 1099511628211ull;
+	}
+	return h;
+}
+
+void idmap_init(struct idmap *m, size_t expected)
+{
+	size_t cap = 16;
+	while (cap < expected * 2 + 1)
+		cap *= 2;
+	m->cap = cap;
+	m->n = 0;
+	m->keys = xcalloc(cap, sizeof(*m->keys));
+	m->vals = xcalloc(cap, sizeof(*m->vals));
+}
+
+void idmap_release(struct idmap *m)
+{
+	free(m->keys);
+	free(m->vals);
+	memset(m, 0, sizeof(*m));
+}
+
+static void idmap_grow(struct idmap *m)
+{
+	struct idmap bigger;
+	idmap_init(&bigger, m->cap);
+	for (size_t i = 0; i < m->cap; i++)
+		if (m->keys[i])
+			idmap_put(&bigger, m->keys[i], m->vals[i]);
+	idmap_release(m);
+	*m = bigger;
+}
+
+bool idmap_put(struct idmap *m, const char *key, size_t val)
+{
+	if ((m->n + 1) * 2 > m->cap)
+		idmap_grow(m);
+	size_t i = hash_str(key) & (m->cap - 1);
+	while (m->keys[i]) {
+		if (strcmp(m->keys[i], key) == 0)
+			return false;
+		i = (i + 1) & (m->cap - 1);
+	}
+	m->keys[i] = key;
+	m->vals[i] = val;
+	m->n++;
+	return true;
+}
+
+bool idmap_get(const struct idmap *m, const char *key, size_t *val)
+{
+	if (!m->cap || !key)
+		return false;
+	size_t i = hash_str(key) & (m->cap - 1);
+	while (m->keys[i]) {
+		if (strcmp(m->keys[i], key) == 0) {
+			if (val)
+				*val = m->vals[i];
+			return true;
+		}
+		i = (i + 1) & (m->cap - 1);
+	}
+	return false;
+}

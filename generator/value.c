@@ -42,7 +42,8 @@ static void number_text(struct buf *b, double d)
 		buf_puts(b, d < 0 ? "-.inf" : ".inf");
 		return;
 	}
-	if (d == (double)(long long)d && fabs(d) < 1e15) {
+	/* range first: converting a double outside long long's range is undefined */
+	if (fabs(d) < 1e15 && d == (double)(long long)d) {
 		buf_printf(b, "%lld", (long long)d);
 		return;
 	}

@@ -1,0 +1,474 @@
+/*
+ * markdown.c: the only file that includes cmark-gfm. Finds a body's
+ * visibility fences, parses it (tables, task lists, strikethrough,
+ * autolinks) and records its links and headings with file positions.
+ *
+ * Fence lines are replaced by blank lines before cmark sees the body, so
+ * cmark's line numbers plus the front matter's are the file's lines.
+ */
+#include "plansite.h"
+
+#include <cmark-gfm-core-extensions.h>
+#include <cmark-gfm.h>
+#include <pthread.h>
+#include <string.h>
+
+/* ------------------------------------------------------------ lines */
+
+struct line {
+	const char *s;
+	size_t len; /* without the line break and any '\r' */
+	size_t next; /* offset of the next line in the body */
+};
+
+static bool next_line(const char *body, size_t n, size_t off, struct line *l)
+{
+	if (off >= n)
+		return false;
+	const char *nl = memchr(body + off, '\n', n - off);
+	size_t end = nl ? (size_t)(nl - body) : n;
+	l->s = body + off;
+	l->len = end - off;
+	if (l->len && l->s[l->len - 1] == '\r')
+		l->len--;
+	l->next = nl ? end + 1 : n;
+	return true;
+}
+
+static size_t skip_spaces(const char *s, size_t i, size_t n)
+{
+	while (i < n && (s[i] == ' ' || s[i] == '\t'))
+		i++;
+	return i;
+}
+
+/* The start of a fenced code block (``` or ~~~), or its end. Returns the
+ * fence character and sets *len to the run length and *bare to whether
+ * nothing but spaces follows it (as a closing fence needs); 0 when not a
+ * fence. */
+static char code_fence(const struct line *l, size_t *len, bool *bare)
+{
+	size_t i = 0;
+	while (i < l->len && i < 3 && l->s[i] == ' ')
+		i++;
+	if (i >= l->len || (l->s[i] != '`' && l->s[i] != '~'))
+		return 0;
+	char c = l->s[i];
+	size_t j = i;
+	while (j < l->len && l->s[j] == c)
+		j++;
+	if (j - i < 3)
+		return 0;
+	if (c == '`' && memchr(l->s + j, '`', l->len - j))
+		return 0;
+	*len = j - i;
+	*bare = skip_spaces(l->s, j, l->len) == l->len;
+	return c;
+}
+
+enum fence_line { NOT_FENCE, FENCE_OPEN, FENCE_CLOSE, FENCE_BAD };
+
+/*
+ * Classifies a line: "<!-- visibility: X -->" opens (X in *word),
+ * "<!-- /visibility -->" closes; an HTML comment line that mentions
+ * visibility but is neither is FENCE_BAD, because a misspelt fence would
+ * publish what it meant to hide.
+ */
+static enum fence_line fence_kind(const struct line *l, const char **word, size_t *wlen,
+				  size_t *col)
+{
+	size_t i = skip_spaces(l->s, 0, l->len);
+	*col = i;
+	if (l->len - i < 4 || memcmp(l->s + i, "<!--", 4) != 0)
+		return NOT_FENCE;
+	bool mentions = false;
+	for (size_t k = i; k + 5 <= l->len; k++) {
+		if ((l->s[k] | 0x20) == 'v' && strncasecmp(l->s + k, "visib", 5) == 0) {
+			mentions = true;
+			break;
+		}
+	}
+	if (!mentions)
+		return NOT_FENCE;
+	size_t end = l->len;
+	while (end > i && (l->s[end - 1] == ' ' || l->s[end - 1] == '\t'))
+		end--;
+	if (end - i < 7 || memcmp(l->s + end - 3, "-->", 3) != 0)
+		return FENCE_BAD;
+	size_t p = skip_spaces(l->s, i + 4, end - 3);
+	size_t q = end - 3;
+	while (q > p && (l->s[q - 1] == ' ' || l->s[q - 1] == '\t'))
+		q--;
+	const char *in = l->s + p;
+	size_t inlen = q - p;
+	if (inlen == 11 && memcmp(in, "/visibility", 11) == 0)
+		return FENCE_CLOSE;
+	if (inlen > 11 && memcmp(in, "visibility:", 11) == 0) {
+		size_t w = skip_spaces(in, 11, inlen);
+		*word = in + w;
+		*wlen = inlen - w;
+		if (*wlen && !memchr(*word, ' ', *wlen))
+			return FENCE_OPEN;
+	}
+	return FENCE_BAD;
+}
+
+static struct pos line_pos(const struct doc *doc, uint32_t line, size_t col0)
+{
+	struct pos p = {doc->path, line, (uint32_t)col0 + 1};
+	return p;
+}
+
+/*
+ * Records the fences of doc's body and writes the body, with fence lines
+ * blanked, to out. Reports E022.
+ */
+static void scan_fences(struct arena *a, struct doc *doc, struct diag *d, struct buf *out)
+{
+	struct fence *fences = NULL;
+	size_t n = 0, cap = 0;
+	bool open = false;
+	unsigned nested = 0;   /* fences opened inside the open one */
+	struct fence cur = {0};
+	size_t open_col = 0;
+	char in_code = 0;
+	size_t code_len = 0;
+	struct line l;
+	uint32_t lineno = doc->body_line;
+	for (size_t off = 0; next_line(doc->body, doc->body_len, off, &l); off = l.next, lineno++) {
+		size_t flen = 0;
+		bool bare = false;
+		char fc = code_fence(&l, &flen, &bare);
+		if (in_code) {
+			if (fc == in_code && flen >= code_len && bare)
+				in_code = 0;
+			buf_put(out, doc->body + off, l.next - off);
+			continue;
+		}
+		if (fc) {
+			in_code = fc;
+			code_len = flen;
+			buf_put(out, doc->body + off, l.next - off);
+			continue;
+		}
+		const char *word = NULL;
+		size_t wlen = 0, col;
+		bool quiet = false; /* already reported */
+		enum fence_line kind = fence_kind(&l, &word, &wlen, &col);
+		if (kind == NOT_FENCE) {
+			buf_put(out, doc->body + off, l.next - off);
+			continue;
+		}
+		buf_putc(out, '\n'); /* the fence line itself becomes blank */
+		struct pos pos = line_pos(doc, lineno, col);
+		if (kind == FENCE_BAD) {
+			diag_error(d, pos, "E022",
+				   "malformed visibility fence; write '<!-- visibility: practices -->' "
+				   "or '<!-- /visibility -->' on a line of its own");
+			/* Read it as what it most likely meant, narrowing when unsure:
+			 * a line with '/' closes, anything else opens a confidential
+			 * part. A misspelt fence must never publish what it hid. */
+			if (memchr(l.s, '/', l.len) && (open || nested)) {
+				kind = FENCE_CLOSE;
+			} else {
+				kind = FENCE_OPEN;
+				word = "confidential";
+				wlen = 12;
+				quiet = true;
+			}
+		}
+		if (kind == FENCE_CLOSE) {
+			if (nested) {
+				nested--;
+				continue;
+			}
+			if (!open) {
+				diag_error(d, pos, "E022",
+					   "'<!-- /visibility -->' closes no fence; remove it or add "
+					   "'<!-- visibility: ... -->' above");
+				continue;
+			}
+			cur.close_line = lineno;
+			if (n == cap) {
+				cap = cap ? cap * 2 : 4;
+				struct fence *nf = arena_alloc(a, cap * sizeof(*nf));
+				if (n)
+					memcpy(nf, fences, n * sizeof(*nf));
+				fences = nf;
+			}
+			fences[n++] = cur;
+			open = false;
+			continue;
+		}
+		/* FENCE_OPEN */
+		char vis_word[16] = "";
+		snprintf(vis_word, sizeof(vis_word), "%.*s", (int)(wlen < 15 ? wlen : 15), word);
+		enum visibility vis;
+		if (open) {
+			if (!quiet)
+				diag_error(d, pos, "E022",
+					   "nested visibility fence: the fence opened at line %u is still "
+					   "open; close it with '<!-- /visibility -->' first",
+					   (unsigned)cur.open_line);
+			/* Its closing line belongs to it; the outer fence goes on, and
+			 * is at least as narrow as the nested one. */
+			nested++;
+			if (visibility_parse(vis_word, &vis) && vis > cur.vis)
+				cur.vis = vis;
+			continue;
+		}
+		if (quiet) {
+			vis = VIS_CONFIDENTIAL;
+		} else if (wlen >= 15 || !visibility_parse(vis_word, &vis)) {
+			static const char *const names[] = {"public", "practices", "confidential"};
+			struct buf msg = BUF_INIT;
+			buf_printf(&msg,
+				   "unknown visibility '%.*s' in fence; use practices or confidential",
+				   (int)wlen, word);
+			diag_suggest(&msg, vis_word, names, 3);
+			diag_error(d, pos, "E022", "%s", msg.ptr);
+			buf_release(&msg);
+			vis = VIS_CONFIDENTIAL; /* never widen what cannot be read */
+		} else if (vis < doc->vis) {
+			diag_error(d, pos, "E022",
+				   "fence '%s' is wider than its %s document: a fence may only narrow "
+				   "visibility",
+				   visibility_name(vis), visibility_name(doc->vis));
+			vis = doc->vis;
+		}
+		open = true;
+		open_col = col;
+		cur.open_line = lineno;
+		cur.close_line = 0;
+		cur.vis = vis;
+	}
+	if (open) {
+		diag_error(d, line_pos(doc, cur.open_line, open_col), "E022",
+			   "visibility fence is not closed; add '<!-- /visibility -->' on a line of its "
+			   "own where the %s part ends",
+			   visibility_name(cur.vis));
+		/* Treat the rest of the body as fenced, so nothing leaks. */
+		cur.close_line = lineno;
+		if (n == cap) {
+			struct fence *nf = arena_alloc(a, (n + 1) * sizeof(*nf));
+			if (n)
+				memcpy(nf, fences, n * sizeof(*nf));
+			fences = nf;
+		}
+		fences[n++] = cur;
+	}
+	doc->fences = fences;
+	doc->nfences = n;
+}
+
+/* --------------------------------------------------------- cmark */
+
+static pthread_once_t ext_once = PTHREAD_ONCE_INIT;
+
+static void register_extensions(void)
+{
+	cmark_gfm_core_extensions_ensure_registered();
+}
+
+static cmark_parser *new_parser(int options)
+{
+	pthread_once(&ext_once, register_extensions);
+	cmark_parser *p = cmark_parser_new(options);
+	static const char *const exts[] = {"table", "tasklist", "strikethrough", "autolink"};
+	for (size_t i = 0; i < 4; i++) {
+		cmark_syntax_extension *e = cmark_find_syntax_extension(exts[i]);
+		if (e)
+			cmark_parser_attach_syntax_extension(p, e);
+	}
+	return p;
+}
+
+/* Appends the plain text of a node's inline content. */
+static void plain_text(cmark_node *node, struct buf *b)
+{
+	cmark_iter *it = cmark_iter_new(node);
+	cmark_event_type ev;
+	while ((ev = cmark_iter_next(it)) != CMARK_EVENT_DONE) {
+		cmark_node *cur = cmark_iter_get_node(it);
+		if (ev != CMARK_EVENT_ENTER)
+			continue;
+		cmark_node_type t = cmark_node_get_type(cur);
+		if (t == CMARK_NODE_TEXT || t == CMARK_NODE_CODE) {
+			const char *lit = cmark_node_get_literal(cur);
+			if (lit)
+				buf_puts(b, lit);
+		} else if (t == CMARK_NODE_SOFTBREAK || t == CMARK_NODE_LINEBREAK) {
+			buf_putc(b, ' ');
+		}
+	}
+	cmark_iter_free(it);
+}
+
+void markdown_slug(struct buf *b, const char *text, size_t n)
+{
+	for (size_t i = 0; i < n; i++) {
+		unsigned char c = (unsigned char)text[i];
+		if (c >= 'A' && c <= 'Z')
+			buf_putc(b, (char)(c + 32));
+		else if ((c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '-' || c == '_' ||
+			 c >= 0x80)
+			buf_putc(b, (char)c);
+		else if (c == ' ')
+			buf_putc(b, '-');
+	}
+}
+
+/* Makes id unique among the headings found so far (GitHub's -1, -2). */
+static const char *unique_id(struct arena *a, struct md_heading *hs, size_t n, const char *base)
+{
+	struct buf b = BUF_INIT;
+	buf_puts(&b, base);
+	for (unsigned k = 1;; k++) {
+		bool clash = false;
+		for (size_t i = 0; i < n && !clash; i++)
+			clash = strcmp(hs[i].id, b.ptr) == 0;
+		if (!clash)
+			break;
+		buf_truncate(&b, 0);
+		buf_printf(&b, "%s-%u", base, k);
+	}
+	const char *id = arena_strndup(a, b.ptr, b.len);
+	buf_release(&b);
+	return id;
+}
+
+/* The visibility in force at a file line: the document's, or its fence's. */
+static enum visibility vis_at(const struct doc *doc, uint32_t line)
+{
+	for (size_t i = 0; i < doc->nfences; i++)
+		if (line > doc->fences[i].open_line && line < doc->fences[i].close_line)
+			return doc->fences[i].vis;
+	return doc->vis;
+}
+
+/* The nearest block ancestor of an inline node (a paragraph, heading or
+ * table cell). */
+static cmark_node *block_of(cmark_node *n)
+{
+	cmark_node *p = cmark_node_parent(n);
+	while (p && ((unsigned)cmark_node_get_type(p) & CMARK_NODE_TYPE_MASK) != CMARK_NODE_TYPE_BLOCK)
+		p = cmark_node_parent(p);
+	return p;
+}
+
+/*
+ * Finds where url is written in the file, searching the lines of its block
+ * from a cursor (so repeated links are found in turn). Falls back to the
+ * node's own position.
+ */
+struct cursor {
+	cmark_node *block;
+	uint32_t line;
+	size_t col0; /* byte offset in the line where the search resumes */
+};
+
+static struct pos link_pos(const struct doc *doc, const char *body, size_t n, cmark_node *link,
+			   const char *url, struct cursor *cur, uint32_t first_line)
+{
+	cmark_node *block = block_of(link);
+	int start = block ? cmark_node_get_start_line(block) : cmark_node_get_start_line(link);
+	int end = block ? cmark_node_get_end_line(block) : start;
+	if (cur->block != block) {
+		cur->block = block;
+		cur->line = (uint32_t)start;
+		cur->col0 = 0;
+	}
+	size_t ulen = strlen(url);
+	struct line l;
+	uint32_t lineno = 1;
+	for (size_t off = 0; ulen && next_line(body, n, off, &l); off = l.next, lineno++) {
+		if (lineno < cur->line)
+			continue;
+		if (lineno > (uint32_t)end)
+			break;
+		size_t from = lineno == cur->line ? cur->col0 : 0;
+		for (size_t i = from; i + ulen <= l.len; i++) {
+			if (memcmp(l.s + i, url, ulen) == 0) {
+				cur->line = lineno;
+				cur->col0 = i + ulen;
+				struct pos p = {doc->path, lineno + first_line - 1,
+						(uint32_t)utf8_count(l.s, i) + 1};
+				return p;
+			}
+		}
+	}
+	struct pos p = {doc->path, (uint32_t)cmark_node_get_start_line(link) + first_line - 1,
+			(uint32_t)cmark_node_get_start_column(link)};
+	if (p.line < first_line)
+		p.line = (uint32_t)start + first_line - 1;
+	return p;
+}
+
+void markdown_scan(struct arena *a, struct doc *doc, struct diag *d)
+{
+	struct buf body = BUF_INIT;
+	scan_fences(a, doc, d, &body);
+
+	cmark_parser *p = new_parser(CMARK_OPT_SOURCEPOS);
+	cmark_parser_feed(p, body.ptr, body.len);
+	cmark_node *root = cmark_parser_finish(p);
+
+	size_t nlinks = 0, capl = 0, nheads = 0, caph = 0;
+	struct md_link *links = NULL;
+	struct md_heading *heads = NULL;
+	struct cursor cur = {0};
+	struct buf text = BUF_INIT, slug = BUF_INIT;
+
+	cmark_iter *it = cmark_iter_new(root);
+	cmark_event_type ev;
+	while ((ev = cmark_iter_next(it)) != CMARK_EVENT_DONE) {
+		if (ev != CMARK_EVENT_ENTER)
+			continue;
+		cmark_node *node = cmark_iter_get_node(it);
+		cmark_node_type t = cmark_node_get_type(node);
+		if (t == CMARK_NODE_LINK || t == CMARK_NODE_IMAGE) {
+			const char *url = cmark_node_get_url(node);
+			if (!url)
+				continue;
+			if (nlinks == capl) {
+				capl = capl ? capl * 2 : 8;
+				struct md_link *nl = arena_alloc(a, capl * sizeof(*nl));
+				if (nlinks)
+					memcpy(nl, links, nlinks * sizeof(*nl));
+				links = nl;
+			}
+			struct md_link *lk = &links[nlinks++];
+			lk->url = arena_strdup(a, url);
+			lk->pos = link_pos(doc, body.ptr, body.len, node, url, &cur, doc->body_line);
+			lk->vis = vis_at(doc, lk->pos.line);
+		} else if (t == CMARK_NODE_HEADING) {
+			buf_truncate(&text, 0);
+			buf_truncate(&slug, 0);
+			plain_text(node, &text);
+			markdown_slug(&slug, text.ptr, text.len);
+			if (nheads == caph) {
+				caph = caph ? caph * 2 : 8;
+				struct md_heading *nh = arena_alloc(a, caph * sizeof(*nh));
+				if (nheads)
+					memcpy(nh, heads, nheads * sizeof(*nh));
+				heads = nh;
+			}
+			struct md_heading *h = &heads[nheads];
+			h->id = unique_id(a, heads, nheads, slug.len ? slug.ptr : "section");
+			h->text = arena_strndup(a, text.ptr, text.len);
+			h->level = cmark_node_get_heading_level(node);
+			h->line = (uint32_t)cmark_node_get_start_line(node) + doc->body_line - 1;
+			nheads++;
+		}
+	}
+	cmark_iter_free(it);
+	cmark_node_free(root);
+	cmark_parser_free(p);
+	buf_release(&text);
+	buf_release(&slug);
+	buf_release(&body);
+	doc->links = links;
+	doc->nlinks = nlinks;
+	doc->headings = heads;
+	doc->nheadings = nheads;
+}

@@ -1,0 +1,47 @@
+#!/bin/sh
+# run-sites.sh: every fixture site under tests/sites/<case>/ is checked and
+# its diagnostics compared, byte for byte, with tests/sites/<case>/expected
+# (stderr, then a last line "exit: N"). A case may hold an `args` file with
+# the arguments after `check` (default: --worktree --today 2007-05-31).
+# The example site at the repository root is checked the same way against
+# tests/example-check.expected.
+#
+# UPDATE=1 sh tests/run-sites.sh rewrites the expected files: review the diff.
+set -u
+here=$(cd "$(dirname "$0")" && pwd)
+top=$(dirname "$here")
+: "${PLANSITE:=$top/build/san/plansite}"
+out=$(mktemp -d)
+trap 'rm -rf "$out"' EXIT
+fail=0
+n=0
+
+run_case() { # name dir expected args...
+	name=$1 dir=$2 expected=$3
+	shift 3
+	(cd "$top" && "$PLANSITE" -C "$dir" check "$@" >"$out/stdout" 2>"$out/got")
+	echo "exit: $?" >>"$out/got"
+	n=$((n + 1))
+	if [ "${UPDATE:-}" = 1 ]; then
+		cp "$out/got" "$expected"
+	elif ! cmp -s "$out/got" "$expected"; then
+		echo "FAIL $name"
+		diff -u "$expected" "$out/got" | head -40
+		fail=$((fail + 1))
+	fi
+}
+
+for d in "$here"/sites/*/; do
+	name=$(basename "$d")
+	[ -f "$d/site.yaml" ] || continue
+	if [ -f "$d/args" ]; then
+		# shellcheck disable=SC2046
+		run_case "$name" "tests/sites/$name" "$d/expected" $(cat "$d/args")
+	else
+		run_case "$name" "tests/sites/$name" "$d/expected" --worktree --today 2007-05-31
+	fi
+done
+run_case example . "$here/example-check.expected" --worktree --today 2007-05-31
+
+echo "sites: $n cases, $fail failed"
+[ "$fail" = 0 ]
