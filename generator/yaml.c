@@ -420,7 +420,8 @@ static bool is_one_of(const char *s, size_t n, const char *const *words)
 }
 
 /* Gives a plain scalar its core-schema type: null, bool, number or string.
- * v->str is NUL-terminated, as strtod needs. */
+ * v->str is NUL-terminated, as strtod needs; strtod reads '.' as the decimal
+ * point because plansite never leaves the C locale (no setlocale). */
 static void resolve_plain(struct value *v)
 {
 	static const char *const nulls[] = {"~", "null", "Null", "NULL", NULL};
@@ -555,7 +556,7 @@ static const struct {
 	const char *hint;
 } hints[] = {
 	{"mapping values are not allowed", "quote the value if it contains ': '"},
-	{"tab", "indent with spaces, not tabs"},
+	{"tab character", "indent with spaces, not tabs"},
 	{"could not find expected ':'", "write 'key: value', or quote text that spans lines"},
 	{"did not find expected key", "check the indentation of this line, and quote values "
 				      "that contain ': ' or start with a quote"},
@@ -592,11 +593,21 @@ static void syntax_error(struct parse *p, const yaml_parser_t *y)
 	const char *code = "E001";
 	put_lower(&m, problem);
 	if (y->error == YAML_READER_ERROR) {
-		pos = byte_pos(&p->lines, y->problem_offset);
-		if (strstr(problem, "UTF-8") || strstr(problem, "Unicode"))
+		size_t bad = utf8_check(p->lines.s, p->lines.n);
+		if (bad < p->lines.n) {
+			/* at the first byte of the bad sequence, as utf8_check says */
+			pos = byte_pos(&p->lines, bad);
 			code = "E004";
-		if (y->problem_value >= 0)
-			buf_printf(&m, " (character 0x%02X)", (unsigned)y->problem_value);
+			buf_truncate(&m, 0);
+			buf_printf(&m, "not valid UTF-8 at byte 0x%02X (",
+				   (unsigned)(unsigned char)p->lines.s[bad]);
+			put_lower(&m, problem);
+			buf_puts(&m, "); save the file as UTF-8");
+		} else {
+			pos = byte_pos(&p->lines, y->problem_offset);
+			if (y->problem_value >= 0)
+				buf_printf(&m, " (U+%04X)", (unsigned)y->problem_value);
+		}
 	} else {
 		pos = mark_pos(&p->lines, y->problem_mark);
 		if (y->context) {
@@ -628,6 +639,13 @@ static void syntax_error(struct parse *p, const yaml_parser_t *y)
 
 /* ------------------------------------------------------------------ entry */
 
+/*
+ * See plansite.h for the contract. In short: one document; plain scalars
+ * typed by the YAML 1.2 core schema, everything quoted, block-styled or
+ * tagged "!!str" or "!" a string, other tags ignored; map keys are scalar
+ * text; an alias shares its anchored value. Findings go to d; any error
+ * gives NULL. A UTF-8 BOM is skipped; other encodings are refused (E004).
+ */
 struct value *yaml_parse(struct arena *a, const char *s, size_t n, const char *file,
 			 uint32_t line0, const struct yaml_limits *lim, struct diag *d)
 {
