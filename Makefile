@@ -18,9 +18,11 @@ HDRS    := $(wildcard generator/*.h)
 UNIT    := $(sort $(wildcard tests/unit/test_*.c))
 BUILD   ?= build
 
-REL_OBJS  := $(SRCS:generator/%.c=$(BUILD)/rel/%.o)
-SAN_OBJS  := $(SRCS:generator/%.c=$(BUILD)/san/%.o)
-SAN_LIB   := $(LIBSRCS:generator/%.c=$(BUILD)/san/%.o)
+THEME     := $(shell find themes/default -type f ! -name '.*' 2>/dev/null | LC_ALL=C sort)
+
+REL_OBJS  := $(SRCS:generator/%.c=$(BUILD)/rel/%.o) $(BUILD)/rel/theme_default.o
+SAN_OBJS  := $(SRCS:generator/%.c=$(BUILD)/san/%.o) $(BUILD)/san/theme_default.o
+SAN_LIB   := $(LIBSRCS:generator/%.c=$(BUILD)/san/%.o) $(BUILD)/san/theme_default.o
 UNIT_BINS := $(UNIT:tests/unit/%.c=$(BUILD)/san/unit/%)
 
 .PHONY: all site deps test-deps test unit check-example clean
@@ -48,6 +50,19 @@ $(BUILD)/rel/%.o: generator/%.c $(HDRS) $(BUILD)/.deps-ok
 $(BUILD)/san/%.o: generator/%.c $(HDRS) $(BUILD)/.deps-ok
 	@mkdir -p $(@D)
 	$(CC) $(STD) $(WARN) $(SAN) $(PKG_CFLAGS) -c -o $@ $<
+
+# The default theme is compiled into plansite, so a site needs no theme files.
+$(BUILD)/gen/theme_default.c: generator/embed.sh $(THEME)
+	@mkdir -p $(@D)
+	generator/embed.sh themes/default embedded_default_theme > $@
+
+$(BUILD)/rel/theme_default.o: $(BUILD)/gen/theme_default.c $(HDRS)
+	@mkdir -p $(@D)
+	$(CC) $(STD) $(WARN) $(OPT) -Igenerator -c -o $@ $<
+
+$(BUILD)/san/theme_default.o: $(BUILD)/gen/theme_default.c $(HDRS)
+	@mkdir -p $(@D)
+	$(CC) $(STD) $(WARN) $(SAN) -Igenerator -c -o $@ $<
 
 $(BUILD)/san/plansite: $(SAN_OBJS)
 	$(CC) $(SAN) -o $@ $(SAN_OBJS) $(PKG_LIBS)

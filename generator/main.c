@@ -14,6 +14,10 @@ static const char usage_text[] =
 	"commands:\n"
 	"  check  [--ref REV | --worktree] [--today DATE] [--format text|json]\n"
 	"         read the site and report every problem, with its file, line and column\n"
+	"  build  [--ref REV | --worktree] [--today DATE] [--audience public|practices]\n"
+	"         [--out DIR]\n"
+	"         check the site, then write the website into DIR (default: public/ in\n"
+	"         the site root); nothing is written when the check finds errors\n"
 	"\n"
 	"options:\n"
 	"  -C DIR         the site root (the folder holding site.yaml); default: the\n"
@@ -24,6 +28,9 @@ static const char usage_text[] =
 	"                 commit's date, or the current date with --worktree\n"
 	"  --format FMT   text (default, to stderr) or json (one object per finding,\n"
 	"                 to stdout)\n"
+	"  --audience A   public (default): what patients and the public may see;\n"
+	"                 practices: also what is meant for the member practices\n"
+	"  --out DIR      where build writes the site (replaced whole, atomically)\n"
 	"  --help         show this help\n"
 	"  --version      show the version\n"
 	"\n"
@@ -37,6 +44,8 @@ struct options {
 	bool has_today;
 	struct date today;
 	enum diag_format format;
+	enum visibility audience;
+	const char *out;
 };
 
 static int usage_error(const char *fmt, const char *arg)
@@ -100,6 +109,19 @@ static int parse_options(int argc, char **argv, struct options *o)
 				o->format = DIAG_JSON;
 			else
 				return usage_error("--format '%s': choose text or json", v);
+		} else if (is_opt(a, "--audience")) {
+			if (!(v = opt_value(argc, argv, &i, "--audience")))
+				return usage_error("%s needs public or practices", a);
+			if (strcmp(v, "public") == 0)
+				o->audience = VIS_PUBLIC;
+			else if (strcmp(v, "practices") == 0)
+				o->audience = VIS_PRACTICES;
+			else
+				return usage_error("--audience '%s': choose public or practices", v);
+		} else if (is_opt(a, "--out")) {
+			if (!(v = opt_value(argc, argv, &i, "--out")) || !*v)
+				return usage_error("%s needs a folder", a);
+			o->out = v;
 		} else if (a[0] == '-' && a[1]) {
 			return usage_error("unknown option '%s'", a);
 		} else if (!o->command) {
@@ -130,9 +152,17 @@ static struct date today_for(const struct options *o, const struct source *src)
 	return d;
 }
 
-static int finish(struct diag *d, int status)
+/* Prints the findings. Must run before the source is released: findings
+ * point at file names the source owns. */
+static void report(struct diag *d)
 {
 	diag_flush(d, d->format == DIAG_JSON ? stdout : stderr);
+}
+
+/* The summary line and the exit status. */
+static int finish(struct diag *d, int status)
+{
+	report(d);
 	diag_summary(d, stderr);
 	if (status == EXIT_OK && d->errors)
 		status = EXIT_CONTENT;
@@ -140,27 +170,75 @@ static int finish(struct diag *d, int status)
 	return status;
 }
 
+/* source → model → validate, shared by every command. Returns EXIT_OK or
+ * EXIT_IO; the caller looks at d->errors for content errors. */
+static int load(const struct options *o, char **root, struct source *src, struct site *site,
+		struct diag *d)
+{
+	*root = source_find_root(o->dir ? o->dir : ".", d);
+	if (!*root)
+		return EXIT_IO;
+	struct source_opts so = {o->ref, o->worktree};
+	if (source_open(src, *root, &so, d) < 0)
+		return EXIT_IO;
+	site->today = today_for(o, src);
+	site_load(site, src, d);
+	site_validate(site, d);
+	return EXIT_OK;
+}
+
 static int cmd_check(const struct options *o)
 {
 	struct diag d;
 	struct source src = {0};
 	struct site site = {0};
-	int status = EXIT_OK;
+	char *root = NULL;
 	diag_init(&d, o->format);
-	char *root = source_find_root(o->dir ? o->dir : ".", &d);
-	if (!root) {
-		status = EXIT_IO;
+	int status = load(o, &root, &src, &site, &d);
+	report(&d);
+	site_release(&site);
+	source_release(&src);
+	free(root);
+	return finish(&d, status);
+}
+
+static int cmd_build(const struct options *o)
+{
+	struct diag d;
+	struct source src = {0};
+	struct site site = {0};
+	struct theme theme = {0};
+	struct writer *w = NULL;
+	char *root = NULL, *out = NULL;
+	diag_init(&d, o->format);
+	int status = load(o, &root, &src, &site, &d);
+	if (status != EXIT_OK || d.errors)
+		goto out; /* a build with errors writes nothing */
+	if (theme_load(&theme, &site, &d) < 0)
+		goto out;
+	if (o->out) {
+		out = xstrdup(o->out);
+	} else {
+		struct buf b = BUF_INIT;
+		buf_printf(&b, "%s/public", root);
+		out = buf_detach(&b, NULL);
+	}
+	w = writer_open(out, &d);
+	if (render_site(&site, &theme, o->audience, w, &d) < 0 || writer_commit(w) < 0) {
+		if (!d.errors)
+			status = EXIT_IO;
 		goto out;
 	}
-	struct source_opts so = {o->ref, o->worktree};
-	if (source_open(&src, root, &so, &d) < 0) {
-		status = EXIT_IO;
-		goto out;
+	if (o->format == DIAG_TEXT) {
+		report(&d);
+		fprintf(stderr, "plansite: wrote %zu files to %s (%s build)\n", writer_count(w), out,
+			visibility_name(o->audience));
 	}
-	site.today = today_for(o, &src);
-	site_load(&site, &src, &d);
-	site_validate(&site, &d);
 out:
+	report(&d);
+	writer_free(w);
+	theme_release(&theme);
+	free(out);
 	site_release(&site);
 	source_release(&src);
 	free(root);
@@ -175,5 +253,7 @@ int main(int argc, char **argv)
 		return rc;
 	if (strcmp(o.command, "check") == 0)
 		return cmd_check(&o);
+	if (strcmp(o.command, "build") == 0)
+		return cmd_build(&o);
 	return usage_error("unknown command '%s'; see 'plansite --help'", o.command);
 }

@@ -747,21 +747,6 @@ void site_release(struct site *site);
 /* Lookups by id; NULL when unknown. */
 const struct doc *site_doc_by_path(const struct site *site, const char *path);
 
-/* ------------------------------------------------------------ markdown.c */
-
-/*
- * Finds the visibility fences of a body (E022 for unclosed, nested, unknown
- * or wider-than-document fences, and stray closers), then parses it with
- * cmark-gfm (tables, task lists, strikethrough, autolinks) and records its
- * links (with file positions and effective visibility) and headings (with
- * stable ids). Allocates in a.
- */
-void markdown_scan(struct arena *a, struct doc *doc, struct diag *d);
-
-/* Appends the GitHub-style id of a heading text: lowercase, punctuation
- * dropped, spaces to '-'. */
-void markdown_slug(struct buf *b, const char *text, size_t n);
-
 /* --------------------------------------------------------------- links.c */
 
 enum link_kind {
@@ -784,6 +769,52 @@ enum link_kind {
 enum link_kind link_classify(const char *from_path, const char *url, struct buf *path,
 			     const char **frag);
 
+/* ------------------------------------------------------------ markdown.c */
+
+/*
+ * Finds the visibility fences of a body (E022 for unclosed, nested, unknown
+ * or wider-than-document fences, and stray closers), then parses it with
+ * cmark-gfm (tables, task lists, strikethrough, autolinks) and records its
+ * links (with file positions and effective visibility) and headings (with
+ * stable ids). Allocates in a.
+ */
+void markdown_scan(struct arena *a, struct doc *doc, struct diag *d);
+
+/*
+ * How a body is rendered. link is called for every link into the site
+ * (LINK_DOC, LINK_DATA, LINK_ANCHOR) with the target's path (NULL for an
+ * anchor) and fragment (NULL when none); it appends the href to write and
+ * returns true, or returns false to drop the link and keep its text.
+ * External links are written as they are; javascript:, vbscript: and data:
+ * links are always dropped. When text is not NULL, the plain text of what
+ * was rendered is appended to it (for the search index).
+ */
+struct md_render {
+	enum visibility audience;
+	bool unsafe_html;
+	bool (*link)(void *ctx, enum link_kind kind, const char *path, const char *frag,
+		     struct buf *href);
+	void *ctx;
+	struct buf *text;
+};
+
+/*
+ * Renders doc's body as HTML for an audience: fence lines, and the parts of
+ * fences the audience may not see, are blanked before parsing, so nothing of
+ * them reaches the output. Headings get the ids markdown_scan found; raw HTML
+ * is shown as text unless r->unsafe_html.
+ */
+void markdown_render(const struct doc *doc, const struct md_render *r, struct buf *out);
+
+/* Renders a short text (a decision, an action) as inline HTML: the contents
+ * of one paragraph, without the <p>. from_path resolves relative links. */
+void markdown_inline(const char *from_path, const char *s, size_t n, const struct md_render *r,
+		     struct buf *out);
+
+/* Appends the GitHub-style id of a heading text: lowercase, punctuation
+ * dropped, spaces to '-'. */
+void markdown_slug(struct buf *b, const char *text, size_t n);
+
 /* ------------------------------------------------------------ validate.c */
 
 /*
@@ -792,5 +823,146 @@ enum link_kind link_classify(const char *from_path, const char *url, struct buf 
  * links, and the date warnings as of site->today. Reports to d.
  */
 void site_validate(const struct site *site, struct diag *d);
+
+/* ------------------------------------------------------------ mustache.c */
+
+/*
+ * Mustache templates: the core spec, template inheritance (parents
+ * {{<name}} and blocks {{$name}}) and dynamic names ({{>*name}}); no lambdas.
+ * Variables are HTML-escaped (escape_html) unless written {{{x}}} or {{&x}}.
+ *
+ * A set holds named templates (a theme's templates/NAME.mustache, keyed by
+ * NAME); partials and parents name other templates of the set. Use: mustache_set_new; mustache_set_add for each template;
+ * mustache_set_link once; then mustache_render as often as needed, from any
+ * number of threads at once; mustache_set_free.
+ *
+ * Strict sets (themes) report an unknown partial or parent as E041 at the
+ * tag that names it; spec sets (the conformance tests) render it as nothing.
+ */
+struct mustache_set;
+
+/* A new, empty set; strict as above. Free it with mustache_set_free. */
+struct mustache_set *mustache_set_new(bool strict);
+
+/*
+ * Compiles src[0..n) as the template called name (non-empty; copied) and adds
+ * it to s, replacing any template of that name. file is the path used in
+ * diagnostics; it is kept, not copied, and must outlive s and d. Syntax
+ * errors (unclosed tag or section, a closing tag that does not match, a bad
+ * delimiter change, a bad tag name, nesting deeper than 100) are reported
+ * to d as E040 at file:line:col, and then nothing is added and the result
+ * is false. Adding unlinks the set.
+ */
+bool mustache_set_add(struct mustache_set *s, const char *name, const char *file,
+		      const char *src, size_t n, struct diag *d);
+
+/*
+ * Resolves the partials and parents named in the templates of s. In a
+ * strict set each unknown name is reported to d (E041, at the tag) and the
+ * result is false; the set is usable either way, an unknown name rendering
+ * as nothing. Call it after the last mustache_set_add, before rendering.
+ */
+bool mustache_set_link(struct mustache_set *s, struct diag *d);
+
+/*
+ * Renders template name of the linked set s with ctx (may be NULL) at the
+ * bottom of the context stack, appending to out. Reads s and ctx only, so
+ * calls may run in parallel on one set. Returns false after reporting to d
+ * when name is unknown, when partials, parents and block overrides nest
+ * deeper than 64 (a partial that includes itself on self-referential data),
+ * or, in a strict set, when a dynamic name gives an unknown template (all
+ * E041); out is then left as it was.
+ */
+bool mustache_render(const struct mustache_set *s, const char *name, const struct value *ctx,
+		     struct buf *out, struct diag *d);
+
+/* Frees s and its templates. No operation when s is NULL. */
+void mustache_set_free(struct mustache_set *s);
+
+/* --------------------------------------------------------------- write.c */
+
+/*
+ * The one writer of output files. writer_open makes a staging folder beside
+ * out (removing those left by killed builds); writer_put writes one file
+ * (rel: a plain relative path such as "projects/copd/index.html"; anything
+ * else is refused) and is safe to call from several threads; writer_commit
+ * swaps the staging folder into place in one rename. writer_free removes an
+ * uncommitted staging folder, so a failed build leaves out as it was. Errors
+ * are E026 and make every later call fail.
+ */
+struct writer;
+struct writer *writer_open(const char *out, struct diag *d);
+int writer_put(struct writer *w, const char *rel, const void *data, size_t n);
+size_t writer_count(const struct writer *w);
+int writer_commit(struct writer *w);
+void writer_free(struct writer *w);
+
+/* --------------------------------------------------------------- theme.c */
+
+/* A file built into the plansite binary (the default theme). */
+struct embedded_file {
+	const char *path; /* relative to the theme folder: "templates/page.mustache" */
+	const unsigned char *data;
+	size_t len;
+};
+
+/* A static file of a theme, published under a name with its content hash. */
+struct asset {
+	const char *key; /* "style_css": templates write {{assets.style_css}} */
+	const char *out; /* "static/style.0123456789.css" */
+	const char *data;
+	size_t len;
+};
+
+struct theme {
+	struct arena arena;
+	const char *name;
+	bool builtin; /* the default theme built into plansite */
+	struct mustache_set *templates;
+	struct asset *assets;
+	size_t nassets;
+};
+
+/*
+ * Loads site->config.theme: themes/<name>/ from the site's own files, else
+ * (for "default") the built-in theme. Compiles every templates/NAME.mustache
+ * strictly and links them; returns -1 after reporting E040/E041/E010.
+ */
+int theme_load(struct theme *t, const struct site *site, struct diag *d);
+/* The hashed output path of a static file by key, or NULL. */
+const char *theme_asset(const struct theme *t, const char *key);
+void theme_release(struct theme *t);
+
+/* -------------------------------------------------------------- render.c */
+
+/*
+ * Renders every page of the site that audience may see with the theme's
+ * templates and writes them, the theme's static files and the feeds through
+ * w. Returns -1 after reporting a template or write failure.
+ */
+int render_site(const struct site *site, const struct theme *theme, enum visibility audience,
+		struct writer *w, struct diag *d);
+
+/* --------------------------------------------------------------- feeds.c */
+
+/* What the machine-readable outputs are made from: only what the audience
+ * may see, already filtered and sorted (meetings and reports newest first). */
+struct feeds {
+	const struct site *site;
+	enum visibility audience;
+	const struct meeting *const *meetings;
+	size_t nmeetings;
+	const struct report *const *reports;
+	size_t nreports;
+	const struct value *search; /* list of {title, url, kind, summary, words} */
+};
+
+/*
+ * Writes feed.xml (Atom), sitemap.xml, meetings.ics (RFC 5545, Europe/London
+ * with a VTIMEZONE; every meeting and announced next meeting once) and
+ * search-index.json. Absolute URLs come from base_url; no file holds the
+ * wall-clock time. Returns -1 on a write failure.
+ */
+int render_feeds(const struct feeds *f, struct writer *w, struct diag *d);
 
 #endif

@@ -1,0 +1,1181 @@
+/*
+ * render.c: the typed site → template contexts → pages. Every page is one
+ * template of the theme rendered with one context; the contexts are
+ * documented in docs/themes.md. Only what the build's audience may see goes
+ * into a context, so nothing else can reach a page.
+ *
+ * URLs in contexts are relative to the site root ("projects/copd/index.html")
+ * and templates prefix them with {{root}} ("../../"), the way from the page
+ * back to the root; so lists built once serve pages at every depth, and the
+ * site works from any folder, from file:// and under /versions/<slug>/.
+ */
+#include "plansite.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+static const struct pos nopos;
+
+/* ---------------------------------------------------------- values */
+
+static struct value *new_map(struct arena *a)
+{
+	return value_new(a, VALUE_MAP, nopos);
+}
+
+static struct value *new_list(struct arena *a)
+{
+	return value_new(a, VALUE_LIST, nopos);
+}
+
+/* Puts k → v; for a list also has_<k>, true when it is not empty, which
+ * templates test to show a heading only over a list with items (Mustache
+ * has no "if not empty"). Lists must be complete when put. */
+static void put(struct arena *a, struct value *m, const char *k, struct value *v)
+{
+	value_map_put(a, m, k, v);
+	if (v && v->kind == VALUE_LIST)
+		value_map_put(a, m, arena_printf(a, "has_%s", k), value_bool(a, v->n > 0));
+}
+
+/* Puts a string; nothing when s is NULL (so {{#k}} is false). */
+static void put_s(struct arena *a, struct value *m, const char *k, const char *s)
+{
+	if (s)
+		value_map_put(a, m, k, value_cstr(a, s));
+}
+
+static void put_b(struct arena *a, struct value *m, const char *k, bool b)
+{
+	value_map_put(a, m, k, value_bool(a, b));
+}
+
+static void put_n(struct arena *a, struct value *m, const char *k, double n)
+{
+	value_map_put(a, m, k, value_number(a, n));
+}
+
+static void put_buf(struct arena *a, struct value *m, const char *k, const struct buf *b)
+{
+	value_map_put(a, m, k, value_string(a, b->ptr, b->len, nopos));
+}
+
+static const char *date_label(struct arena *a, struct date d)
+{
+	struct buf b = BUF_INIT;
+	date_long(&b, d);
+	const char *s = arena_strndup(a, b.ptr, b.len);
+	buf_release(&b);
+	return s;
+}
+
+static const char *date_iso_s(struct arena *a, struct date d)
+{
+	return arena_printf(a, "%04d-%02d-%02d", d.y, d.m, d.d);
+}
+
+static const char *month_label(struct arena *a, struct date d)
+{
+	return arena_printf(a, "%s %d", date_month_name(d.m), d.y);
+}
+
+static const char *time_range(struct arena *a, int start, int end)
+{
+	if (start < 0)
+		return NULL;
+	if (end < 0)
+		return arena_printf(a, "%02d:%02d", start / 60, start % 60);
+	return arena_printf(a, "%02d:%02d to %02d:%02d", start / 60, start % 60, end / 60,
+			    end % 60);
+}
+
+/* --------------------------------------------------------- the build */
+
+struct render {
+	const struct site *s;
+	const struct theme *t;
+	enum visibility audience;
+	struct writer *w;
+	struct diag *d;
+	struct arena a; /* lives for the whole build */
+	struct idmap people, practices, projects, areas;
+	struct value *site_v, *assets_v, *build_v, *tracker;
+	const struct meeting **meetings; /* visible, newest first */
+	size_t nmeetings;
+	const struct report **reports; /* visible, newest first */
+	size_t nreports;
+	struct value *search; /* one entry per document page, for search-index.json */
+	bool failed;
+};
+
+/* Per page: what the Markdown link callback needs. */
+struct pagectx {
+	struct render *r;
+	const char *dir;  /* "projects/copd/" ("" for the home page) */
+	const char *root; /* "../../" */
+	const struct doc *doc;
+	struct arena a;   /* this page's context; released after writing */
+};
+
+static bool visible(const struct render *r, const struct doc *doc)
+{
+	return doc->ok && doc->vis <= r->audience;
+}
+
+/* The folder of a document's page, relative to the site root. */
+static const char *doc_dir(struct arena *a, const struct doc *doc)
+{
+	if (doc->kind == DOC_PAGE)
+		return arena_printf(a, "%s/", doc->id);
+	return arena_printf(a, "%s/%s/", doc_kind_folder(doc->kind), doc->id);
+}
+
+static const char *doc_href(struct arena *a, const struct doc *doc)
+{
+	return arena_printf(a, "%sindex.html", doc_dir(a, doc));
+}
+
+static const char *root_for(struct arena *a, const char *dir)
+{
+	struct buf b = BUF_INIT;
+	for (const char *c = dir; *c; c++)
+		if (*c == '/')
+			buf_puts(&b, "../");
+	const char *s = arena_strndup(a, b.ptr, b.len);
+	buf_release(&b);
+	return s;
+}
+
+static const struct person *find_person(const struct render *r, const char *id)
+{
+	size_t i;
+	return id && idmap_get(&r->people, id, &i) ? &r->s->people[i] : NULL;
+}
+
+static const struct practice *find_practice(const struct render *r, const char *id)
+{
+	size_t i;
+	return id && idmap_get(&r->practices, id, &i) ? &r->s->practices[i] : NULL;
+}
+
+static const struct project *find_project(const struct render *r, const char *id)
+{
+	size_t i;
+	return id && idmap_get(&r->projects, id, &i) ? &r->s->projects[i] : NULL;
+}
+
+static const struct area *find_area(const struct render *r, const char *id)
+{
+	size_t i;
+	return id && idmap_get(&r->areas, id, &i) ? &r->s->plan.areas[i] : NULL;
+}
+
+static const struct level *find_level(const struct plan *p, int n)
+{
+	for (size_t i = 0; i < p->nlevels; i++)
+		if (p->levels[i].number == n)
+			return &p->levels[i];
+	return NULL;
+}
+
+/* {name, role, practice, organisation, href?} for a person id. */
+static struct value *person_v(struct render *r, struct arena *a, const char *id)
+{
+	struct value *m = new_map(a);
+	const struct person *p = find_person(r, id);
+	if (!p) {
+		put_s(a, m, "name", id);
+		return m;
+	}
+	put_s(a, m, "name", p->name);
+	put_s(a, m, "role", p->role);
+	const struct practice *pr = find_practice(r, p->practice.id);
+	put_s(a, m, "practice", pr ? pr->name : NULL);
+	put_s(a, m, "organisation", p->organisation);
+	put_s(a, m, "affiliation", pr ? pr->name : p->organisation);
+	return m;
+}
+
+static struct value *people_v(struct render *r, struct arena *a, const struct refs *refs)
+{
+	struct value *l = new_list(a);
+	for (size_t i = 0; i < refs->n; i++)
+		value_list_push(a, l, person_v(r, a, refs->v[i].id));
+	return l;
+}
+
+static const char *status_label(enum status s)
+{
+	static const char *const labels[] = {"Green: on track", "Amber: some risk",
+					     "Red: serious risk", "Closed"};
+	return labels[s];
+}
+
+/* ------------------------------------------------------ links in bodies */
+
+static bool link_cb(void *ctx, enum link_kind kind, const char *path, const char *frag,
+		    struct buf *href)
+{
+	struct pagectx *pg = ctx;
+	if (kind == LINK_ANCHOR) {
+		buf_putc(href, '#');
+		if (frag)
+			buf_puts(href, frag);
+		return true;
+	}
+	if (kind == LINK_DATA) {
+		buf_printf(href, "%s%s", pg->root,
+			   strcmp(path, "content/people.yaml") == 0 ? "people/index.html"
+								   : "plan/index.html");
+	} else {
+		const struct doc *target = site_doc_by_path(pg->r->s, path);
+		if (!target || !visible(pg->r, target))
+			return false;
+		if (target == pg->doc && frag && *frag) {
+			buf_printf(href, "#%s", frag);
+			return true;
+		}
+		buf_printf(href, "%s%s", pg->root, doc_href(&pg->a, target));
+	}
+	if (frag && *frag)
+		buf_printf(href, "#%s", frag);
+	return true;
+}
+
+static struct md_render md_opts(struct pagectx *pg, struct buf *text)
+{
+	struct md_render o = {pg->r->audience, pg->r->s->config.unsafe_html, link_cb, pg, text};
+	return o;
+}
+
+static struct value *inline_html(struct pagectx *pg, const char *from, const char *s)
+{
+	struct buf b = BUF_INIT;
+	struct md_render o = md_opts(pg, NULL);
+	markdown_inline(from, s, strlen(s), &o, &b);
+	struct value *v = value_string(&pg->a, b.ptr, b.len, nopos);
+	buf_release(&b);
+	return v;
+}
+
+/* -------------------------------------------------------- common parts */
+
+static struct value *nav_v(struct pagectx *pg, const char *current)
+{
+	static const char *const items[][3] = {
+		{"home", "Home", "index.html"},	      {"plan", "Plan", "plan/index.html"},
+		{"projects", "Projects", "projects/index.html"},
+		{"meetings", "Meetings", "meetings/index.html"},
+		{"reports", "Reports", "reports/index.html"},
+		{"people", "People", "people/index.html"},
+		{"search", "Search", "search/index.html"},
+	};
+	struct arena *a = &pg->a;
+	struct value *l = new_list(a);
+	for (size_t i = 0; i < sizeof(items) / sizeof(*items); i++) {
+		struct value *m = new_map(a);
+		put_s(a, m, "key", items[i][0]);
+		put_s(a, m, "title", items[i][1]);
+		put_s(a, m, "href", items[i][2]);
+		put_b(a, m, "current", current && strcmp(current, items[i][0]) == 0);
+		value_list_push(a, l, m);
+	}
+	return l;
+}
+
+/* The context every page has: site, root, nav, assets, build, page. */
+static struct value *page_ctx(struct pagectx *pg, const char *nav, const char *title,
+			      const char *kind)
+{
+	struct arena *a = &pg->a;
+	struct value *c = new_map(a);
+	put(a, c, "site", pg->r->site_v);
+	put(a, c, "assets", pg->r->assets_v);
+	put(a, c, "build", pg->r->build_v);
+	put_s(a, c, "root", pg->root);
+	put(a, c, "nav", nav_v(pg, nav));
+	struct value *p = new_map(a);
+	put_s(a, p, "title", title);
+	put_s(a, p, "kind", kind);
+	put_s(a, p, "path", pg->dir);
+	if (pg->r->s->config.base_url)
+		put_s(a, p, "canonical", arena_printf(a, "%s%s", pg->r->s->config.base_url, pg->dir));
+	if (pg->doc && pg->doc->summary)
+		put_s(a, p, "description", pg->doc->summary);
+	put(a, c, "page", p);
+	return c;
+}
+
+static void page_begin(struct pagectx *pg, struct render *r, const char *dir, const struct doc *doc)
+{
+	memset(pg, 0, sizeof(*pg));
+	pg->r = r;
+	pg->doc = doc;
+	pg->dir = arena_strdup(&pg->a, dir);
+	pg->root = root_for(&pg->a, dir);
+}
+
+/* Renders template with ctx and writes it as <dir>index.html (or as file,
+ * when given). Releases the page's arena. */
+static void page_end(struct pagectx *pg, const char *tmpl, struct value *ctx, const char *file)
+{
+	struct render *r = pg->r;
+	struct buf out = BUF_INIT;
+	if (!mustache_render(r->t->templates, tmpl, ctx, &out, r->d)) {
+		r->failed = true;
+	} else {
+		const char *path = file ? file : arena_printf(&pg->a, "%sindex.html", pg->dir);
+		if (writer_put(r->w, path, out.ptr, out.len) < 0)
+			r->failed = true;
+	}
+	buf_release(&out);
+	arena_release(&pg->a);
+}
+
+/* The distinct words of a text, lowercased, space-separated: what the search
+ * page matches against, far smaller than the text itself. */
+static const char *words_of(struct arena *a, const char *text, size_t n)
+{
+	struct idmap seen;
+	struct buf out = BUF_INIT, word = BUF_INIT;
+	idmap_init(&seen, 64);
+	char **keep = NULL;
+	size_t nkeep = 0, cap = 0;
+	for (size_t i = 0; i <= n; i++) {
+		unsigned char c = i < n ? (unsigned char)text[i] : ' ';
+		bool part = (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c >= 0x80;
+		if (c >= 'A' && c <= 'Z') {
+			c = (unsigned char)(c + 32);
+			part = true;
+		}
+		if (part) {
+			buf_putc(&word, (char)c);
+			continue;
+		}
+		if (word.len >= 2 && !idmap_get(&seen, word.ptr, NULL)) {
+			if (nkeep == cap) {
+				cap = cap ? cap * 2 : 64;
+				keep = xrealloc(keep, cap * sizeof(*keep));
+			}
+			keep[nkeep] = xstrndup(word.ptr, word.len);
+			idmap_put(&seen, keep[nkeep], nkeep);
+			if (out.len)
+				buf_putc(&out, ' ');
+			buf_put(&out, word.ptr, word.len);
+			nkeep++;
+		}
+		buf_truncate(&word, 0);
+	}
+	const char *s = arena_strndup(a, out.ptr, out.len);
+	for (size_t i = 0; i < nkeep; i++)
+		free(keep[i]);
+	free(keep);
+	idmap_release(&seen);
+	buf_release(&out);
+	buf_release(&word);
+	return s;
+}
+
+/* The rendered body of a document; its words go into the search index. */
+static void put_body(struct pagectx *pg, struct value *c, const struct doc *doc)
+{
+	struct render *r = pg->r;
+	struct buf html = BUF_INIT, text = BUF_INIT;
+	struct md_render o = md_opts(pg, &text);
+	markdown_render(doc, &o, &html);
+	put_buf(&pg->a, c, "body", &html);
+	static const char *const kinds[] = {"Plan", "Project", "Meeting", "Report", "Page"};
+	struct value *e = new_map(&r->a);
+	struct value *page = value_get(c, "page");
+	struct value *title = value_get(page, "title");
+	put_s(&r->a, e, "title", title ? title->str : doc->title);
+	put_s(&r->a, e, "url", doc_href(&r->a, doc));
+	put_s(&r->a, e, "kind", kinds[doc->kind]);
+	put_s(&r->a, e, "summary", doc->summary);
+	buf_putc(&text, ' ');
+	if (doc->summary)
+		buf_puts(&text, doc->summary);
+	put_s(&r->a, e, "words", words_of(&r->a, text.ptr, text.len));
+	value_list_push(&r->a, r->search, e);
+	buf_release(&html);
+	buf_release(&text);
+}
+
+/* ------------------------------------------------------- projects */
+
+/* Where a project stands: k reached, and the milestone it works toward. */
+struct standing {
+	int reached;                     /* highest reached, 0 for none */
+	const struct milestone *last;    /* that milestone's entry */
+	const struct milestone *current; /* the one in progress, or NULL */
+};
+
+static struct standing standing_of(const struct project *pr)
+{
+	struct standing st = {0, NULL, NULL};
+	for (size_t i = 0; i < pr->nmilestones; i++) {
+		const struct milestone *m = &pr->milestones[i];
+		if (m->reached && m->number > st.reached) {
+			st.reached = m->number;
+			st.last = m;
+		}
+	}
+	for (size_t i = 0; i < pr->nmilestones; i++)
+		if (!pr->milestones[i].reached && pr->milestones[i].number == st.reached + 1)
+			st.current = &pr->milestones[i];
+	return st;
+}
+
+static const struct milestone_def *plan_milestone(const struct plan *p, int n)
+{
+	for (size_t i = 0; i < p->nmilestones; i++)
+		if (p->milestones[i].number == n)
+			return &p->milestones[i];
+	return NULL;
+}
+
+/* One row of the project tracker (shared by the home and projects pages). */
+static struct value *tracker_row(struct render *r, const struct project *pr)
+{
+	struct arena *a = &r->a;
+	const struct plan *plan = &r->s->plan;
+	struct value *m = new_map(a);
+	put_s(a, m, "title", pr->doc.title);
+	put_s(a, m, "href", doc_href(a, &pr->doc));
+	put_s(a, m, "summary", pr->doc.summary);
+	const struct area *ar = find_area(r, pr->area.id);
+	put_s(a, m, "area", ar ? ar->name : pr->area.id);
+	put_s(a, m, "status", status_name(pr->status));
+	put_s(a, m, "status_label", status_label(pr->status));
+	struct value *leads = people_v(r, a, &pr->clinical_leads);
+	put(a, m, "leads", leads);
+	put(a, m, "manager", person_v(r, a, pr->project_manager.id));
+	struct standing st = standing_of(pr);
+	if (st.reached) {
+		const struct milestone_def *def = plan_milestone(plan, st.reached);
+		struct value *rm = new_map(a);
+		put_n(a, rm, "number", st.reached);
+		put_s(a, rm, "name", def ? def->name : NULL);
+		if (st.last && st.last->has_date)
+			put_s(a, rm, "date", date_label(a, st.last->date));
+		put(a, m, "reached", rm);
+	}
+	const struct milestone_def *next = plan_milestone(plan, st.reached + 1);
+	if (next && pr->status != STATUS_CLOSED) {
+		struct value *nm = new_map(a);
+		put_n(a, nm, "number", next->number);
+		put_s(a, nm, "name", next->name);
+		if (st.current && st.current->has_date)
+			put_s(a, nm, "target", date_label(a, st.current->date));
+		put(a, m, "next", nm);
+	}
+	return m;
+}
+
+static int cmp_project_title(const void *x, const void *y)
+{
+	const struct project *const *a = x, *const *b = y;
+	return strcmp((*a)->doc.title ? (*a)->doc.title : "", (*b)->doc.title ? (*b)->doc.title : "");
+}
+
+static void build_tracker(struct render *r)
+{
+	const struct site *s = r->s;
+	const struct project **ps = xcalloc(s->nprojects + 1, sizeof(*ps));
+	size_t n = 0;
+	for (size_t i = 0; i < s->nprojects; i++)
+		if (visible(r, &s->projects[i].doc))
+			ps[n++] = &s->projects[i];
+	qsort(ps, n, sizeof(*ps), cmp_project_title);
+	r->tracker = new_list(&r->a);
+	for (size_t i = 0; i < n; i++)
+		value_list_push(&r->a, r->tracker, tracker_row(r, ps[i]));
+	free(ps);
+}
+
+/* The milestone path of a project: every milestone of the plan, reached (with
+ * its date), in progress ("2 of 3 checks", target) or still to come. */
+static struct value *milestone_path(struct pagectx *pg, const struct project *pr)
+{
+	struct arena *a = &pg->a;
+	const struct plan *plan = &pg->r->s->plan;
+	struct value *l = new_list(a);
+	for (size_t i = 0; i < plan->nmilestones; i++) {
+		const struct milestone_def *def = &plan->milestones[i];
+		const struct milestone *m = NULL;
+		for (size_t j = 0; j < pr->nmilestones; j++)
+			if (pr->milestones[j].number == def->number)
+				m = &pr->milestones[j];
+		struct value *v = new_map(a);
+		put_n(a, v, "number", def->number);
+		put_s(a, v, "name", def->name);
+		const char *state = !m ? "future" : m->reached ? "reached" : "progress";
+		put_s(a, v, "state", state);
+		put_b(a, v, "reached", m && m->reached);
+		put_b(a, v, "progress", m && !m->reached);
+		put_b(a, v, "future", !m);
+		put_s(a, v, "state_label",
+		      !m ? "Not started" : m->reached ? "Reached" : "In progress");
+		if (m && m->has_date) {
+			put_s(a, v, m->reached ? "date" : "target", date_label(a, m->date));
+			put_s(a, v, m->reached ? "date_iso" : "target_iso", date_iso_s(a, m->date));
+		}
+		struct value *checks = new_list(a);
+		size_t done = 0;
+		for (size_t k = 0; k < def->nchecks; k++) {
+			bool ticked = false;
+			for (size_t q = 0; m && q < m->checks.n; q++)
+				ticked |= strcmp(m->checks.v[q].id, def->checks[k].id) == 0;
+			done += ticked;
+			struct value *c = new_map(a);
+			put_s(a, c, "text", def->checks[k].text);
+			put_b(a, c, "done", ticked);
+			value_list_push(a, checks, c);
+		}
+		put(a, v, "checks", checks);
+		put_n(a, v, "checks_done", (double)done);
+		put_n(a, v, "checks_total", (double)def->nchecks);
+		if (m && !m->reached)
+			put_s(a, v, "checks_label",
+			      arena_printf(a, "%zu of %zu checks done", done, def->nchecks));
+		value_list_push(a, l, v);
+	}
+	return l;
+}
+
+static void render_project(struct render *r, const struct project *pr)
+{
+	struct pagectx pg;
+	page_begin(&pg, r, doc_dir(&r->a, &pr->doc), &pr->doc);
+	struct arena *a = &pg.a;
+	struct value *c = page_ctx(&pg, "projects", pr->doc.title, "project");
+	struct value *p = new_map(a);
+	put_s(a, p, "title", pr->doc.title);
+	put_s(a, p, "summary", pr->doc.summary);
+	put_s(a, p, "status", status_name(pr->status));
+	put_s(a, p, "status_label", status_label(pr->status));
+	const struct area *ar = find_area(r, pr->area.id);
+	if (ar) {
+		put_s(a, p, "area", ar->name);
+		const struct level *lv = find_level(&r->s->plan, ar->level);
+		put_n(a, p, "level", ar->level);
+		put_s(a, p, "level_name", lv ? lv->name : NULL);
+	}
+	put(a, p, "leads", people_v(r, a, &pr->clinical_leads));
+	put(a, p, "manager", person_v(r, a, pr->project_manager.id));
+	struct value *funding = new_list(a);
+	for (size_t i = 0; i < pr->funding.n; i++) {
+		const char *name = pr->funding.v[i].id;
+		for (size_t k = 0; k < r->s->plan.nfunding; k++)
+			if (strcmp(r->s->plan.funding[k].id, name) == 0)
+				name = r->s->plan.funding[k].name;
+		struct value *f = new_map(a);
+		put_s(a, f, "name", name);
+		value_list_push(a, funding, f);
+	}
+	put(a, p, "funding", funding);
+	put(a, p, "milestones", milestone_path(&pg, pr));
+	/* Actions from the meetings this audience may see. */
+	struct value *actions = new_list(a);
+	for (size_t i = 0; i < r->nmeetings; i++) {
+		const struct meeting *mt = r->meetings[i];
+		for (size_t j = 0; j < mt->nactions; j++) {
+			const struct action *ac = &mt->actions[j];
+			if (!ac->project.id || strcmp(ac->project.id, pr->doc.id) != 0)
+				continue;
+			struct value *v = new_map(a);
+			put(a, v, "html", inline_html(&pg, mt->doc.path, ac->text));
+			put(a, v, "owner", person_v(r, a, ac->owner.id));
+			put_s(a, v, "due", date_label(a, ac->due));
+			put_b(a, v, "done", ac->done);
+			put_s(a, v, "meeting", mt->doc.title);
+			put_s(a, v, "meeting_date", date_label(a, mt->date));
+			put_s(a, v, "meeting_href", doc_href(a, &mt->doc));
+			value_list_push(a, actions, v);
+		}
+	}
+	put(a, p, "actions", actions);
+	put(a, c, "project", p);
+	put_body(&pg, c, &pr->doc);
+	page_end(&pg, "project", c, NULL);
+}
+
+static void render_projects_index(struct render *r)
+{
+	struct pagectx pg;
+	page_begin(&pg, r, "projects/", NULL);
+	struct value *c = page_ctx(&pg, "projects", "Projects", "projects");
+	put(&pg.a, c, "projects", r->tracker);
+	page_end(&pg, "projects", c, NULL);
+}
+
+/* ------------------------------------------------------- meetings */
+
+static int cmp_meeting_newest(const void *x, const void *y)
+{
+	const struct meeting *const *a = x, *const *b = y;
+	int c = date_cmp((*b)->date, (*a)->date);
+	return c ? c : strcmp((*a)->doc.id, (*b)->doc.id);
+}
+
+static struct value *meeting_summary(struct render *r, struct arena *a, const struct meeting *mt)
+{
+	struct value *m = new_map(a);
+	put_s(a, m, "title", mt->doc.title);
+	put_s(a, m, "href", doc_href(a, &mt->doc));
+	put_s(a, m, "date", date_label(a, mt->date));
+	put_s(a, m, "date_iso", date_iso_s(a, mt->date));
+	put_s(a, m, "time", time_range(a, mt->start, mt->end));
+	put_s(a, m, "venue", mt->venue);
+	return m;
+}
+
+static void render_meeting(struct render *r, const struct meeting *mt)
+{
+	struct pagectx pg;
+	page_begin(&pg, r, doc_dir(&r->a, &mt->doc), &mt->doc);
+	struct arena *a = &pg.a;
+	const char *title = arena_printf(a, "%s, %s", mt->doc.title, date_label(a, mt->date));
+	struct value *c = page_ctx(&pg, "meetings", title, "meeting");
+	struct value *m = meeting_summary(r, a, mt);
+	put(a, m, "attendees", people_v(r, a, &mt->attendees));
+	put(a, m, "apologies", people_v(r, a, &mt->apologies));
+	struct value *guests = new_list(a);
+	for (size_t i = 0; i < mt->nguests; i++) {
+		struct value *g = new_map(a);
+		put_s(a, g, "name", mt->guests[i]);
+		value_list_push(a, guests, g);
+	}
+	put(a, m, "guests", guests);
+	struct value *dec = new_list(a);
+	for (size_t i = 0; i < mt->ndecisions; i++) {
+		struct value *v = new_map(a);
+		put(a, v, "html", inline_html(&pg, mt->doc.path, mt->decisions[i]));
+		value_list_push(a, dec, v);
+	}
+	put(a, m, "decisions", dec);
+	struct value *acts = new_list(a);
+	for (size_t i = 0; i < mt->nactions; i++) {
+		const struct action *ac = &mt->actions[i];
+		struct value *v = new_map(a);
+		put_n(a, v, "id", ac->id);
+		put(a, v, "html", inline_html(&pg, mt->doc.path, ac->text));
+		put(a, v, "owner", person_v(r, a, ac->owner.id));
+		put_s(a, v, "due", date_label(a, ac->due));
+		put_s(a, v, "due_iso", date_iso_s(a, ac->due));
+		put_b(a, v, "done", ac->done);
+		put_s(a, v, "state_label", ac->done ? "Done" : "Open");
+		const struct project *pr = find_project(r, ac->project.id);
+		if (pr && visible(r, &pr->doc)) {
+			put_s(a, v, "project", pr->doc.title);
+			put_s(a, v, "project_href", doc_href(a, &pr->doc));
+		}
+		value_list_push(a, acts, v);
+	}
+	put(a, m, "actions", acts);
+	if (mt->next.present) {
+		struct value *n = new_map(a);
+		put_s(a, n, "date", date_label(a, mt->next.date));
+		put_s(a, n, "date_iso", date_iso_s(a, mt->next.date));
+		put_s(a, n, "weekday", date_weekday_name(mt->next.date));
+		put_s(a, n, "time", time_range(a, mt->next.start, mt->next.end));
+		put_s(a, n, "venue", mt->next.venue);
+		put_s(a, n, "note", mt->next.note);
+		put(a, m, "next", n);
+	}
+	put(a, c, "meeting", m);
+	put_body(&pg, c, &mt->doc);
+	page_end(&pg, "meeting", c, NULL);
+}
+
+static void render_meetings_index(struct render *r)
+{
+	struct pagectx pg;
+	page_begin(&pg, r, "meetings/", NULL);
+	struct arena *a = &pg.a;
+	struct value *c = page_ctx(&pg, "meetings", "Meetings", "meetings");
+	struct value *years = new_list(a);
+	struct value *year = NULL, *list = NULL;
+	int cur = 0;
+	for (size_t i = 0; i < r->nmeetings; i++) {
+		const struct meeting *mt = r->meetings[i];
+		if (!year || mt->date.y != cur) {
+			if (year)
+				put(a, year, "meetings", list);
+			cur = mt->date.y;
+			year = new_map(a);
+			list = new_list(a);
+			put_n(a, year, "year", cur);
+			value_list_push(a, years, year);
+		}
+		value_list_push(a, list, meeting_summary(r, a, mt));
+	}
+	if (year)
+		put(a, year, "meetings", list);
+	put(a, c, "years", years);
+	put_b(a, c, "practices", r->audience >= VIS_PRACTICES);
+	page_end(&pg, "meetings", c, NULL);
+}
+
+/* ------------------------------------------------------- reports */
+
+static int cmp_report_newest(const void *x, const void *y)
+{
+	const struct report *const *a = x, *const *b = y;
+	return strcmp((*b)->doc.id, (*a)->doc.id);
+}
+
+static struct value *report_summary(struct arena *a, const struct report *rp)
+{
+	struct value *m = new_map(a);
+	put_s(a, m, "title", rp->doc.title);
+	put_s(a, m, "href", doc_href(a, &rp->doc));
+	if (rp->has_month)
+		put_s(a, m, "month", month_label(a, rp->month));
+	put_s(a, m, "month_iso", rp->doc.id);
+	return m;
+}
+
+static void render_report(struct render *r, const struct report *rp)
+{
+	struct pagectx pg;
+	page_begin(&pg, r, doc_dir(&r->a, &rp->doc), &rp->doc);
+	struct arena *a = &pg.a;
+	const char *title = rp->has_month
+				    ? arena_printf(a, "%s: %s", rp->doc.title, month_label(a, rp->month))
+				    : rp->doc.title;
+	struct value *c = page_ctx(&pg, "reports", title, "report");
+	put(a, c, "report", report_summary(a, rp));
+	put_body(&pg, c, &rp->doc);
+	page_end(&pg, "report", c, NULL);
+}
+
+static void render_reports_index(struct render *r)
+{
+	struct pagectx pg;
+	page_begin(&pg, r, "reports/", NULL);
+	struct arena *a = &pg.a;
+	struct value *c = page_ctx(&pg, "reports", "Reports", "reports");
+	struct value *l = new_list(a);
+	for (size_t i = 0; i < r->nreports; i++)
+		value_list_push(a, l, report_summary(a, r->reports[i]));
+	put(a, c, "reports", l);
+	page_end(&pg, "reports", c, NULL);
+}
+
+/* ------------------------------------------------------- the plan */
+
+static int cmp_section(const void *x, const void *y)
+{
+	const struct section *const *a = x, *const *b = y;
+	return ((*a)->number > (*b)->number) - ((*a)->number < (*b)->number);
+}
+
+static const struct section **visible_sections(struct render *r, size_t *n)
+{
+	const struct section **v = arena_alloc(&r->a, (r->s->nsections + 1) * sizeof(*v));
+	*n = 0;
+	for (size_t i = 0; i < r->s->nsections; i++)
+		if (visible(r, &r->s->sections[i].doc))
+			v[(*n)++] = &r->s->sections[i];
+	qsort(v, *n, sizeof(*v), cmp_section);
+	return v;
+}
+
+static struct value *section_summary(struct arena *a, const struct section *sec)
+{
+	struct value *m = new_map(a);
+	put_n(a, m, "number", sec->number);
+	put_s(a, m, "title", sec->doc.title);
+	put_s(a, m, "summary", sec->doc.summary);
+	put_s(a, m, "href", doc_href(a, &sec->doc));
+	return m;
+}
+
+static void render_plan(struct render *r, const struct section **secs, size_t nsecs)
+{
+	const struct plan *plan = &r->s->plan;
+	struct pagectx pg;
+	page_begin(&pg, r, "plan/", NULL);
+	struct arena *a = &pg.a;
+	struct value *c = page_ctx(&pg, "plan", plan->title ? plan->title : "Plan", "plan");
+	struct value *p = new_map(a);
+	put_s(a, p, "title", plan->title);
+	put_s(a, p, "start", date_label(a, plan->start));
+	put_s(a, p, "end", date_label(a, plan->end));
+	struct value *sl = new_list(a);
+	for (size_t i = 0; i < nsecs; i++)
+		value_list_push(a, sl, section_summary(a, secs[i]));
+	put(a, p, "sections", sl);
+
+	struct value *levels = new_list(a);
+	for (size_t i = 0; i < plan->nlevels; i++) {
+		struct value *v = new_map(a);
+		put_n(a, v, "number", plan->levels[i].number);
+		put_s(a, v, "name", plan->levels[i].name);
+		put_b(a, v, "projects", plan->levels[i].projects);
+		value_list_push(a, levels, v);
+	}
+	put(a, p, "levels", levels);
+
+	struct value *areas = new_list(a);
+	for (size_t i = 0; i < plan->nareas; i++) {
+		const struct area *ar = &plan->areas[i];
+		const struct level *lv = find_level(plan, ar->level);
+		struct value *v = new_map(a);
+		put_s(a, v, "id", ar->id);
+		put_s(a, v, "name", ar->name);
+		put_n(a, v, "level", ar->level);
+		put_s(a, v, "level_name", lv ? lv->name : NULL);
+		put_b(a, v, "projects", lv && lv->projects);
+		struct value *prs = new_list(a);
+		for (size_t k = 0; k < r->s->nprojects; k++) {
+			const struct project *pr = &r->s->projects[k];
+			if (visible(r, &pr->doc) && pr->area.id && strcmp(pr->area.id, ar->id) == 0) {
+				struct value *pv = new_map(a);
+				put_s(a, pv, "title", pr->doc.title);
+				put_s(a, pv, "href", doc_href(a, &pr->doc));
+				value_list_push(a, prs, pv);
+			}
+		}
+		put(a, v, "area_projects", prs);
+		value_list_push(a, areas, v);
+	}
+	put(a, p, "areas", areas);
+
+	struct value *ms = new_list(a);
+	for (size_t i = 0; i < plan->nmilestones; i++) {
+		const struct milestone_def *m = &plan->milestones[i];
+		struct value *v = new_map(a);
+		put_n(a, v, "number", m->number);
+		put_s(a, v, "name", m->name);
+		struct value *checks = new_list(a);
+		for (size_t k = 0; k < m->nchecks; k++) {
+			struct value *cv = new_map(a);
+			put_s(a, cv, "id", m->checks[k].id);
+			put_s(a, cv, "text", m->checks[k].text);
+			value_list_push(a, checks, cv);
+		}
+		put(a, v, "checks", checks);
+		if (m->has_window)
+			put_s(a, v, "window",
+			      arena_printf(a, "%d to %d months after milestone %d", m->min_months,
+					   m->max_months, m->after));
+		value_list_push(a, ms, v);
+	}
+	put(a, p, "milestones", ms);
+
+	struct value *funding = new_list(a);
+	for (size_t i = 0; i < plan->nfunding; i++) {
+		const struct funding *f = &plan->funding[i];
+		struct value *v = new_map(a);
+		put_s(a, v, "name", f->name);
+		put_s(a, v, "covers",
+		      f->from == f->to ? arena_printf(a, "milestone %d", f->from)
+				       : arena_printf(a, "milestones %d to %d", f->from, f->to));
+		put_b(a, v, "needs_approval", f->needs_approval);
+		value_list_push(a, funding, v);
+	}
+	put(a, p, "funding", funding);
+
+	struct value *objs = new_list(a);
+	for (size_t i = 0; i < plan->nobjectives; i++) {
+		const struct objective *o = &plan->objectives[i];
+		struct value *v = new_map(a);
+		put_s(a, v, "text", o->text);
+		put_s(a, v, "due", date_label(a, o->due));
+		if (o->achieved)
+			put_s(a, v, "achieved", date_label(a, o->achieved_on));
+		value_list_push(a, objs, v);
+	}
+	put(a, p, "objectives", objs);
+	put(a, c, "plan", p);
+	page_end(&pg, "plan", c, NULL);
+}
+
+static void render_section(struct render *r, const struct section **secs, size_t n, size_t i)
+{
+	const struct section *sec = secs[i];
+	struct pagectx pg;
+	page_begin(&pg, r, doc_dir(&r->a, &sec->doc), &sec->doc);
+	struct arena *a = &pg.a;
+	struct value *c = page_ctx(&pg, "plan", sec->doc.title, "section");
+	struct value *m = section_summary(a, sec);
+	if (i > 0)
+		put(a, m, "previous", section_summary(a, secs[i - 1]));
+	if (i + 1 < n)
+		put(a, m, "next", section_summary(a, secs[i + 1]));
+	put(a, c, "section", m);
+	put_s(a, c, "plan_title", r->s->plan.title);
+	put_body(&pg, c, &sec->doc);
+	page_end(&pg, "section", c, NULL);
+}
+
+/* ------------------------------------------------- people, pages, home */
+
+static void render_people(struct render *r)
+{
+	const struct site *s = r->s;
+	struct pagectx pg;
+	page_begin(&pg, r, "people/", NULL);
+	struct arena *a = &pg.a;
+	struct value *c = page_ctx(&pg, "people", "People", "people");
+	struct value *members = new_list(a), *others = new_list(a), *practices = new_list(a);
+	for (size_t i = 0; i < s->npeople; i++) {
+		struct value *v = person_v(r, a, s->people[i].id);
+		value_list_push(a, s->people[i].practice.id ? members : others, v);
+	}
+	for (size_t i = 0; i < s->npractices; i++) {
+		struct value *v = new_map(a);
+		put_s(a, v, "name", s->practices[i].name);
+		put_s(a, v, "town", s->practices[i].town);
+		put_s(a, v, "address", s->practices[i].address);
+		value_list_push(a, practices, v);
+	}
+	put(a, c, "members", members);
+	put(a, c, "partners", others);
+	put(a, c, "practices", practices);
+	page_end(&pg, "people", c, NULL);
+}
+
+static void render_free_page(struct render *r, const struct doc *doc)
+{
+	struct pagectx pg;
+	page_begin(&pg, r, doc_dir(&r->a, doc), doc);
+	struct value *c = page_ctx(&pg, NULL, doc->title, "page");
+	put_body(&pg, c, doc);
+	page_end(&pg, "page", c, NULL);
+}
+
+/* Upcoming meetings as of today: meetings and announced next meetings on or
+ * after today, each date once, soonest first. */
+static struct value *upcoming(struct render *r, struct arena *a)
+{
+	struct value *l = new_list(a);
+	struct item {
+		struct date date;
+		const struct meeting *m; /* a meeting file, or the one announcing it */
+		bool announced;
+	};
+	size_t n = 0;
+	struct item *items = xcalloc(2 * r->nmeetings + 1, sizeof(*items));
+	for (size_t i = 0; i < r->nmeetings; i++) {
+		const struct meeting *m = r->meetings[i];
+		if (date_cmp(m->date, r->s->today) >= 0)
+			items[n++] = (struct item){m->date, m, false};
+	}
+	for (size_t i = 0; i < r->nmeetings; i++) {
+		const struct meeting *m = r->meetings[i];
+		if (!m->next.present || date_cmp(m->next.date, r->s->today) < 0)
+			continue;
+		bool dup = false;
+		for (size_t k = 0; k < n && !dup; k++)
+			dup = date_cmp(items[k].date, m->next.date) == 0 &&
+			      (!items[k].announced || strcmp(items[k].m->committee, m->committee) == 0);
+		if (!dup)
+			items[n++] = (struct item){m->next.date, m, true};
+	}
+	/* soonest first (insertion sort: a handful of items) */
+	for (size_t i = 1; i < n; i++)
+		for (size_t k = i; k > 0 && date_cmp(items[k].date, items[k - 1].date) < 0; k--) {
+			struct item t = items[k];
+			items[k] = items[k - 1];
+			items[k - 1] = t;
+		}
+	for (size_t i = 0; i < n && i < 5; i++) {
+		const struct meeting *m = items[i].m;
+		struct value *v = new_map(a);
+		put_s(a, v, "title", m->doc.title);
+		put_s(a, v, "date", date_label(a, items[i].date));
+		put_s(a, v, "date_iso", date_iso_s(a, items[i].date));
+		if (items[i].announced) {
+			put_s(a, v, "time", time_range(a, m->next.start, m->next.end));
+			put_s(a, v, "venue", m->next.venue);
+			put_s(a, v, "note", m->next.note);
+		} else {
+			put_s(a, v, "time", time_range(a, m->start, m->end));
+			put_s(a, v, "venue", m->venue);
+			put_s(a, v, "href", doc_href(a, &m->doc));
+		}
+		value_list_push(a, l, v);
+	}
+	free(items);
+	return l;
+}
+
+static void render_home(struct render *r)
+{
+	struct pagectx pg;
+	page_begin(&pg, r, "", NULL);
+	struct arena *a = &pg.a;
+	struct value *c = page_ctx(&pg, "home", r->s->config.title, "home");
+	if (r->nreports)
+		put(a, c, "latest_report", report_summary(a, r->reports[0]));
+	put(a, c, "upcoming", upcoming(r, a));
+	struct value *recent = new_list(a);
+	for (size_t i = 0; i < r->nmeetings && i < 3; i++)
+		value_list_push(a, recent, meeting_summary(r, a, r->meetings[i]));
+	put(a, c, "recent_meetings", recent);
+	put(a, c, "projects", r->tracker);
+	/* The about page's summary, when there is one, introduces the group. */
+	for (size_t i = 0; i < r->s->npages; i++) {
+		const struct doc *d = &r->s->pages[i].doc;
+		if (visible(r, d) && strcmp(d->id, "about") == 0) {
+			put_s(a, c, "about", d->summary);
+			put_s(a, c, "about_href", doc_href(a, d));
+		}
+	}
+	struct value *pages = new_list(a);
+	for (size_t i = 0; i < r->s->npages; i++) {
+		const struct doc *d = &r->s->pages[i].doc;
+		if (!visible(r, d))
+			continue;
+		struct value *v = new_map(a);
+		put_s(a, v, "title", d->title);
+		put_s(a, v, "summary", d->summary);
+		put_s(a, v, "href", doc_href(a, d));
+		value_list_push(a, pages, v);
+	}
+	put(a, c, "pages", pages);
+	page_end(&pg, "home", c, NULL);
+}
+
+static void render_search(struct render *r)
+{
+	struct pagectx pg;
+	page_begin(&pg, r, "search/", NULL);
+	struct value *c = page_ctx(&pg, "search", "Search", "search");
+	put_s(&pg.a, c, "index", "search-index.json");
+	page_end(&pg, "search", c, NULL);
+}
+
+/* The 404 page is served for any missing path, at any depth: its links are
+ * absolute paths from base_url's path (usually "/"). */
+static void render_404(struct render *r)
+{
+	struct pagectx pg;
+	page_begin(&pg, r, "", NULL);
+	const char *base = r->s->config.base_url;
+	const char *path = "/";
+	if (base) {
+		const char *p = strstr(base, "://");
+		p = p ? strchr(p + 3, '/') : NULL;
+		if (p)
+			path = p;
+	}
+	pg.root = arena_strdup(&pg.a, path);
+	struct value *c = page_ctx(&pg, NULL, "Page not found", "notfound");
+	page_end(&pg, "notfound", c, "404.html");
+}
+
+/* ------------------------------------------------------- the whole site */
+
+static void build_shared(struct render *r)
+{
+	const struct site *s = r->s;
+	struct arena *a = &r->a;
+	idmap_init(&r->people, s->npeople);
+	for (size_t i = 0; i < s->npeople; i++)
+		idmap_put(&r->people, s->people[i].id, i);
+	idmap_init(&r->practices, s->npractices);
+	for (size_t i = 0; i < s->npractices; i++)
+		idmap_put(&r->practices, s->practices[i].id, i);
+	idmap_init(&r->projects, s->nprojects);
+	for (size_t i = 0; i < s->nprojects; i++)
+		idmap_put(&r->projects, s->projects[i].doc.id, i);
+	idmap_init(&r->areas, s->plan.nareas);
+	for (size_t i = 0; i < s->plan.nareas; i++)
+		idmap_put(&r->areas, s->plan.areas[i].id, i);
+
+	r->site_v = new_map(a);
+	put_s(a, r->site_v, "title", s->config.title);
+	put_s(a, r->site_v, "tagline", s->config.tagline);
+	put_s(a, r->site_v, "organisation", s->config.organisation);
+	put_s(a, r->site_v, "language", s->config.language);
+	put_s(a, r->site_v, "base_url", s->config.base_url);
+	if (s->config.contact_email || s->config.contact_address) {
+		struct value *ct = new_map(a);
+		put_s(a, ct, "email", s->config.contact_email);
+		put_s(a, ct, "address", s->config.contact_address);
+		put(a, r->site_v, "contact", ct);
+	}
+	r->assets_v = new_map(a);
+	for (size_t i = 0; i < r->t->nassets; i++)
+		put_s(a, r->assets_v, r->t->assets[i].key, r->t->assets[i].out);
+
+	r->build_v = new_map(a);
+	put_s(a, r->build_v, "audience", visibility_name(r->audience));
+	put_b(a, r->build_v, "practices", r->audience >= VIS_PRACTICES);
+	const struct source *src = s->src;
+	if (src->mode == SOURCE_GIT) {
+		put_s(a, r->build_v, "commit", src->short_id);
+		put_s(a, r->build_v, "date",
+		      date_label(a, date_from_unix(src->commit_time, src->commit_offset)));
+	} else {
+		put_b(a, r->build_v, "draft", true);
+	}
+
+	r->meetings = arena_alloc(a, (s->nmeetings + 1) * sizeof(*r->meetings));
+	for (size_t i = 0; i < s->nmeetings; i++)
+		if (visible(r, &s->meetings[i].doc))
+			r->meetings[r->nmeetings++] = &s->meetings[i];
+	qsort(r->meetings, r->nmeetings, sizeof(*r->meetings), cmp_meeting_newest);
+	r->reports = arena_alloc(a, (s->nreports + 1) * sizeof(*r->reports));
+	for (size_t i = 0; i < s->nreports; i++)
+		if (visible(r, &s->reports[i].doc))
+			r->reports[r->nreports++] = &s->reports[i];
+	qsort(r->reports, r->nreports, sizeof(*r->reports), cmp_report_newest);
+	build_tracker(r);
+	r->search = new_list(a);
+}
+
+int render_site(const struct site *site, const struct theme *theme, enum visibility audience,
+		struct writer *w, struct diag *d)
+{
+	struct render r;
+	memset(&r, 0, sizeof(r));
+	r.s = site;
+	r.t = theme;
+	r.audience = audience;
+	r.w = w;
+	r.d = d;
+	build_shared(&r);
+
+	for (size_t i = 0; i < theme->nassets; i++)
+		if (writer_put(w, theme->assets[i].out, theme->assets[i].data, theme->assets[i].len) <
+		    0)
+			r.failed = true;
+
+	render_home(&r);
+	size_t nsecs;
+	const struct section **secs = visible_sections(&r, &nsecs);
+	render_plan(&r, secs, nsecs);
+	for (size_t i = 0; i < nsecs; i++)
+		render_section(&r, secs, nsecs, i);
+	render_projects_index(&r);
+	for (size_t i = 0; i < site->nprojects; i++)
+		if (visible(&r, &site->projects[i].doc))
+			render_project(&r, &site->projects[i]);
+	render_meetings_index(&r);
+	for (size_t i = 0; i < r.nmeetings; i++)
+		render_meeting(&r, r.meetings[i]);
+	render_reports_index(&r);
+	for (size_t i = 0; i < r.nreports; i++)
+		render_report(&r, r.reports[i]);
+	render_people(&r);
+	for (size_t i = 0; i < site->npages; i++)
+		if (visible(&r, &site->pages[i].doc))
+			render_free_page(&r, &site->pages[i].doc);
+	render_search(&r);
+	render_404(&r);
+	struct feeds f = {site, audience, r.meetings, r.nmeetings, r.reports, r.nreports, r.search};
+	if (render_feeds(&f, w, d) < 0)
+		r.failed = true;
+
+	idmap_release(&r.people);
+	idmap_release(&r.practices);
+	idmap_release(&r.projects);
+	idmap_release(&r.areas);
+	arena_release(&r.a);
+	return r.failed ? -1 : 0;
+}

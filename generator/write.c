@@ -1,0 +1,280 @@
+/*
+ * write.c: the only place that writes output files. A build writes into a
+ * staging folder beside the output folder and, when everything is written,
+ * swaps it into place with one rename; an error or an interrupted build
+ * leaves the previous output untouched. Paths are checked here, once: they
+ * are relative, made of plain names, and never climb out.
+ */
+#define _GNU_SOURCE /* renameat2 */
+#include "plansite.h"
+
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <pthread.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+struct writer {
+	char *out;     /* the output folder, absolute */
+	char *staging; /* <parent>/.<name>.staging-<pid> */
+	struct diag *d;
+	pthread_mutex_t lock; /* guards mkdir of shared folders and failed */
+	bool failed;
+	size_t files;
+	uint64_t bytes;
+};
+
+static void io_error(struct writer *w, const char *what, const char *path)
+{
+	struct pos none = {NULL, 0, 0};
+	diag_error(w->d, none, "E026", "cannot %s '%s': %s", what, path, strerror(errno));
+	w->failed = true;
+}
+
+/* Removes a folder tree. Uses no recursion on the C stack beyond the depth of
+ * the tree, which is ours (at most a few levels). */
+static int remove_tree(const char *path)
+{
+	struct stat st;
+	if (lstat(path, &st) < 0)
+		return errno == ENOENT ? 0 : -1;
+	if (!S_ISDIR(st.st_mode))
+		return unlink(path);
+	DIR *dir = opendir(path);
+	if (!dir)
+		return -1;
+	struct dirent *e;
+	struct buf child = BUF_INIT;
+	int rc = 0;
+	while ((e = readdir(dir))) {
+		if (!strcmp(e->d_name, ".") || !strcmp(e->d_name, ".."))
+			continue;
+		buf_truncate(&child, 0);
+		buf_printf(&child, "%s/%s", path, e->d_name);
+		if (remove_tree(child.ptr) < 0)
+			rc = -1;
+	}
+	closedir(dir);
+	buf_release(&child);
+	if (rmdir(path) < 0)
+		rc = -1;
+	return rc;
+}
+
+/* Leftover staging folders of builds that were killed: their pid is gone. */
+static void remove_stale(const char *parent, const char *name)
+{
+	DIR *dir = opendir(parent);
+	if (!dir)
+		return;
+	struct buf prefix = BUF_INIT, path = BUF_INIT;
+	buf_printf(&prefix, ".%s.staging-", name);
+	struct dirent *e;
+	while ((e = readdir(dir))) {
+		if (strncmp(e->d_name, prefix.ptr, prefix.len) != 0)
+			continue;
+		long pid = strtol(e->d_name + prefix.len, NULL, 10);
+		if (pid > 0 && (kill((pid_t)pid, 0) == 0 || errno == EPERM))
+			continue; /* another build is running */
+		buf_truncate(&path, 0);
+		buf_printf(&path, "%s/%s", parent, e->d_name);
+		remove_tree(path.ptr);
+	}
+	closedir(dir);
+	buf_release(&prefix);
+	buf_release(&path);
+}
+
+static int mkdir_p(char *path)
+{
+	for (char *p = path + 1; *p; p++) {
+		if (*p != '/')
+			continue;
+		*p = '\0';
+		int rc = mkdir(path, 0755);
+		*p = '/';
+		if (rc < 0 && errno != EEXIST)
+			return -1;
+	}
+	if (mkdir(path, 0755) < 0 && errno != EEXIST)
+		return -1;
+	return 0;
+}
+
+struct writer *writer_open(const char *out, struct diag *d)
+{
+	struct writer *w = xcalloc(1, sizeof(*w));
+	w->d = d;
+	pthread_mutex_init(&w->lock, NULL);
+	/* Absolute path of out, whose parent must exist (or be made). */
+	struct buf abs = BUF_INIT;
+	if (out[0] != '/') {
+		char cwd[PATH_MAX];
+		if (!getcwd(cwd, sizeof(cwd))) {
+			io_error(w, "find the current folder for", out);
+			buf_release(&abs);
+			return w;
+		}
+		buf_printf(&abs, "%s/", cwd);
+	}
+	buf_puts(&abs, out);
+	while (abs.len > 1 && abs.ptr[abs.len - 1] == '/')
+		buf_truncate(&abs, abs.len - 1);
+	w->out = buf_detach(&abs, NULL);
+	char *slash = strrchr(w->out, '/');
+	char *parent = xstrndup(w->out, slash == w->out ? 1 : (size_t)(slash - w->out));
+	const char *name = slash + 1;
+	if (!*name || !strcmp(name, ".") || !strcmp(name, "..")) {
+		errno = EINVAL;
+		io_error(w, "write to", out);
+		free(parent);
+		return w;
+	}
+	if (mkdir_p(parent) < 0) {
+		io_error(w, "create the folder", parent);
+		free(parent);
+		return w;
+	}
+	remove_stale(parent, name);
+	struct buf st = BUF_INIT;
+	buf_printf(&st, "%s/.%s.staging-%ld", parent, name, (long)getpid());
+	w->staging = buf_detach(&st, NULL);
+	free(parent);
+	remove_tree(w->staging);
+	if (mkdir(w->staging, 0755) < 0)
+		io_error(w, "create the staging folder", w->staging);
+	return w;
+}
+
+/* A relative output path made of plain names: no '..', no '.', no empty
+ * component, no leading '/', only [A-Za-z0-9._-]. */
+static bool path_ok(const char *p)
+{
+	if (!*p || *p == '/')
+		return false;
+	const char *seg = p;
+	for (const char *c = p;; c++) {
+		if (*c == '/' || *c == '\0') {
+			size_t len = (size_t)(c - seg);
+			if (len == 0 || (len == 1 && seg[0] == '.') ||
+			    (len == 2 && seg[0] == '.' && seg[1] == '.'))
+				return false;
+			if (!*c)
+				return true;
+			seg = c + 1;
+			continue;
+		}
+		if (!((*c >= 'a' && *c <= 'z') || (*c >= 'A' && *c <= 'Z') || (*c >= '0' && *c <= '9') ||
+		      *c == '.' || *c == '-' || *c == '_'))
+			return false;
+	}
+}
+
+int writer_put(struct writer *w, const char *rel, const void *data, size_t n)
+{
+	if (w->failed)
+		return -1;
+	if (!path_ok(rel)) {
+		struct pos none = {NULL, 0, 0};
+		diag_error(w->d, none, "E026", "refusing to write '%s': not a plain relative path",
+			   rel);
+		pthread_mutex_lock(&w->lock);
+		w->failed = true;
+		pthread_mutex_unlock(&w->lock);
+		return -1;
+	}
+	struct buf path = BUF_INIT;
+	buf_printf(&path, "%s/%s", w->staging, rel);
+	char *slash = strrchr(path.ptr, '/');
+	int rc = -1;
+	*slash = '\0';
+	pthread_mutex_lock(&w->lock);
+	int made = mkdir_p(path.ptr);
+	pthread_mutex_unlock(&w->lock);
+	*slash = '/';
+	if (made < 0) {
+		io_error(w, "create a folder for", path.ptr);
+		goto out;
+	}
+	int fd = open(path.ptr, O_WRONLY | O_CREAT | O_TRUNC | O_NOFOLLOW | O_CLOEXEC, 0644);
+	if (fd < 0) {
+		io_error(w, "write", path.ptr);
+		goto out;
+	}
+	const char *p = data;
+	size_t left = n;
+	while (left) {
+		ssize_t k = write(fd, p, left);
+		if (k < 0 && errno == EINTR)
+			continue;
+		if (k < 0) {
+			io_error(w, "write", path.ptr);
+			close(fd);
+			goto out;
+		}
+		p += k;
+		left -= (size_t)k;
+	}
+	if (close(fd) < 0) {
+		io_error(w, "write", path.ptr);
+		goto out;
+	}
+	pthread_mutex_lock(&w->lock);
+	w->files++;
+	w->bytes += n;
+	pthread_mutex_unlock(&w->lock);
+	rc = 0;
+out:
+	buf_release(&path);
+	return rc;
+}
+
+size_t writer_count(const struct writer *w)
+{
+	return w->files;
+}
+
+int writer_commit(struct writer *w)
+{
+	if (w->failed || !w->staging)
+		return -1;
+	struct stat st;
+	if (lstat(w->out, &st) == 0) {
+		if (!S_ISDIR(st.st_mode)) {
+			errno = ENOTDIR;
+			io_error(w, "replace", w->out);
+			return -1;
+		}
+		/* Swap the two folders in one step, then drop the old output,
+		 * now at the staging path. */
+		if (renameat2(AT_FDCWD, w->staging, AT_FDCWD, w->out, RENAME_EXCHANGE) < 0) {
+			io_error(w, "swap in the new output at", w->out);
+			return -1;
+		}
+	} else if (rename(w->staging, w->out) < 0) {
+		io_error(w, "move the new output to", w->out);
+		return -1;
+	}
+	remove_tree(w->staging);
+	free(w->staging);
+	w->staging = NULL;
+	return 0;
+}
+
+void writer_free(struct writer *w)
+{
+	if (!w)
+		return;
+	if (w->staging) /* not committed: the previous output stays as it was */
+		remove_tree(w->staging);
+	pthread_mutex_destroy(&w->lock);
+	free(w->staging);
+	free(w->out);
+	free(w);
+}
