@@ -849,6 +849,14 @@ static bool doc_begin(struct loader *lo, struct doc *doc, const struct source_fi
 	doc->id = stem_of(a, f->path);
 	doc->vis = kind == DOC_MEETING ? VIS_PRACTICES : VIS_PUBLIC;
 	doc->vis_pos = file_start(f->path);
+	if (!id_valid(doc->id)) {
+		/* The id becomes a folder of the output: only plain names. */
+		diag_error(lo->d, file_start(f->path), "E025",
+			   "file name '%s.md' is not a valid id: use lowercase letters, digits and "
+			   "'-', like 'heart-failure.md'",
+			   doc->id);
+		return false;
+	}
 	if (!file_ok(lo, f))
 		return false;
 	struct frontmatter fm;

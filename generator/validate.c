@@ -545,13 +545,6 @@ static void check_projects(struct ctx *c)
 		const struct project *pr = &s->projects[i];
 		if (!pr->doc.ok)
 			continue;
-		if (!id_valid(pr->doc.id)) {
-			struct pos pos = {pr->doc.path, 1, 1};
-			diag_error(c->d, pos, "E025",
-				   "project file name '%s.md' is not a valid id: use lowercase "
-				   "letters, digits and '-'",
-				   pr->doc.id);
-		}
 		for (size_t j = 0; j < pr->clinical_leads.n; j++)
 			person(c, &pr->clinical_leads.v[j], "clinical_leads");
 		if (pr->project_manager.id)
