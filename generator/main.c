@@ -193,9 +193,13 @@ static int cmd_check(const struct options *o)
 	struct source src = {0};
 	struct site site = {0};
 	char *root = NULL;
+	struct theme theme = {0};
 	diag_init(&d, o->format);
 	int status = load(o, &root, &src, &site, &d);
+	if (status == EXIT_OK)
+		theme_load(&theme, &site, &d); /* its templates must compile too */
 	report(&d);
+	theme_release(&theme);
 	site_release(&site);
 	source_release(&src);
 	free(root);

@@ -88,31 +88,39 @@ int theme_load(struct theme *t, const struct site *site, struct diag *d)
 	for (size_t i = 0; i < src->n; i++)
 		if (strncmp(src->files[i].path, prefix.ptr, prefix.len) == 0)
 			count++;
-	if (count) {
-		t->builtin = false;
-		t->assets = arena_alloc(&t->arena, (count + 1) * sizeof(*t->assets));
-		for (size_t i = 0; i < src->n; i++) {
-			const struct source_file *f = &src->files[i];
-			if (strncmp(f->path, prefix.ptr, prefix.len) != 0)
-				continue;
-			ok &= add_file(t, f->path + prefix.len, f->path, f->data, f->len, d);
-		}
-	} else if (strcmp(name, "default") == 0) {
-		t->builtin = true;
-		t->assets = arena_alloc(&t->arena,
-					(embedded_default_theme_count + 1) * sizeof(*t->assets));
-		for (size_t i = 0; i < embedded_default_theme_count; i++) {
-			const struct embedded_file *e = &embedded_default_theme[i];
-			char *label = arena_printf(&t->arena, "(built-in default theme)/%s", e->path);
-			ok &= add_file(t, e->path, label, (const char *)e->data, e->len, d);
-		}
-	} else {
+	bool builtin = strcmp(name, "default") == 0;
+	if (!count && !builtin) {
 		struct pos p = {"site.yaml", 0, 0};
 		diag_error(d, p, "E010",
 			   "theme '%s' not found: add themes/%s/templates/*.mustache, or use theme: "
 			   "default",
 			   name, name);
-		ok = false;
+		buf_release(&prefix);
+		return -1;
+	}
+	t->builtin = builtin;
+	t->assets = arena_alloc(&t->arena, (count + (builtin ? embedded_default_theme_count : 0) + 1) *
+						   sizeof(*t->assets));
+	/* The built-in default theme first; a site's themes/default/ files then
+	 * replace it file by file, so a site may change one template alone. */
+	if (builtin) {
+		for (size_t i = 0; i < embedded_default_theme_count; i++) {
+			const struct embedded_file *e = &embedded_default_theme[i];
+			bool overridden = false;
+			for (size_t k = 0; k < src->n && !overridden; k++)
+				overridden = strncmp(src->files[k].path, prefix.ptr, prefix.len) == 0 &&
+					     strcmp(src->files[k].path + prefix.len, e->path) == 0;
+			if (overridden)
+				continue;
+			char *label = arena_printf(&t->arena, "(built-in default theme)/%s", e->path);
+			ok &= add_file(t, e->path, label, (const char *)e->data, e->len, d);
+		}
+	}
+	for (size_t i = 0; i < src->n; i++) {
+		const struct source_file *f = &src->files[i];
+		if (strncmp(f->path, prefix.ptr, prefix.len) != 0)
+			continue;
+		ok &= add_file(t, f->path + prefix.len, f->path, f->data, f->len, d);
 	}
 	buf_release(&prefix);
 	if (ok)
