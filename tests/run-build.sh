@@ -39,6 +39,16 @@ else
 	bad "golden site builds"
 fi
 
+# --- the example: feeds, sitemap, calendar, search index ---------------------
+# Three meetings and two announced next meetings without minutes: 5 events.
+if build "$top" "$tmp/example"; then
+	python3 "$here/feeds-check.py" "$tmp/example" https://www.daccom.example/ 5 && ok "example feeds are valid" ||
+		bad "example feeds are valid"
+else
+	cat "$tmp/err"
+	bad "example site builds"
+fi
+
 # --- leaks -----------------------------------------------------------------
 l=$here/build/leak
 if build "$l" "$tmp/leak-public"; then
@@ -53,6 +63,9 @@ if build "$l" "$tmp/leak-public"; then
 		ok "practices meeting has no page in the public build"
 	grep -q "Public text after the fences" "$tmp/leak-public/about/index.html" && ok "text after fences is kept" ||
 		bad "text after fences is kept"
+	# The public calendar has the public meeting and its announced next one.
+	python3 "$here/feeds-check.py" "$tmp/leak-public" https://test.example/ 2 && ok "public feeds are valid" ||
+		bad "public feeds are valid"
 else
 	cat "$tmp/err"
 	bad "leak site builds (public)"
