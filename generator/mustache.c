@@ -895,20 +895,11 @@ out:
 
 /* ------------------------------------------------------------------ the set */
 
-static uint64_t hash(const char *s, size_t n)
-{
-	uint64_t h = 1469598103934665603ULL;
-	for (size_t i = 0; i < n; i++) {
-		h ^= (unsigned char)s[i];
-		h *= 1099511628211ULL;
-	}
-	return h;
-}
 
 /* The slot holding name, or the empty slot where it would go. */
 static struct tpl **slot(const struct mustache_set *s, const char *name, size_t n)
 {
-	size_t mask = s->nslots - 1, i = (size_t)hash(name, n) & mask;
+	size_t mask = s->nslots - 1, i = (size_t)hash_bytes(name, n) & mask;
 	for (;;) {
 		struct tpl **p = &s->slots[i];
 		if (!*p || ((*p)->name_len == n && memcmp((*p)->name, name, n) == 0))

@@ -65,6 +65,9 @@ char *arena_strdup(struct arena *a, const char *s);
 char *arena_printf(struct arena *a, const char *fmt, ...) PRINTF_LIKE(2, 3);
 void arena_release(struct arena *a);
 
+/* FNV-1a, 64 bits: a fast hash for tables and cache names, not for security. */
+uint64_t hash_bytes(const void *p, size_t n);
+
 /*
  * A map from strings (not copied: they must outlive the map) to indexes,
  * for looking ids up in constant time.

@@ -15,18 +15,6 @@
 extern const struct embedded_file embedded_default_theme[];
 extern const size_t embedded_default_theme_count;
 
-/* A 64-bit FNV-1a hash of the bytes: enough to tell versions of a file apart
- * in its cached name. */
-static uint64_t content_hash(const char *p, size_t n)
-{
-	uint64_t h = 1469598103934665603ull;
-	for (size_t i = 0; i < n; i++) {
-		h ^= (unsigned char)p[i];
-		h *= 1099511628211ull;
-	}
-	return h;
-}
-
 /* "static/style.css" → key "style_css" (what templates write as
  * {{assets.style_css}}) and hashed output path "static/style.0123456789.css". */
 static void add_asset(struct theme *t, const char *rel, const char *data, size_t len)
@@ -41,10 +29,10 @@ static void add_asset(struct theme *t, const char *rel, const char *data, size_t
 		buf_puts(&out, "static/");
 		buf_put(&out, name, (size_t)(dot - name));
 		buf_printf(&out, ".%010llx%s",
-			   (unsigned long long)(content_hash(data, len) & 0xffffffffffull), dot);
+			   (unsigned long long)(hash_bytes(data, len) & 0xffffffffffull), dot);
 	} else {
 		buf_printf(&out, "static/%s.%010llx", name,
-			   (unsigned long long)(content_hash(data, len) & 0xffffffffffull));
+			   (unsigned long long)(hash_bytes(data, len) & 0xffffffffffull));
 	}
 	struct asset *a = &t->assets[t->nassets++];
 	a->key = arena_strndup(&t->arena, key.ptr, key.len);

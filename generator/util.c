@@ -227,14 +227,20 @@ bool id_valid(const char *s)
 
 /* ------------------------------------------------------------ id index */
 
-static uint64_t hash_str(const char *s)
+uint64_t hash_bytes(const void *p, size_t n)
 {
+	const unsigned char *s = p;
 	uint64_t h = 1469598103934665603ull;
-	for (; *s; s++) {
-		h ^= (unsigned char)*s;
+	for (size_t i = 0; i < n; i++) {
+		h ^= s[i];
 		h *= 1099511628211ull;
 	}
 	return h;
+}
+
+static uint64_t hash_str(const char *s)
+{
+	return hash_bytes(s, strlen(s));
 }
 
 void idmap_init(struct idmap *m, size_t expected)
