@@ -319,6 +319,10 @@ void markdown_slug(struct buf *b, const char *text, size_t n)
 	}
 }
 
+/* Ids the page around a body already uses (the skip link's target): a
+ * heading may not take them, in markdown_scan or in markdown_render. */
+static const char *const reserved_ids[] = {"main"};
+
 /* Makes id unique among the headings found so far (GitHub's -1, -2). */
 static const char *unique_id(struct arena *a, struct md_heading *hs, size_t n, const char *base)
 {
@@ -328,6 +332,8 @@ static const char *unique_id(struct arena *a, struct md_heading *hs, size_t n, c
 		bool clash = false;
 		for (size_t i = 0; i < n && !clash; i++)
 			clash = strcmp(hs[i].id, b.ptr) == 0;
+		for (size_t i = 0; i < sizeof(reserved_ids) / sizeof(*reserved_ids) && !clash; i++)
+			clash = strcmp(reserved_ids[i], b.ptr) == 0;
 		if (!clash)
 			break;
 		buf_truncate(&b, 0);
@@ -839,6 +845,17 @@ static void render_tree(struct html *h, cmark_node *root)
 	cmark_iter_free(it);
 }
 
+static void reserve_ids(struct html *h)
+{
+	for (size_t i = 0; i < sizeof(reserved_ids) / sizeof(*reserved_ids); i++) {
+		if (h->nids == h->capids) {
+			h->capids = h->capids ? h->capids * 2 : 8;
+			h->ids = xrealloc(h->ids, h->capids * sizeof(*h->ids));
+		}
+		h->ids[h->nids++] = xstrdup(reserved_ids[i]);
+	}
+}
+
 static void html_release(struct html *h)
 {
 	buf_release(&h->path);
@@ -858,6 +875,7 @@ void markdown_render(const struct doc *doc, const struct md_render *r, struct bu
 	cmark_parser_feed(p, body.ptr, body.len);
 	cmark_node *root = cmark_parser_finish(p);
 	struct html h = {r, doc->path, out, BUF_INIT, BUF_INIT, BUF_INIT, BUF_INIT, NULL, 0, 0, 0};
+	reserve_ids(&h);
 	render_tree(&h, root);
 	html_release(&h);
 	cmark_node_free(root);

@@ -95,6 +95,8 @@ struct render {
 	const struct site *s;
 	const struct theme *t;
 	enum visibility audience;
+	const struct render_opts *o;
+	const char *prefix; /* "versions/2007-04/" for an old version, else "" */
 	struct writer *w;
 	struct diag *d;
 	struct arena a; /* lives for the whole build */
@@ -260,7 +262,7 @@ static struct value *inline_html(struct pagectx *pg, const char *from, const cha
 
 /* -------------------------------------------------------- common parts */
 
-static struct value *nav_v(struct pagectx *pg, const char *current)
+static struct value *nav_v(struct pagectx *pg, const char *current, bool index_page)
 {
 	static const char *const items[][3] = {
 		{"home", "Home", "index.html"},	      {"plan", "Plan", "plan/index.html"},
@@ -277,10 +279,29 @@ static struct value *nav_v(struct pagectx *pg, const char *current)
 		put_s(a, m, "key", items[i][0]);
 		put_s(a, m, "title", items[i][1]);
 		put_s(a, m, "href", items[i][2]);
-		put_b(a, m, "current", current && strcmp(current, items[i][0]) == 0);
+		bool cur = current && strcmp(current, items[i][0]) == 0;
+		put_b(a, m, "current", cur);
+		/* the section's own index page, not a page within it */
+		put_b(a, m, "current_page", cur && index_page);
 		value_list_push(a, l, m);
 	}
 	return l;
+}
+
+/* {date, date_iso, subject, short_id, href}: when a document last changed
+ * in git, and its history page. */
+static struct value *updated_v(struct arena *a, const struct doc *doc, const struct doc_history *h)
+{
+	const struct commit_info *c = h->v[0].commit;
+	struct date day = date_from_unix(c->time, c->offset);
+	struct value *m = new_map(a);
+	put_s(a, m, "date", date_label(a, day));
+	put_s(a, m, "date_iso", date_iso_s(a, day));
+	put_s(a, m, "subject", c->subject);
+	put_s(a, m, "short_id", c->short_id);
+	put_s(a, m, "href", arena_printf(a, "history/%s/%s/index.html", doc_kind_folder(doc->kind),
+					 doc->id));
+	return m;
 }
 
 /* The context every page has: site, root, nav, assets, build, page. */
@@ -293,15 +314,22 @@ static struct value *page_ctx(struct pagectx *pg, const char *nav, const char *t
 	put(a, c, "assets", pg->r->assets_v);
 	put(a, c, "build", pg->r->build_v);
 	put_s(a, c, "root", pg->root);
-	put(a, c, "nav", nav_v(pg, nav));
+	put(a, c, "nav", nav_v(pg, nav, !pg->doc && nav && strcmp(kind, "project") != 0));
 	struct value *p = new_map(a);
 	put_s(a, p, "title", title);
 	put_s(a, p, "kind", kind);
 	put_s(a, p, "path", pg->dir);
 	if (pg->r->s->config.base_url)
-		put_s(a, p, "canonical", arena_printf(a, "%s%s", pg->r->s->config.base_url, pg->dir));
+		put_s(a, p, "canonical",
+		      arena_printf(a, "%s%s%s", pg->r->s->config.base_url, pg->r->prefix, pg->dir));
 	if (pg->doc && pg->doc->summary)
 		put_s(a, p, "description", pg->doc->summary);
+	const struct doc_history *h = pg->doc ? history_of(pg->r->o->history, pg->doc->path) : NULL;
+	if (h)
+		put(a, p, "updated", updated_v(a, pg->doc, h));
+	/* An old version's pages link to the same page of the current site. */
+	if (pg->r->o->archive)
+		put_s(a, p, "current_href", arena_printf(a, "../../%sindex.html", pg->dir));
 	put(a, c, "page", p);
 	return c;
 }
@@ -330,6 +358,15 @@ static void page_end(struct pagectx *pg, const char *tmpl, struct value *ctx, co
 	}
 	buf_release(&out);
 	arena_release(&pg->a);
+}
+
+/* The visibility in force at a line of doc: its own, or its fence's. */
+static enum visibility vis_at_line(const struct doc *doc, uint32_t line)
+{
+	for (size_t i = 0; i < doc->nfences; i++)
+		if (line >= doc->fences[i].open_line && line <= doc->fences[i].close_line)
+			return doc->fences[i].vis;
+	return doc->vis;
 }
 
 /* The distinct words of a text, lowercased, space-separated: what the search
@@ -384,6 +421,19 @@ static void put_body(struct pagectx *pg, struct value *c, const struct doc *doc)
 	struct md_render o = md_opts(pg, &text);
 	markdown_render(doc, &o, &html);
 	put_buf(&pg->a, c, "body", &html);
+	/* The body's headings, for an "on this page" list. */
+	struct value *hs = new_list(&pg->a);
+	for (size_t i = 0; i < doc->nheadings; i++) {
+		const struct md_heading *h = &doc->headings[i];
+		if (vis_at_line(doc, h->line) > r->audience)
+			continue;
+		struct value *v = new_map(&pg->a);
+		put_s(&pg->a, v, "id", h->id);
+		put_s(&pg->a, v, "text", h->text);
+		put_n(&pg->a, v, "level", h->level);
+		value_list_push(&pg->a, hs, v);
+	}
+	put(&pg->a, c, "headings", hs);
 	static const char *const kinds[] = {"Plan", "Project", "Meeting", "Report", "Page"};
 	struct value *e = new_map(&r->a);
 	struct value *page = value_get(c, "page");
@@ -688,6 +738,8 @@ static void render_meeting(struct render *r, const struct meeting *mt)
 	page_end(&pg, "meeting", c, NULL);
 }
 
+static struct value *upcoming(struct render *r, struct arena *a);
+
 static void render_meetings_index(struct render *r)
 {
 	struct pagectx pg;
@@ -713,6 +765,7 @@ static void render_meetings_index(struct render *r)
 	if (year)
 		put(a, year, "meetings", list);
 	put(a, c, "years", years);
+	put(a, c, "upcoming", upcoming(r, a));
 	put_b(a, c, "practices", r->audience >= VIS_PRACTICES);
 	page_end(&pg, "meetings", c, NULL);
 }
@@ -1063,9 +1116,108 @@ static void render_404(struct render *r)
 		if (p)
 			path = p;
 	}
-	pg.root = arena_strdup(&pg.a, path);
+	pg.root = arena_printf(&pg.a, "%s%s", path, r->prefix);
 	struct value *c = page_ctx(&pg, NULL, "Page not found", "notfound");
 	page_end(&pg, "notfound", c, "404.html");
+}
+
+/* ------------------------------------------ history, versions, changes */
+
+/* history/<kind>/<id>/: every commit that changed a document. */
+static void render_history(struct render *r, const struct doc *doc)
+{
+	struct pagectx pg;
+	page_begin(&pg, r, arena_printf(&r->a, "history/%s/%s/", doc_kind_folder(doc->kind), doc->id),
+		   NULL);
+	struct arena *a = &pg.a;
+	const char *title = arena_printf(a, "History of %s", doc->title ? doc->title : doc->id);
+	struct value *c = page_ctx(&pg, NULL, title, "history");
+	put(a, c, "history", history_value(a, doc, history_of(r->o->history, doc->path),
+					  r->o->history->shallow));
+	page_end(&pg, "history", c, NULL);
+}
+
+/* versions/: the published versions, newest first. */
+static void render_versions(struct render *r)
+{
+	struct pagectx pg;
+	page_begin(&pg, r, "versions/", NULL);
+	struct arena *a = &pg.a;
+	struct value *c = page_ctx(&pg, NULL, "Published versions", "versions");
+	struct value *l = new_list(a);
+	for (size_t i = r->o->nversions; i-- > 0;) {
+		const struct version *v = &r->o->versions[i];
+		if (!v->ok)
+			continue;
+		struct date day = date_from_unix(v->tag->time, v->tag->offset);
+		struct value *m = new_map(a);
+		put_s(a, m, "tag", v->tag->name);
+		put_s(a, m, "slug", v->slug);
+		put_s(a, m, "date", date_label(a, day));
+		put_s(a, m, "date_iso", date_iso_s(a, day));
+		put_s(a, m, "message", v->tag->message[0] ? v->tag->message : NULL);
+		put_s(a, m, "commit", v->tag->commit.short_id);
+		put_s(a, m, "href", arena_printf(a, "versions/%s/index.html", v->slug));
+		if (v->prev != SIZE_MAX)
+			put_s(a, m, "changes_href", arena_printf(a, "versions/%s/changes/index.html",
+								 v->slug));
+		value_list_push(a, l, m);
+	}
+	put(a, c, "versions", l);
+	page_end(&pg, "versions", c, NULL);
+}
+
+/* changes/ of an old version: what changed since the version before it. */
+static void render_changes(struct render *r)
+{
+	struct pagectx pg;
+	page_begin(&pg, r, "changes/", NULL);
+	struct arena *a = &pg.a;
+	const struct tag_info *t = r->o->archive->tag;
+	struct value *c = page_ctx(&pg, NULL, arena_printf(a, "What changed in %s", t->name),
+				   "changes");
+	struct value *m = r->o->changes ? changes_value(a, r->o->changes, r->audience,
+							 r->o->prev_slug)
+					 : new_map(a);
+	put_b(a, m, "first", r->o->changes == NULL);
+	put_s(a, m, "tag", t->name);
+	if (r->o->prev_slug)
+		put_s(a, m, "prev_href", arena_printf(a, "../%s/index.html", r->o->prev_slug));
+	put(a, c, "changes", m);
+	page_end(&pg, "changes", c, NULL);
+}
+
+/* version.json: what this build is, for scripts and monitoring. */
+static void render_version_json(struct render *r)
+{
+	struct arena *a = &r->a;
+	struct value *m = new_map(a);
+	const struct source *src = r->s->src;
+	bool git = src->mode == SOURCE_GIT;
+	put_s(a, m, "version", git ? (r->o->tag ? r->o->tag : src->short_id) : "draft");
+	if (r->o->tag)
+		put_s(a, m, "tag", r->o->tag);
+	else
+		value_map_put(a, m, "tag", value_new(a, VALUE_NULL, nopos));
+	if (git)
+		put_s(a, m, "commit", src->commit);
+	else
+		value_map_put(a, m, "commit", value_new(a, VALUE_NULL, nopos));
+	struct date day = git ? date_from_unix(src->commit_time, src->commit_offset) : r->s->today;
+	put_s(a, m, "date", date_iso_s(a, day));
+	put_b(a, m, "draft", !git);
+	put_s(a, m, "audience", visibility_name(r->audience));
+	if (r->o->archive) {
+		const struct tag_info *t = r->o->archive->tag;
+		put_s(a, m, "published", date_iso_s(a, date_from_unix(t->time, t->offset)));
+	}
+	put_s(a, m, "generator", "plansite " PLANSITE_VERSION);
+	struct buf b = BUF_INIT;
+	value_to_json(&b, m);
+	buf_putc(&b, '\n');
+	if (writer_put(r->w, "version.json", b.ptr, b.len) < 0)
+		r->failed = true;
+	buf_release(&b);
 }
 
 /* ------------------------------------------------------- the whole site */
@@ -1099,6 +1251,17 @@ static void build_shared(struct render *r)
 		put_s(a, ct, "address", s->config.contact_address);
 		put(a, r->site_v, "contact", ct);
 	}
+	struct value *pages = new_list(a);
+	for (size_t i = 0; i < s->npages; i++) {
+		const struct doc *d = &s->pages[i].doc;
+		if (!visible(r, d))
+			continue;
+		struct value *v = new_map(a);
+		put_s(a, v, "title", d->title);
+		put_s(a, v, "href", doc_href(a, d));
+		value_list_push(a, pages, v);
+	}
+	put(a, r->site_v, "pages", pages);
 	r->assets_v = new_map(a);
 	for (size_t i = 0; i < r->t->nassets; i++)
 		put_s(a, r->assets_v, r->t->assets[i].key, r->t->assets[i].out);
@@ -1108,10 +1271,29 @@ static void build_shared(struct render *r)
 	put_b(a, r->build_v, "practices", r->audience >= VIS_PRACTICES);
 	const struct source *src = s->src;
 	if (src->mode == SOURCE_GIT) {
+		struct date day = date_from_unix(src->commit_time, src->commit_offset);
+		put_s(a, r->build_v, "version", r->o->tag ? r->o->tag : src->short_id);
+		put_s(a, r->build_v, "tag", r->o->tag);
 		put_s(a, r->build_v, "commit", src->short_id);
-		put_s(a, r->build_v, "date",
-		      date_label(a, date_from_unix(src->commit_time, src->commit_offset)));
+		put_s(a, r->build_v, "commit_id", src->commit);
+		put_s(a, r->build_v, "date", date_label(a, day));
+		put_s(a, r->build_v, "date_iso", date_iso_s(a, day));
+		if (r->o->archive) {
+			const struct tag_info *t = r->o->archive->tag;
+			struct date pub = date_from_unix(t->time, t->offset);
+			struct value *ar = new_map(a);
+			put_s(a, ar, "tag", t->name);
+			put_s(a, ar, "slug", r->o->archive->slug);
+			put_s(a, ar, "date", date_label(a, pub));
+			put_s(a, ar, "date_iso", date_iso_s(a, pub));
+			put(a, r->build_v, "archive", ar);
+		}
+		size_t nok = 0;
+		for (size_t i = 0; i < r->o->nversions; i++)
+			nok += r->o->versions[i].ok;
+		put_b(a, r->build_v, "has_versions", nok > 0);
 	} else {
+		put_s(a, r->build_v, "version", "draft");
 		put_b(a, r->build_v, "draft", true);
 	}
 
@@ -1132,13 +1314,25 @@ static void build_shared(struct render *r)
 int render_site(const struct site *site, const struct theme *theme, enum visibility audience,
 		struct writer *w, struct diag *d)
 {
+	struct render_opts o;
+	memset(&o, 0, sizeof(o));
+	o.audience = audience;
+	return render_site_opts(site, theme, &o, w, d);
+}
+
+int render_site_opts(const struct site *site, const struct theme *theme,
+		     const struct render_opts *o, struct writer *w, struct diag *d)
+{
 	struct render r;
+	enum visibility audience = o->audience;
 	memset(&r, 0, sizeof(r));
 	r.s = site;
 	r.t = theme;
 	r.audience = audience;
+	r.o = o;
 	r.w = w;
 	r.d = d;
+	r.prefix = o->archive ? arena_printf(&r.a, "versions/%s/", o->archive->slug) : "";
 	build_shared(&r);
 
 	for (size_t i = 0; i < theme->nassets; i++)
@@ -1168,6 +1362,15 @@ int render_site(const struct site *site, const struct theme *theme, enum visibil
 			render_free_page(&r, &site->pages[i].doc);
 	render_search(&r);
 	render_404(&r);
+	if (o->history)
+		for (size_t i = 0; i < site->ndocs; i++)
+			if (visible(&r, site->docs[i]))
+				render_history(&r, site->docs[i]);
+	if (o->nversions && !o->archive)
+		render_versions(&r);
+	if (o->archive)
+		render_changes(&r);
+	render_version_json(&r);
 	struct feeds f = {site, audience, r.meetings, r.nmeetings, r.reports, r.nreports, r.search};
 	if (render_feeds(&f, w, d) < 0)
 		r.failed = true;
