@@ -3,7 +3,7 @@
 # test. See README.md.
 
 CC      ?= cc
-PKGS    := libgit2 yaml-0.1 libcmark-gfm
+PKGS    := libgit2 yaml-0.1 libcmark-gfm cairo pangocairo fontconfig
 WARN    := -Wall -Wextra -Werror -Wshadow -Wstrict-prototypes -Wmissing-prototypes -Wno-unused-parameter
 STD     := -std=c11 -D_DEFAULT_SOURCE -D_POSIX_C_SOURCE=200809L
 OPT     ?= -O2 -g
@@ -86,6 +86,12 @@ test: test-deps unit $(BUILD)/san/plansite
 	@set -e; for s in $(sort $(wildcard tests/run-*.sh)); do \
 		echo "== $$s"; PLANSITE=$(CURDIR)/$(BUILD)/san/plansite sh $$s; done
 	@echo "all tests passed"
+
+# The benchmark (not a test): plansite against Hugo and the cmark-gfm floor.
+# N="1000 10000" RUNS=5 BENCH_HISTORY=1 ...: see tests/bench/README.md.
+.PHONY: bench
+bench:
+	@bash tests/bench/run.sh
 
 clean:
 	rm -rf $(BUILD) generator/plansite
