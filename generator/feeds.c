@@ -13,6 +13,8 @@
 
 static const char *base(const struct feeds *f)
 {
+	if (f->base_url)
+		return f->base_url;
 	return f->site->config.base_url ? f->site->config.base_url : "";
 }
 

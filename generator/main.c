@@ -15,9 +15,12 @@ static const char usage_text[] =
 	"  check  [--ref REV | --worktree] [--today DATE] [--format text|json]\n"
 	"         read the site and report every problem, with its file, line and column\n"
 	"  build  [--ref REV | --worktree] [--today DATE] [--audience public|practices]\n"
-	"         [--out DIR]\n"
+	"         [--out DIR] [--no-history] [--no-versions] [--verbose]\n"
 	"         check the site, then write the website into DIR (default: public/ in\n"
 	"         the site root); nothing is written when the check finds errors\n"
+	"  changes REV1 REV2\n"
+	"         print what changed from REV1 to REV2: documents, projects, meetings,\n"
+	"         reports and the plan\n"
 	"\n"
 	"options:\n"
 	"  -C DIR         the site root (the folder holding site.yaml); default: the\n"
@@ -31,6 +34,9 @@ static const char usage_text[] =
 	"  --audience A   public (default): what patients and the public may see;\n"
 	"                 practices: also what is meant for the member practices\n"
 	"  --out DIR      where build writes the site (replaced whole, atomically)\n"
+	"  --no-history   no last-updated dates and no history pages\n"
+	"  --no-versions  no published versions (tags matching publish_tags)\n"
+	"  --verbose      say what the history walk and the versions cache did\n"
 	"  --help         show this help\n"
 	"  --version      show the version\n"
 	"\n"
@@ -46,6 +52,9 @@ struct options {
 	enum diag_format format;
 	enum visibility audience;
 	const char *out;
+	bool no_history, no_versions, verbose;
+	const char *args[2]; /* the command's own arguments: changes REV1 REV2 */
+	int nargs;
 };
 
 static int usage_error(const char *fmt, const char *arg)
@@ -122,10 +131,18 @@ static int parse_options(int argc, char **argv, struct options *o)
 			if (!(v = opt_value(argc, argv, &i, "--out")) || !*v)
 				return usage_error("%s needs a folder", a);
 			o->out = v;
+		} else if (strcmp(a, "--no-history") == 0) {
+			o->no_history = true;
+		} else if (strcmp(a, "--no-versions") == 0) {
+			o->no_versions = true;
+		} else if (strcmp(a, "--verbose") == 0) {
+			o->verbose = true;
 		} else if (a[0] == '-' && a[1]) {
 			return usage_error("unknown option '%s'", a);
 		} else if (!o->command) {
 			o->command = a;
+		} else if (strcmp(o->command, "changes") == 0 && o->nargs < 2) {
+			o->args[o->nargs++] = a;
 		} else {
 			return usage_error("unexpected argument '%s'", a);
 		}
@@ -170,10 +187,9 @@ static int finish(struct diag *d, int status)
 	return status;
 }
 
-/* source → model → validate, shared by every command. Returns EXIT_OK or
- * EXIT_IO; the caller looks at d->errors for content errors. */
-static int load(const struct options *o, char **root, struct source *src, struct site *site,
-		struct diag *d)
+/* The site root and its source. Returns EXIT_OK or EXIT_IO. */
+static int load_source(const struct options *o, char **root, struct source *src,
+		       struct diag *d)
 {
 	*root = source_find_root(o->dir ? o->dir : ".", d);
 	if (!*root)
@@ -181,10 +197,27 @@ static int load(const struct options *o, char **root, struct source *src, struct
 	struct source_opts so = {o->ref, o->worktree};
 	if (source_open(src, *root, &so, d) < 0)
 		return EXIT_IO;
+	return EXIT_OK;
+}
+
+/* The model, checked. */
+static void load_site(const struct options *o, const struct source *src, struct site *site,
+		      struct diag *d)
+{
 	site->today = today_for(o, src);
 	site_load(site, src, d);
 	site_validate(site, d);
-	return EXIT_OK;
+}
+
+/* source → model → validate, shared by every command. Returns EXIT_OK or
+ * EXIT_IO; the caller looks at d->errors for content errors. */
+static int load(const struct options *o, char **root, struct source *src, struct site *site,
+		struct diag *d)
+{
+	int status = load_source(o, root, src, d);
+	if (status == EXIT_OK)
+		load_site(o, src, site, d);
+	return status;
 }
 
 static int cmd_check(const struct options *o)
@@ -212,14 +245,28 @@ static int cmd_build(const struct options *o)
 	struct source src = {0};
 	struct site site = {0};
 	struct theme theme = {0};
+	struct published pub = {0};
 	struct writer *w = NULL;
 	char *root = NULL, *out = NULL;
 	diag_init(&d, o->format);
-	int status = load(o, &root, &src, &site, &d);
-	if (status != EXIT_OK || d.errors)
+	int status = load_source(o, &root, &src, &d);
+	if (status != EXIT_OK)
+		goto out;
+	/* The history walk runs while the site is loaded and checked. */
+	struct published_opts po = {!o->no_history, !o->no_versions, o->verbose, o->audience};
+	if (published_start(&pub, &src, &po, &d) < 0) {
+		status = EXIT_IO;
+		goto out;
+	}
+	load_site(o, &src, &site, &d);
+	if (d.errors)
 		goto out; /* a build with errors writes nothing */
 	if (theme_load(&theme, &site, &d) < 0)
 		goto out;
+	if (published_load(&pub, &site, &d) < 0) {
+		status = EXIT_IO;
+		goto out;
+	}
 	if (o->out) {
 		out = xstrdup(o->out);
 	} else {
@@ -228,7 +275,11 @@ static int cmd_build(const struct options *o)
 		out = buf_detach(&b, NULL);
 	}
 	w = writer_open(out, &d);
-	if (render_site(&site, &theme, o->audience, w, &d) < 0 || writer_commit(w) < 0) {
+	struct render_opts ro = {o->audience, pub.current, pub.versions, pub.nversions, pub.tag,
+				 NULL, NULL, NULL};
+	/* The versions first: the list of versions shows only those published. */
+	if (published_write(&pub, &theme, w, &d) < 0 ||
+	    render_site_opts(&site, &theme, &ro, w, &d) < 0 || writer_commit(w) < 0) {
 		if (!d.errors)
 			status = EXIT_IO;
 		goto out;
@@ -241,11 +292,80 @@ static int cmd_build(const struct options *o)
 out:
 	report(&d);
 	writer_free(w);
+	published_release(&pub);
 	theme_release(&theme);
 	free(out);
 	site_release(&site);
 	source_release(&src);
 	free(root);
+	return finish(&d, status);
+}
+
+/* Reads the site at rev for `changes`: its findings are not this
+ * command's business, only whether it could be read. */
+static int load_rev(const char *root, const char *rev, struct source *src, struct site *site,
+		    struct diag *d)
+{
+	struct source_opts so = {rev, false};
+	struct diag quiet;
+	diag_init(&quiet, DIAG_TEXT);
+	int rc = source_open(src, root, &so, d);
+	if (rc == 0) {
+		site->today = date_from_unix(src->commit_time, src->commit_offset);
+		site_load(site, src, &quiet);
+	}
+	diag_release(&quiet);
+	return rc;
+}
+
+/* "publish/2007-04 (1a2b3c4, 30 April 2007)" */
+static void rev_label(struct buf *b, const char *rev, const struct source *src)
+{
+	buf_printf(b, "%s (%s, ", rev, src->short_id);
+	date_long(b, date_from_unix(src->commit_time, src->commit_offset));
+	buf_putc(b, ')');
+}
+
+static int cmd_changes(const struct options *o)
+{
+	struct diag d;
+	struct source a = {0}, b = {0};
+	struct site sa = {0}, sb = {0};
+	struct changes ch = {0};
+	struct buf la = BUF_INIT, lb = BUF_INIT, text = BUF_INIT;
+	char *root = NULL;
+	int status = EXIT_IO;
+	if (o->nargs != 2)
+		return usage_error("%s", "changes needs two revisions: plansite changes REV1 REV2");
+	if (o->ref || o->worktree)
+		return usage_error("%s",
+				   "changes names its two revisions itself; drop --ref and --worktree");
+	diag_init(&d, o->format);
+	root = source_find_root(o->dir ? o->dir : ".", &d);
+	if (!root || load_rev(root, o->args[0], &a, &sa, &d) < 0 ||
+	    load_rev(root, o->args[1], &b, &sb, &d) < 0)
+		goto out;
+	changes_compute(&ch, &sa, &sb);
+	rev_label(&la, o->args[0], &a);
+	rev_label(&lb, o->args[1], &b);
+	changes_text(&ch, la.ptr, lb.ptr, &text);
+	fwrite(text.ptr, 1, text.len, stdout);
+	status = EXIT_OK;
+out:
+	report(&d);
+	changes_release(&ch);
+	buf_release(&la);
+	buf_release(&lb);
+	buf_release(&text);
+	site_release(&sa);
+	site_release(&sb);
+	source_release(&a);
+	source_release(&b);
+	free(root);
+	if (status == EXIT_OK && !d.errors) {
+		diag_release(&d);
+		return EXIT_OK;
+	}
 	return finish(&d, status);
 }
 
@@ -259,5 +379,7 @@ int main(int argc, char **argv)
 		return cmd_check(&o);
 	if (strcmp(o.command, "build") == 0)
 		return cmd_build(&o);
+	if (strcmp(o.command, "changes") == 0)
+		return cmd_changes(&o);
 	return usage_error("unknown command '%s'; see 'plansite --help'", o.command);
 }

@@ -8,6 +8,7 @@
 #include "plansite.h"
 
 #include <math.h>
+#include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -360,6 +361,7 @@ static bool item_map(struct ld *l, const struct value *it, const char *what)
 
 struct loader {
 	struct site *site;
+	struct arena *arena; /* where documents are allocated: one per thread */
 	struct diag *d;
 	struct yaml_limits limits;
 	size_t doc_bytes; /* W006 threshold */
@@ -400,7 +402,7 @@ static struct value *parse_yaml_file(struct loader *lo, const struct source_file
 {
 	if (!file_ok(lo, f))
 		return NULL;
-	struct value *v = yaml_parse(&lo->site->arena, f->data, f->len, f->path, 1, &lo->limits,
+	struct value *v = yaml_parse(lo->arena, f->data, f->len, f->path, 1, &lo->limits,
 				     lo->d);
 	return v;
 }
@@ -842,7 +844,7 @@ static const char *const reserved_pages[] = {
 static bool doc_begin(struct loader *lo, struct doc *doc, const struct source_file *f,
 		      enum doc_kind kind, struct ld *l)
 {
-	struct arena *a = &lo->site->arena;
+	struct arena *a = lo->arena;
 	doc->kind = kind;
 	doc->path = f->path;
 	doc->file = f;
@@ -915,7 +917,7 @@ static bool doc_begin(struct loader *lo, struct doc *doc, const struct source_fi
 static void doc_end(struct loader *lo, struct doc *doc, struct ld *l)
 {
 	ld_done(l);
-	markdown_scan(&lo->site->arena, doc, lo->d);
+	markdown_scan(lo->arena, doc, lo->d);
 }
 
 static void load_section(struct loader *lo, struct section *sec, const struct source_file *f)
@@ -947,7 +949,7 @@ static void load_page(struct loader *lo, struct page *pg, const struct source_fi
 static void load_project(struct loader *lo, struct project *pr, const struct source_file *f)
 {
 	struct ld l;
-	struct arena *a = &lo->site->arena;
+	struct arena *a = lo->arena;
 	if (!doc_begin(lo, &pr->doc, f, DOC_PROJECT, &l))
 		return;
 	ld_ref(&l, "area", true, false, &pr->area);
@@ -1045,7 +1047,7 @@ static void load_project(struct loader *lo, struct project *pr, const struct sou
 
 static void load_actions(struct loader *lo, struct meeting *mt, struct ld *l)
 {
-	struct arena *a = &lo->site->arena;
+	struct arena *a = lo->arena;
 	const struct value *acts = ld_list(l, "actions", false);
 	if (!acts)
 		return;
@@ -1073,7 +1075,7 @@ static void load_actions(struct loader *lo, struct meeting *mt, struct ld *l)
 static void load_meeting(struct loader *lo, struct meeting *mt, const struct source_file *f)
 {
 	struct ld l;
-	struct arena *a = &lo->site->arena;
+	struct arena *a = lo->arena;
 	struct doc *doc = &mt->doc;
 	if (!doc_begin(lo, doc, f, DOC_MEETING, &l))
 		return;
@@ -1178,9 +1180,64 @@ static int cmp_doc_path(const void *a, const void *b)
 	return strcmp((*x)->path, (*y)->path);
 }
 
+/* One document to load: its file, its kind and its slot in the site. */
+struct job {
+	const struct source_file *f;
+	int kind;
+	struct doc *doc;
+};
+
+struct pool {
+	struct job *jobs;
+	size_t n;
+	size_t next; /* taken with __atomic_fetch_add */
+	struct loader proto;
+};
+
+static void load_one(struct loader *lo, const struct job *j)
+{
+	switch (j->kind) {
+	case DOC_SECTION:
+		load_section(lo, (struct section *)j->doc, j->f);
+		break;
+	case DOC_PROJECT:
+		load_project(lo, (struct project *)j->doc, j->f);
+		break;
+	case DOC_MEETING:
+		load_meeting(lo, (struct meeting *)j->doc, j->f);
+		break;
+	case DOC_REPORT:
+		load_report(lo, (struct report *)j->doc, j->f);
+		break;
+	default:
+		load_page(lo, (struct page *)j->doc, j->f);
+		break;
+	}
+}
+
+struct worker {
+	struct pool *pool;
+	struct arena arena;
+	pthread_t thread;
+};
+
+static void *work(void *arg)
+{
+	struct worker *w = arg;
+	struct loader lo = w->pool->proto;
+	lo.arena = &w->arena;
+	for (;;) {
+		size_t i = __atomic_fetch_add(&w->pool->next, 1, __ATOMIC_RELAXED);
+		if (i >= w->pool->n)
+			break;
+		load_one(&lo, &w->pool->jobs[i]);
+	}
+	return NULL;
+}
+
 void site_load(struct site *site, const struct source *src, struct diag *d)
 {
-	struct loader lo = {site, d, yaml_default_limits, 1024 * 1024};
+	struct loader lo = {site, &site->arena, d, yaml_default_limits, 1024 * 1024};
 	struct arena *a = &site->arena;
 	site->src = src;
 	load_site_yaml(&lo, source_get(src, "site.yaml"));
@@ -1188,7 +1245,7 @@ void site_load(struct site *site, const struct source *src, struct diag *d)
 	load_people(&lo, source_get(src, "content/people.yaml"));
 	load_practices(&lo, source_get(src, "content/practices.yaml"));
 
-	/* Count documents per kind, then load them in path order. */
+	/* Count documents per kind, then give each its slot, in path order. */
 	size_t count[DOC_KINDS] = {0};
 	for (size_t i = 0; i < src->n; i++) {
 		const char *p = src->files[i].path;
@@ -1214,43 +1271,69 @@ void site_load(struct site *site, const struct source *src, struct diag *d)
 	for (int k = 0; k < DOC_KINDS; k++)
 		total += count[k];
 	site->docs = arena_alloc(a, (total + 1) * sizeof(*site->docs));
-
+	struct pool pool = {xcalloc(total + 1, sizeof(struct job)), 0, 0, lo};
 	for (size_t i = 0; i < src->n; i++) {
 		const struct source_file *f = &src->files[i];
 		if (strncmp(f->path, "content/", 8) != 0)
 			continue;
 		struct doc *doc;
-		switch (kind_of(f->path)) {
+		int k = kind_of(f->path);
+		switch (k) {
 		case DOC_SECTION:
-			load_section(&lo, &site->sections[site->nsections], f);
 			doc = &site->sections[site->nsections++].doc;
 			break;
 		case DOC_PROJECT:
-			load_project(&lo, &site->projects[site->nprojects], f);
 			doc = &site->projects[site->nprojects++].doc;
 			break;
 		case DOC_MEETING:
-			load_meeting(&lo, &site->meetings[site->nmeetings], f);
 			doc = &site->meetings[site->nmeetings++].doc;
 			break;
 		case DOC_REPORT:
-			load_report(&lo, &site->reports[site->nreports], f);
 			doc = &site->reports[site->nreports++].doc;
 			break;
 		case DOC_PAGE:
-			load_page(&lo, &site->pages[site->npages], f);
 			doc = &site->pages[site->npages++].doc;
 			break;
 		default:
 			continue;
 		}
+		pool.jobs[pool.n++] = (struct job){f, k, doc};
 		site->docs[site->ndocs++] = doc;
 	}
+
+	/* Documents are independent: load them on every core. Each worker
+	 * allocates in its own arena, which the site keeps; findings go to the
+	 * (locked) sink and are sorted when printed, so the order of work does
+	 * not show. */
+	size_t nw = (size_t)plansite_jobs();
+	if (nw > pool.n / 32 + 1)
+		nw = pool.n / 32 + 1;
+	if (nw <= 1) {
+		for (size_t i = 0; i < pool.n; i++)
+			load_one(&lo, &pool.jobs[i]);
+	} else {
+		struct worker *ws = xcalloc(nw, sizeof(*ws));
+		for (size_t t = 0; t < nw; t++) {
+			ws[t].pool = &pool;
+			if (pthread_create(&ws[t].thread, NULL, work, &ws[t]) != 0)
+				die("cannot start a thread");
+		}
+		site->worker_arenas = arena_alloc(a, nw * sizeof(*site->worker_arenas));
+		for (size_t t = 0; t < nw; t++) {
+			pthread_join(ws[t].thread, NULL);
+			site->worker_arenas[site->nworker_arenas++] = ws[t].arena;
+		}
+		free(ws);
+	}
+	free(pool.jobs);
 	qsort(site->docs, site->ndocs, sizeof(*site->docs), cmp_doc_path);
 }
 
 void site_release(struct site *site)
 {
+	/* The workers' arenas are listed in the site's own: free them first. */
+	for (size_t i = 0; i < site->nworker_arenas; i++)
+		arena_release(&site->worker_arenas[i]);
 	arena_release(&site->arena);
 }
 

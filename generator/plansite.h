@@ -82,6 +82,12 @@ void idmap_release(struct idmap *m);
 /* Adds key → val; returns false (and changes nothing) if key is there. */
 bool idmap_put(struct idmap *m, const char *key, size_t val);
 bool idmap_get(const struct idmap *m, const char *key, size_t *val);
+/* Adds key → val, or changes the value of key when it is there. */
+void idmap_set(struct idmap *m, const char *key, size_t val);
+
+/* How many threads to use: the online cores (at most 8), or PLANSITE_JOBS
+ * when set (1 makes everything single-threaded). */
+int plansite_jobs(void);
 
 /* True when s is a valid id: one or more of [a-z0-9-]. */
 bool id_valid(const char *s);
@@ -180,6 +186,10 @@ void escape_json(struct buf *b, const char *s, size_t n);
  * W007 uncommitted changes under content/ are not in this build
  * W008 no version information (outside git, or no commit yet)
  * W009 file that plansite does not read
+ * W010 history is incomplete (a shallow clone): dates come from what there is
+ * W011 a published version is left out (its content fails check, its tag
+ *      names no commit, or its slug is unusable or taken)
+ * W012 the cache folder cannot be used; a temporary one is used instead
  */
 
 /* A position in a source file. file is a path relative to the site root
@@ -381,6 +391,133 @@ int source_open(struct source *s, const char *root, const struct source_opts *op
 void source_release(struct source *s);
 /* The file at path, or NULL. */
 const struct source_file *source_get(const struct source *s, const char *path);
+
+/*
+ * What the two site readers (the disk in source.c, a git tree in git.c)
+ * share: the files read so far (paths copied into names) and where findings
+ * go. Only site.yaml, content/ and themes/ are read at the site root, no
+ * name beginning with '.', and nothing nested deeper than SITE_MAX_DEPTH.
+ */
+#define SITE_MAX_DEPTH 32
+struct site_reader {
+	struct source_file *files;
+	size_t n, cap;
+	struct arena *names;
+	struct diag *d;
+};
+enum odd_kind { ODD_LINK, ODD_SUBMODULE, ODD_OTHER };
+/* Adds a file; takes data (malloc'd, NUL-terminated after len bytes). */
+void site_reader_add(struct site_reader *r, const char *path, char *data, size_t len);
+/* Reports (E024) a file that is not read because it is not a regular file. */
+void site_reader_odd(struct site_reader *r, const char *path, enum odd_kind kind);
+/* Reports (E026) folders nested deeper than SITE_MAX_DEPTH at path. */
+void site_reader_too_deep(struct site_reader *r, const char *path);
+/* Which entries of the site root are read: the file site.yaml, and the
+ * folders content/ and themes/. */
+bool site_entry_file(const char *name);
+bool site_entry_dir(const char *name);
+
+/* ----------------------------------------------------------------- git.c */
+
+/*
+ * The libgit2 wrapper: the only file that includes git2.h. A repo is the
+ * git repository around a site root. Every function reports its failures
+ * (E026) to d and returns -1; nothing of libgit2 escapes. Not thread-safe:
+ * each thread opens its own repo.
+ */
+struct repo;
+
+/* A commit as plansite shows it. */
+struct commit_info {
+	char id[41];         /* full id */
+	char short_id[8];    /* its first seven digits */
+	int64_t time;        /* committer time, seconds since the epoch */
+	int offset;          /* the committer's offset from UTC, minutes */
+	const char *subject; /* the message's first paragraph, whitespace squashed */
+};
+
+/* Opens the repository whose work tree holds root (an absolute, real path).
+ * Returns 0, 1 when root is in no work tree (nothing is reported), or -1. */
+int repo_open(struct repo **out, const char *root, struct diag *d);
+/* No operation when r is NULL. */
+void repo_free(struct repo *r);
+/* The site root's path in the work tree: "" at its top, or "sites/daccom". */
+const char *repo_prefix(const struct repo *r);
+/* 1 when HEAD has no commit yet, 0 when it has, -1 on failure. */
+int repo_head_unborn(struct repo *r, struct diag *d);
+/* Resolves a branch, tag, commit id, HEAD~2 ... to a commit; an unknown one
+ * is reported with the closest branch or tag name. Subject copied into a. */
+int repo_resolve(struct repo *r, const char *spec, struct arena *a, struct commit_info *out,
+		 struct diag *d);
+/* Reads site.yaml, content/ and themes/ from the tree of commit (a full id)
+ * at the site root's path, without checking anything out. Returns 1 when
+ * read, 0 when that tree has no site.yaml there (nothing is reported), -1. */
+int repo_read_site(struct repo *r, const char *commit, struct site_reader *rd);
+/* Warns (W007) when the working tree differs from HEAD under content/ or in
+ * site.yaml: modified, deleted or untracked files, staged or not. */
+int repo_check_uncommitted(struct repo *r, struct diag *d);
+
+/* A tag and the commit it points at. */
+struct tag_info {
+	const char *name;     /* "publish/2007-04" */
+	char object[41];      /* the tag object's id (annotated tags), else the commit's */
+	struct commit_info commit;
+	int64_t time;         /* the tagger's date; the commit's for a lightweight tag */
+	int offset;
+	const char *message;  /* an annotated tag's message, trimmed, without a
+				 signature; "" for a lightweight tag */
+};
+/* The tags whose names match the glob pattern as `git tag -l` matches ('*'
+ * also matches '/'), in name order. A tag that does not point at a commit
+ * is left out with a warning (W011). Everything is allocated in a. */
+int repo_tags(struct repo *r, const char *pattern, struct arena *a, struct tag_info **out,
+	      size_t *n, struct diag *d);
+
+/* What one commit did to a file under the site's content/. Paths are
+ * relative to the site root ("content/projects/copd.md"). */
+enum change_kind { CHANGE_ADDED, CHANGE_MODIFIED, CHANGE_DELETED, CHANGE_RENAMED };
+struct change {
+	enum change_kind kind;
+	const char *path;     /* the file after the commit (before it, for CHANGE_DELETED) */
+	const char *old_path; /* CHANGE_RENAMED: the file before the commit; else NULL */
+};
+
+struct log_commit {
+	struct commit_info info;
+	size_t *parents; /* indexes in the log */
+	size_t nparents;
+	bool boundary;   /* its parents are not in the repository (a shallow clone) */
+};
+
+/* A stretch of history: every commit reachable from some starting points,
+ * each once, newest first, every commit before its parents. */
+struct log {
+	struct arena arena;
+	struct log_commit *commits;
+	size_t n;
+	bool shallow;             /* some commit is a boundary */
+	struct log_trees *trees;  /* private to git.c */
+};
+
+/*
+ * Walks the history from the commits starts (full ids): one walk, each
+ * commit loaded once. The commits listed in .git/shallow, and any commit
+ * whose parents are missing, are roots (boundary). Free with log_release,
+ * also after a failure.
+ */
+int repo_log(struct repo *r, const char *const *starts, size_t nstarts, struct log *out,
+	     struct diag *d);
+void log_release(struct log *l);
+/*
+ * The changes commit l->commits[i] made under the site's content/, sorted
+ * by path, allocated in a: against its parent; for a merge, only the files
+ * that differ from every parent; for a root, every file, added. Deleted and
+ * added files are paired into renames (same content, or similar content as
+ * libgit2 finds it). Cheapest when called for i = 0, 1, 2 ... in order: the
+ * trees of one call are kept for the next.
+ */
+int repo_changes(struct repo *r, const struct log *l, size_t i, struct arena *a,
+		 struct change **out, size_t *n, struct diag *d);
 
 /* --------------------------------------------------------------- dates.c */
 
@@ -735,6 +872,9 @@ struct site {
 	/* Which shared files parsed, so that a broken one does not make every
 	 * reference to it an error too. */
 	bool people_ok, practices_ok;
+	/* Documents loaded by worker threads live in these arenas. */
+	struct arena *worker_arenas;
+	size_t nworker_arenas;
 };
 
 /*
@@ -813,6 +953,16 @@ void markdown_render(const struct doc *doc, const struct md_render *r, struct bu
  * of one paragraph, without the <p>. from_path resolves relative links. */
 void markdown_inline(const char *from_path, const char *s, size_t n, const struct md_render *r,
 		     struct buf *out);
+
+struct pdf_block;
+/*
+ * Converts doc's body, as r->audience sees it, into PDF blocks (pdf.c's
+ * inline markup) allocated in a: ## and ### headings as levels 2 and 3,
+ * paragraphs, list items, tables, rules. Links are resolved as for HTML
+ * (r->link), so the caller decides how they read on paper. Sets *n.
+ */
+struct pdf_block *markdown_pdf(struct arena *a, const struct doc *doc, const struct md_render *r,
+			       size_t *n);
 
 /* Appends the GitHub-style id of a heading text: lowercase, punctuation
  * dropped, spaces to '-'. */
@@ -896,9 +1046,20 @@ void mustache_set_free(struct mustache_set *s);
 struct writer;
 struct writer *writer_open(const char *out, struct diag *d);
 int writer_put(struct writer *w, const char *rel, const void *data, size_t n);
+/* Puts every file under the folder src (names beginning with '.' left out)
+ * at rel/ in the output, as hard links (copies across file systems): how
+ * cached output is reused. Counts the files. */
+int writer_link(struct writer *w, const char *rel, const char *src);
 size_t writer_count(const struct writer *w);
 int writer_commit(struct writer *w);
 void writer_free(struct writer *w);
+
+/* Files outside the output (the cache): writes path whole through a
+ * temporary file and a rename; makes a folder and its parents; removes a
+ * folder tree. Return 0, or -1 with errno set; nothing is reported. */
+int file_replace(const char *path, const void *data, size_t n);
+int dir_make(const char *path);
+int dir_remove(const char *path);
 
 /* --------------------------------------------------------------- theme.c */
 
@@ -924,6 +1085,7 @@ struct theme {
 	struct mustache_set *templates;
 	struct asset *assets;
 	size_t nassets;
+	uint64_t hash; /* of the names and bytes of every file it is made of */
 };
 
 /*
@@ -936,7 +1098,157 @@ int theme_load(struct theme *t, const struct site *site, struct diag *d);
 const char *theme_asset(const struct theme *t, const char *key);
 void theme_release(struct theme *t);
 
+/* ------------------------------------------------------------- history.c */
+
+/*
+ * When each document last changed, every published version, and what
+ * changed between versions; all from git objects, through git.c.
+ */
+
+/* One change of a document, as its history page lists it. */
+struct doc_change {
+	const struct commit_info *commit;
+	enum change_kind kind;
+	const char *path;     /* the document's path after that commit */
+	const char *old_path; /* CHANGE_RENAMED: its path before */
+	bool boundary;        /* the oldest commit of a shallow clone: the file may be older */
+};
+
+struct doc_history {
+	const struct doc_change *v; /* newest first */
+	size_t n;
+};
+
+/* The history of the documents of one commit's site. */
+struct history {
+	struct arena arena;
+	struct idmap paths; /* document path → index in docs */
+	struct doc_history *docs;
+	size_t ndocs;
+	bool shallow;       /* the clone is shallow: older changes are missing */
+};
+
+/* The changes of the document at path (newest first), or NULL. */
+const struct doc_history *history_of(const struct history *h, const char *path);
+/* A document's history page, allocated in a: {title, href (its page), changes:
+ * [{date, date_iso, subject, short_id, commit, added, renamed_from, boundary}],
+ * has_changes, shallow}. */
+struct value *history_value(struct arena *a, const struct doc *doc, const struct doc_history *h,
+			    bool shallow);
+
+/* A published version: a tag matching site.yaml's publish_tags. */
+struct version {
+	const struct tag_info *tag;
+	const char *slug; /* "2007-04": the tag less the pattern's literal prefix, '/' → '-' */
+	bool ok;          /* published: its content passed check */
+	bool cached;      /* its output came from the cache */
+	size_t prev;      /* the published version before it, or SIZE_MAX */
+};
+
+struct published_opts {
+	bool history;  /* last-updated dates and history pages (--no-history: false) */
+	bool versions; /* published versions (--no-versions: false) */
+	bool verbose;  /* say what was taken from the cache and what was rendered */
+	enum visibility audience;
+};
+
+/*
+ * The git side of one build: the history walk (one walk from the build's
+ * commit and every publish tag, each commit's changes computed once and
+ * kept in the cache), the history of the current documents, and the
+ * published versions. The cache is <site root>/.plansite-cache/ (it ignores
+ * itself in git); deleting it is always safe.
+ */
+struct published {
+	struct arena arena;
+	struct history *current; /* NULL without history or outside git */
+	struct version *versions; /* oldest first */
+	size_t nversions;
+	const char *tag;         /* the publish tag at the build's commit, or NULL */
+	struct published_priv *priv;
+};
+
+/*
+ * Starts the history walk from the commit read into src (a SOURCE_GIT build;
+ * otherwise nothing is done) on a thread of its own, so that it runs while
+ * the site is loaded and checked; d must be thread-safe (it is) and outlive
+ * p. Then published_load(), with the loaded site, waits for the walk, reads
+ * the publish tags (site.yaml's publish_tags) and finds the history of the
+ * site's documents. Warnings: W010 for a shallow clone, W011 for a tag left
+ * out. Both return 0, or -1 after reporting an I/O or git failure; call
+ * published_release after published_start in every case.
+ */
+int published_start(struct published *p, const struct source *src,
+		    const struct published_opts *o, struct diag *d);
+int published_load(struct published *p, const struct site *site, struct diag *d);
+/*
+ * Every published version through w under versions/<slug>/: taken from the
+ * cache (keyed by tag, commit, plansite version, theme, audience and the
+ * version before it) or, once, checked, rendered with theme into the cache
+ * and taken from there. A version whose content fails check is left out
+ * with a warning (W011) and the build goes on. Sets each version's ok.
+ * Returns -1 after reporting an I/O or template failure.
+ */
+int published_write(struct published *p, const struct theme *theme, struct writer *w,
+		    struct diag *d);
+void published_release(struct published *p);
+
+/* ------------------------------------------------------------- changes.c */
+
+/* What changed between two versions of a site. */
+struct project_change {
+	const struct project *from, *to;
+	const char **what; /* "milestone 1 → 2", "amber → green", ... */
+	size_t n;
+};
+
+struct changes {
+	struct arena arena;
+	const struct site *from, *to;
+	const struct doc **added, **removed, **changed; /* in path order; changed: of to */
+	size_t nadded, nremoved, nchanged;
+	struct project_change *projects;
+	size_t nprojects;
+	const char **plan; /* "area 'Prescribing': level 2 → 1", ... */
+	size_t nplan;
+};
+
+/* Compares two loaded sites: documents added, removed and changed (bytes),
+ * projects' milestone, status, leads, manager and target dates, and the
+ * plan's areas, levels and milestone checks. New meetings and reports are
+ * the added documents of those kinds. */
+void changes_compute(struct changes *c, const struct site *from, const struct site *to);
+void changes_release(struct changes *c);
+/* The comparison as text, for `plansite changes`: every document, whatever
+ * its visibility. from_label and to_label name the two sides. */
+void changes_text(const struct changes *c, const char *from_label, const char *to_label,
+		  struct buf *out);
+
+/* What the changes/ page shows, only what audience may see, allocated in a:
+ * {added, removed, changed, meetings, reports: [{title, kind, href}],
+ * projects: [{title, href, summary, changes: [{text}]}], plan: [{text}],
+ * has_* for each list, nothing}. hrefs are relative to the version's root;
+ * removed documents link into the version before (prev_slug). */
+struct value *changes_value(struct arena *a, const struct changes *c, enum visibility audience,
+			    const char *prev_slug);
+
 /* -------------------------------------------------------------- render.c */
+
+/* What a build adds to the pages of the site. Zero for a plain build. */
+struct render_opts {
+	enum visibility audience;
+	const struct history *history; /* "Last updated" lines and history/<kind>/<id>/
+					  pages; NULL for none */
+	const struct version *versions; /* versions/index.html lists the published
+					   ones, newest first; NULL for none */
+	size_t nversions;
+	const char *tag;                /* the publish tag of the build's commit, or NULL */
+	const struct version *archive;  /* this build is that old version, published under
+					   versions/<slug>/: a banner on every page, no
+					   feed, sitemap or calendar */
+	const struct changes *changes;  /* archive only: its changes/ page */
+	const char *prev_slug;          /* archive only: the version compared with */
+};
 
 /*
  * Renders every page of the site that audience may see with the theme's
@@ -945,6 +1257,9 @@ void theme_release(struct theme *t);
  */
 int render_site(const struct site *site, const struct theme *theme, enum visibility audience,
 		struct writer *w, struct diag *d);
+/* The same, with history, versions or an old version's banner. */
+int render_site_opts(const struct site *site, const struct theme *theme,
+		     const struct render_opts *o, struct writer *w, struct diag *d);
 
 /* --------------------------------------------------------------- feeds.c */
 
@@ -958,6 +1273,8 @@ struct feeds {
 	const struct report *const *reports;
 	size_t nreports;
 	const struct value *search; /* list of {title, url, kind, summary, words} */
+	const char *base_url; /* where the site is published; NULL: site.yaml's base_url
+				 (an old version is published under versions/<slug>/) */
 };
 
 /*
@@ -967,5 +1284,99 @@ struct feeds {
  * wall-clock time. Returns -1 on a write failure.
  */
 int render_feeds(const struct feeds *f, struct writer *w, struct diag *d);
+
+/* ----------------------------------------------------------------- pdf.c */
+
+/*
+ * A small typesetter for the monthly report's PDF: a flat list of blocks
+ * in, the bytes of an A4 portrait PDF out. Each page carries doc->header at
+ * the top and "Page N of M" at the foot. Type is DejaVu Serif (text) and
+ * DejaVu Sans (headings, tables), found through fontconfig.
+ *
+ * Text fields are "inline markup": plain UTF-8 with <b>, <i>, <code>, <br>
+ * and <a href="...">text</a> (<strong> and <em> mean <b> and <i>), and the
+ * entities &amp; &lt; &gt; &quot; &#39; &apos; &nbsp; and numeric ones. Tags
+ * and entities are case-insensitive. Anything else, such as an unknown tag, a
+ * closing tag with no opening, or a bare '<' or '&', prints as written; bad
+ * UTF-8 and control characters print as U+FFFD; newlines and tabs are spaces.
+ * Links print their text; http:, https: and mailto: links are also clickable
+ * in the PDF (coloured), others print as plain text. NULL means "".
+ */
+enum pdf_kind {
+	PDF_HEADING,   /* level 1..3 (others are clamped); kept with the next block */
+	PDF_PARAGRAPH, /* level 0, or 1.. to indent it as a list item's second paragraph */
+	PDF_ITEM,      /* a list item; level is its nesting depth 1.. */
+	PDF_TABLE,
+	PDF_RULE,      /* a thin line across the text; none at the top of a page */
+	PDF_PAGEBREAK, /* starts a new page, unless the current one is still empty */
+};
+
+struct pdf_table {
+	size_t ncols, nrows;  /* 1..24 columns; row 0 is the header row, repeated at the
+				 top of every page the table runs onto */
+	const char **cells;   /* nrows*ncols, row-major, inline markup; NULL entries are "" */
+	const double *widths; /* ncols shares of the text width (scaled to sum to 1),
+				 or NULL: equal; equal too when one is not a number > 0 */
+	const char *align;    /* ncols of 'l', 'c', 'r' (others 'l'), or NULL: all left */
+};
+
+struct pdf_block {
+	enum pdf_kind kind;
+	int level;        /* heading level; list (or paragraph) nesting depth, clamped to 8 */
+	bool ordered;     /* PDF_ITEM: numbered with number, else bulleted by depth */
+	int number;
+	const char *text; /* inline markup (not used by tables, rules and page breaks) */
+	struct pdf_table table;
+};
+
+struct pdf_doc {
+	const char *title, *author, *subject; /* PDF metadata; NULL: none */
+	const char *header; /* running header, inline markup: "DacCom Ltd · Programme
+			       status report, April 2007" */
+	const char *date;   /* required: "2007-04-30T00:00:00Z" (or +HH:MM / -HH:MM),
+			       the PDF's creation and modification date */
+	const struct pdf_block *blocks;
+	size_t nblocks;
+};
+
+/*
+ * Typesets doc and appends the bytes of the PDF to out. The same doc gives
+ * the same bytes (no wall-clock time, no addresses). Headings also become
+ * the PDF's outline (bookmarks). Text wraps (a word longer than the line
+ * breaks between characters); paragraphs and table rows taller than the
+ * space left break across pages, keeping at least two lines together where
+ * possible. Hostile input finishes in time linear in its size. Returns 0, or
+ * -1 after reporting E026 to d and leaving out as it was: a missing or
+ * malformed date, a table with no or more than 24 columns or without cells,
+ * more than 5000 pages, or a cairo failure. Safe to call from several
+ * threads at once (each call has its own font map).
+ */
+int pdf_render(const struct pdf_doc *doc, struct buf *out, struct diag *d);
+
+/* Appends the text that inline markup s prints, as described above (links
+ * as their text, <br> as '\n'): what pdf_render typesets. */
+void pdf_inline_text(struct buf *out, const char *s);
+
+/* Frees the caches that cairo and fontconfig keep for the whole process
+ * after pdf_render (fonts, the font configuration), so that a leak checker
+ * sees nothing at exit. Call it only when no pdf_render is running and none
+ * will run: at exit. */
+void pdf_shutdown(void);
+
+/* -------------------------------------------------------------- report.c */
+
+/*
+ * The computed sections of the report for month (day 1), as a template
+ * context: the project table (projects), milestones reached in the month
+ * (reached) and due the next month (due_next), status changes since the
+ * previous report (status_changes; first_report when prev is NULL), open
+ * actions overdue at the month's end (overdue_actions), the decisions of the
+ * month's meetings (decisions) and corporate objectives overdue or due by
+ * the end of the next month (objectives); each list with has_<name>. data is
+ * the site at the month's end, prev at the end of the previous report's
+ * month. Only what audience may see is used. Allocates in a.
+ */
+struct value *report_sections(struct arena *a, const struct site *data, const struct site *prev,
+			      struct date month, enum visibility audience);
 
 #endif

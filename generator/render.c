@@ -11,6 +11,8 @@
  */
 #include "plansite.h"
 
+#include <pthread.h>
+#include <stdatomic.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -107,7 +109,7 @@ struct render {
 	const struct report **reports; /* visible, newest first */
 	size_t nreports;
 	struct value *search; /* one entry per document page, for search-index.json */
-	bool failed;
+	atomic_bool failed;   /* set by the history pages' thread too */
 };
 
 /* Per page: what the Markdown link callback needs. */
@@ -329,7 +331,9 @@ static struct value *page_ctx(struct pagectx *pg, const char *nav, const char *t
 		put(a, p, "updated", updated_v(a, pg->doc, h));
 	/* An old version's pages link to the same page of the current site. */
 	if (pg->r->o->archive)
-		put_s(a, p, "current_href", arena_printf(a, "../../%sindex.html", pg->dir));
+		put_s(a, p, "current_href",
+		      arena_printf(a, "../../%sindex.html",
+				   strcmp(kind, "changes") == 0 ? "" : pg->dir)); /* its own, none */
 	put(a, c, "page", p);
 	return c;
 }
@@ -1127,14 +1131,32 @@ static void render_404(struct render *r)
 static void render_history(struct render *r, const struct doc *doc)
 {
 	struct pagectx pg;
-	page_begin(&pg, r, arena_printf(&r->a, "history/%s/%s/", doc_kind_folder(doc->kind), doc->id),
-		   NULL);
+	struct buf dir = BUF_INIT;
+	buf_printf(&dir, "history/%s/%s/", doc_kind_folder(doc->kind), doc->id);
+	page_begin(&pg, r, dir.ptr, NULL);
+	buf_release(&dir);
 	struct arena *a = &pg.a;
 	const char *title = arena_printf(a, "History of %s", doc->title ? doc->title : doc->id);
 	struct value *c = page_ctx(&pg, NULL, title, "history");
 	put(a, c, "history", history_value(a, doc, history_of(r->o->history, doc->path),
 					  r->o->history->shallow));
 	page_end(&pg, "history", c, NULL);
+}
+
+/*
+ * The history pages are rendered on a thread of their own while the rest of
+ * the site is: as many pages again, but small, so their cost is mostly the
+ * file system's. They read only what build_shared made, which nothing
+ * changes afterwards, and allocate only in their own pages' arenas (never in
+ * r->a); mustache_render and writer_put may run in parallel.
+ */
+static void *render_histories(void *arg)
+{
+	struct render *r = arg;
+	for (size_t i = 0; i < r->s->ndocs; i++)
+		if (visible(r, r->s->docs[i]))
+			render_history(r, r->s->docs[i]);
+	return NULL;
 }
 
 /* versions/: the published versions, newest first. */
@@ -1340,6 +1362,8 @@ int render_site_opts(const struct site *site, const struct theme *theme,
 		    0)
 			r.failed = true;
 
+	pthread_t histories;
+	bool threaded = o->history && pthread_create(&histories, NULL, render_histories, &r) == 0;
 	render_home(&r);
 	size_t nsecs;
 	const struct section **secs = visible_sections(&r, &nsecs);
@@ -1362,16 +1386,19 @@ int render_site_opts(const struct site *site, const struct theme *theme,
 			render_free_page(&r, &site->pages[i].doc);
 	render_search(&r);
 	render_404(&r);
-	if (o->history)
-		for (size_t i = 0; i < site->ndocs; i++)
-			if (visible(&r, site->docs[i]))
-				render_history(&r, site->docs[i]);
+	if (threaded)
+		pthread_join(histories, NULL);
+	else if (o->history)
+		render_histories(&r);
 	if (o->nversions && !o->archive)
 		render_versions(&r);
 	if (o->archive)
 		render_changes(&r);
 	render_version_json(&r);
-	struct feeds f = {site, audience, r.meetings, r.nmeetings, r.reports, r.nreports, r.search};
+	struct feeds f = {site, audience, r.meetings, r.nmeetings, r.reports, r.nreports, r.search,
+			  NULL};
+	if (o->archive && site->config.base_url)
+		f.base_url = arena_printf(&r.a, "%s%s", site->config.base_url, r.prefix);
 	if (render_feeds(&f, w, d) < 0)
 		r.failed = true;
 

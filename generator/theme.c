@@ -49,6 +49,8 @@ static bool add_file(struct theme *t, const char *rel, const char *file_label, c
 {
 	static const char ext[] = ".mustache";
 	size_t rl = strlen(rel);
+	t->hash = (t->hash ^ hash_bytes(rel, rl)) * 0x100000001b3ull;
+	t->hash = (t->hash ^ hash_bytes(data, len)) * 0x100000001b3ull;
 	if (strncmp(rel, "templates/", 10) == 0 && rl > 10 + sizeof(ext) - 1 &&
 	    strcmp(rel + rl - (sizeof(ext) - 1), ext) == 0 && !strchr(rel + 10, '/')) {
 		char *name = arena_strndup(&t->arena, rel + 10, rl - 10 - (sizeof(ext) - 1));

@@ -6,6 +6,7 @@
 
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 void die(const char *fmt, ...)
 {
@@ -288,6 +289,16 @@ bool idmap_put(struct idmap *m, const char *key, size_t val)
 	return true;
 }
 
+void idmap_set(struct idmap *m, const char *key, size_t val)
+{
+	if (!idmap_put(m, key, val)) {
+		size_t i = hash_str(key) & (m->cap - 1);
+		while (strcmp(m->keys[i], key) != 0)
+			i = (i + 1) & (m->cap - 1);
+		m->vals[i] = val;
+	}
+}
+
 bool idmap_get(const struct idmap *m, const char *key, size_t *val)
 {
 	if (!m->cap || !key)
@@ -302,4 +313,18 @@ bool idmap_get(const struct idmap *m, const char *key, size_t *val)
 		i = (i + 1) & (m->cap - 1);
 	}
 	return false;
+}
+
+/* ------------------------------------------------------------- threads */
+
+int plansite_jobs(void)
+{
+	const char *env = getenv("PLANSITE_JOBS");
+	if (env && *env) {
+		long n = strtol(env, NULL, 10);
+		if (n >= 1 && n <= 64)
+			return (int)n;
+	}
+	long n = sysconf(_SC_NPROCESSORS_ONLN);
+	return n < 1 ? 1 : n > 8 ? 8 : (int)n;
 }

@@ -24,7 +24,7 @@ struct writer {
 	char *out;     /* the output folder, absolute */
 	char *staging; /* <parent>/.<name>.staging-<pid> */
 	struct diag *d;
-	pthread_mutex_t lock; /* guards mkdir of shared folders and failed */
+	pthread_mutex_t lock; /* guards failed and the counts */
 	bool failed;
 	size_t files;
 	uint64_t bytes;
@@ -176,6 +176,33 @@ static bool path_ok(const char *p)
 	}
 }
 
+/*
+ * Makes the folder dir (below the staging folder, whose path is the first
+ * base bytes) and the folders above it up to the staging folder. The folder
+ * itself is tried first: mostly it is the only one missing, or it is there
+ * already; only when its parent is missing too are the folders made from
+ * the staging folder down. mkdir is atomic and "already there" is success,
+ * so threads may race here. Never touches anything above the staging folder
+ * (a mkdir there, even a failing one, takes the lock of a shared folder).
+ */
+static int make_folder(char *dir, size_t base)
+{
+	if (mkdir(dir, 0755) == 0 || errno == EEXIST)
+		return 0;
+	if (errno != ENOENT)
+		return -1;
+	for (char *p = dir + base + 1; *p; p++) {
+		if (*p != '/')
+			continue;
+		*p = '\0';
+		int rc = mkdir(dir, 0755);
+		*p = '/';
+		if (rc < 0 && errno != EEXIST)
+			return -1;
+	}
+	return mkdir(dir, 0755) < 0 && errno != EEXIST ? -1 : 0;
+}
+
 int writer_put(struct writer *w, const char *rel, const void *data, size_t n)
 {
 	if (w->failed)
@@ -194,9 +221,7 @@ int writer_put(struct writer *w, const char *rel, const void *data, size_t n)
 	char *slash = strrchr(path.ptr, '/');
 	int rc = -1;
 	*slash = '\0';
-	pthread_mutex_lock(&w->lock);
-	int made = mkdir_p(path.ptr);
-	pthread_mutex_unlock(&w->lock);
+	int made = make_folder(path.ptr, strlen(w->staging));
 	*slash = '/';
 	if (made < 0) {
 		io_error(w, "create a folder for", path.ptr);
@@ -233,6 +258,165 @@ int writer_put(struct writer *w, const char *rel, const void *data, size_t n)
 out:
 	buf_release(&path);
 	return rc;
+}
+
+/* Copies the regular file src to dst (a new file). */
+static int copy_file(const char *src, const char *dst)
+{
+	int in = open(src, O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
+	if (in < 0)
+		return -1;
+	int out = open(dst, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0644);
+	if (out < 0) {
+		close(in);
+		return -1;
+	}
+	char chunk[65536];
+	int rc = 0;
+	for (;;) {
+		ssize_t got = read(in, chunk, sizeof(chunk));
+		if (got < 0 && errno == EINTR)
+			continue;
+		if (got <= 0) {
+			rc = got < 0 ? -1 : 0;
+			break;
+		}
+		for (ssize_t done = 0; done < got;) {
+			ssize_t k = write(out, chunk + done, (size_t)(got - done));
+			if (k < 0 && errno == EINTR)
+				continue;
+			if (k < 0) {
+				rc = -1;
+				break;
+			}
+			done += k;
+		}
+		if (rc < 0)
+			break;
+	}
+	close(in);
+	if (close(out) < 0)
+		rc = -1;
+	return rc;
+}
+
+/* Links (or, across file systems, copies) every regular file under the
+ * folder src to the same place under dst, making folders. Names beginning
+ * with '.' are left out. */
+static int link_tree(struct writer *w, const char *src, const char *dst, int depth)
+{
+	if (depth > 64) {
+		errno = ELOOP;
+		return -1;
+	}
+	DIR *dir = opendir(src);
+	if (!dir)
+		return -1;
+	if (mkdir(dst, 0755) < 0 && errno != EEXIST) {
+		closedir(dir);
+		return -1;
+	}
+	struct buf s = BUF_INIT, d = BUF_INIT;
+	struct dirent *e;
+	int rc = 0;
+	while (rc == 0 && (e = readdir(dir))) {
+		if (e->d_name[0] == '.')
+			continue;
+		buf_truncate(&s, 0);
+		buf_truncate(&d, 0);
+		buf_printf(&s, "%s/%s", src, e->d_name);
+		buf_printf(&d, "%s/%s", dst, e->d_name);
+		struct stat st;
+		if (lstat(s.ptr, &st) < 0) {
+			rc = -1;
+		} else if (S_ISDIR(st.st_mode)) {
+			rc = link_tree(w, s.ptr, d.ptr, depth + 1);
+		} else if (S_ISREG(st.st_mode)) {
+			if (link(s.ptr, d.ptr) < 0 && copy_file(s.ptr, d.ptr) < 0) {
+				rc = -1;
+			} else {
+				pthread_mutex_lock(&w->lock);
+				w->files++;
+				w->bytes += (uint64_t)st.st_size;
+				pthread_mutex_unlock(&w->lock);
+			}
+		}
+	}
+	closedir(dir);
+	buf_release(&s);
+	buf_release(&d);
+	return rc;
+}
+
+int writer_link(struct writer *w, const char *rel, const char *src)
+{
+	if (w->failed)
+		return -1;
+	if (!path_ok(rel)) {
+		struct pos none = {NULL, 0, 0};
+		diag_error(w->d, none, "E026", "refusing to write '%s': not a plain relative path",
+			   rel);
+		w->failed = true;
+		return -1;
+	}
+	struct buf dst = BUF_INIT;
+	buf_printf(&dst, "%s/%s", w->staging, rel);
+	char *slash = strrchr(dst.ptr, '/');
+	*slash = '\0';
+	int rc = mkdir_p(dst.ptr);
+	*slash = '/';
+	if (rc == 0)
+		rc = link_tree(w, src, dst.ptr, 0);
+	if (rc < 0)
+		io_error(w, "copy the cached output into", dst.ptr);
+	buf_release(&dst);
+	return rc;
+}
+
+int file_replace(const char *path, const void *data, size_t n)
+{
+	struct buf tmp = BUF_INIT;
+	buf_printf(&tmp, "%s.tmp-%ld", path, (long)getpid());
+	int rc = -1;
+	int fd = open(tmp.ptr, O_WRONLY | O_CREAT | O_TRUNC | O_NOFOLLOW | O_CLOEXEC, 0644);
+	if (fd < 0)
+		goto out;
+	const char *p = data;
+	while (n) {
+		ssize_t k = write(fd, p, n);
+		if (k < 0 && errno == EINTR)
+			continue;
+		if (k < 0) {
+			close(fd);
+			goto out;
+		}
+		p += k;
+		n -= (size_t)k;
+	}
+	if (close(fd) < 0 || rename(tmp.ptr, path) < 0)
+		goto out;
+	rc = 0;
+out:
+	if (rc < 0) {
+		int err = errno;
+		unlink(tmp.ptr);
+		errno = err;
+	}
+	buf_release(&tmp);
+	return rc;
+}
+
+int dir_make(const char *path)
+{
+	char *p = xstrdup(path);
+	int rc = mkdir_p(p);
+	free(p);
+	return rc;
+}
+
+int dir_remove(const char *path)
+{
+	return remove_tree(path);
 }
 
 size_t writer_count(const struct writer *w)

@@ -160,8 +160,17 @@ if build "$big" "$tmp/out"; then
 	build "$big" "$tmp/out" && [ -z "$(ls -A "$tmp" | grep staging)" ] &&
 		ok "the next build removes what killed builds left" || bad "the next build removes what killed builds left"
 	# --- reproducible ------------------------------------------------------------
-	build "$big" "$tmp/again" && diff -r -q "$tmp/out" "$tmp/again" >/dev/null &&
-		ok "two builds are byte-identical" || bad "two builds are byte-identical"
+	# ... also when one runs on every core and the other on one.
+	PLANSITE_JOBS=1 build "$big" "$tmp/again" && diff -r -q "$tmp/out" "$tmp/again" >/dev/null &&
+		ok "two builds are byte-identical (one single-threaded)" ||
+		bad "two builds are byte-identical (one single-threaded)"
+	cp -r "$big" "$tmp/bigbad"
+	sed -i 's/attendees: \[alee\]/attendees: [alex]/' "$tmp/bigbad"/content/meetings/*-m1*.md
+	PLANSITE_JOBS=1 "$PLANSITE" -C "$tmp/bigbad" check --worktree --today 2007-05-31 --format json >"$tmp/c1" 2>/dev/null
+	PLANSITE_JOBS=2 "$PLANSITE" -C "$tmp/bigbad" check --worktree --today 2007-05-31 --format json >"$tmp/c2" 2>/dev/null
+	[ "$(wc -l <"$tmp/c1")" -gt 100 ] && cmp -s "$tmp/c1" "$tmp/c2" &&
+		ok "findings do not depend on the number of threads ($(wc -l <"$tmp/c1") findings)" ||
+		bad "findings do not depend on the number of threads"
 else
 	cat "$tmp/err"
 	bad "big site builds"

@@ -1,0 +1,964 @@
+/*
+ * history.c: the git side of a build, through git.c's API (no libgit2
+ * here). Three things:
+ *
+ *   - Last updated. One walk over history, from the build's commit (and
+ *     any publish tag it does not contain), with each commit's changes under
+ *     content/ computed once (repo_changes) and kept in the cache; it runs on
+ *     a thread of its own while the site is loaded and checked. Then, for
+ *     any commit, one pass over the log, newest first, hands each change to
+ *     the document it belongs to, following renames back through time.
+ *   - Published versions. Each tag matching publish_tags is a version,
+ *     rendered once from its own tree with the current theme into the cache
+ *     and linked into the output at versions/<slug>/ on every build.
+ *   - Each version's changes/ page compares it with the version before
+ *     (changes.c compares two loaded sites).
+ *
+ * The cache, <site root>/.plansite-cache/, holds:
+ *   .gitignore        "*": git ignores the folder without anyone's help
+ *   history           each commit's changes, by commit id
+ *   versions/v-<hash>/  a version's rendered output, with .plansite-key
+ *   checks/c-<hash>   why a version's content failed check
+ * Everything in it is derived from git objects and plansite itself, keyed
+ * so that a stale entry is never used; deleting it is always safe.
+ */
+#include "plansite.h"
+
+#include <dirent.h>
+#include <errno.h>
+#include <pthread.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
+
+static const struct pos nopos = {NULL, 0, 0};
+#define NONE SIZE_MAX
+
+/* ------------------------------------------------------------- cache */
+
+struct cache {
+	char *dir;      /* absolute; NULL when there is none */
+	bool temporary; /* made in $TMPDIR because the site's could not be: removed at the end */
+};
+
+static const char *const history_magic = "plansite-history 1";
+
+/* Opens (making it when needed) the cache of the site at root. A site
+ * root where nothing can be written (a read-only checkout) gets a
+ * temporary cache, with a warning. */
+static void cache_open(struct cache *c, const char *root, struct diag *d)
+{
+	struct buf dir = BUF_INIT, f = BUF_INIT;
+	memset(c, 0, sizeof(*c));
+	buf_printf(&dir, "%s/.plansite-cache", root);
+	if (dir_make(dir.ptr) == 0) {
+		buf_printf(&f, "%s/.gitignore", dir.ptr);
+		struct stat st;
+		if (stat(f.ptr, &st) == 0 || file_replace(f.ptr, "*\n", 2) == 0) {
+			c->dir = buf_detach(&dir, NULL);
+			goto out;
+		}
+	}
+	int err = errno;
+	const char *tmp = getenv("TMPDIR");
+	buf_truncate(&f, 0);
+	buf_printf(&f, "%s/plansite-cache-XXXXXX", tmp && *tmp ? tmp : "/tmp");
+	if (mkdtemp(f.ptr)) {
+		diag_warning(d, nopos, "W012",
+			     "cannot use the cache folder '%s' (%s): published versions are "
+			     "rendered afresh in a temporary one",
+			     dir.ptr, strerror(err));
+		c->dir = buf_detach(&f, NULL);
+		c->temporary = true;
+	} else {
+		diag_warning(d, nopos, "W012", "cannot use the cache folder '%s' (%s)", dir.ptr,
+			     strerror(err));
+	}
+out:
+	buf_release(&dir);
+	buf_release(&f);
+}
+
+static void cache_close(struct cache *c)
+{
+	if (c->dir && c->temporary)
+		dir_remove(c->dir);
+	free(c->dir);
+	memset(c, 0, sizeof(*c));
+}
+
+/* Reads a whole file into b; false when it cannot be read. */
+static bool read_whole(const char *path, struct buf *b)
+{
+	FILE *f = fopen(path, "rb");
+	if (!f)
+		return false;
+	char chunk[65536];
+	size_t n;
+	while ((n = fread(chunk, 1, sizeof(chunk), f)) > 0)
+		buf_put(b, chunk, n);
+	bool ok = !ferror(f);
+	fclose(f);
+	return ok;
+}
+
+/* ------------------------------------------------- the history walk */
+
+/* Each commit of the log with its changes. */
+struct walked {
+	struct log log;
+	struct change **changes; /* per commit */
+	size_t *nchanges;
+	struct arena arena;      /* the changes */
+	struct idmap index;      /* commit id → index in the log */
+};
+
+/* A commit's changes as the history cache holds them. */
+struct cached_commit {
+	bool boundary;
+	struct change *v;
+	size_t n;
+};
+
+static const char kind_letters[] = "AMDR";
+
+/*
+ * The history cache: lines "<id> <b|-> <n>" each followed by n lines
+ * "<A|M|D|R> <path>" (R: "<path>\t<old path>"), after a first line naming
+ * the format, plansite's version and the site's path in the repository.
+ * Anything unexpected makes the whole file ignored.
+ */
+static void history_cache_read(const char *path, const char *prefix, struct arena *a,
+			       struct idmap *map, struct cached_commit **out, size_t *nout)
+{
+	struct buf b = BUF_INIT, head = BUF_INIT;
+	struct cached_commit *v = NULL;
+	size_t n = 0, cap = 0;
+	*out = NULL;
+	*nout = 0;
+	if (!read_whole(path, &b))
+		goto out;
+	buf_printf(&head, "%s %s %s\n", history_magic, PLANSITE_VERSION, prefix);
+	if (b.len < head.len || memcmp(b.ptr, head.ptr, head.len) != 0)
+		goto out;
+	char *p = b.ptr + head.len, *end = b.ptr + b.len;
+	while (p < end) {
+		char *nl = memchr(p, '\n', (size_t)(end - p));
+		if (!nl)
+			goto bad;
+		*nl = '\0';
+		char id[41], flag;
+		unsigned long count;
+		if (sscanf(p, "%40s %c %lu", id, &flag, &count) != 3 || strlen(id) != 40 ||
+		    count > 1000000)
+			goto bad;
+		p = nl + 1;
+		if (n == cap) {
+			cap = cap ? cap * 2 : 1024;
+			v = xrealloc(v, cap * sizeof(*v));
+		}
+		struct cached_commit *cc = &v[n];
+		cc->boundary = flag == 'b';
+		cc->n = count;
+		cc->v = arena_alloc(a, (count + 1) * sizeof(*cc->v));
+		for (size_t k = 0; k < count; k++) {
+			nl = p < end ? memchr(p, '\n', (size_t)(end - p)) : NULL;
+			if (!nl || nl - p < 3 || p[1] != ' ')
+				goto bad;
+			*nl = '\0';
+			const char *kind = strchr(kind_letters, p[0]);
+			if (!kind || !p[0])
+				goto bad;
+			struct change *c = &cc->v[k];
+			c->kind = (enum change_kind)(kind - kind_letters);
+			char *tab = strchr(p + 2, '\t');
+			if ((c->kind == CHANGE_RENAMED) != (tab != NULL))
+				goto bad;
+			if (tab) {
+				*tab = '\0';
+				c->old_path = arena_strdup(a, tab + 1);
+			}
+			c->path = arena_strdup(a, p + 2);
+			p = nl + 1;
+		}
+		idmap_set(map, arena_strdup(a, id), n);
+		n++;
+	}
+	*out = v;
+	*nout = n;
+	v = NULL;
+	goto out;
+bad:
+	idmap_release(map);
+	idmap_init(map, 16);
+out:
+	free(v);
+	buf_release(&b);
+	buf_release(&head);
+}
+
+static bool path_storable(const char *p)
+{
+	for (; p && *p; p++)
+		if (*p == '\n' || *p == '\t' || *p == '\r')
+			return false;
+	return true;
+}
+
+static void history_cache_write(const char *path, const char *prefix, const struct walked *wk)
+{
+	struct buf b = BUF_INIT;
+	buf_printf(&b, "%s %s %s\n", history_magic, PLANSITE_VERSION, prefix);
+	for (size_t i = 0; i < wk->log.n; i++) {
+		bool ok = true;
+		for (size_t k = 0; k < wk->nchanges[i] && ok; k++)
+			ok = path_storable(wk->changes[i][k].path) &&
+			     path_storable(wk->changes[i][k].old_path);
+		if (!ok)
+			continue; /* found again next time */
+		const struct log_commit *c = &wk->log.commits[i];
+		buf_printf(&b, "%s %c %zu\n", c->info.id, c->boundary ? 'b' : '-', wk->nchanges[i]);
+		for (size_t k = 0; k < wk->nchanges[i]; k++) {
+			const struct change *ch = &wk->changes[i][k];
+			buf_printf(&b, "%c %s", kind_letters[ch->kind], ch->path);
+			if (ch->old_path)
+				buf_printf(&b, "\t%s", ch->old_path);
+			buf_putc(&b, '\n');
+		}
+	}
+	file_replace(path, b.ptr, b.len); /* a cache: failing to keep it costs time only */
+	buf_release(&b);
+}
+
+static void walked_release(struct walked *wk)
+{
+	log_release(&wk->log);
+	free(wk->changes);
+	free(wk->nchanges);
+	arena_release(&wk->arena);
+	idmap_release(&wk->index);
+	memset(wk, 0, sizeof(*wk));
+}
+
+/*
+ * Walks the history from starts and finds each commit's changes: from the
+ * history cache when it has them, else from git (and then the cache is
+ * rewritten). Returns 0, or -1 after reporting.
+ */
+static int walk(struct walked *wk, struct repo *repo, const struct cache *cache,
+		const char *const *starts, size_t nstarts, bool verbose, struct diag *d)
+{
+	struct idmap cmap;
+	struct arena carena = ARENA_INIT;
+	struct cached_commit *cached = NULL;
+	size_t ncached = 0, fresh = 0;
+	struct buf path = BUF_INIT;
+	int rc = -1;
+	clock_t t0 = clock();
+
+	memset(wk, 0, sizeof(*wk));
+	idmap_init(&cmap, 16);
+	idmap_init(&wk->index, 16);
+	if (repo_log(repo, starts, nstarts, &wk->log, d) < 0)
+		goto out;
+	idmap_release(&wk->index);
+	idmap_init(&wk->index, wk->log.n);
+	for (size_t i = 0; i < wk->log.n; i++)
+		idmap_put(&wk->index, wk->log.commits[i].info.id, i);
+	if (cache->dir) {
+		buf_printf(&path, "%s/history", cache->dir);
+		history_cache_read(path.ptr, repo_prefix(repo), &carena, &cmap, &cached, &ncached);
+	}
+	wk->changes = xcalloc(wk->log.n + 1, sizeof(*wk->changes));
+	wk->nchanges = xcalloc(wk->log.n + 1, sizeof(*wk->nchanges));
+	for (size_t i = 0; i < wk->log.n; i++) {
+		const struct log_commit *c = &wk->log.commits[i];
+		size_t k;
+		if (idmap_get(&cmap, c->info.id, &k) && cached[k].boundary == c->boundary) {
+			/* copied: the cache's arena goes away below */
+			wk->nchanges[i] = cached[k].n;
+			wk->changes[i] = arena_alloc(&wk->arena, (cached[k].n + 1) * sizeof(struct change));
+			for (size_t j = 0; j < cached[k].n; j++) {
+				struct change ch = cached[k].v[j];
+				ch.path = arena_strdup(&wk->arena, ch.path);
+				if (ch.old_path)
+					ch.old_path = arena_strdup(&wk->arena, ch.old_path);
+				wk->changes[i][j] = ch;
+			}
+			continue;
+		}
+		if (repo_changes(repo, &wk->log, i, &wk->arena, &wk->changes[i], &wk->nchanges[i], d) <
+		    0)
+			goto out;
+		fresh++;
+	}
+	if (fresh && cache->dir)
+		history_cache_write(path.ptr, repo_prefix(repo), wk);
+	if (verbose)
+		fprintf(stderr, "plansite: history: %zu commits, %zu from the cache, %zu read (%.2f s)\n",
+			wk->log.n, wk->log.n - fresh, fresh, (double)(clock() - t0) / CLOCKS_PER_SEC);
+	rc = 0;
+out:
+	free(cached);
+	idmap_release(&cmap);
+	arena_release(&carena);
+	buf_release(&path);
+	return rc;
+}
+
+/* ------------------------------------------------------- attribution */
+
+/* A change found for a document (its index), at commit i of the log. */
+struct hit {
+	size_t doc, commit;
+	const struct change *change;
+};
+
+static int cmp_hit(const void *x, const void *y)
+{
+	const struct hit *a = x, *b = y;
+	if (a->doc != b->doc)
+		return a->doc < b->doc ? -1 : 1;
+	return (a->commit > b->commit) - (a->commit < b->commit);
+}
+
+/*
+ * The history of the documents paths[0..n) of the site at commit start:
+ * the commits reachable from it, newest first; each change to a path that
+ * holds one of the documents at that point in time is the document's; a
+ * rename moves the document to its old path for the commits before it; an
+ * add ends its history.
+ */
+static struct history *attribute(const struct walked *wk, size_t start, const char *const *paths,
+				 size_t n)
+{
+	struct history *h = xcalloc(1, sizeof(*h));
+	const struct log *l = &wk->log;
+	bool *reach = xcalloc(l->n + 1, sizeof(*reach));
+	size_t *stack = xcalloc(l->n + 1, sizeof(*stack));
+	size_t top = 0;
+	struct idmap at; /* path → document, at the point of the walk */
+	struct hit *hits = NULL;
+	size_t nhits = 0, cap = 0;
+
+	reach[start] = true;
+	stack[top++] = start;
+	while (top) {
+		const struct log_commit *c = &l->commits[stack[--top]];
+		for (size_t k = 0; k < c->nparents; k++)
+			if (!reach[c->parents[k]]) {
+				reach[c->parents[k]] = true;
+				stack[top++] = c->parents[k];
+			}
+	}
+	h->shallow = false;
+	idmap_init(&h->paths, n);
+	idmap_init(&at, n);
+	for (size_t i = 0; i < n; i++) {
+		idmap_put(&h->paths, paths[i], i);
+		idmap_set(&at, paths[i], i);
+	}
+	size_t alive = n;
+	for (size_t i = start; i < l->n && alive; i++) {
+		if (!reach[i])
+			continue;
+		h->shallow |= l->commits[i].boundary;
+		size_t first = nhits;
+		for (size_t k = 0; k < wk->nchanges[i]; k++) {
+			const struct change *ch = &wk->changes[i][k];
+			size_t doc;
+			if (ch->kind == CHANGE_DELETED || !idmap_get(&at, ch->path, &doc) || doc == NONE)
+				continue;
+			if (nhits == cap) {
+				cap = cap ? cap * 2 : 256;
+				hits = xrealloc(hits, cap * sizeof(*hits));
+			}
+			hits[nhits++] = (struct hit){doc, i, ch};
+		}
+		/* Before this commit, the documents it added did not exist, and
+		 * those it renamed were at their old paths: first every path is
+		 * let go, then the renamed ones are taken again. */
+		for (size_t k = first; k < nhits; k++) {
+			enum change_kind kind = hits[k].change->kind;
+			if (kind == CHANGE_ADDED || kind == CHANGE_RENAMED)
+				idmap_set(&at, hits[k].change->path, NONE);
+			if (kind == CHANGE_ADDED)
+				alive--;
+		}
+		for (size_t k = first; k < nhits; k++)
+			if (hits[k].change->kind == CHANGE_RENAMED)
+				idmap_set(&at, hits[k].change->old_path, hits[k].doc);
+	}
+	if (nhits)
+		qsort(hits, nhits, sizeof(*hits), cmp_hit);
+	h->ndocs = n;
+	h->docs = arena_alloc(&h->arena, (n + 1) * sizeof(*h->docs));
+	struct doc_change *all = arena_alloc(&h->arena, (nhits + 1) * sizeof(*all));
+	for (size_t k = 0; k < nhits; k++) {
+		const struct log_commit *c = &l->commits[hits[k].commit];
+		struct doc_change *dc = &all[k];
+		dc->commit = &c->info;
+		dc->kind = hits[k].change->kind;
+		dc->path = hits[k].change->path;
+		dc->old_path = hits[k].change->old_path;
+		dc->boundary = c->boundary && dc->kind == CHANGE_ADDED;
+		struct doc_history *dh = &h->docs[hits[k].doc];
+		if (!dh->v)
+			dh->v = dc;
+		dh->n++;
+	}
+	free(hits);
+	free(reach);
+	free(stack);
+	idmap_release(&at);
+	return h;
+}
+
+static void history_free(struct history *h)
+{
+	if (!h)
+		return;
+	idmap_release(&h->paths);
+	arena_release(&h->arena);
+	free(h);
+}
+
+const struct doc_history *history_of(const struct history *h, const char *path)
+{
+	size_t i;
+	if (!h || !idmap_get(&h->paths, path, &i) || !h->docs[i].n)
+		return NULL;
+	return &h->docs[i];
+}
+
+struct value *history_value(struct arena *a, const struct doc *doc, const struct doc_history *h,
+			    bool shallow)
+{
+	struct value *m = value_new(a, VALUE_MAP, nopos);
+	struct value *l = value_new(a, VALUE_LIST, nopos);
+	struct buf b = BUF_INIT;
+	for (size_t i = 0; h && i < h->n; i++) {
+		const struct doc_change *c = &h->v[i];
+		struct value *e = value_new(a, VALUE_MAP, nopos);
+		struct date day = date_from_unix(c->commit->time, c->commit->offset);
+		buf_truncate(&b, 0);
+		date_long(&b, day);
+		value_map_put(a, e, "date", value_string(a, b.ptr, b.len, nopos));
+		value_map_put(a, e, "date_iso", value_cstr(a, arena_printf(a, "%04d-%02d-%02d", day.y,
+									    day.m, day.d)));
+		value_map_put(a, e, "subject", value_cstr(a, c->commit->subject));
+		value_map_put(a, e, "short_id", value_cstr(a, c->commit->short_id));
+		value_map_put(a, e, "commit", value_cstr(a, c->commit->id));
+		value_map_put(a, e, "added", value_bool(a, c->kind == CHANGE_ADDED && !c->boundary));
+		value_map_put(a, e, "boundary", value_bool(a, c->boundary));
+		if (c->old_path)
+			value_map_put(a, e, "renamed_from", value_cstr(a, c->old_path));
+		value_list_push(a, l, e);
+	}
+	buf_release(&b);
+	value_map_put(a, m, "title", value_cstr(a, doc->title ? doc->title : doc->id));
+	const char *dir = doc->kind == DOC_PAGE
+				  ? arena_printf(a, "%s/", doc->id)
+				  : arena_printf(a, "%s/%s/", doc_kind_folder(doc->kind), doc->id);
+	value_map_put(a, m, "href", value_cstr(a, arena_printf(a, "%sindex.html", dir)));
+	value_map_put(a, m, "path", value_cstr(a, doc->path));
+	value_map_put(a, m, "changes", l);
+	value_map_put(a, m, "has_changes", value_bool(a, l->n > 0));
+	value_map_put(a, m, "shallow", value_bool(a, shallow));
+	return m;
+}
+
+/* The history of the documents of a loaded site at commit id. */
+static struct history *site_history(const struct walked *wk, const char *id,
+				    const struct site *site)
+{
+	size_t start;
+	if (!idmap_get(&wk->index, id, &start))
+		return NULL;
+	const char **paths = xcalloc(site->ndocs + 1, sizeof(*paths));
+	for (size_t i = 0; i < site->ndocs; i++)
+		paths[i] = site->docs[i]->path;
+	struct history *h = attribute(wk, start, paths, site->ndocs);
+	free(paths);
+	return h;
+}
+
+/* ------------------------------------------------------ publishing */
+
+struct published_priv {
+	struct published_opts o;
+	const struct source *src;
+	struct diag *d;
+	struct repo *repo;
+	struct cache cache;
+	struct walked wk;
+	bool walked;
+	pthread_t walker; /* the walk from the build's commit, while the site loads */
+	bool walking;
+	int walk_rc;
+	struct tag_info *tags;
+	size_t ntags;
+};
+
+/* The literal part of a glob before its first special character. */
+static size_t literal_prefix(const char *pattern)
+{
+	return strcspn(pattern, "*?[\\");
+}
+
+/* The folder name of a version: the tag less the pattern's literal prefix,
+ * '/' turned into '-'; NULL when that is not a plain name. */
+static const char *slug_of(struct arena *a, const char *pattern, const char *tag)
+{
+	size_t lit = literal_prefix(pattern);
+	const char *s = strncmp(tag, pattern, lit) == 0 && tag[lit] ? tag + lit : tag;
+	char *slug = arena_strdup(a, s);
+	for (char *c = slug; *c; c++) {
+		if (*c == '/')
+			*c = '-';
+		else if (!((*c >= 'a' && *c <= 'z') || (*c >= 'A' && *c <= 'Z') ||
+			   (*c >= '0' && *c <= '9') || *c == '.' || *c == '-' || *c == '_'))
+			return NULL;
+	}
+	if (!slug[0] || slug[0] == '.')
+		return NULL;
+	return slug;
+}
+
+static int cmp_version(const void *x, const void *y)
+{
+	const struct version *a = x, *b = y;
+	if (a->tag->time != b->tag->time)
+		return a->tag->time < b->tag->time ? -1 : 1;
+	return strcmp(a->tag->name, b->tag->name);
+}
+
+/* The walk from the build's commit, on a thread of its own: it needs only
+ * the commit, so it runs while the site is parsed and checked. It opens its
+ * own repository (libgit2 objects are not shared between threads) and
+ * reports to the (thread-safe) diagnostics. */
+static void *walker(void *arg)
+{
+	struct published_priv *pp = arg;
+	struct repo *repo = NULL;
+	const char *starts[] = {pp->src->commit};
+	pp->walk_rc = -1;
+	if (repo_open(&repo, pp->src->root, pp->d) == 0)
+		pp->walk_rc = walk(&pp->wk, repo, &pp->cache, starts, 1, pp->o.verbose, pp->d);
+	repo_free(repo);
+	return NULL;
+}
+
+int published_start(struct published *p, const struct source *src,
+		    const struct published_opts *o, struct diag *d)
+{
+	memset(p, 0, sizeof(*p));
+	struct published_priv *pp = xcalloc(1, sizeof(*pp));
+	p->priv = pp;
+	pp->o = *o;
+	pp->src = src;
+	pp->d = d;
+	if (src->mode != SOURCE_GIT || (!o->history && !o->versions))
+		return 0;
+	if (repo_open(&pp->repo, src->root, d) != 0)
+		return -1;
+	cache_open(&pp->cache, src->root, d);
+	if (o->history) {
+		pp->walking = pthread_create(&pp->walker, NULL, walker, pp) == 0;
+		if (!pp->walking)
+			walker(pp);
+		pp->walked = true;
+	}
+	return 0;
+}
+
+/* Waits for the walk; its result. */
+static int walk_done(struct published_priv *pp)
+{
+	if (pp->walking) {
+		pthread_join(pp->walker, NULL);
+		pp->walking = false;
+	}
+	return pp->walked ? pp->walk_rc : 0;
+}
+
+int published_load(struct published *p, const struct site *site, struct diag *d)
+{
+	struct published_priv *pp = p->priv;
+	const struct source *src = pp->src;
+	const struct published_opts *o = &pp->o;
+	if (walk_done(pp) < 0)
+		return -1;
+	if (!pp->repo)
+		return 0;
+
+	const char *pattern = site->config.publish_tags ? site->config.publish_tags : "publish/*";
+	if (o->versions && repo_tags(pp->repo, pattern, &p->arena, &pp->tags, &pp->ntags, d) < 0)
+		return -1;
+	p->versions = arena_alloc(&p->arena, (pp->ntags + 1) * sizeof(*p->versions));
+	struct idmap slugs;
+	idmap_init(&slugs, pp->ntags);
+	for (size_t i = 0; i < pp->ntags; i++) {
+		const struct tag_info *t = &pp->tags[i];
+		const char *slug = slug_of(&p->arena, pattern, t->name);
+		if (!slug) {
+			diag_warning(d, nopos, "W011",
+				     "tag '%s' is not published: its folder name under versions/ "
+				     "would not be a plain name (letters, digits, '.', '-', '_')",
+				     t->name);
+			continue;
+		}
+		if (!idmap_put(&slugs, slug, i)) {
+			diag_warning(d, nopos, "W011",
+				     "tag '%s' is not published: another tag already takes the "
+				     "folder versions/%s/",
+				     t->name, slug);
+			continue;
+		}
+		struct version *v = &p->versions[p->nversions++];
+		memset(v, 0, sizeof(*v));
+		v->tag = t;
+		v->slug = slug;
+		v->prev = NONE;
+	}
+	idmap_release(&slugs);
+	if (p->nversions)
+		qsort(p->versions, p->nversions, sizeof(*p->versions), cmp_version);
+	for (size_t i = 0; i < p->nversions; i++)
+		if (strcmp(p->versions[i].tag->commit.id, src->commit) == 0)
+			p->tag = p->versions[i].tag->name; /* the newest, when several */
+
+	if (!o->history)
+		return 0;
+	/* A published version is almost always an ancestor of the build's
+	 * commit, so the walk has it already; one that is not (a tag on another
+	 * branch) means walking again from all of them, quickly: every commit
+	 * seen once is in the cache now. */
+	bool missing = false;
+	for (size_t i = 0; i < p->nversions && !missing; i++)
+		missing = !idmap_get(&pp->wk.index, p->versions[i].tag->commit.id, NULL);
+	if (missing) {
+		const char **starts = xcalloc(p->nversions + 2, sizeof(*starts));
+		size_t nstarts = 0;
+		starts[nstarts++] = src->commit;
+		for (size_t i = 0; i < p->nversions; i++)
+			starts[nstarts++] = p->versions[i].tag->commit.id;
+		walked_release(&pp->wk);
+		int rc = walk(&pp->wk, pp->repo, &pp->cache, starts, nstarts, o->verbose, d);
+		free(starts);
+		if (rc < 0)
+			return -1;
+	}
+	if (pp->wk.log.shallow)
+		diag_warning(d, nopos, "W010",
+			     "this is a shallow clone: last-updated dates and history pages show "
+			     "only the commits it has; fetch the whole history with "
+			     "'git fetch --unshallow'");
+	p->current = site_history(&pp->wk, src->commit, site);
+	return 0;
+}
+
+/* A site read from a commit and loaded. */
+struct loaded {
+	struct source src;
+	struct site site;
+	struct diag d;
+	bool on;
+};
+
+static void loaded_release(struct loaded *l)
+{
+	if (!l->on)
+		return;
+	site_release(&l->site);
+	source_release(&l->src);
+	diag_release(&l->d);
+	memset(l, 0, sizeof(*l));
+}
+
+/* Reads and loads the site at commit id, checking it when check is set.
+ * Returns 0 (see l->d.errors for content errors), or -1 when the site could
+ * not be read at all (no site.yaml in that tree, or a git failure: the
+ * reason is in l->d). */
+static int load_commit(struct loaded *l, const char *root, const struct commit_info *c, bool check)
+{
+	memset(l, 0, sizeof(*l));
+	diag_init(&l->d, DIAG_TEXT);
+	l->on = true;
+	struct source_opts so = {c->id, false};
+	if (source_open(&l->src, root, &so, &l->d) < 0)
+		return -1;
+	l->site.today = date_from_unix(c->time, c->offset);
+	site_load(&l->site, &l->src, &l->d);
+	if (check)
+		site_validate(&l->site, &l->d);
+	return 0;
+}
+
+/* "content/projects/copd.md:6: unknown person ..." for the first error. */
+static char *first_error(struct diag *d)
+{
+	struct buf b = BUF_INIT;
+	for (size_t i = 0; i < d->n; i++) {
+		const struct finding *f = &d->items[i];
+		if (f->severity != DIAG_ERROR)
+			continue;
+		if (f->pos.file)
+			buf_printf(&b, "%s:%u: ", f->pos.file, (unsigned)f->pos.line);
+		buf_printf(&b, "%s [%s]", f->message, f->code);
+		break;
+	}
+	return buf_detach(&b, NULL);
+}
+
+/* The cache key of a version's output: everything it depends on. */
+static void version_key(struct buf *key, const struct published *p, const struct version *v,
+			const struct theme *theme)
+{
+	const struct published_priv *pp = p->priv;
+	const struct version *prev = v->prev == NONE ? NULL : &p->versions[v->prev];
+	buf_printf(key,
+		   "plansite %s\ntheme %016llx\naudience %s\nhistory %d\nshallow %d\n"
+		   "tag %s %s\ncommit %s\nslug %s\nprev %s %s\n",
+		   PLANSITE_VERSION, (unsigned long long)theme->hash,
+		   visibility_name(pp->o.audience), pp->walked, pp->walked && pp->wk.log.shallow,
+		   v->tag->name, v->tag->object, v->tag->commit.id, v->slug,
+		   prev ? prev->tag->commit.id : "-", prev ? prev->slug : "-");
+}
+
+/* The path of a file or folder in the cache named by a hash of text. */
+static char *cache_path(const struct cache *c, const char *folder, const char *prefix,
+			const char *text)
+{
+	struct buf b = BUF_INIT;
+	buf_printf(&b, "%s/%s/%s%016llx", c->dir, folder, prefix,
+		   (unsigned long long)hash_bytes(text, strlen(text)));
+	return buf_detach(&b, NULL);
+}
+
+/* True when the cached output at dir was made for key. */
+static bool cached_for(const char *dir, const char *key)
+{
+	struct buf b = BUF_INIT, path = BUF_INIT;
+	buf_printf(&path, "%s/.plansite-key", dir);
+	bool ok = read_whole(path.ptr, &b) && strcmp(b.ptr, key) == 0;
+	buf_release(&b);
+	buf_release(&path);
+	return ok;
+}
+
+/* The line of a cache key that starts with name, e.g. "slug ". */
+static bool key_line(const char *key, const char *name, struct buf *out)
+{
+	size_t n = strlen(name);
+	for (const char *p = key; p && *p; p = strchr(p, '\n') ? strchr(p, '\n') + 1 : NULL)
+		if (strncmp(p, name, n) == 0) {
+			buf_put(out, p, strcspn(p, "\n"));
+			return true;
+		}
+	return false;
+}
+
+/*
+ * Removes the cached outputs of the same version and audience as key other
+ * than keep: those of an earlier theme or plansite, which no build of this
+ * one will use again. Keeps the cache to one entry per version and audience.
+ */
+static void prune_versions(const struct cache *c, const char *key, const char *keep)
+{
+	struct buf dir = BUF_INIT, path = BUF_INIT, other = BUF_INIT, want = BUF_INIT, got = BUF_INIT;
+	buf_printf(&dir, "%s/versions", c->dir);
+	key_line(key, "slug ", &want);
+	key_line(key, "audience ", &want);
+	DIR *d = opendir(dir.ptr);
+	struct dirent *e;
+	while (d && (e = readdir(d))) {
+		if (strncmp(e->d_name, "v-", 2) != 0)
+			continue;
+		buf_truncate(&path, 0);
+		buf_printf(&path, "%s/%s", dir.ptr, e->d_name);
+		if (strcmp(path.ptr, keep) == 0)
+			continue;
+		buf_truncate(&other, 0);
+		buf_truncate(&got, 0);
+		buf_puts(&path, "/.plansite-key");
+		if (!read_whole(path.ptr, &other))
+			continue; /* being written by another build, or not ours */
+		key_line(other.ptr, "slug ", &got);
+		key_line(other.ptr, "audience ", &got);
+		if (strcmp(got.ptr, want.ptr) == 0) {
+			buf_truncate(&path, path.len - strlen("/.plansite-key"));
+			dir_remove(path.ptr);
+		}
+	}
+	if (d)
+		closedir(d);
+	buf_release(&dir);
+	buf_release(&path);
+	buf_release(&other);
+	buf_release(&want);
+	buf_release(&got);
+}
+
+/* Renders version v of the loaded site cur into the cache folder dir. */
+static int render_version(struct published *p, const struct version *v, struct loaded *cur,
+			  struct loaded *prev, const struct theme *theme, const char *dir,
+			  const char *key, struct diag *d)
+{
+	struct published_priv *pp = p->priv;
+	struct changes ch;
+	struct history *h = NULL;
+	int rc = -1;
+
+	memset(&ch, 0, sizeof(ch));
+	if (prev && prev->on)
+		changes_compute(&ch, &prev->site, &cur->site);
+	if (pp->walked)
+		h = site_history(&pp->wk, v->tag->commit.id, &cur->site);
+	struct render_opts ro;
+	memset(&ro, 0, sizeof(ro));
+	ro.audience = pp->o.audience;
+	ro.history = h;
+	ro.tag = v->tag->name;
+	ro.archive = v;
+	ro.changes = prev && prev->on ? &ch : NULL;
+	ro.prev_slug = v->prev == NONE ? NULL : p->versions[v->prev].slug;
+	struct writer *w = writer_open(dir, d);
+	if (render_site_opts(&cur->site, theme, &ro, w, d) < 0 ||
+	    writer_put(w, ".plansite-key", key, strlen(key)) < 0 || writer_commit(w) < 0)
+		goto out;
+	prune_versions(&pp->cache, key, dir);
+	rc = 0;
+out:
+	writer_free(w);
+	history_free(h);
+	changes_release(&ch);
+	return rc;
+}
+
+int published_write(struct published *p, const struct theme *theme, struct writer *w,
+		    struct diag *d)
+{
+	struct published_priv *pp = p->priv;
+	struct loaded cur = {0}, prev = {0};
+	struct buf key = BUF_INIT, rel = BUF_INIT;
+	char *dir = NULL, *mark = NULL;
+	size_t prev_ok = NONE;
+	int rc = -1;
+
+	if (!pp->repo || !p->nversions)
+		return 0;
+	if (!pp->cache.dir) {
+		diag_error(d, nopos, "E026", "published versions need a cache folder; use --no-versions");
+		return -1;
+	}
+	for (size_t i = 0; i < p->nversions; i++) {
+		struct version *v = &p->versions[i];
+		const struct tag_info *t = v->tag;
+		free(mark);
+		free(dir);
+		dir = NULL;
+		/* Did its content fail check under this plansite before? */
+		struct buf mk = BUF_INIT;
+		buf_printf(&mk, "%s %s", PLANSITE_VERSION, t->commit.id);
+		mark = cache_path(&pp->cache, "checks", "c-", mk.ptr);
+		buf_release(&mk);
+		struct buf why = BUF_INIT;
+		if (read_whole(mark, &why)) {
+			diag_warning(d, nopos, "W011",
+				     "version '%s' is left out: its content fails check (%s)", t->name,
+				     why.ptr);
+			buf_release(&why);
+			continue;
+		}
+		buf_release(&why);
+		v->prev = prev_ok;
+		buf_truncate(&key, 0);
+		version_key(&key, p, v, theme);
+		dir = cache_path(&pp->cache, "versions", "v-", key.ptr);
+		if (!cached_for(dir, key.ptr)) {
+			loaded_release(&cur);
+			if (load_commit(&cur, pp->src->root, &t->commit, true) < 0) {
+				/* not a content error: not remembered in the cache */
+				char *msg = first_error(&cur.d);
+				diag_warning(d, nopos, "W011",
+					     "version '%s' is left out: its site cannot be read (%s)",
+					     t->name, msg);
+				free(msg);
+				loaded_release(&cur);
+				continue;
+			}
+			if (cur.d.errors) {
+				char *msg = first_error(&cur.d);
+				diag_warning(d, nopos, "W011",
+					     "version '%s' is left out: its content fails check (%s)",
+					     t->name, msg);
+				struct buf mkdir_ = BUF_INIT;
+				buf_printf(&mkdir_, "%s/checks", pp->cache.dir);
+				dir_make(mkdir_.ptr);
+				buf_release(&mkdir_);
+				file_replace(mark, msg, strlen(msg));
+				free(msg);
+				loaded_release(&cur);
+				continue;
+			}
+			if (prev_ok != NONE && !prev.on &&
+			    load_commit(&prev, pp->src->root, &p->versions[prev_ok].tag->commit, false) <
+				    0) {
+				char *msg = first_error(&prev.d);
+				diag_error(d, nopos, "E026", "cannot read version '%s' again: %s",
+					   p->versions[prev_ok].tag->name, msg);
+				free(msg);
+				goto out;
+			}
+			if (render_version(p, v, &cur, prev_ok != NONE ? &prev : NULL, theme, dir,
+					   key.ptr, d) < 0)
+				goto out;
+			if (pp->o.verbose)
+				fprintf(stderr, "plansite: version %s: rendered into the cache\n",
+					t->name);
+			loaded_release(&prev);
+			prev = cur; /* keep it for the next version's comparison */
+			prev.site.src = &prev.src;
+			memset(&cur, 0, sizeof(cur));
+		} else {
+			v->cached = true;
+			if (pp->o.verbose)
+				fprintf(stderr, "plansite: version %s: taken from the cache\n", t->name);
+			loaded_release(&prev);
+		}
+		buf_truncate(&rel, 0);
+		buf_printf(&rel, "versions/%s", v->slug);
+		if (writer_link(w, rel.ptr, dir) < 0)
+			goto out;
+		v->ok = true;
+		prev_ok = i;
+	}
+	rc = 0;
+out:
+	loaded_release(&cur);
+	loaded_release(&prev);
+	free(dir);
+	free(mark);
+	buf_release(&key);
+	buf_release(&rel);
+	return rc;
+}
+
+void published_release(struct published *p)
+{
+	struct published_priv *pp = p->priv;
+	if (pp) {
+		walk_done(pp);
+		history_free(p->current);
+		if (pp->walked)
+			walked_release(&pp->wk);
+		repo_free(pp->repo);
+		cache_close(&pp->cache);
+		free(pp);
+	}
+	arena_release(&p->arena);
+	memset(p, 0, sizeof(*p));
+}
