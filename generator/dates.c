@@ -158,3 +158,30 @@ const char *date_weekday_name(struct date a)
 		w += 7;
 	return weekday_names[w];
 }
+
+/* The last Sunday of a month. */
+static int last_sunday(int y, int m)
+{
+	struct date d = {y, m, date_days_in_month(y, m)};
+	int64_t days = date_to_days(d);
+	int64_t w = ((days % 7) + 7 + 4) % 7; /* 0 = Sunday: 1970-01-01 was a Thursday */
+	return d.d - (int)w;
+}
+
+int london_offset(struct date d, int minute)
+{
+	if (d.m > 3 && d.m < 10)
+		return 60;
+	if (d.m < 3 || d.m > 10)
+		return 0;
+	int ls = last_sunday(d.y, d.m);
+	if (d.m == 3) /* summer time from 01:00 GMT on the last Sunday of March */
+		return d.d > ls || (d.d == ls && minute >= 60) ? 60 : 0;
+	/* until 02:00 BST on the last Sunday of October */
+	return d.d < ls || (d.d == ls && minute < 120) ? 60 : 0;
+}
+
+int64_t london_time(struct date d, int minute)
+{
+	return date_to_days(d) * 86400 + (int64_t)minute * 60 - (int64_t)london_offset(d, minute) * 60;
+}

@@ -279,19 +279,35 @@ static void write_ics(const struct feeds *f, struct buf *b)
 		ev[n++] = (struct event){m->date, m->start, m->end, m->doc.id, m->committee, m};
 	}
 	/* Announced next meetings, unless that committee's meeting on that date
-	 * is already here: each meeting appears once. */
+	 * is already here: each meeting appears once. The events so far are
+	 * found by "date/committee" in a table (a committee is an id: no '/'). */
+	struct arena keys = ARENA_INIT;
+	struct idmap seen;
+	idmap_init(&seen, 2 * f->nmeetings);
+	for (size_t k = 0; k < n; k++)
+		if (ev[k].committee)
+			idmap_set(&seen,
+				  arena_printf(&keys, "%04d-%02d-%02d/%s", ev[k].date.y, ev[k].date.m,
+					       ev[k].date.d, ev[k].committee),
+				  k);
 	for (size_t i = 0; i < f->nmeetings; i++) {
 		const struct meeting *m = f->meetings[i];
 		if (!m->next.present)
 			continue;
-		bool dup = false;
-		for (size_t k = 0; k < n && !dup; k++)
-			dup = date_cmp(ev[k].date, m->next.date) == 0 && ev[k].committee &&
-			      m->committee && strcmp(ev[k].committee, m->committee) == 0;
-		if (!dup)
-			ev[n++] = (struct event){m->next.date, m->next.start, m->next.end, NULL,
-						 m->committee, m};
+		size_t at;
+		const char *key = m->committee ? arena_printf(&keys, "%04d-%02d-%02d/%s",
+							      m->next.date.y, m->next.date.m,
+							      m->next.date.d, m->committee)
+					       : NULL;
+		if (key && idmap_get(&seen, key, &at))
+			continue;
+		if (key)
+			idmap_set(&seen, key, n);
+		ev[n++] = (struct event){m->next.date, m->next.start, m->next.end, NULL,
+					 m->committee, m};
 	}
+	idmap_release(&seen);
+	arena_release(&keys);
 	qsort(ev, n, sizeof(*ev), cmp_event);
 
 	struct buf line = BUF_INIT, host = BUF_INIT, url = BUF_INIT;

@@ -33,6 +33,7 @@
 #include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 
 static const struct pos nopos = {NULL, 0, 0};
 
@@ -98,6 +99,39 @@ static int site_prefix(git_repository *repo, const char *root, char **prefix, st
 	return rc;
 }
 
+/* True when root or a folder above it could hold a repository: it has a
+ * .git (folder or file), is named .git, or holds HEAD and objects/ (a bare
+ * repository). When none does, libgit2 would find nothing either, and its
+ * start (it parses every system certificate, some 15 ms) is saved. */
+static bool maybe_in_git(const char *root)
+{
+	struct buf b = BUF_INIT;
+	buf_puts(&b, root);
+	bool maybe = false;
+	for (;;) {
+		size_t len = b.len;
+		struct stat st;
+		const char *base = strrchr(b.ptr, '/');
+		if (base && strcmp(base + 1, ".git") == 0)
+			maybe = true;
+		buf_puts(&b, len > 1 ? "/.git" : ".git");
+		maybe = maybe || lstat(b.ptr, &st) == 0;
+		buf_truncate(&b, len);
+		buf_puts(&b, len > 1 ? "/HEAD" : "HEAD");
+		bool head = lstat(b.ptr, &st) == 0;
+		buf_truncate(&b, len);
+		buf_puts(&b, len > 1 ? "/objects" : "objects");
+		maybe = maybe || (head && lstat(b.ptr, &st) == 0);
+		buf_truncate(&b, len);
+		if (maybe || len <= 1)
+			break;
+		char *slash = strrchr(b.ptr, '/');
+		buf_truncate(&b, slash == b.ptr ? 1 : (size_t)(slash - b.ptr));
+	}
+	buf_release(&b);
+	return maybe;
+}
+
 int repo_open(struct repo **out, const char *root, struct diag *d)
 {
 	static pthread_once_t once = PTHREAD_ONCE_INIT;
@@ -106,6 +140,8 @@ int repo_open(struct repo **out, const char *root, struct diag *d)
 	int rc = -1;
 
 	*out = NULL;
+	if (!maybe_in_git(root))
+		return 1;
 	pthread_once(&once, git_init);
 	int err = git_repository_open_ext(&git, root, 0, NULL);
 	if (err == GIT_ENOTFOUND) {
@@ -278,6 +314,41 @@ int repo_resolve(struct repo *r, const char *spec, struct arena *a, struct commi
 	commit_info_fill(out, c, a);
 	git_commit_free(c);
 	return 0;
+}
+
+/*
+ * Follows the first parents from start (a full id) to the newest commit
+ * whose committer time is at or before t: what the branch held then. A
+ * commit whose parent is missing (a shallow clone) ends the line.
+ */
+int repo_commit_before(struct repo *r, const char *start, int64_t t, struct arena *a,
+		       struct commit_info *out, struct diag *d)
+{
+	git_commit *c = NULL;
+	git_oid id;
+	int rc = -1;
+	memset(out, 0, sizeof(*out));
+	if (git_oid_fromstr(&id, start) < 0 || git_commit_lookup(&c, r->git, &id) < 0) {
+		report_git(d, "cannot read commit", start);
+		goto out;
+	}
+	for (;;) {
+		if ((int64_t)git_commit_time(c) <= t) {
+			commit_info_fill(out, c, a);
+			rc = 0;
+			goto out;
+		}
+		git_commit *parent = NULL;
+		if (git_commit_parentcount(c) == 0 || git_commit_parent(&parent, c, 0) < 0) {
+			rc = 1; /* none is that old (or the rest of the line is not here) */
+			goto out;
+		}
+		git_commit_free(c);
+		c = parent;
+	}
+out:
+	git_commit_free(c);
+	return rc;
 }
 
 /* ----------------------------------------------------- the site tree */
@@ -598,6 +669,90 @@ out:
 	git_object_free(peeled);
 	git_object_free(obj);
 	git_strarray_dispose(&names);
+	return rc;
+}
+
+/* ---------------------------------------------- what a build depends on */
+
+struct tag_lines {
+	char **v;
+	size_t n, cap;
+};
+
+static int collect_tag(const char *name, git_oid *oid, void *payload)
+{
+	struct tag_lines *t = payload;
+	char hex[GIT_OID_HEXSZ + 1];
+	git_oid_tostr(hex, sizeof(hex), oid);
+	if (t->n == t->cap) {
+		t->cap = t->cap ? t->cap * 2 : 16;
+		t->v = xrealloc(t->v, t->cap * sizeof(*t->v));
+	}
+	struct buf b = BUF_INIT;
+	buf_printf(&b, "tag %s %s\n", name, hex);
+	t->v[t->n++] = buf_detach(&b, NULL);
+	return 0;
+}
+
+static int cmp_line(const void *a, const void *b)
+{
+	return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+int repo_key(struct repo *r, bool head, bool tags, struct buf *out)
+{
+	int rc = -1;
+	if (head) {
+		git_oid id;
+		int unborn = git_repository_head_unborn(r->git);
+		if (unborn < 0)
+			goto out;
+		if (unborn) {
+			buf_puts(out, "head none\n");
+		} else {
+			if (git_reference_name_to_id(&id, r->git, "HEAD") < 0)
+				goto out;
+			char hex[GIT_OID_HEXSZ + 1];
+			git_oid_tostr(hex, sizeof(hex), &id);
+			buf_printf(out, "head %s\n", hex);
+		}
+	}
+	/* A shallow clone's boundary decides what history there is. */
+	struct buf path = BUF_INIT, shallow = BUF_INIT;
+	buf_printf(&path, "%sshallow", git_repository_commondir(r->git));
+	FILE *f = fopen(path.ptr, "rb");
+	if (f) {
+		char chunk[4096];
+		size_t k;
+		while ((k = fread(chunk, 1, sizeof(chunk), f)) > 0)
+			buf_put(&shallow, chunk, k);
+		fclose(f);
+		buf_printf(out, "shallow %zu %016llx\n", shallow.len,
+			   (unsigned long long)hash64(shallow.ptr, shallow.len, 0));
+	} else {
+		buf_puts(out, "shallow none\n");
+	}
+	buf_release(&path);
+	buf_release(&shallow);
+	if (tags) {
+		struct tag_lines t = {NULL, 0, 0};
+		int err = git_tag_foreach(r->git, collect_tag, &t);
+		if (err == 0) {
+			if (t.n)
+				qsort(t.v, t.n, sizeof(*t.v), cmp_line);
+			for (size_t i = 0; i < t.n; i++)
+				buf_puts(out, t.v[i]);
+		}
+		for (size_t i = 0; i < t.n; i++)
+			free(t.v[i]);
+		free(t.v);
+		if (err < 0)
+			goto out;
+	}
+	rc = 0;
+out:
+	if (rc < 0)
+		git_error_clear();
 	return rc;
 }
 

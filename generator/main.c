@@ -15,9 +15,12 @@ static const char usage_text[] =
 	"  check  [--ref REV | --worktree] [--today DATE] [--format text|json]\n"
 	"         read the site and report every problem, with its file, line and column\n"
 	"  build  [--ref REV | --worktree] [--today DATE] [--audience public|practices]\n"
-	"         [--out DIR] [--no-history] [--no-versions] [--verbose]\n"
+	"         [--out DIR] [--no-history] [--no-versions] [--no-pdf] [--verbose]\n"
 	"         check the site, then write the website into DIR (default: public/ in\n"
 	"         the site root); nothing is written when the check finds errors\n"
+	"  report YYYY-MM [--ref REV] [--audience public|practices] [--out DIR]\n"
+	"         write one monthly report's web page, print page and PDF into DIR\n"
+	"         (default: report-YYYY-MM/ in the current folder)\n"
 	"  changes REV1 REV2\n"
 	"         print what changed from REV1 to REV2: documents, projects, meetings,\n"
 	"         reports and the plan\n"
@@ -36,6 +39,7 @@ static const char usage_text[] =
 	"  --out DIR      where build writes the site (replaced whole, atomically)\n"
 	"  --no-history   no last-updated dates and no history pages\n"
 	"  --no-versions  no published versions (tags matching publish_tags)\n"
+	"  --no-pdf       no PDF of the monthly reports\n"
 	"  --verbose      say what the history walk and the versions cache did\n"
 	"  --help         show this help\n"
 	"  --version      show the version\n"
@@ -52,9 +56,11 @@ struct options {
 	enum diag_format format;
 	enum visibility audience;
 	const char *out;
-	bool no_history, no_versions, verbose;
+	bool no_history, no_versions, no_pdf, verbose;
 	const char *args[2]; /* the command's own arguments: changes REV1 REV2 */
 	int nargs;
+	int argc; /* the whole command line: part of a build's key (reuse.c) */
+	char **argv;
 };
 
 static int usage_error(const char *fmt, const char *arg)
@@ -135,13 +141,16 @@ static int parse_options(int argc, char **argv, struct options *o)
 			o->no_history = true;
 		} else if (strcmp(a, "--no-versions") == 0) {
 			o->no_versions = true;
+		} else if (strcmp(a, "--no-pdf") == 0) {
+			o->no_pdf = true;
 		} else if (strcmp(a, "--verbose") == 0) {
 			o->verbose = true;
 		} else if (a[0] == '-' && a[1]) {
 			return usage_error("unknown option '%s'", a);
 		} else if (!o->command) {
 			o->command = a;
-		} else if (strcmp(o->command, "changes") == 0 && o->nargs < 2) {
+		} else if ((strcmp(o->command, "changes") == 0 && o->nargs < 2) ||
+			   (strcmp(o->command, "report") == 0 && o->nargs < 1)) {
 			o->args[o->nargs++] = a;
 		} else {
 			return usage_error("unexpected argument '%s'", a);
@@ -195,9 +204,30 @@ static int load_source(const struct options *o, char **root, struct source *src,
 	if (!*root)
 		return EXIT_IO;
 	struct source_opts so = {o->ref, o->worktree};
-	if (source_open(src, *root, &so, d) < 0)
+	if (source_begin(src, *root, &so, d) < 0)
+		return EXIT_IO;
+	/* build reads the files itself, after looking for a reusable output */
+	if (strcmp(o->command, "build") != 0 && source_read(src, d) < 0)
 		return EXIT_IO;
 	return EXIT_OK;
+}
+
+/* The arguments that may change what build writes, NUL-separated: all but
+ * -C, --out, --format and --verbose, so that an option added later is part
+ * of the key of a no-op rebuild (reuse.c) without more ado. */
+static void options_key(const struct options *o, struct buf *b)
+{
+	for (int i = 1; i < o->argc; i++) {
+		const char *a = o->argv[i];
+		if (strcmp(a, "-C") == 0 || strcmp(a, "--out") == 0 || strcmp(a, "--format") == 0) {
+			i++;
+			continue;
+		}
+		if (strncmp(a, "--out=", 6) == 0 || strncmp(a, "--format=", 9) == 0 ||
+		    strcmp(a, "--verbose") == 0)
+			continue;
+		buf_put(b, a, strlen(a) + 1);
+	}
 }
 
 /* The model, checked. */
@@ -246,12 +276,38 @@ static int cmd_build(const struct options *o)
 	struct site site = {0};
 	struct theme theme = {0};
 	struct published pub = {0};
+	struct monthly_set monthly = {0};
 	struct writer *w = NULL;
+	struct reuse reuse = {0};
 	char *root = NULL, *out = NULL;
 	diag_init(&d, o->format);
 	int status = load_source(o, &root, &src, &d);
 	if (status != EXIT_OK)
 		goto out;
+	if (o->out) {
+		out = xstrdup(o->out);
+	} else {
+		struct buf b = BUF_INIT;
+		buf_printf(&b, "%s/public", root);
+		out = buf_detach(&b, NULL);
+	}
+	/* A no-op rebuild: out already holds what this build would write. */
+	struct buf key = BUF_INIT;
+	options_key(o, &key);
+	struct reuse_opts rop = {key.ptr, key.len, today_for(o, &src), !o->no_versions,
+				 o->verbose};
+	int reused = reuse_check(&reuse, &src, out, &rop, &d);
+	buf_release(&key);
+	if (reused != 0) {
+		if (reused < 0)
+			status = EXIT_IO;
+		else if (o->format == DIAG_TEXT) {
+			report(&d);
+			fprintf(stderr, "plansite: %s is up to date (%zu files, %s build): nothing written\n",
+				out, reuse.nfiles, visibility_name(o->audience));
+		}
+		goto out;
+	}
 	/* The history walk runs while the site is loaded and checked. */
 	struct published_opts po = {!o->no_history, !o->no_versions, o->verbose, o->audience};
 	if (published_start(&pub, &src, &po, &d) < 0) {
@@ -267,19 +323,17 @@ static int cmd_build(const struct options *o)
 		status = EXIT_IO;
 		goto out;
 	}
-	if (o->out) {
-		out = xstrdup(o->out);
-	} else {
-		struct buf b = BUF_INIT;
-		buf_printf(&b, "%s/public", root);
-		out = buf_detach(&b, NULL);
-	}
 	w = writer_open(out, &d);
+	/* Each monthly report's figures as they stood at its month's end. */
+	if (monthly_compute(&monthly, &site, o->audience, NULL, &d) < 0) {
+		status = EXIT_IO;
+		goto out;
+	}
 	struct render_opts ro = {o->audience, pub.current, pub.versions, pub.nversions, pub.tag,
-				 NULL, NULL, NULL};
+				 NULL, NULL, NULL, &monthly, !o->no_pdf};
 	/* The versions first: the list of versions shows only those published. */
 	if (published_write(&pub, &theme, w, &d) < 0 ||
-	    render_site_opts(&site, &theme, &ro, w, &d) < 0 || writer_commit(w) < 0) {
+	    render_site_opts(&site, &theme, &ro, w, &d) < 0 || reuse_commit(&reuse, w, &d) < 0) {
 		if (!d.errors)
 			status = EXIT_IO;
 		goto out;
@@ -291,8 +345,88 @@ static int cmd_build(const struct options *o)
 	}
 out:
 	report(&d);
+	reuse_release(&reuse);
 	writer_free(w);
+	monthly_release(&monthly);
 	published_release(&pub);
+	theme_release(&theme);
+	free(out);
+	site_release(&site);
+	source_release(&src);
+	free(root);
+	return finish(&d, status);
+}
+
+/*
+ * `plansite report YYYY-MM`: one report's three files, and nothing else,
+ * into --out (default report-YYYY-MM/). The site must check clean.
+ */
+static int cmd_report(const struct options *o)
+{
+	struct diag d;
+	struct source src = {0};
+	struct site site = {0};
+	struct theme theme = {0};
+	struct monthly_set monthly = {0};
+	struct writer *w = NULL;
+	char *root = NULL, *out = NULL;
+	struct date month;
+	if (o->nargs != 1)
+		return usage_error("%s", "report needs a month: plansite report 2007-04");
+	if (!month_parse(o->args[0], strlen(o->args[0]), &month))
+		return usage_error("report: '%s' is not a month; write YYYY-MM, like 2007-04",
+				   o->args[0]);
+	diag_init(&d, o->format);
+	int status = load(o, &root, &src, &site, &d);
+	if (status != EXIT_OK || d.errors)
+		goto out;
+	const struct report *rp = NULL;
+	for (size_t i = 0; i < site.nreports; i++)
+		if (strcmp(site.reports[i].doc.id, o->args[0]) == 0)
+			rp = &site.reports[i];
+	if (!rp || rp->doc.vis > o->audience) {
+		struct pos p = {NULL, 0, 0};
+		diag_error(&d, p, "E010",
+			   rp ? "the report for %s is not for the %s audience; use --audience "
+				"practices"
+			      : "there is no report for %s: add content/reports/%s.md (plansite new "
+				"report %s makes one)",
+			   o->args[0], rp ? visibility_name(o->audience) : o->args[0], o->args[0]);
+		goto out;
+	}
+	if (theme_load(&theme, &site, &d) < 0)
+		goto out;
+	if (monthly_compute(&monthly, &site, o->audience, rp->doc.id, &d) < 0) {
+		status = EXIT_IO;
+		goto out;
+	}
+	if (o->out) {
+		out = xstrdup(o->out);
+	} else {
+		struct buf b = BUF_INIT;
+		buf_printf(&b, "report-%s", o->args[0]);
+		out = buf_detach(&b, NULL);
+	}
+	struct render_opts ro;
+	memset(&ro, 0, sizeof(ro));
+	ro.audience = o->audience;
+	ro.monthly = &monthly;
+	ro.pdf = true;
+	w = writer_open(out, &d);
+	if (render_report_files(&site, &theme, &ro, rp, w, &d) < 0 || writer_commit(w) < 0) {
+		if (!d.errors)
+			status = EXIT_IO;
+		goto out;
+	}
+	if (o->format == DIAG_TEXT) {
+		report(&d);
+		fprintf(stderr, "plansite: wrote the %s report (%zu files) to %s\n", o->args[0],
+			writer_count(w), out);
+	}
+out:
+	report(&d);
+	writer_free(w);
+	monthly_release(&monthly);
 	theme_release(&theme);
 	free(out);
 	site_release(&site);
@@ -372,14 +506,24 @@ out:
 int main(int argc, char **argv)
 {
 	struct options o = {0};
+	o.argc = argc;
+	o.argv = argv;
 	int rc = parse_options(argc, argv, &o);
 	if (rc >= 0)
 		return rc;
 	if (strcmp(o.command, "check") == 0)
 		return cmd_check(&o);
-	if (strcmp(o.command, "build") == 0)
-		return cmd_build(&o);
+	if (strcmp(o.command, "build") == 0) {
+		rc = cmd_build(&o);
+		pdf_shutdown(); /* cairo's and fontconfig's caches, for leak checkers */
+		return rc;
+	}
 	if (strcmp(o.command, "changes") == 0)
 		return cmd_changes(&o);
+	if (strcmp(o.command, "report") == 0) {
+		rc = cmd_report(&o);
+		pdf_shutdown();
+		return rc;
+	}
 	return usage_error("unknown command '%s'; see 'plansite --help'", o.command);
 }

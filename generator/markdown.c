@@ -266,22 +266,202 @@ static void scan_fences(struct arena *a, struct doc *doc, struct diag *d, struct
 
 static pthread_once_t ext_once = PTHREAD_ONCE_INIT;
 
+/*
+ * Memory. cmark allocates every node, literal and buffer on its own and
+ * frees them one by one: a 4 KB body makes thousands of malloc and free
+ * calls, a large part of parsing. Instead each parse allocates from a bump
+ * arena of its thread and the whole tree is dropped at once: free is a
+ * no-op, the arena is reset after the parse, and its memory serves the
+ * next parse of that thread. cmark's allocator has no context pointer, so
+ * the arena is found through a thread-local variable; a parse started while
+ * another is open on the same thread (a link callback rendering Markdown)
+ * uses the default allocator.
+ */
+struct bump_block {
+	struct bump_block *next;
+	size_t size;
+	max_align_t align[];
+};
+
+struct bump {
+	struct bump_block *blocks; /* the one in use first */
+	char *p, *end;
+	size_t used;               /* bytes of the blocks before the current one */
+	bool busy;
+};
+
+#define BUMP_HDR 16 /* each allocation's size, before it: for realloc */
+#define BUMP_BLOCK ((size_t)256 * 1024)
+#define BUMP_KEEP ((size_t)8 * 1024 * 1024) /* at most this much is kept between parses */
+
+static _Thread_local struct bump *tl_bump;
+static pthread_key_t bump_key;
+
+static void bump_free_blocks(struct bump_block *b)
+{
+	while (b) {
+		struct bump_block *next = b->next;
+		free(b);
+		b = next;
+	}
+}
+
+/* At the exit of a thread (not the main one, whose arena lives to the end). */
+static void bump_destroy(void *arg)
+{
+	struct bump *b = arg;
+	bump_free_blocks(b->blocks);
+	free(b);
+}
+
+static void bump_block_new(struct bump *b, size_t need)
+{
+	size_t size = need + sizeof(struct bump_block) > BUMP_BLOCK
+			      ? need + sizeof(struct bump_block)
+			      : BUMP_BLOCK;
+	if (b->blocks)
+		b->used += (size_t)(b->p - (char *)b->blocks->align);
+	struct bump_block *blk = xmalloc(size);
+	blk->size = size;
+	blk->next = b->blocks;
+	b->blocks = blk;
+	b->p = (char *)blk->align;
+	b->end = (char *)blk + size;
+}
+
+static void *bump_alloc(size_t n)
+{
+	struct bump *b = tl_bump;
+	size_t need = BUMP_HDR + ((n + 15) & ~(size_t)15);
+	if (need < n || (size_t)(b->end - b->p) < need) {
+		if (need < n)
+			die("out of memory");
+		bump_block_new(b, need);
+	}
+	char *q = b->p;
+	b->p += need;
+	memcpy(q, &n, sizeof(n));
+	return q + BUMP_HDR;
+}
+
+static void *bump_calloc(size_t k, size_t n)
+{
+	if (n && k > SIZE_MAX / n)
+		die("out of memory");
+	void *p = bump_alloc(k * n);
+	memset(p, 0, k * n);
+	return p;
+}
+
+static void *bump_realloc(void *old, size_t n)
+{
+	if (!old)
+		return bump_alloc(n);
+	struct bump *b = tl_bump;
+	char *q = (char *)old - BUMP_HDR;
+	size_t had;
+	memcpy(&had, q, sizeof(had));
+	size_t want = (n + 15) & ~(size_t)15;
+	/* The last allocation grows (or shrinks) in place when it can. */
+	if ((char *)old + ((had + 15) & ~(size_t)15) == b->p && want >= n &&
+	    (size_t)(b->end - (char *)old) >= want) {
+		b->p = (char *)old + want;
+		memcpy(q, &n, sizeof(n));
+		return old;
+	}
+	if (n <= had)
+		return old;
+	void *p = bump_alloc(n);
+	memcpy(p, old, had);
+	return p;
+}
+
+static void bump_nofree(void *p)
+{
+	(void)p;
+}
+
+static cmark_mem bump_mem = {bump_calloc, bump_realloc, bump_nofree};
+
+/* Starts a parse in the thread's arena; false when it is taken. */
+static bool bump_begin(void)
+{
+	if (!tl_bump) {
+		tl_bump = xcalloc(1, sizeof(*tl_bump));
+		pthread_setspecific(bump_key, tl_bump);
+	}
+	if (tl_bump->busy)
+		return false;
+	tl_bump->busy = true;
+	return true;
+}
+
+/* Drops everything the parse allocated. A parse that needed more than one
+ * block leaves one block big enough for it all (up to BUMP_KEEP). */
+static void bump_end(void)
+{
+	struct bump *b = tl_bump;
+	b->busy = false;
+	if (b->blocks && b->blocks->next) {
+		size_t total = b->used + (size_t)(b->p - (char *)b->blocks->align);
+		bump_free_blocks(b->blocks);
+		b->blocks = NULL;
+		b->used = 0;
+		if (total > BUMP_KEEP)
+			return;
+		bump_block_new(b, total);
+	}
+	if (b->blocks) {
+		if (b->blocks->size > BUMP_KEEP) {
+			bump_free_blocks(b->blocks);
+			b->blocks = NULL;
+			b->p = b->end = NULL;
+			return;
+		}
+		b->p = (char *)b->blocks->align;
+	}
+}
+
 static void register_extensions(void)
 {
 	cmark_gfm_core_extensions_ensure_registered();
+	if (pthread_key_create(&bump_key, bump_destroy) != 0)
+		die("cannot make a thread key");
 }
 
-static cmark_parser *new_parser(int options)
+/* One parse: the parser, its tree, and where their memory comes from. */
+struct parse {
+	cmark_parser *p;
+	cmark_node *root;
+	bool bump;
+};
+
+/* Parses [s, s+n) with the table, task list, strikethrough and autolink
+ * extensions; free with parse_done. */
+static cmark_node *parse_text(struct parse *ps, int options, const char *s, size_t n)
 {
 	pthread_once(&ext_once, register_extensions);
-	cmark_parser *p = cmark_parser_new(options);
+	ps->bump = bump_begin();
+	ps->p = ps->bump ? cmark_parser_new_with_mem(options, &bump_mem) : cmark_parser_new(options);
 	static const char *const exts[] = {"table", "tasklist", "strikethrough", "autolink"};
 	for (size_t i = 0; i < 4; i++) {
 		cmark_syntax_extension *e = cmark_find_syntax_extension(exts[i]);
 		if (e)
-			cmark_parser_attach_syntax_extension(p, e);
+			cmark_parser_attach_syntax_extension(ps->p, e);
 	}
-	return p;
+	cmark_parser_feed(ps->p, s, n);
+	ps->root = cmark_parser_finish(ps->p);
+	return ps->root;
+}
+
+static void parse_done(struct parse *ps)
+{
+	if (ps->bump) {
+		bump_end(); /* the tree and the parser go with the arena */
+	} else {
+		cmark_node_free(ps->root);
+		cmark_parser_free(ps->p);
+	}
 }
 
 /* Appends the plain text of a node's inline content. */
@@ -416,9 +596,8 @@ void markdown_scan(struct arena *a, struct doc *doc, struct diag *d)
 	struct buf body = BUF_INIT;
 	scan_fences(a, doc, d, &body);
 
-	cmark_parser *p = new_parser(CMARK_OPT_SOURCEPOS);
-	cmark_parser_feed(p, body.ptr, body.len);
-	cmark_node *root = cmark_parser_finish(p);
+	struct parse ps;
+	cmark_node *root = parse_text(&ps, CMARK_OPT_SOURCEPOS, body.ptr, body.len);
 
 	size_t nlinks = 0, capl = 0, nheads = 0, caph = 0;
 	struct md_link *links = NULL;
@@ -469,8 +648,7 @@ void markdown_scan(struct arena *a, struct doc *doc, struct diag *d)
 		}
 	}
 	cmark_iter_free(it);
-	cmark_node_free(root);
-	cmark_parser_free(p);
+	parse_done(&ps);
 	buf_release(&text);
 	buf_release(&slug);
 	buf_release(&body);
@@ -871,24 +1049,21 @@ void markdown_render(const struct doc *doc, const struct md_render *r, struct bu
 {
 	struct buf body = BUF_INIT;
 	body_for(doc, r->audience, &body);
-	cmark_parser *p = new_parser(CMARK_OPT_DEFAULT);
-	cmark_parser_feed(p, body.ptr, body.len);
-	cmark_node *root = cmark_parser_finish(p);
+	struct parse ps;
+	cmark_node *root = parse_text(&ps, CMARK_OPT_DEFAULT, body.ptr, body.len);
 	struct html h = {r, doc->path, out, BUF_INIT, BUF_INIT, BUF_INIT, BUF_INIT, NULL, 0, 0, 0};
 	reserve_ids(&h);
 	render_tree(&h, root);
 	html_release(&h);
-	cmark_node_free(root);
-	cmark_parser_free(p);
+	parse_done(&ps);
 	buf_release(&body);
 }
 
 void markdown_inline(const char *from_path, const char *s, size_t n, const struct md_render *r,
 		     struct buf *out)
 {
-	cmark_parser *p = new_parser(CMARK_OPT_DEFAULT);
-	cmark_parser_feed(p, s, n);
-	cmark_node *root = cmark_parser_finish(p);
+	struct parse ps;
+	cmark_node *root = parse_text(&ps, CMARK_OPT_DEFAULT, s, n);
 	struct html h = {r, from_path, out, BUF_INIT, BUF_INIT, BUF_INIT, BUF_INIT, NULL, 0, 0, 0};
 	/* One paragraph: render its inline children only. Anything else (a
 	 * list, a heading) is rendered as blocks. */
@@ -900,8 +1075,7 @@ void markdown_inline(const char *from_path, const char *s, size_t n, const struc
 		render_tree(&h, root);
 	}
 	html_release(&h);
-	cmark_node_free(root);
-	cmark_parser_free(p);
+	parse_done(&ps);
 }
 
 /* ------------------------------------------------------------ to PDF */
@@ -1142,9 +1316,8 @@ struct pdf_block *markdown_pdf(struct arena *a, const struct doc *doc, const str
 {
 	struct buf body = BUF_INIT;
 	body_for(doc, r->audience, &body);
-	cmark_parser *p = new_parser(CMARK_OPT_DEFAULT);
-	cmark_parser_feed(p, body.ptr, body.len);
-	cmark_node *root = cmark_parser_finish(p);
+	struct parse ps;
+	cmark_node *root = parse_text(&ps, CMARK_OPT_DEFAULT, body.ptr, body.len);
 	struct pdfw w;
 	memset(&w, 0, sizeof(w));
 	w.a = a;
@@ -1158,8 +1331,7 @@ struct pdf_block *markdown_pdf(struct arena *a, const struct doc *doc, const str
 	buf_release(&w.text);
 	buf_release(&w.path);
 	buf_release(&w.href);
-	cmark_node_free(root);
-	cmark_parser_free(p);
+	parse_done(&ps);
 	buf_release(&body);
 	*n = w.n;
 	return w.v;

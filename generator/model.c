@@ -917,7 +917,8 @@ static bool doc_begin(struct loader *lo, struct doc *doc, const struct source_fi
 static void doc_end(struct loader *lo, struct doc *doc, struct ld *l)
 {
 	ld_done(l);
-	markdown_scan(lo->arena, doc, lo->d);
+	if (!lo->site->no_bodies)
+		markdown_scan(lo->arena, doc, lo->d);
 }
 
 static void load_section(struct loader *lo, struct section *sec, const struct source_file *f)

@@ -14,11 +14,13 @@
 #ifndef PLANSITE_H
 #define PLANSITE_H
 
+#include <pthread.h>
 #include <stdarg.h>
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 #include <stdio.h>
+#include <string.h>
 
 #define PLANSITE_VERSION "0.1.0"
 
@@ -67,6 +69,8 @@ void arena_release(struct arena *a);
 
 /* FNV-1a, 64 bits: a fast hash for tables and cache names, not for security. */
 uint64_t hash_bytes(const void *p, size_t n);
+/* XXH64: a fast hash of many bytes (whole files), also not for security. */
+uint64_t hash64(const void *p, size_t n, uint64_t seed);
 
 /*
  * A map from strings (not copied: they must outlive the map) to indexes,
@@ -76,6 +80,7 @@ struct idmap {
 	const char **keys;
 	size_t *vals;
 	size_t n, cap;
+	uint64_t *hashes; /* of each key: most probes compare these only */
 };
 void idmap_init(struct idmap *m, size_t expected);
 void idmap_release(struct idmap *m);
@@ -122,9 +127,25 @@ extern char buf_empty[1];
 
 void buf_init(struct buf *b);
 void buf_grow(struct buf *b, size_t extra);
-void buf_put(struct buf *b, const void *p, size_t n);
 void buf_puts(struct buf *b, const char *s);
-void buf_putc(struct buf *b, char c);
+/* buf_put and buf_putc are inline: pages are built a few bytes at a time. */
+static inline void buf_put(struct buf *b, const void *p, size_t n)
+{
+	if (n == 0)
+		return;
+	if (b->len + n + 1 > b->cap || b->len + n < b->len)
+		buf_grow(b, n);
+	memcpy(b->ptr + b->len, p, n);
+	b->len += n;
+	b->ptr[b->len] = '\0';
+}
+static inline void buf_putc(struct buf *b, char c)
+{
+	if (b->len + 2 > b->cap)
+		buf_grow(b, 1);
+	b->ptr[b->len++] = c;
+	b->ptr[b->len] = '\0';
+}
 void buf_printf(struct buf *b, const char *fmt, ...) PRINTF_LIKE(2, 3);
 void buf_vprintf(struct buf *b, const char *fmt, va_list ap);
 void buf_truncate(struct buf *b, size_t len);
@@ -353,6 +374,8 @@ struct source_opts {
 	bool worktree;    /* --worktree */
 };
 
+struct repo; /* git.c */
+
 /* What was read, sorted by path, plus where it came from. */
 struct source {
 	char *root;               /* absolute path of the site root */
@@ -368,6 +391,10 @@ struct source {
 	/* Every path above, and those of skipped files named by findings: the
 	 * findings of source_open point here, so release s after printing them. */
 	struct arena names;
+	/* Between source_begin and source_read: the repository (NULL outside
+	 * git), and whether a default run warns of uncommitted changes. */
+	struct repo *repo;
+	bool check_uncommitted;
 };
 
 /*
@@ -387,6 +414,15 @@ char *source_find_root(const char *dir, struct diag *d);
  */
 int source_open(struct source *s, const char *root, const struct source_opts *opts,
 		struct diag *d);
+/* source_open in two steps, for a build that may find its output up to date
+ * before reading anything: source_begin finds the mode and resolves the
+ * commit (W008, E026), source_read then reads the files (E024, E026, W007).
+ * source_uncommitted is the W007 check alone (a default run from git; no
+ * operation otherwise), for a build that reads nothing. */
+int source_begin(struct source *s, const char *root, const struct source_opts *opts,
+		 struct diag *d);
+int source_read(struct source *s, struct diag *d);
+int source_uncommitted(struct source *s, struct diag *d);
 /* Frees what s holds; call it after every source_open, even one that failed. */
 void source_release(struct source *s);
 /* The file at path, or NULL. */
@@ -449,6 +485,11 @@ int repo_head_unborn(struct repo *r, struct diag *d);
  * is reported with the closest branch or tag name. Subject copied into a. */
 int repo_resolve(struct repo *r, const char *spec, struct arena *a, struct commit_info *out,
 		 struct diag *d);
+/* The newest commit on the first-parent line from start (a full id) with a
+ * committer time at or before t (seconds since the epoch). Returns 0 with
+ * out filled, 1 when no commit is that old, -1 on failure. */
+int repo_commit_before(struct repo *r, const char *start, int64_t t, struct arena *a,
+		       struct commit_info *out, struct diag *d);
 /* Reads site.yaml, content/ and themes/ from the tree of commit (a full id)
  * at the site root's path, without checking anything out. Returns 1 when
  * read, 0 when that tree has no site.yaml there (nothing is reported), -1. */
@@ -472,6 +513,12 @@ struct tag_info {
  * is left out with a warning (W011). Everything is allocated in a. */
 int repo_tags(struct repo *r, const char *pattern, struct arena *a, struct tag_info **out,
 	      size_t *n, struct diag *d);
+
+/* Appends what a build depends on in the repository besides the commit it
+ * reads: with head, HEAD's commit ("head none" when unborn); a shallow
+ * clone's boundary; with tags, every tag and what it points at, in name
+ * order. Returns 0, or -1 (nothing reported) when something cannot be read. */
+int repo_key(struct repo *r, bool head, bool tags, struct buf *out);
 
 /* What one commit did to a file under the site's content/. Paths are
  * relative to the site root ("content/projects/copd.md"). */
@@ -542,6 +589,12 @@ int64_t date_to_days(struct date a);
 struct date date_from_days(int64_t days);
 /* The date of a Unix time shifted by offset minutes. */
 struct date date_from_unix(int64_t t, int offset_minutes);
+/* The offset of Europe/London from UTC, in minutes (0 or 60), at minute of
+ * the local day d (summer time from the last Sunday of March, 01:00 GMT, to
+ * the last Sunday of October, 02:00 BST). */
+int london_offset(struct date d, int minute);
+/* Seconds since the epoch of local London time d, minute. */
+int64_t london_time(struct date d, int minute);
 /* Appends "2007-04-12". */
 void date_iso(struct buf *b, struct date a);
 /* Appends "12 April 2007". */
@@ -872,6 +925,9 @@ struct site {
 	/* Which shared files parsed, so that a broken one does not make every
 	 * reference to it an error too. */
 	bool people_ok, practices_ok;
+	/* Set before site_load to skip the Markdown bodies: a load for the data
+	 * alone (a monthly report's as-of data). */
+	bool no_bodies;
 	/* Documents loaded by worker threads live in these arenas. */
 	struct arena *worker_arenas;
 	size_t nworker_arenas;
@@ -1051,8 +1107,17 @@ int writer_put(struct writer *w, const char *rel, const void *data, size_t n);
  * cached output is reused. Counts the files. */
 int writer_link(struct writer *w, const char *rel, const char *src);
 size_t writer_count(const struct writer *w);
+/* Every file written (writer_put, writer_link), relative to the output, in
+ * path order; they live as long as w. */
+const char *const *writer_paths(struct writer *w, size_t *n);
 int writer_commit(struct writer *w);
 void writer_free(struct writer *w);
+/* The absolute path of an output folder as writer_open takes it (no trailing
+ * '/'), malloc'd; NULL when the current folder cannot be found. */
+char *output_path(const char *out);
+/* Removes the staging folders that killed builds into out left (as
+ * writer_open does), for a build that writes nothing. */
+void writer_tidy(const char *out);
 
 /* Files outside the output (the cache): writes path whole through a
  * temporary file and a rename; makes a folder and its parents; removes a
@@ -1060,6 +1125,48 @@ void writer_free(struct writer *w);
 int file_replace(const char *path, const void *data, size_t n);
 int dir_make(const char *path);
 int dir_remove(const char *path);
+
+/* --------------------------------------------------------------- reuse.c */
+
+/*
+ * A no-op rebuild: a build whose output already holds exactly what it would
+ * write reuses it. The key of everything the output depends on and the list
+ * of files written (with sizes and times) are kept after each build in the
+ * site's cache, .plansite-cache/builds/ (see reuse.c).
+ */
+struct reuse_opts {
+	const char *options; /* the options that may change the output, as bytes */
+	size_t options_len;
+	struct date today;
+	bool versions;       /* published versions are on: the tags count */
+	bool verbose;        /* say why a build is not a no-op */
+};
+
+struct reuse {
+	char *out, *root, *manifest; /* absolute paths; NULL when unknown */
+	char key[33];                /* hex; "" when it cannot be computed */
+	size_t first;                /* the first finding after the source's */
+	size_t counted;              /* errors + warnings then */
+	size_t nfiles;               /* up to date: the files of the output */
+	struct arena arena;          /* replayed findings' texts */
+};
+
+/*
+ * After source_begin: reads the source (source_read) unless the output out
+ * is up to date; then it reports the findings of the build that made it and
+ * returns 1 without reading more than the key needs. Returns 0 when the
+ * source has been read and the build must go on, -1 after an I/O failure
+ * (reported, as source_read does). Release r in every case, after the
+ * findings are printed.
+ */
+int reuse_check(struct reuse *r, struct source *src, const char *out, const struct reuse_opts *o,
+		struct diag *d);
+/* writer_commit(w) for a build that went on: the record of the old output
+ * is removed first, and once the new output is in place (and before the
+ * findings are printed) its own is written for the next build. Failures to
+ * write it only cost the next build its reuse, and are not reported. */
+int reuse_commit(struct reuse *r, struct writer *w, const struct diag *d);
+void reuse_release(struct reuse *r);
 
 /* --------------------------------------------------------------- theme.c */
 
@@ -1248,6 +1355,9 @@ struct render_opts {
 					   feed, sitemap or calendar */
 	const struct changes *changes;  /* archive only: its changes/ page */
 	const char *prev_slug;          /* archive only: the version compared with */
+	struct monthly_set *monthly;    /* each report's as-of data; NULL: the
+					   reports use the site's own data */
+	bool pdf;                       /* write each report's PDF */
 };
 
 /*
@@ -1260,6 +1370,12 @@ int render_site(const struct site *site, const struct theme *theme, enum visibil
 /* The same, with history, versions or an old version's banner. */
 int render_site_opts(const struct site *site, const struct theme *theme,
 		     const struct render_opts *o, struct writer *w, struct diag *d);
+/* Writes one report's web page (index.html), print page (print/index.html)
+ * and PDF at the root of w, their links pointing at the published site
+ * (base_url): what `plansite report` makes. */
+int render_report_files(const struct site *site, const struct theme *theme,
+			const struct render_opts *o, const struct report *rp, struct writer *w,
+			struct diag *d);
 
 /* --------------------------------------------------------------- feeds.c */
 
@@ -1378,5 +1494,72 @@ void pdf_shutdown(void);
  */
 struct value *report_sections(struct arena *a, const struct site *data, const struct site *prev,
 			      struct date month, enum visibility audience);
+
+/*
+ * Appends the computed sections s (from report_sections), in the order and
+ * words of the web page, as PDF blocks to *v (n used, cap allocated, grown
+ * in a). data_note (where the figures come from) and changes_note (why no
+ * status changes can be shown) are printed when not NULL.
+ */
+void report_pdf_sections(struct arena *a, const struct value *s, const char *data_note,
+			 const char *changes_note, struct pdf_block **v, size_t *n, size_t *cap);
+
+/* ------------------------------------------------------------- monthly.c */
+
+/* One monthly report with the data it is made from. */
+struct monthly {
+	const struct report *report;
+	const char *commit;      /* full id of the commit the data comes from, when that
+				    is not the tree being built; else NULL */
+	const char *data_commit; /* short id of the commit the data comes from */
+	const char *data_date;   /* that commit's date, "30 April 2007" */
+	const char *as_of;       /* no commit is that old: the data is the tree's own, as
+				    of this date; NULL otherwise */
+	const char *prev_month;  /* the previous report's month, "March 2007", or NULL */
+	bool has_prev;           /* there is data from the end of the previous report's month */
+	const char *prev_commit; /* ... from this commit (NULL: the tree being built) */
+	bool prev_missing;       /* there is a previous report, but no data from its month */
+};
+
+/* A site loaded for its data alone (no Markdown; findings dropped: an old
+ * commit may break rules added since, and said what it said). */
+struct data_site {
+	struct source src;
+	struct site site;
+	struct diag d;
+	char commit[41];
+	bool loaded;
+};
+
+struct monthly_set {
+	struct arena arena;
+	struct monthly *v;
+	size_t n;
+	const struct site *site;
+	enum visibility audience;
+	struct data_site slots[2];
+	pthread_mutex_t lock;
+	bool lock_made;
+};
+
+/*
+ * Finds, for every report of site that audience may see (or only the one
+ * whose id is only), the commit its data comes from: the last commit on the
+ * branch at or before the month's last day, 23:59 Europe/London, and the
+ * same for the previous report's month. Nothing is loaded yet. Returns 0, or
+ * -1 after reporting a git failure.
+ */
+int monthly_compute(struct monthly_set *ms, const struct site *site, enum visibility audience,
+		    const char *only, struct diag *d);
+/*
+ * The computed sections of m (report_sections), allocated in a, from its
+ * month's data compared with the previous report's: old sites are loaded
+ * when first needed. Safe to call from several threads. NULL after
+ * reporting a failure to read old data.
+ */
+struct value *monthly_sections(struct monthly_set *ms, const struct monthly *m, struct arena *a,
+			       struct diag *d);
+const struct monthly *monthly_of(const struct monthly_set *ms, const struct report *r);
+void monthly_release(struct monthly_set *ms);
 
 #endif

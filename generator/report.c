@@ -50,20 +50,43 @@ static bool visible(const struct doc *doc, enum visibility audience)
 	return doc->ok && doc->vis <= audience;
 }
 
-static const char *person_name(const struct site *s, const char *id)
+/* Lookups by id into one site, built once per report. */
+struct ids {
+	const struct site *s;
+	struct idmap people, areas, projects;
+};
+
+static void ids_init(struct ids *x, const struct site *s)
 {
-	for (size_t i = 0; id && i < s->npeople; i++)
-		if (strcmp(s->people[i].id, id) == 0)
-			return s->people[i].name;
-	return id;
+	x->s = s;
+	idmap_init(&x->people, s->npeople);
+	for (size_t i = 0; i < s->npeople; i++)
+		idmap_put(&x->people, s->people[i].id, i);
+	idmap_init(&x->areas, s->plan.nareas);
+	for (size_t i = 0; i < s->plan.nareas; i++)
+		idmap_put(&x->areas, s->plan.areas[i].id, i);
+	idmap_init(&x->projects, s->nprojects);
+	for (size_t i = 0; i < s->nprojects; i++)
+		idmap_put(&x->projects, s->projects[i].doc.id, i);
 }
 
-static const char *area_name(const struct site *s, const char *id)
+static void ids_release(struct ids *x)
 {
-	for (size_t i = 0; id && i < s->plan.nareas; i++)
-		if (strcmp(s->plan.areas[i].id, id) == 0)
-			return s->plan.areas[i].name;
-	return id;
+	idmap_release(&x->people);
+	idmap_release(&x->areas);
+	idmap_release(&x->projects);
+}
+
+static const char *person_name(const struct ids *x, const char *id)
+{
+	size_t i;
+	return id && idmap_get(&x->people, id, &i) ? x->s->people[i].name : id;
+}
+
+static const char *area_name(const struct ids *x, const char *id)
+{
+	size_t i;
+	return id && idmap_get(&x->areas, id, &i) ? x->s->plan.areas[i].name : id;
 }
 
 static const char *milestone_name(const struct site *s, int n)
@@ -80,12 +103,17 @@ static const char *status_word(enum status st)
 	return w[st];
 }
 
-static const struct project *find_project(const struct site *s, const char *id)
+static const char *status_label(enum status st)
 {
-	for (size_t i = 0; i < s->nprojects; i++)
-		if (strcmp(s->projects[i].doc.id, id) == 0)
-			return &s->projects[i];
-	return NULL;
+	static const char *const w[] = {"Green: on track", "Amber: some risk", "Red: serious risk",
+					"Closed"};
+	return w[st];
+}
+
+static const struct project *find_project(const struct ids *x, const char *id)
+{
+	size_t i;
+	return id && idmap_get(&x->projects, id, &i) ? &x->s->projects[i] : NULL;
 }
 
 /* The highest reached milestone and the one in progress. */
@@ -135,11 +163,28 @@ struct value *report_sections(struct arena *a, const struct site *data, const st
 	struct value *r = map(a);
 	struct date end = month;
 	end.d = date_days_in_month(month.y, month.m);
-	struct date next = date_add_months(month, 1);
+	struct date nextm = date_add_months(month, 1);
+	put_s(a, r, "month", arena_printf(a, "%s %d", date_month_name(month.m), month.y));
+	put_s(a, r, "title_projects", "Where each project stands");
+	put_s(a, r, "title_reached",
+	      arena_printf(a, "Milestones reached in %s %d", date_month_name(month.m), month.y));
+	put_s(a, r, "title_due",
+	      arena_printf(a, "Milestones due in %s %d", date_month_name(nextm.m), nextm.y));
+	put_s(a, r, "title_changes", "Status changes since the previous report");
+	put_s(a, r, "title_overdue",
+	      arena_printf(a, "Actions overdue at %s", long_date(a, end)));
+	put_s(a, r, "title_decisions",
+	      arena_printf(a, "Decisions in %s %d", date_month_name(month.m), month.y));
+	put_s(a, r, "title_objectives", "Corporate objectives due or overdue");
+	struct date next = nextm;
 	size_t np;
 	const struct project **ps = projects_by_title(data, audience, &np);
+	struct ids ids, old_ids;
+	ids_init(&ids, data);
+	if (prev)
+		ids_init(&old_ids, prev);
 
-	/* The project table. */
+	/* The project table, its rows shaped like the tracker's. */
 	struct value *rows = list(a);
 	for (size_t i = 0; i < np; i++) {
 		const struct project *pr = ps[i];
@@ -148,24 +193,39 @@ struct value *report_sections(struct arena *a, const struct site *data, const st
 		struct value *row = map(a);
 		put_s(a, row, "title", pr->doc.title);
 		put_s(a, row, "href", arena_printf(a, "projects/%s/index.html", pr->doc.id));
-		put_s(a, row, "area", area_name(data, pr->area.id));
-		struct buf leads = BUF_INIT;
-		for (size_t j = 0; j < pr->clinical_leads.n; j++)
-			buf_printf(&leads, "%s%s", j ? ", " : "",
-				   person_name(data, pr->clinical_leads.v[j].id));
-		put_s(a, row, "leads", leads.ptr);
-		buf_release(&leads);
-		put_s(a, row, "reached", k ? arena_printf(a, "%d. %s", k, milestone_name(data, k))
-					   : "None yet");
-		if (last && last->has_date)
-			put_s(a, row, "reached_date", long_date(a, last->date));
+		put_s(a, row, "area", area_name(&ids, pr->area.id));
+		struct value *leads = list(a);
+		for (size_t j = 0; j < pr->clinical_leads.n; j++) {
+			struct value *p = map(a);
+			put_s(a, p, "name", person_name(&ids, pr->clinical_leads.v[j].id));
+			value_list_push(a, leads, p);
+		}
+		put_list(a, row, "leads", leads);
+		if (k) {
+			struct value *rm = map(a);
+			value_map_put(a, rm, "number", value_number(a, k));
+			put_s(a, rm, "name", milestone_name(data, k));
+			if (last && last->has_date)
+				put_s(a, rm, "date", long_date(a, last->date));
+			value_map_put(a, row, "reached", rm);
+		} else {
+			/* present but null: a template's lookup must not climb to
+			 * the section's own "reached_in_month" or anything else */
+			value_map_put(a, row, "reached", value_new(a, VALUE_NULL, nopos));
+		}
 		const char *nname = milestone_name(data, k + 1);
+		if (pr->status == STATUS_CLOSED || !nname)
+			value_map_put(a, row, "next", value_new(a, VALUE_NULL, nopos));
 		if (pr->status != STATUS_CLOSED && nname) {
-			put_s(a, row, "next", arena_printf(a, "%d. %s", k + 1, nname));
+			struct value *nm = map(a);
+			value_map_put(a, nm, "number", value_number(a, k + 1));
+			put_s(a, nm, "name", nname);
 			if (cur && cur->has_date)
-				put_s(a, row, "target", long_date(a, cur->date));
+				put_s(a, nm, "target", long_date(a, cur->date));
+			value_map_put(a, row, "next", nm);
 		}
 		put_s(a, row, "status", status_word(pr->status));
+		put_s(a, row, "status_label", status_label(pr->status));
 		value_list_push(a, rows, row);
 	}
 	put_list(a, r, "projects", rows);
@@ -192,7 +252,7 @@ struct value *report_sections(struct arena *a, const struct site *data, const st
 			put_s(a, v, "date", long_date(a, m->date));
 		}
 	}
-	put_list(a, r, "reached", reached);
+	put_list(a, r, "reached_in_month", reached);
 	put_list(a, r, "due_next", due);
 	put_s(a, r, "next_month", arena_printf(a, "%s %d", date_month_name(next.m), next.y));
 
@@ -201,7 +261,7 @@ struct value *report_sections(struct arena *a, const struct site *data, const st
 	if (prev) {
 		for (size_t i = 0; i < np; i++) {
 			const struct project *pr = ps[i];
-			const struct project *old = find_project(prev, pr->doc.id);
+			const struct project *old = find_project(&old_ids, pr->doc.id);
 			struct buf what = BUF_INIT;
 			if (!old || !visible(&old->doc, audience)) {
 				buf_puts(&what, "new project");
@@ -233,6 +293,14 @@ struct value *report_sections(struct arena *a, const struct site *data, const st
 		const struct meeting *m = &data->meetings[i];
 		if (!visible(&m->doc, audience))
 			continue;
+		/* Most meetings have nothing to say here: name them only when
+		 * they do (this loop runs for every meeting of every report). */
+		bool decided = in_month(m->date, month) && m->ndecisions;
+		bool overdue_any = false;
+		for (size_t j = 0; j < m->nactions && !overdue_any; j++)
+			overdue_any = !m->actions[j].done && date_cmp(m->actions[j].due, end) < 0;
+		if (!decided && !overdue_any)
+			continue;
 		const char *mtitle = arena_printf(a, "%s, %s", m->doc.title, long_date(a, m->date));
 		const char *mhref = arena_printf(a, "meetings/%s/index.html", m->doc.id);
 		for (size_t j = 0; j < m->nactions; j++) {
@@ -241,7 +309,7 @@ struct value *report_sections(struct arena *a, const struct site *data, const st
 				continue;
 			struct value *v = map(a);
 			put_s(a, v, "text", ac->text);
-			put_s(a, v, "owner", person_name(data, ac->owner.id));
+			put_s(a, v, "owner", person_name(&ids, ac->owner.id));
 			put_s(a, v, "due", long_date(a, ac->due));
 			put_s(a, v, "due_iso", arena_printf(a, "%04d-%02d-%02d", ac->due.y, ac->due.m,
 							    ac->due.d));
@@ -249,7 +317,7 @@ struct value *report_sections(struct arena *a, const struct site *data, const st
 			put_s(a, v, "meeting_href", mhref);
 			value_list_push(a, overdue, v);
 		}
-		if (in_month(m->date, month) && m->ndecisions) {
+		if (decided) {
 			struct value *v = map(a), *items = list(a);
 			put_s(a, v, "meeting", mtitle);
 			put_s(a, v, "meeting_href", mhref);
@@ -283,5 +351,214 @@ struct value *report_sections(struct arena *a, const struct site *data, const st
 	}
 	put_list(a, r, "objectives", objs);
 	free(ps);
+	ids_release(&ids);
+	if (prev)
+		ids_release(&old_ids);
 	return r;
+}
+
+/* ------------------------------------------------------------ PDF */
+
+struct blocks {
+	struct arena *a;
+	struct pdf_block **v;
+	size_t *n, *cap;
+};
+
+static struct pdf_block *block(struct blocks *b, enum pdf_kind kind, int level, const char *text)
+{
+	if (*b->n == *b->cap) {
+		*b->cap = *b->cap ? *b->cap * 2 : 64;
+		struct pdf_block *nv = arena_alloc(b->a, *b->cap * sizeof(*nv));
+		if (*b->n)
+			memcpy(nv, *b->v, *b->n * sizeof(*nv));
+		*b->v = nv;
+	}
+	struct pdf_block *p = &(*b->v)[(*b->n)++];
+	memset(p, 0, sizeof(*p));
+	p->kind = kind;
+	p->level = level;
+	p->text = text;
+	return p;
+}
+
+/* Escapes text for pdf.c's inline markup. */
+static const char *esc(struct arena *a, const char *s)
+{
+	struct buf b = BUF_INIT;
+	if (s)
+		escape_html(&b, s, strlen(s));
+	const char *r = arena_strndup(a, b.ptr, b.len);
+	buf_release(&b);
+	return r;
+}
+
+static const char *str(const struct value *m, const char *k)
+{
+	const struct value *v = value_get(m, k);
+	return v && v->str ? v->str : NULL;
+}
+
+static const struct value *items(const struct value *m, const char *k)
+{
+	const struct value *v = value_get(m, k);
+	return v && v->kind == VALUE_LIST ? v : NULL;
+}
+
+/* "2. Agree the plan" with a second line, as table cell markup. */
+static const char *milestone_cell(struct arena *a, const struct value *m, const char *datekey,
+				  const char *prefix, const char *none)
+{
+	if (!m)
+		return esc(a, none);
+	struct buf b = BUF_INIT;
+	const struct value *num = value_get(m, "number");
+	if (num)
+		value_text(&b, num);
+	buf_puts(&b, ". ");
+	const char *name = str(m, "name");
+	if (name)
+		escape_html(&b, name, strlen(name));
+	const char *date = str(m, datekey);
+	if (date) {
+		buf_printf(&b, "<br>%s", prefix);
+		escape_html(&b, date, strlen(date));
+	}
+	const char *r = arena_strndup(a, b.ptr, b.len);
+	buf_release(&b);
+	return r;
+}
+
+static void none_or(struct blocks *b, const struct value *l, const char *none)
+{
+	if (!l || l->n == 0)
+		block(b, PDF_PARAGRAPH, 0, esc(b->a, none));
+}
+
+void report_pdf_sections(struct arena *a, const struct value *s, const char *data_note,
+			 const char *changes_note, struct pdf_block **v, size_t *n, size_t *cap)
+{
+	struct blocks b = {a, v, n, cap};
+	const struct value *l;
+	block(&b, PDF_HEADING, 2,
+	      arena_printf(a, "The programme at the end of %s", esc(a, str(s, "month"))));
+	if (data_note)
+		block(&b, PDF_PARAGRAPH, 0, arena_printf(a, "<i>%s</i>", esc(a, data_note)));
+
+	block(&b, PDF_HEADING, 3, esc(a, str(s, "title_projects")));
+	l = items(s, "projects");
+	if (l && l->n) {
+		/* the columns of the web page's tracker, in its order */
+		static const char *const head[] = {"Project", "Status", "Milestone reached",
+						   "Next milestone", "Clinical leads"};
+		static const double widths[] = {0.24, 0.16, 0.22, 0.22, 0.16};
+		const char **cells = arena_alloc(a, (l->n + 1) * 5 * sizeof(*cells));
+		for (size_t c = 0; c < 5; c++)
+			cells[c] = head[c];
+		for (size_t i = 0; i < l->n; i++) {
+			const struct value *row = l->u.items[i];
+			const char **cell = &cells[(i + 1) * 5];
+			cell[0] = arena_printf(a, "<b>%s</b><br>%s", esc(a, str(row, "title")),
+					       esc(a, str(row, "area")));
+			cell[1] = esc(a, str(row, "status_label"));
+			cell[2] = milestone_cell(a, value_get(row, "reached"), "date", "on ", "None yet");
+			cell[3] = milestone_cell(a, value_get(row, "next"), "target", "target ", "None");
+			struct buf leads = BUF_INIT;
+			const struct value *ls = items(row, "leads");
+			for (size_t j = 0; ls && j < ls->n; j++)
+				buf_printf(&leads, "%s%s", j ? ", " : "", str(ls->u.items[j], "name"));
+			cell[4] = esc(a, leads.ptr);
+			buf_release(&leads);
+		}
+		struct pdf_block *t = block(&b, PDF_TABLE, 0, NULL);
+		t->table.ncols = 5;
+		t->table.nrows = l->n + 1;
+		t->table.cells = cells;
+		t->table.widths = widths;
+	} else {
+		none_or(&b, l, "There are no projects.");
+	}
+
+	block(&b, PDF_HEADING, 3, esc(a, str(s, "title_reached")));
+	l = items(s, "reached_in_month");
+	for (size_t i = 0; l && i < l->n; i++) {
+		const struct value *m = l->u.items[i];
+		block(&b, PDF_ITEM, 1,
+		      arena_printf(a, "<b>%s</b>: milestone %s, %s", esc(a, str(m, "project")),
+				   esc(a, str(m, "milestone")), esc(a, str(m, "date"))));
+	}
+	none_or(&b, l, "None.");
+
+	block(&b, PDF_HEADING, 3, esc(a, str(s, "title_due")));
+	l = items(s, "due_next");
+	for (size_t i = 0; l && i < l->n; i++) {
+		const struct value *m = l->u.items[i];
+		block(&b, PDF_ITEM, 1,
+		      arena_printf(a, "<b>%s</b>: milestone %s, target %s", esc(a, str(m, "project")),
+				   esc(a, str(m, "milestone")), esc(a, str(m, "date"))));
+	}
+	none_or(&b, l, "None.");
+
+	block(&b, PDF_HEADING, 3, esc(a, str(s, "title_changes")));
+	l = items(s, "status_changes");
+	if (changes_note) {
+		block(&b, PDF_PARAGRAPH, 0, esc(a, changes_note));
+	} else {
+		for (size_t i = 0; l && i < l->n; i++) {
+			const struct value *m = l->u.items[i];
+			block(&b, PDF_ITEM, 1,
+			      arena_printf(a, "<b>%s</b>: %s", esc(a, str(m, "project")),
+					   esc(a, str(m, "change"))));
+		}
+		none_or(&b, l, "No project changed its milestone or status.");
+	}
+
+	block(&b, PDF_HEADING, 3, esc(a, str(s, "title_overdue")));
+	l = items(s, "overdue_actions");
+	if (l && l->n) {
+		static const char *const head[] = {"Action", "Owner", "Due", "Meeting"};
+		static const double widths[] = {0.42, 0.18, 0.15, 0.25};
+		const char **cells = arena_alloc(a, (l->n + 1) * 4 * sizeof(*cells));
+		for (size_t c = 0; c < 4; c++)
+			cells[c] = head[c];
+		for (size_t i = 0; i < l->n; i++) {
+			const struct value *m = l->u.items[i];
+			const char **cell = &cells[(i + 1) * 4];
+			cell[0] = esc(a, str(m, "text"));
+			cell[1] = esc(a, str(m, "owner"));
+			cell[2] = esc(a, str(m, "due"));
+			cell[3] = esc(a, str(m, "meeting"));
+		}
+		struct pdf_block *t = block(&b, PDF_TABLE, 0, NULL);
+		t->table.ncols = 4;
+		t->table.nrows = l->n + 1;
+		t->table.cells = cells;
+		t->table.widths = widths;
+	} else {
+		none_or(&b, l, "None.");
+	}
+
+	block(&b, PDF_HEADING, 3, esc(a, str(s, "title_decisions")));
+	l = items(s, "decisions");
+	for (size_t i = 0; l && i < l->n; i++) {
+		const struct value *m = l->u.items[i];
+		block(&b, PDF_PARAGRAPH, 0, arena_printf(a, "<b>%s</b>", esc(a, str(m, "meeting"))));
+		const struct value *ds = items(m, "decisions");
+		for (size_t j = 0; ds && j < ds->n; j++) {
+			struct pdf_block *it = block(&b, PDF_ITEM, 1, esc(a, str(ds->u.items[j], "text")));
+			it->ordered = true;
+			it->number = (int)j + 1;
+		}
+	}
+	none_or(&b, l, "No meeting of the month recorded a decision.");
+
+	block(&b, PDF_HEADING, 3, esc(a, str(s, "title_objectives")));
+	l = items(s, "objectives");
+	for (size_t i = 0; l && i < l->n; i++) {
+		const struct value *m = l->u.items[i];
+		block(&b, PDF_ITEM, 1,
+		      arena_printf(a, "%s: due %s (<b>%s</b>)", esc(a, str(m, "text")),
+				   esc(a, str(m, "due")), esc(a, str(m, "state"))));
+	}
+	none_or(&b, l, "None.");
 }

@@ -174,6 +174,16 @@ size_t utf8_check(const char *str, size_t n)
 	const unsigned char *s = (const unsigned char *)str;
 	size_t i = 0;
 	while (i < n) {
+		/* Mostly ASCII: eight bytes a step while no byte has its top bit. */
+		while (n - i >= 8) {
+			uint64_t w;
+			memcpy(&w, s + i, 8);
+			if (w & 0x8080808080808080ull)
+				break;
+			i += 8;
+		}
+		if (i >= n)
+			break;
 		unsigned c = s[i];
 		if (c < 0x80) {
 			i++;
@@ -239,6 +249,84 @@ uint64_t hash_bytes(const void *p, size_t n)
 	return h;
 }
 
+/* XXH64 (Yann Collet's xxHash, 64 bits): eight bytes a step, for hashing
+ * whole files (a no-op rebuild hashes every source file). */
+#define XXH_P1 0x9E3779B185EBCA87ull
+#define XXH_P2 0xC2B2AE3D27D4EB4Full
+#define XXH_P3 0x165667B19E3779F9ull
+#define XXH_P4 0x85EBCA77C2B2AE63ull
+#define XXH_P5 0x27D4EB2F165667C5ull
+
+static uint64_t rotl64(uint64_t x, int r)
+{
+	return (x << r) | (x >> (64 - r));
+}
+
+static uint64_t read64(const unsigned char *p)
+{
+	uint64_t v;
+	memcpy(&v, p, 8);
+	return v; /* host order: the hash is for this machine's caches only */
+}
+
+static uint64_t read32(const unsigned char *p)
+{
+	uint32_t v;
+	memcpy(&v, p, 4);
+	return v;
+}
+
+static uint64_t xxh_round(uint64_t acc, uint64_t input)
+{
+	acc += input * XXH_P2;
+	acc = rotl64(acc, 31);
+	return acc * XXH_P1;
+}
+
+static uint64_t xxh_merge(uint64_t acc, uint64_t val)
+{
+	acc ^= xxh_round(0, val);
+	return acc * XXH_P1 + XXH_P4;
+}
+
+uint64_t hash64(const void *data, size_t n, uint64_t seed)
+{
+	const unsigned char *p = data, *end = p + n;
+	uint64_t h;
+	if (n >= 32) {
+		uint64_t v1 = seed + XXH_P1 + XXH_P2, v2 = seed + XXH_P2, v3 = seed,
+			 v4 = seed - XXH_P1;
+		for (; p + 32 <= end; p += 32) {
+			v1 = xxh_round(v1, read64(p));
+			v2 = xxh_round(v2, read64(p + 8));
+			v3 = xxh_round(v3, read64(p + 16));
+			v4 = xxh_round(v4, read64(p + 24));
+		}
+		h = rotl64(v1, 1) + rotl64(v2, 7) + rotl64(v3, 12) + rotl64(v4, 18);
+		h = xxh_merge(h, v1);
+		h = xxh_merge(h, v2);
+		h = xxh_merge(h, v3);
+		h = xxh_merge(h, v4);
+	} else {
+		h = seed + XXH_P5;
+	}
+	h += (uint64_t)n;
+	for (; p + 8 <= end; p += 8)
+		h = rotl64(h ^ xxh_round(0, read64(p)), 27) * XXH_P1 + XXH_P4;
+	if (p + 4 <= end) {
+		h = rotl64(h ^ (read32(p) * XXH_P1), 23) * XXH_P2 + XXH_P3;
+		p += 4;
+	}
+	for (; p < end; p++)
+		h = rotl64(h ^ (*p * XXH_P5), 11) * XXH_P1;
+	h ^= h >> 33;
+	h *= XXH_P2;
+	h ^= h >> 29;
+	h *= XXH_P3;
+	h ^= h >> 32;
+	return h;
+}
+
 static uint64_t hash_str(const char *s)
 {
 	return hash_bytes(s, strlen(s));
@@ -253,22 +341,41 @@ void idmap_init(struct idmap *m, size_t expected)
 	m->n = 0;
 	m->keys = xcalloc(cap, sizeof(*m->keys));
 	m->vals = xcalloc(cap, sizeof(*m->vals));
+	m->hashes = xcalloc(cap, sizeof(*m->hashes));
 }
 
 void idmap_release(struct idmap *m)
 {
 	free(m->keys);
 	free(m->vals);
+	free(m->hashes);
 	memset(m, 0, sizeof(*m));
+}
+
+/* The slot of key (hash h), or the empty slot where it would go. */
+static size_t idmap_slot(const struct idmap *m, const char *key, uint64_t h)
+{
+	size_t i = h & (m->cap - 1);
+	while (m->keys[i] && (m->hashes[i] != h || strcmp(m->keys[i], key) != 0))
+		i = (i + 1) & (m->cap - 1);
+	return i;
 }
 
 static void idmap_grow(struct idmap *m)
 {
 	struct idmap bigger;
 	idmap_init(&bigger, m->cap);
-	for (size_t i = 0; i < m->cap; i++)
-		if (m->keys[i])
-			idmap_put(&bigger, m->keys[i], m->vals[i]);
+	for (size_t i = 0; i < m->cap; i++) {
+		if (!m->keys[i])
+			continue;
+		size_t j = m->hashes[i] & (bigger.cap - 1);
+		while (bigger.keys[j])
+			j = (j + 1) & (bigger.cap - 1);
+		bigger.keys[j] = m->keys[i];
+		bigger.vals[j] = m->vals[i];
+		bigger.hashes[j] = m->hashes[i];
+		bigger.n++;
+	}
 	idmap_release(m);
 	*m = bigger;
 }
@@ -277,42 +384,41 @@ bool idmap_put(struct idmap *m, const char *key, size_t val)
 {
 	if ((m->n + 1) * 2 > m->cap)
 		idmap_grow(m);
-	size_t i = hash_str(key) & (m->cap - 1);
-	while (m->keys[i]) {
-		if (strcmp(m->keys[i], key) == 0)
-			return false;
-		i = (i + 1) & (m->cap - 1);
-	}
+	uint64_t h = hash_str(key);
+	size_t i = idmap_slot(m, key, h);
+	if (m->keys[i])
+		return false;
 	m->keys[i] = key;
 	m->vals[i] = val;
+	m->hashes[i] = h;
 	m->n++;
 	return true;
 }
 
 void idmap_set(struct idmap *m, const char *key, size_t val)
 {
-	if (!idmap_put(m, key, val)) {
-		size_t i = hash_str(key) & (m->cap - 1);
-		while (strcmp(m->keys[i], key) != 0)
-			i = (i + 1) & (m->cap - 1);
-		m->vals[i] = val;
+	if ((m->n + 1) * 2 > m->cap)
+		idmap_grow(m);
+	uint64_t h = hash_str(key);
+	size_t i = idmap_slot(m, key, h);
+	if (!m->keys[i]) {
+		m->keys[i] = key;
+		m->hashes[i] = h;
+		m->n++;
 	}
+	m->vals[i] = val;
 }
 
 bool idmap_get(const struct idmap *m, const char *key, size_t *val)
 {
 	if (!m->cap || !key)
 		return false;
-	size_t i = hash_str(key) & (m->cap - 1);
-	while (m->keys[i]) {
-		if (strcmp(m->keys[i], key) == 0) {
-			if (val)
-				*val = m->vals[i];
-			return true;
-		}
-		i = (i + 1) & (m->cap - 1);
-	}
-	return false;
+	size_t i = idmap_slot(m, key, hash_str(key));
+	if (!m->keys[i])
+		return false;
+	if (val)
+		*val = m->vals[i];
+	return true;
 }
 
 /* ------------------------------------------------------------- threads */

@@ -4,6 +4,15 @@
  * swaps it into place with one rename; an error or an interrupted build
  * leaves the previous output untouched. Paths are checked here, once: they
  * are relative, made of plain names, and never climb out.
+ *
+ * Files are written by a thread of the writer's own: writer_put copies the
+ * bytes into a queue (at most WRITE_QUEUE bytes waiting; beyond that it
+ * waits) and returns, so creating files, which on some file systems costs
+ * as much as rendering them, runs beside the rendering. writer_commit waits
+ * for the queue to drain. A write that fails is reported (E026) when it
+ * happens and makes every later call fail, as before. With PLANSITE_JOBS=1
+ * files are written at once, in the caller's thread. Paths are opened
+ * relative to the staging folder, which is held open.
  */
 #define _GNU_SOURCE /* renameat2 */
 #include "plansite.h"
@@ -20,25 +29,109 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#define WRITE_QUEUE ((size_t)8 * 1024 * 1024)
+
+/* A file waiting to be written: its path and bytes follow. */
+struct wjob {
+	struct wjob *next;
+	size_t n;
+	char *rel;
+	char data[];
+};
+
 struct writer {
 	char *out;     /* the output folder, absolute */
 	char *staging; /* <parent>/.<name>.staging-<pid> */
+	int sfd;       /* the staging folder, open; -1 when none */
 	struct diag *d;
-	pthread_mutex_t lock; /* guards failed and the counts */
+	pthread_mutex_t lock; /* guards failed, the counts and the queue */
 	bool failed;
 	size_t files;
 	uint64_t bytes;
+	/* every file written, relative to the output (for the build's manifest) */
+	struct arena names;
+	const char **paths;
+	size_t npaths, cappaths;
+	/* the queue and its thread */
+	pthread_cond_t more, room;
+	struct wjob *head, *tail;
+	size_t queued; /* bytes */
+	unsigned unsignalled; /* jobs queued since the thread was last woken */
+	pthread_t thread;
+	bool threaded, started, stop, discard;
 };
+
+/* Counts a file written and remembers its path. Takes the lock. */
+static void count_file(struct writer *w, const char *rel, uint64_t size)
+{
+	pthread_mutex_lock(&w->lock);
+	w->files++;
+	w->bytes += size;
+	if (w->npaths == w->cappaths) {
+		w->cappaths = w->cappaths ? w->cappaths * 2 : 1024;
+		w->paths = xrealloc(w->paths, w->cappaths * sizeof(*w->paths));
+	}
+	w->paths[w->npaths++] = arena_strdup(&w->names, rel);
+	pthread_mutex_unlock(&w->lock);
+}
 
 static void io_error(struct writer *w, const char *what, const char *path)
 {
 	struct pos none = {NULL, 0, 0};
 	diag_error(w->d, none, "E026", "cannot %s '%s': %s", what, path, strerror(errno));
+	pthread_mutex_lock(&w->lock);
 	w->failed = true;
+	pthread_cond_broadcast(&w->room); /* a writer_put waiting for room gives up */
+	pthread_mutex_unlock(&w->lock);
 }
 
-/* Removes a folder tree. Uses no recursion on the C stack beyond the depth of
- * the tree, which is ours (at most a few levels). */
+static bool has_failed(struct writer *w)
+{
+	pthread_mutex_lock(&w->lock);
+	bool f = w->failed;
+	pthread_mutex_unlock(&w->lock);
+	return f;
+}
+
+/* Removes what the folder dir holds, relative to it, never following a
+ * link: each entry by its readdir type (or, unknown, by trying). Recursion
+ * on the C stack goes as deep as the tree, which is ours (a few levels). */
+static int empty_folder(int dfd)
+{
+	DIR *dir = fdopendir(dfd);
+	if (!dir) {
+		close(dfd);
+		return -1;
+	}
+	struct dirent *e;
+	int rc = 0;
+	while ((e = readdir(dir))) {
+		const char *name = e->d_name;
+		if (!strcmp(name, ".") || !strcmp(name, ".."))
+			continue;
+		if (e->d_type != DT_DIR && unlinkat(dirfd(dir), name, 0) == 0)
+			continue;
+		if (e->d_type != DT_DIR && e->d_type != DT_UNKNOWN && errno != EISDIR) {
+			if (errno != ENOENT)
+				rc = -1;
+			continue;
+		}
+		int sub = openat(dirfd(dir), name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+		if (sub < 0) {
+			if (errno != ENOENT)
+				rc = -1;
+			continue;
+		}
+		if (empty_folder(sub) < 0)
+			rc = -1;
+		if (unlinkat(dirfd(dir), name, AT_REMOVEDIR) < 0 && errno != ENOENT)
+			rc = -1;
+	}
+	closedir(dir);
+	return rc;
+}
+
+/* Removes a folder tree (or a file). */
 static int remove_tree(const char *path)
 {
 	struct stat st;
@@ -46,22 +139,10 @@ static int remove_tree(const char *path)
 		return errno == ENOENT ? 0 : -1;
 	if (!S_ISDIR(st.st_mode))
 		return unlink(path);
-	DIR *dir = opendir(path);
-	if (!dir)
+	int fd = open(path, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+	if (fd < 0)
 		return -1;
-	struct dirent *e;
-	struct buf child = BUF_INIT;
-	int rc = 0;
-	while ((e = readdir(dir))) {
-		if (!strcmp(e->d_name, ".") || !strcmp(e->d_name, ".."))
-			continue;
-		buf_truncate(&child, 0);
-		buf_printf(&child, "%s/%s", path, e->d_name);
-		if (remove_tree(child.ptr) < 0)
-			rc = -1;
-	}
-	closedir(dir);
-	buf_release(&child);
+	int rc = empty_folder(fd);
 	if (rmdir(path) < 0)
 		rc = -1;
 	return rc;
@@ -107,26 +188,48 @@ static int mkdir_p(char *path)
 	return 0;
 }
 
-struct writer *writer_open(const char *out, struct diag *d)
+char *output_path(const char *out)
 {
-	struct writer *w = xcalloc(1, sizeof(*w));
-	w->d = d;
-	pthread_mutex_init(&w->lock, NULL);
-	/* Absolute path of out, whose parent must exist (or be made). */
 	struct buf abs = BUF_INIT;
 	if (out[0] != '/') {
 		char cwd[PATH_MAX];
-		if (!getcwd(cwd, sizeof(cwd))) {
-			io_error(w, "find the current folder for", out);
-			buf_release(&abs);
-			return w;
-		}
+		if (!getcwd(cwd, sizeof(cwd)))
+			return NULL;
 		buf_printf(&abs, "%s/", cwd);
 	}
 	buf_puts(&abs, out);
 	while (abs.len > 1 && abs.ptr[abs.len - 1] == '/')
 		buf_truncate(&abs, abs.len - 1);
-	w->out = buf_detach(&abs, NULL);
+	return buf_detach(&abs, NULL);
+}
+
+void writer_tidy(const char *out)
+{
+	char *abs = output_path(out);
+	char *slash = abs ? strrchr(abs, '/') : NULL;
+	if (slash && slash[1]) {
+		char *parent = xstrndup(abs, slash == abs ? 1 : (size_t)(slash - abs));
+		remove_stale(parent, slash + 1);
+		free(parent);
+	}
+	free(abs);
+}
+
+struct writer *writer_open(const char *out, struct diag *d)
+{
+	struct writer *w = xcalloc(1, sizeof(*w));
+	w->d = d;
+	w->sfd = -1;
+	pthread_mutex_init(&w->lock, NULL);
+	pthread_cond_init(&w->more, NULL);
+	pthread_cond_init(&w->room, NULL);
+	w->threaded = plansite_jobs() > 1;
+	/* Absolute path of out, whose parent must exist (or be made). */
+	w->out = output_path(out);
+	if (!w->out) {
+		io_error(w, "find the current folder for", out);
+		return w;
+	}
 	char *slash = strrchr(w->out, '/');
 	char *parent = xstrndup(w->out, slash == w->out ? 1 : (size_t)(slash - w->out));
 	const char *name = slash + 1;
@@ -147,7 +250,8 @@ struct writer *writer_open(const char *out, struct diag *d)
 	w->staging = buf_detach(&st, NULL);
 	free(parent);
 	remove_tree(w->staging);
-	if (mkdir(w->staging, 0755) < 0)
+	if (mkdir(w->staging, 0755) < 0 ||
+	    (w->sfd = open(w->staging, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC)) < 0)
 		io_error(w, "create the staging folder", w->staging);
 	return w;
 }
@@ -177,35 +281,134 @@ static bool path_ok(const char *p)
 }
 
 /*
- * Makes the folder dir (below the staging folder, whose path is the first
- * base bytes) and the folders above it up to the staging folder. The folder
- * itself is tried first: mostly it is the only one missing, or it is there
- * already; only when its parent is missing too are the folders made from
- * the staging folder down. mkdir is atomic and "already there" is success,
- * so threads may race here. Never touches anything above the staging folder
- * (a mkdir there, even a failing one, takes the lock of a shared folder).
+ * Makes the folder dir (relative to the staging folder sfd) and the folders
+ * above it. The folder itself is tried first: mostly it is the only one
+ * missing, or it is there already; only when its parent is missing too are
+ * the folders made from the top down. mkdir is atomic and "already there"
+ * is success, so threads may race here. Never touches anything above the
+ * staging folder (a mkdir there, even a failing one, takes the lock of a
+ * shared folder).
  */
-static int make_folder(char *dir, size_t base)
+static int make_folder(int sfd, char *dir)
 {
-	if (mkdir(dir, 0755) == 0 || errno == EEXIST)
+	if (mkdirat(sfd, dir, 0755) == 0 || errno == EEXIST)
 		return 0;
 	if (errno != ENOENT)
 		return -1;
-	for (char *p = dir + base + 1; *p; p++) {
+	for (char *p = dir + 1; *p; p++) {
 		if (*p != '/')
 			continue;
 		*p = '\0';
-		int rc = mkdir(dir, 0755);
+		int rc = mkdirat(sfd, dir, 0755);
 		*p = '/';
 		if (rc < 0 && errno != EEXIST)
 			return -1;
 	}
-	return mkdir(dir, 0755) < 0 && errno != EEXIST ? -1 : 0;
+	return mkdirat(sfd, dir, 0755) < 0 && errno != EEXIST ? -1 : 0;
+}
+
+/* Reports a failure to write rel, naming its path in the staging folder. */
+static void put_error(struct writer *w, const char *what, const char *rel)
+{
+	int err = errno;
+	struct buf path = BUF_INIT;
+	buf_printf(&path, "%s/%s", w->staging, rel);
+	errno = err;
+	io_error(w, what, path.ptr);
+	buf_release(&path);
+}
+
+/* Writes one file (rel is checked) into the staging folder. */
+static int write_file(struct writer *w, const char *rel, const void *data, size_t n)
+{
+	char *dir = xstrdup(rel);
+	char *slash = strrchr(dir, '/');
+	int rc = -1;
+	if (slash) {
+		*slash = '\0';
+		if (make_folder(w->sfd, dir) < 0) {
+			put_error(w, "create a folder for", rel);
+			goto out;
+		}
+	}
+	int fd = openat(w->sfd, rel, O_WRONLY | O_CREAT | O_TRUNC | O_NOFOLLOW | O_CLOEXEC, 0644);
+	if (fd < 0) {
+		put_error(w, "write", rel);
+		goto out;
+	}
+	const char *p = data;
+	size_t left = n;
+	while (left) {
+		ssize_t k = write(fd, p, left);
+		if (k < 0 && errno == EINTR)
+			continue;
+		if (k < 0) {
+			put_error(w, "write", rel);
+			close(fd);
+			goto out;
+		}
+		p += k;
+		left -= (size_t)k;
+	}
+	if (close(fd) < 0) {
+		put_error(w, "write", rel);
+		goto out;
+	}
+	count_file(w, rel, n);
+	rc = 0;
+out:
+	free(dir);
+	return rc;
+}
+
+/* The writer's thread: writes what is queued, in order, until told to stop
+ * with the queue empty. After a failure (or when discarding) it only
+ * empties the queue. */
+static void *write_queue(void *arg)
+{
+	struct writer *w = arg;
+	pthread_mutex_lock(&w->lock);
+	for (;;) {
+		while (!w->head && !w->stop)
+			pthread_cond_wait(&w->more, &w->lock);
+		struct wjob *j = w->head;
+		if (!j)
+			break;
+		w->head = j->next;
+		if (!w->head)
+			w->tail = NULL;
+		bool skip = w->failed || w->discard;
+		pthread_mutex_unlock(&w->lock);
+		if (!skip)
+			write_file(w, j->rel, j->data, j->n);
+		pthread_mutex_lock(&w->lock);
+		w->queued -= j->n;
+		pthread_cond_broadcast(&w->room);
+		free(j);
+	}
+	pthread_mutex_unlock(&w->lock);
+	return NULL;
+}
+
+/* Stops the thread once the queue is empty (written, or with discard
+ * dropped), and waits for it. */
+static void drain(struct writer *w, bool discard)
+{
+	pthread_mutex_lock(&w->lock);
+	bool started = w->started;
+	w->stop = true;
+	w->discard = w->discard || discard;
+	pthread_cond_broadcast(&w->more);
+	pthread_mutex_unlock(&w->lock);
+	if (started)
+		pthread_join(w->thread, NULL);
+	w->started = false;
+	w->stop = false;
 }
 
 int writer_put(struct writer *w, const char *rel, const void *data, size_t n)
 {
-	if (w->failed)
+	if (has_failed(w))
 		return -1;
 	if (!path_ok(rel)) {
 		struct pos none = {NULL, 0, 0};
@@ -216,48 +419,50 @@ int writer_put(struct writer *w, const char *rel, const void *data, size_t n)
 		pthread_mutex_unlock(&w->lock);
 		return -1;
 	}
-	struct buf path = BUF_INIT;
-	buf_printf(&path, "%s/%s", w->staging, rel);
-	char *slash = strrchr(path.ptr, '/');
-	int rc = -1;
-	*slash = '\0';
-	int made = make_folder(path.ptr, strlen(w->staging));
-	*slash = '/';
-	if (made < 0) {
-		io_error(w, "create a folder for", path.ptr);
-		goto out;
-	}
-	int fd = open(path.ptr, O_WRONLY | O_CREAT | O_TRUNC | O_NOFOLLOW | O_CLOEXEC, 0644);
-	if (fd < 0) {
-		io_error(w, "write", path.ptr);
-		goto out;
-	}
-	const char *p = data;
-	size_t left = n;
-	while (left) {
-		ssize_t k = write(fd, p, left);
-		if (k < 0 && errno == EINTR)
-			continue;
-		if (k < 0) {
-			io_error(w, "write", path.ptr);
-			close(fd);
-			goto out;
-		}
-		p += k;
-		left -= (size_t)k;
-	}
-	if (close(fd) < 0) {
-		io_error(w, "write", path.ptr);
-		goto out;
-	}
+	if (!w->threaded)
+		return write_file(w, rel, data, n);
+	size_t rlen = strlen(rel);
+	struct wjob *j = xmalloc(sizeof(*j) + n + rlen + 1);
+	j->next = NULL;
+	j->n = n;
+	if (n)
+		memcpy(j->data, data, n);
+	j->rel = j->data + n;
+	memcpy(j->rel, rel, rlen + 1);
 	pthread_mutex_lock(&w->lock);
-	w->files++;
-	w->bytes += n;
+	if (!w->started && !w->failed) {
+		if (pthread_create(&w->thread, NULL, write_queue, w) == 0) {
+			w->started = true;
+		} else {
+			w->threaded = false;
+			pthread_mutex_unlock(&w->lock);
+			free(j);
+			return write_file(w, rel, data, n);
+		}
+	}
+	while (w->queued && w->queued + n > WRITE_QUEUE && !w->failed) {
+		pthread_cond_signal(&w->more);
+		w->unsignalled = 0;
+		pthread_cond_wait(&w->room, &w->lock);
+	}
+	if (w->failed) {
+		pthread_mutex_unlock(&w->lock);
+		free(j);
+		return -1;
+	}
+	if (w->tail)
+		w->tail->next = j;
+	else
+		w->head = j;
+	w->tail = j;
+	w->queued += n;
+	/* Wake the thread for a few files at a time, not for each one. */
+	if (++w->unsignalled >= 16 || w->queued >= WRITE_QUEUE / 4) {
+		pthread_cond_signal(&w->more);
+		w->unsignalled = 0;
+	}
 	pthread_mutex_unlock(&w->lock);
-	rc = 0;
-out:
-	buf_release(&path);
-	return rc;
+	return 0;
 }
 
 /* Copies the regular file src to dst (a new file). */
@@ -302,7 +507,7 @@ static int copy_file(const char *src, const char *dst)
 
 /* Links (or, across file systems, copies) every regular file under the
  * folder src to the same place under dst, making folders. Names beginning
- * with '.' are left out. */
+ * with '.' are left out. dst is below the staging folder. */
 static int link_tree(struct writer *w, const char *src, const char *dst, int depth)
 {
 	if (depth > 64) {
@@ -332,14 +537,10 @@ static int link_tree(struct writer *w, const char *src, const char *dst, int dep
 		} else if (S_ISDIR(st.st_mode)) {
 			rc = link_tree(w, s.ptr, d.ptr, depth + 1);
 		} else if (S_ISREG(st.st_mode)) {
-			if (link(s.ptr, d.ptr) < 0 && copy_file(s.ptr, d.ptr) < 0) {
+			if (link(s.ptr, d.ptr) < 0 && copy_file(s.ptr, d.ptr) < 0)
 				rc = -1;
-			} else {
-				pthread_mutex_lock(&w->lock);
-				w->files++;
-				w->bytes += (uint64_t)st.st_size;
-				pthread_mutex_unlock(&w->lock);
-			}
+			else
+				count_file(w, d.ptr + strlen(w->staging) + 1, (uint64_t)st.st_size);
 		}
 	}
 	closedir(dir);
@@ -350,13 +551,15 @@ static int link_tree(struct writer *w, const char *src, const char *dst, int dep
 
 int writer_link(struct writer *w, const char *rel, const char *src)
 {
-	if (w->failed)
+	if (has_failed(w))
 		return -1;
 	if (!path_ok(rel)) {
 		struct pos none = {NULL, 0, 0};
 		diag_error(w->d, none, "E026", "refusing to write '%s': not a plain relative path",
 			   rel);
+		pthread_mutex_lock(&w->lock);
 		w->failed = true;
+		pthread_mutex_unlock(&w->lock);
 		return -1;
 	}
 	struct buf dst = BUF_INIT;
@@ -424,10 +627,30 @@ size_t writer_count(const struct writer *w)
 	return w->files;
 }
 
+static int cmp_str(const void *a, const void *b)
+{
+	return strcmp(*(const char *const *)a, *(const char *const *)b);
+}
+
+const char *const *writer_paths(struct writer *w, size_t *n)
+{
+	pthread_mutex_lock(&w->lock);
+	if (w->npaths)
+		qsort(w->paths, w->npaths, sizeof(*w->paths), cmp_str);
+	*n = w->npaths;
+	pthread_mutex_unlock(&w->lock);
+	return w->paths;
+}
+
 int writer_commit(struct writer *w)
 {
+	drain(w, false);
 	if (w->failed || !w->staging)
 		return -1;
+	if (w->sfd >= 0) {
+		close(w->sfd);
+		w->sfd = -1;
+	}
 	struct stat st;
 	if (lstat(w->out, &st) == 0) {
 		if (!S_ISDIR(st.st_mode)) {
@@ -455,9 +678,16 @@ void writer_free(struct writer *w)
 {
 	if (!w)
 		return;
+	drain(w, true);
+	if (w->sfd >= 0)
+		close(w->sfd);
 	if (w->staging) /* not committed: the previous output stays as it was */
 		remove_tree(w->staging);
+	pthread_cond_destroy(&w->more);
+	pthread_cond_destroy(&w->room);
 	pthread_mutex_destroy(&w->lock);
+	free(w->paths);
+	arena_release(&w->names);
 	free(w->staging);
 	free(w->out);
 	free(w);

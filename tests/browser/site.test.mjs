@@ -325,6 +325,12 @@ try {
         if (found.how !== 'linked' && p) fail(`${item}: /${index}/ links to a page below it`, [`found ${found.rel} ${found.how}`]);
         const q = await step(item, found.rel);
         await q?.close();
+        // A report also has an A4 print page beside it.
+        if (item === 'report' && want('report-print')) {
+          const print = found.rel.replace(/index\.html$/, '') + 'print/index.html';
+          if (!fs.existsSync(path.join(site, print))) fail(`report-print: ${print} exists`);
+          else (await step('report-print', print))?.close();
+        }
       }
     }
     await p?.close();

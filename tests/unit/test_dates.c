@@ -166,6 +166,30 @@ static void test_weekday(void **state)
 	assert_string_equal(date_weekday_name(D(1900, 1, 1)), "Monday");
 }
 
+/* Summer time in London: 2007 ran from 25 March, 01:00 GMT, to 28 October,
+ * 02:00 BST; 2008 from 30 March to 26 October. */
+static void test_london(void **state)
+{
+	(void)state;
+	struct date mar25 = {2007, 3, 25}, oct28 = {2007, 10, 28};
+	assert_int_equal(london_offset(mar25, 59), 0);
+	assert_int_equal(london_offset(mar25, 60), 60);
+	assert_int_equal(london_offset((struct date){2007, 3, 24}, 23 * 60), 0);
+	assert_int_equal(london_offset((struct date){2007, 3, 31}, 0), 60);
+	assert_int_equal(london_offset((struct date){2007, 4, 30}, 23 * 60 + 59), 60);
+	assert_int_equal(london_offset(oct28, 119), 60);
+	assert_int_equal(london_offset(oct28, 120), 0);
+	assert_int_equal(london_offset((struct date){2007, 10, 27}, 23 * 60 + 59), 60);
+	assert_int_equal(london_offset((struct date){2007, 12, 31}, 23 * 60 + 59), 0);
+	assert_int_equal(london_offset((struct date){2008, 3, 30}, 60), 60);
+	assert_int_equal(london_offset((struct date){2008, 3, 29}, 12 * 60), 0);
+	assert_int_equal(london_offset((struct date){2008, 10, 26}, 120), 0);
+	/* 30 April 2007, 23:59 BST is 22:59 UTC: 1177973940 */
+	assert_int_equal(london_time((struct date){2007, 4, 30}, 23 * 60 + 59), 1177973940);
+	/* 31 January 2007, 23:59 GMT: 1170287940 */
+	assert_int_equal(london_time((struct date){2007, 1, 31}, 23 * 60 + 59), 1170287940);
+}
+
 static void test_format(void **state)
 {
 	struct buf b = BUF_INIT;
@@ -200,6 +224,7 @@ int main(void)
 		cmocka_unit_test(test_from_unix),
 		cmocka_unit_test(test_weekday),
 		cmocka_unit_test(test_format),
+		cmocka_unit_test(test_london),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

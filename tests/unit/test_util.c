@@ -60,6 +60,13 @@ static void test_utf8_check(void **state)
 		{"ok\x80", 3, 2},                      /* lone continuation */
 		{"ok\xFF", 3, 2},
 		{"ok\xC3\xA9\xC3\xC3\xA9", 7, 4},
+		/* past the eight-bytes-a-step ASCII run */
+		{"0123456\x80", 8, 7},
+		{"01234567\x80", 9, 8},
+		{"0123456789abcde\xFF", 16, 15},
+		{"0123456789abcdef\xFF", 17, 16},
+		{"0123456\xC3\xA9" "89abcdef", 17, 17},     /* é across a step */
+		{"0123456789abcdef0123\xE2\x82", 22, 20},   /* truncated after steps */
 	};
 	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
 		size_t got = utf8_check(cases[i].s, cases[i].n);
@@ -68,6 +75,18 @@ static void test_utf8_check(void **state)
 	}
 	/* a NUL byte is valid UTF-8; the length is what counts */
 	assert_int_equal(utf8_check("a\0b", 3), 3);
+}
+
+/* XXH64's published values (seed 0). */
+static void test_hash64(void **state)
+{
+	(void)state;
+	assert_true(hash64("", 0, 0) == 0xEF46DB3751D8E999ull);
+	assert_true(hash64("a", 1, 0) == 0xD24EC4F1A98C6E5Bull);
+	assert_true(hash64("abc", 3, 0) == 0x44BC2CF5AD770999ull);
+	const char *s = "Nobody inspects the spammish repetition";
+	assert_true(hash64(s, strlen(s), 0) == 0xFBCEA83C8A378BF1ull);
+	assert_true(hash64(s, strlen(s), 1) != hash64(s, strlen(s), 0));
 }
 
 static void test_utf8_count(void **state)
@@ -314,6 +333,7 @@ int main(void)
 		cmocka_unit_test(test_edit_distance),
 		cmocka_unit_test(test_utf8_check),
 		cmocka_unit_test(test_utf8_count),
+		cmocka_unit_test(test_hash64),
 		cmocka_unit_test(test_diag_suggest),
 		cmocka_unit_test(test_diag_collect),
 		cmocka_unit_test(test_buf),

@@ -1,0 +1,212 @@
+/*
+ * monthly.c: what each monthly report is made from. The narrative is the
+ * report file of the tree being built; the data (projects, meetings, plan)
+ * is the site as it stood at the month's end: the last commit on the branch
+ * at or before the last day of the month, 23:59 Europe/London. So a report
+ * regenerated a year later says exactly what it said then. Where no commit
+ * is that old (content imported later, or no git), the data is the tree
+ * being built and the report says "data as of" its date.
+ *
+ * Which commit each report's data comes from is found once; the old sites
+ * themselves are loaded when a page needs them (two at most are held: a
+ * report's and its predecessor's), and the computed sections live only as
+ * long as the page that shows them.
+ */
+#include "plansite.h"
+
+#include <pthread.h>
+#include <stdlib.h>
+#include <string.h>
+
+static void data_release(struct data_site *ds)
+{
+	if (!ds->loaded)
+		return;
+	site_release(&ds->site);
+	source_release(&ds->src);
+	diag_release(&ds->d);
+	memset(ds, 0, sizeof(*ds));
+}
+
+static int data_load(struct data_site *ds, const char *root, const char *commit)
+{
+	memset(ds, 0, sizeof(*ds));
+	diag_init(&ds->d, DIAG_TEXT);
+	struct source_opts so = {commit, false};
+	ds->loaded = true;
+	if (source_open(&ds->src, root, &so, &ds->d) < 0)
+		return -1;
+	ds->site.no_bodies = true;
+	site_load(&ds->site, &ds->src, &ds->d);
+	snprintf(ds->commit, sizeof(ds->commit), "%s", commit);
+	return 0;
+}
+
+static int cmp_report_month(const void *x, const void *y)
+{
+	const struct report *const *a = x, *const *b = y;
+	return date_cmp((*a)->month, (*b)->month);
+}
+
+static const char *long_date(struct arena *a, struct date d)
+{
+	struct buf b = BUF_INIT;
+	date_long(&b, d);
+	const char *s = arena_strndup(a, b.ptr, b.len);
+	buf_release(&b);
+	return s;
+}
+
+static const char *month_name(struct arena *a, struct date m)
+{
+	return arena_printf(a, "%s %d", date_month_name(m.m), m.y);
+}
+
+/* The date of the tree being built, for "data as of". */
+static struct date built_date(const struct site *site)
+{
+	const struct source *src = site->src;
+	if (src && src->mode == SOURCE_GIT)
+		return date_from_unix(src->commit_time, src->commit_offset);
+	return site->today;
+}
+
+int monthly_compute(struct monthly_set *ms, const struct site *site, enum visibility audience,
+		    const char *only, struct diag *d)
+{
+	struct arena *a = &ms->arena;
+	const struct source *src = site->src;
+	struct repo *repo = NULL;
+	int rc = -1;
+
+	ms->site = site;
+	ms->audience = audience;
+	pthread_mutex_init(&ms->lock, NULL);
+	ms->lock_made = true;
+	size_t n = 0;
+	const struct report **rs = xcalloc(site->nreports + 1, sizeof(*rs));
+	for (size_t i = 0; i < site->nreports; i++) {
+		const struct report *r = &site->reports[i];
+		if (r->doc.ok && r->has_month && r->doc.vis <= audience)
+			rs[n++] = r;
+	}
+	qsort(rs, n, sizeof(*rs), cmp_report_month);
+	ms->v = arena_alloc(a, (n + 1) * sizeof(*ms->v));
+	ms->n = 0;
+
+	/* The history the data comes from: the commit being built, or, for the
+	 * files on disk of a repository (drafts), its HEAD. */
+	const char *start = NULL;
+	struct commit_info head;
+	if (src && src->mode != SOURCE_FILES) {
+		if (repo_open(&repo, src->root, d) < 0)
+			goto out;
+		if (src->mode == SOURCE_GIT) {
+			start = src->commit;
+		} else if (repo && repo_head_unborn(repo, d) == 0) {
+			if (repo_resolve(repo, "HEAD", a, &head, d) < 0)
+				goto out;
+			start = head.id;
+		}
+	}
+
+	/* Which commit each month's data comes from. Nothing is loaded here:
+	 * monthly_sections loads old data when a page needs it. */
+	const char *prev_commit = NULL;
+	bool prev_found = false;
+	for (size_t i = 0; i < n; i++) {
+		const struct report *r = rs[i];
+		struct monthly *m = &ms->v[ms->n];
+		memset(m, 0, sizeof(*m));
+		m->report = r;
+		if (i > 0)
+			m->prev_month = month_name(a, rs[i - 1]->month);
+		struct date end = r->month;
+		end.d = date_days_in_month(end.y, end.m);
+		bool found = false;
+		if (start) {
+			struct commit_info ci;
+			int64_t cutoff = london_time(end, 23 * 60 + 59) + 59;
+			int k = repo_commit_before(repo, start, cutoff, a, &ci, d);
+			if (k < 0)
+				goto out;
+			if (k == 0) {
+				found = true;
+				m->data_commit = arena_strdup(a, ci.short_id);
+				m->data_date = long_date(a, date_from_unix(ci.time, ci.offset));
+				/* the tree being built serves as its own data */
+				if (src->mode != SOURCE_GIT || strcmp(ci.id, src->commit) != 0)
+					m->commit = arena_strdup(a, ci.id);
+			}
+		}
+		if (!found)
+			m->as_of = long_date(a, built_date(site));
+		m->prev_missing = i > 0 && !prev_found;
+		m->has_prev = i > 0 && prev_found;
+		m->prev_commit = prev_commit;
+		prev_commit = m->commit;
+		prev_found = found;
+		if (!only || strcmp(only, r->doc.id) == 0)
+			ms->n++;
+	}
+	rc = 0;
+out:
+	repo_free(repo);
+	free(rs);
+	return rc;
+}
+
+/* The site holding the data of commit (NULL: the site being built), loaded
+ * into one of the two slots when needed. Called with the lock held. */
+static const struct site *data_of(struct monthly_set *ms, const char *commit, const char *keep,
+				  struct diag *d)
+{
+	if (!commit)
+		return ms->site;
+	for (int k = 0; k < 2; k++)
+		if (ms->slots[k].loaded && strcmp(ms->slots[k].commit, commit) == 0)
+			return &ms->slots[k].site;
+	/* evict the slot that does not hold the other commit needed now */
+	int k = ms->slots[0].loaded && keep && strcmp(ms->slots[0].commit, keep) == 0 ? 1 : 0;
+	data_release(&ms->slots[k]);
+	if (data_load(&ms->slots[k], ms->site->src->root, commit) < 0) {
+		data_release(&ms->slots[k]);
+		diag_error(d, (struct pos){NULL, 0, 0}, "E026", "cannot read the data of commit %.7s",
+			   commit);
+		return NULL;
+	}
+	return &ms->slots[k].site;
+}
+
+struct value *monthly_sections(struct monthly_set *ms, const struct monthly *m, struct arena *a,
+			       struct diag *d)
+{
+	pthread_mutex_lock(&ms->lock);
+	struct value *v = NULL;
+	const struct site *data = data_of(ms, m->commit, m->prev_commit, d);
+	const struct site *prev = NULL;
+	if (data && m->has_prev)
+		prev = data_of(ms, m->prev_commit, m->commit, d);
+	if (data && (!m->has_prev || prev))
+		v = report_sections(a, data, prev, m->report->month, ms->audience);
+	pthread_mutex_unlock(&ms->lock);
+	return v;
+}
+
+const struct monthly *monthly_of(const struct monthly_set *ms, const struct report *r)
+{
+	for (size_t i = 0; ms && i < ms->n; i++)
+		if (ms->v[i].report == r)
+			return &ms->v[i];
+	return NULL;
+}
+
+void monthly_release(struct monthly_set *ms)
+{
+	data_release(&ms->slots[0]);
+	data_release(&ms->slots[1]);
+	if (ms->lock_made)
+		pthread_mutex_destroy(&ms->lock);
+	arena_release(&ms->arena);
+	memset(ms, 0, sizeof(*ms));
+}

@@ -1,0 +1,478 @@
+/*
+ * reuse.c: a build asked to rebuild exactly what its output already holds
+ * reuses it (a no-op rebuild). After a successful build, reuse_save writes a
+ * manifest of the output into the site's cache, one file per output folder
+ * (.plansite-cache/builds/<hash of the output's absolute path>), never into
+ * the output itself: the findings it keeps may name what a public build
+ * must not show.
+ *
+ *   plansite-build 1
+ *   out     /absolute/path/of/public
+ *   key     <32 hex digits>
+ *   count   <files written>
+ *   finding <severity> <code> <file> <line> <col> <message>   (each finding)
+ *   file    <size> <mtime s> <mtime ns> <path>                (each file)
+ *   end
+ *
+ * (fields separated by tabs; '\\', tab, CR and LF escaped in text.)
+ *
+ * The key is a 128-bit hash of a text naming everything the output depends
+ * on: this format; plansite itself (its version and the bytes of its
+ * executable, which hold the built-in theme, and the shared libraries it
+ * runs with, by file identity); the command-line options that
+ * may change the output (all but -C, --out, --format and --verbose, so an
+ * option added later counts by default); "today"; the mode; and the source.
+ * From git: the commit id (which fixes the tree and its whole history), the
+ * shallow boundary, and the tags with what they point at when published
+ * versions are on. From disk: the path, size and bytes of every file read
+ * (site.yaml, content/ and themes/, so a site's own theme counts), and in a
+ * repository HEAD, the shallow boundary and the tags too (drafts take their
+ * reports' data from HEAD's history). Reading ids from git costs little;
+ * hashing the files costs a small part of parsing them.
+ *
+ * A build whose key matches, and whose every listed file is still there as
+ * written (same size and modification time), reports the findings of the
+ * build that made the output, says the output is up to date and writes
+ * nothing. Any doubt means a full build: no manifest, another key, a file
+ * missing or touched, an error while reading the source, a key that cannot be
+ * computed (the executable unreadable). Files added to the output by hand are
+ * not noticed; the next full build removes them.
+ *
+ * Findings: those of reading the source are made again (the files are read
+ * anyway; from git, the only one is the uncommitted-changes warning, which
+ * depends on the working tree, not on the commit); every later one (model,
+ * rules, theme, history, rendering) is replayed from the manifest, in the
+ * order it was first reported, so the output of a no-op rebuild is that of
+ * the full build, less the "wrote" line.
+ */
+#include "plansite.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#define MANIFEST_MAGIC "plansite-build 1"
+
+/* ------------------------------------------------------------ escaping */
+
+static void put_escaped(struct buf *b, const char *s)
+{
+	for (; *s; s++) {
+		switch (*s) {
+		case '\\':
+			buf_puts(b, "\\\\");
+			break;
+		case '\t':
+			buf_puts(b, "\\t");
+			break;
+		case '\n':
+			buf_puts(b, "\\n");
+			break;
+		case '\r':
+			buf_puts(b, "\\r");
+			break;
+		default:
+			buf_putc(b, *s);
+		}
+	}
+}
+
+/* Undoes put_escaped in place. */
+static char *unescape(char *s)
+{
+	char *o = s;
+	for (char *p = s; *p; p++) {
+		if (*p != '\\' || !p[1]) {
+			*o++ = *p;
+			continue;
+		}
+		p++;
+		*o++ = *p == 't' ? '\t' : *p == 'n' ? '\n' : *p == 'r' ? '\r' : *p;
+	}
+	*o = '\0';
+	return s;
+}
+
+/* Splits line at tabs into at most max fields; returns how many. */
+static size_t split_tabs(char *line, char **f, size_t max)
+{
+	size_t n = 0;
+	f[n++] = line;
+	for (char *p = line; *p && n < max; p++) {
+		if (*p == '\t') {
+			*p = '\0';
+			f[n++] = p + 1;
+		}
+	}
+	return n;
+}
+
+/* ----------------------------------------------------------------- key */
+
+static bool read_file(const char *path, struct buf *b)
+{
+	int fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return false;
+	bool ok = true;
+	for (;;) {
+		buf_grow(b, 65536);
+		ssize_t k = read(fd, b->ptr + b->len, b->cap - b->len - 1);
+		if (k < 0 && errno == EINTR)
+			continue;
+		if (k < 0)
+			ok = false;
+		if (k <= 0)
+			break;
+		b->len += (size_t)k;
+		b->ptr[b->len] = '\0';
+	}
+	close(fd);
+	return ok;
+}
+
+static int cmp_cstr(const void *a, const void *b)
+{
+	return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+/* The shared libraries plansite runs with (cmark-gfm renders, cairo and
+ * pango typeset): each file mapped into the process, by path, device,
+ * inode, size and modification time, in path order. An upgraded library is
+ * a new file. False when the map cannot be read. */
+static bool key_libraries(struct buf *t)
+{
+	struct buf maps = BUF_INIT;
+	if (!read_file("/proc/self/maps", &maps)) {
+		buf_release(&maps);
+		return false;
+	}
+	char **paths = NULL;
+	size_t n = 0, cap = 0;
+	for (char *line = maps.ptr, *next; *line; line = next) {
+		next = strchr(line, '\n');
+		if (next)
+			*next++ = '\0';
+		else
+			next = line + strlen(line);
+		char *path = strchr(line, '/');
+		if (!path)
+			continue; /* anonymous, [heap], [stack], ... */
+		if (n == cap) {
+			cap = cap ? cap * 2 : 64;
+			paths = xrealloc(paths, cap * sizeof(*paths));
+		}
+		paths[n++] = path;
+	}
+	if (n)
+		qsort(paths, n, sizeof(*paths), cmp_cstr);
+	for (size_t i = 0; i < n; i++) {
+		if (i && strcmp(paths[i], paths[i - 1]) == 0)
+			continue;
+		struct stat st;
+		buf_puts(t, "library ");
+		put_escaped(t, paths[i]);
+		if (stat(paths[i], &st) == 0)
+			buf_printf(t, " %llu %llu %lld %lld.%09ld\n", (unsigned long long)st.st_dev,
+				   (unsigned long long)st.st_ino, (long long)st.st_size,
+				   (long long)st.st_mtim.tv_sec, (long)st.st_mtim.tv_nsec);
+		else
+			buf_puts(t, " gone\n");
+	}
+	free(paths);
+	buf_release(&maps);
+	return true;
+}
+
+/* The text the key is the hash of, up to the source's files. False when
+ * something it needs cannot be read: no reuse then. */
+static bool key_text(struct buf *t, const struct source *src, const struct reuse_opts *o)
+{
+	struct buf exe = BUF_INIT;
+	bool ok = read_file("/proc/self/exe", &exe) && exe.len > 0;
+	if (ok) {
+		buf_printf(t, "%s\nplansite %s\nexecutable %zu %016llx %016llx\n", MANIFEST_MAGIC,
+			   PLANSITE_VERSION, exe.len,
+			   (unsigned long long)hash64(exe.ptr, exe.len, 0),
+			   (unsigned long long)hash64(exe.ptr, exe.len, 1));
+		ok = key_libraries(t);
+	}
+	if (ok) {
+		buf_printf(t, "options %zu %016llx\ntoday ", o->options_len,
+			   (unsigned long long)hash64(o->options, o->options_len, 0));
+		date_iso(t, o->today);
+		buf_printf(t, "\nmode %d\n", (int)src->mode);
+		if (src->mode == SOURCE_GIT)
+			buf_printf(t, "commit %s\n", src->commit);
+		/* In a repository, what else the output reads of it. */
+		if (src->repo && repo_key(src->repo, src->mode != SOURCE_GIT, o->versions, t) < 0)
+			ok = false;
+	}
+	buf_release(&exe);
+	return ok;
+}
+
+/* Adds the files read from disk. */
+static void key_files(struct buf *t, const struct source *src)
+{
+	for (size_t i = 0; i < src->n; i++) {
+		const struct source_file *f = &src->files[i];
+		buf_puts(t, "file ");
+		put_escaped(t, f->path);
+		buf_printf(t, " %zu %016llx\n", f->len,
+			   (unsigned long long)hash64(f->data, f->len, 0));
+	}
+}
+
+static void key_finish(struct reuse *r, const struct buf *t)
+{
+	snprintf(r->key, sizeof(r->key), "%016llx%016llx",
+		 (unsigned long long)hash64(t->ptr, t->len, 0x706c616e73697465ull),
+		 (unsigned long long)hash64(t->ptr, t->len, 0x6275696c646b6579ull));
+}
+
+/* ------------------------------------------------------------ manifest */
+
+static char *manifest_dir(const char *root)
+{
+	struct buf b = BUF_INIT;
+	buf_printf(&b, "%s/.plansite-cache/builds", root);
+	return buf_detach(&b, NULL);
+}
+
+/* Reads and checks the manifest. Returns true when the output is up to
+ * date (r->findings text kept in m for replay), else sets *why. */
+static bool up_to_date(struct reuse *r, struct buf *m, const char **why)
+{
+	*why = "no record of an earlier build into this folder";
+	if (!read_file(r->manifest, m) || m->len == 0)
+		return false;
+	*why = "its record is unreadable";
+	if (m->ptr[m->len - 1] != '\n')
+		return false;
+	int dfd = -1;
+	bool ok = false, seen_end = false;
+	size_t lineno = 0;
+	char *line = m->ptr, *next;
+	for (; *line; line = next, lineno++) {
+		next = strchr(line, '\n');
+		*next++ = '\0';
+		if (seen_end)
+			goto out; /* something after the end */
+		if (strncmp(line, "finding\t", 8) == 0)
+			continue; /* replayed once all is known to be in order */
+		char *f[8];
+		size_t nf = split_tabs(line, f, 8);
+		if (lineno == 0) {
+			if (strcmp(line, MANIFEST_MAGIC) != 0)
+				goto out;
+		} else if (strcmp(f[0], "out") == 0 && nf == 2) {
+			if (strcmp(unescape(f[1]), r->out) != 0)
+				goto out;
+		} else if (strcmp(f[0], "key") == 0 && nf == 2) {
+			if (strcmp(f[1], r->key) != 0) {
+				*why = "the sources, the options or plansite changed";
+				goto out;
+			}
+		} else if (strcmp(f[0], "count") == 0 && nf == 2) {
+			r->nfiles = (size_t)strtoull(f[1], NULL, 10);
+		} else if (strcmp(f[0], "file") == 0 && nf == 5) {
+			if (dfd < 0) {
+				dfd = open(r->out, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+				if (dfd < 0) {
+					*why = "the output folder is missing";
+					goto out;
+				}
+			}
+			const char *path = unescape(f[4]);
+			struct stat st;
+			if (fstatat(dfd, path, &st, AT_SYMLINK_NOFOLLOW) < 0 || !S_ISREG(st.st_mode) ||
+			    (unsigned long long)st.st_size != strtoull(f[1], NULL, 10) ||
+			    (long long)st.st_mtim.tv_sec != strtoll(f[2], NULL, 10) ||
+			    (long long)st.st_mtim.tv_nsec != strtoll(f[3], NULL, 10)) {
+				*why = "a file of the output is missing or was changed";
+				goto out;
+			}
+		} else if (strcmp(f[0], "end") == 0 && nf == 1) {
+			seen_end = true;
+		} else {
+			goto out;
+		}
+	}
+	ok = seen_end;
+out:
+	if (dfd >= 0)
+		close(dfd);
+	return ok;
+}
+
+static void replay_one(struct diag *d, enum diag_severity sev, struct pos pos, const char *code,
+		       const char *fmt, ...) PRINTF_LIKE(5, 6);
+
+static void replay_one(struct diag *d, enum diag_severity sev, struct pos pos, const char *code,
+		       const char *fmt, ...)
+{
+	va_list ap;
+	va_start(ap, fmt);
+	diag_report(d, sev, pos, code, fmt, ap);
+	va_end(ap);
+}
+
+/* Reports the findings kept in the manifest m (read by up_to_date: its
+ * lines NUL-terminated, one after another). */
+static void replay(struct reuse *r, const struct buf *m, struct diag *d)
+{
+	for (const char *line = m->ptr; line < m->ptr + m->len; line += strlen(line) + 1) {
+		if (strncmp(line, "finding\t", 8) != 0)
+			continue;
+		char *copy = arena_strdup(&r->arena, line);
+		char *f[7];
+		if (split_tabs(copy, f, 7) != 7)
+			continue;
+		struct pos pos = {NULL, (uint32_t)strtoul(f[4], NULL, 10),
+				  (uint32_t)strtoul(f[5], NULL, 10)};
+		if (f[3][0] == '=')
+			pos.file = unescape(f[3] + 1);
+		int sev = atoi(f[1]);
+		replay_one(d,
+			   sev == DIAG_ERROR     ? DIAG_ERROR
+			   : sev == DIAG_WARNING ? DIAG_WARNING
+						 : DIAG_NOTE,
+			   pos, unescape(f[2]), "%s", unescape(f[6]));
+	}
+}
+
+/* -------------------------------------------------------------- public */
+
+int reuse_check(struct reuse *r, struct source *src, const char *out, const struct reuse_opts *o,
+		struct diag *d)
+{
+	struct buf t = BUF_INIT, m = BUF_INIT;
+	const char *why = "its key cannot be computed";
+	int rc = -1;
+	memset(r, 0, sizeof(*r));
+	r->out = output_path(out);
+	bool can = r->out && key_text(&t, src, o);
+	r->root = xstrdup(src->root);
+	if (r->out) {
+		char *dir = manifest_dir(src->root);
+		struct buf p = BUF_INIT;
+		buf_printf(&p, "%s/%016llx", dir, (unsigned long long)hash64(r->out, strlen(r->out), 0));
+		r->manifest = buf_detach(&p, NULL);
+		free(dir);
+	}
+	if (src->mode != SOURCE_GIT) {
+		/* From disk the key needs the bytes: read them now, once. */
+		if (source_read(src, d) < 0)
+			goto out;
+		if (can)
+			key_files(&t, src);
+	}
+	if (can && d->errors == 0) {
+		key_finish(r, &t);
+		if (up_to_date(r, &m, &why)) {
+			if (src->mode == SOURCE_GIT && source_uncommitted(src, d) < 0)
+				goto out;
+			replay(r, &m, d);
+			writer_tidy(out);
+			rc = 1;
+			goto out;
+		}
+	}
+	if (src->mode == SOURCE_GIT && source_read(src, d) < 0)
+		goto out;
+	if (o->verbose && d->format == DIAG_TEXT)
+		fprintf(stderr, "plansite: building %s whole: %s\n", r->out ? r->out : out, why);
+	r->first = d->n;
+	r->counted = d->errors + d->warnings;
+	if (!can)
+		r->key[0] = '\0';
+	rc = 0;
+out:
+	buf_release(&t);
+	buf_release(&m);
+	return rc;
+}
+
+static void reuse_save(struct reuse *r, struct writer *w, const struct diag *d)
+{
+	if (!r->key[0] || !r->manifest || d->n < r->first)
+		return;
+	/* The findings since the source was read, in the order reported; none
+	 * may have been printed (and forgotten) since. */
+	size_t counted = 0;
+	for (size_t i = r->first; i < d->n; i++)
+		counted += d->items[i].severity != DIAG_NOTE;
+	if (counted != d->errors + d->warnings - r->counted || d->errors)
+		return;
+	struct buf b = BUF_INIT;
+	int dfd = -1;
+	buf_printf(&b, "%s\nout\t", MANIFEST_MAGIC);
+	put_escaped(&b, r->out);
+	buf_printf(&b, "\nkey\t%s\ncount\t%zu\n", r->key, writer_count(w));
+	for (size_t i = r->first; i < d->n; i++) {
+		const struct finding *f = &d->items[i];
+		buf_printf(&b, "finding\t%d\t", (int)f->severity);
+		put_escaped(&b, f->code);
+		buf_puts(&b, "\t");
+		if (f->pos.file) {
+			buf_putc(&b, '=');
+			put_escaped(&b, f->pos.file);
+		}
+		buf_printf(&b, "\t%u\t%u\t", (unsigned)f->pos.line, (unsigned)f->pos.col);
+		put_escaped(&b, f->message);
+		buf_putc(&b, '\n');
+	}
+	size_t n;
+	const char *const *paths = writer_paths(w, &n);
+	dfd = open(r->out, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	if (dfd < 0)
+		goto out;
+	for (size_t i = 0; i < n; i++) {
+		struct stat st;
+		if (fstatat(dfd, paths[i], &st, AT_SYMLINK_NOFOLLOW) < 0 || !S_ISREG(st.st_mode))
+			goto out;
+		buf_printf(&b, "file\t%llu\t%lld\t%ld\t", (unsigned long long)st.st_size,
+			   (long long)st.st_mtim.tv_sec, (long)st.st_mtim.tv_nsec);
+		put_escaped(&b, paths[i]);
+		buf_putc(&b, '\n');
+	}
+	buf_puts(&b, "end\n");
+	/* The cache folder ignores itself in git, as history.c makes it. */
+	struct buf gi = BUF_INIT;
+	buf_printf(&gi, "%s/.plansite-cache/.gitignore", r->root);
+	struct stat st;
+	char *dir = manifest_dir(r->root);
+	if (dir_make(dir) == 0 && (stat(gi.ptr, &st) == 0 || file_replace(gi.ptr, "*\n", 2) == 0))
+		file_replace(r->manifest, b.ptr, b.len);
+	free(dir);
+	buf_release(&gi);
+out:
+	if (dfd >= 0)
+		close(dfd);
+	buf_release(&b);
+}
+
+int reuse_commit(struct reuse *r, struct writer *w, const struct diag *d)
+{
+	/* The output is about to change: its old record must not outlive it. A
+	 * build that fails before this point leaves both as they were. */
+	if (r->manifest)
+		unlink(r->manifest);
+	if (writer_commit(w) < 0)
+		return -1;
+	reuse_save(r, w, d);
+	return 0;
+}
+
+void reuse_release(struct reuse *r)
+{
+	free(r->out);
+	free(r->root);
+	free(r->manifest);
+	arena_release(&r->arena);
+	memset(r, 0, sizeof(*r));
+}
