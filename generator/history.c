@@ -52,14 +52,9 @@ static void cache_open(struct cache *c, const char *root, struct diag *d)
 {
 	struct buf dir = BUF_INIT, f = BUF_INIT;
 	memset(c, 0, sizeof(*c));
-	buf_printf(&dir, "%s/.plansite-cache", root);
-	if (dir_make(dir.ptr) == 0) {
-		buf_printf(&f, "%s/.gitignore", dir.ptr);
-		struct stat st;
-		if (stat(f.ptr, &st) == 0 || file_replace(f.ptr, "*\n", 2) == 0) {
-			c->dir = buf_detach(&dir, NULL);
-			goto out;
-		}
+	if (cache_folder(root, NULL, &dir) == 0) {
+		c->dir = buf_detach(&dir, NULL);
+		goto out;
 	}
 	int err = errno;
 	const char *tmp = getenv("TMPDIR");

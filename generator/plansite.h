@@ -1124,6 +1124,10 @@ void writer_tidy(const char *out);
  * folder tree. Return 0, or -1 with errno set; nothing is reported. */
 int file_replace(const char *path, const void *data, size_t n);
 int dir_make(const char *path);
+/* Makes (when needed) the site's cache folder <root>/.plansite-cache, which
+ * tells git to ignore it, and its subfolder sub (NULL for none); writes the
+ * folder's path into path. Returns 0, or -1 with errno set. */
+int cache_folder(const char *root, const char *sub, struct buf *path);
 int dir_remove(const char *path);
 
 /* --------------------------------------------------------------- reuse.c */

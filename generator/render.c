@@ -1009,14 +1009,10 @@ static void write_pdf(struct pagectx *pg, const struct report *rp, const struct 
 		}
 		/* Keep it for the next build; a cache that cannot be written
 		 * only costs the time to make the PDF again. */
-		if (cpath.len) {
-			char *slash = strrchr(cpath.ptr, '/');
-			*slash = '\0';
-			int made = dir_make(cpath.ptr);
-			*slash = '/';
-			if (made == 0)
-				file_replace(cpath.ptr, pdf.ptr, pdf.len);
-		}
+		struct buf dir = BUF_INIT;
+		if (cpath.len && cache_folder(s->src->root, "pdf", &dir) == 0)
+			file_replace(cpath.ptr, pdf.ptr, pdf.len);
+		buf_release(&dir);
 	}
 	if (writer_put(r->w, path, pdf.ptr, pdf.len) < 0)
 		r->failed = true;

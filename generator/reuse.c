@@ -441,15 +441,10 @@ static void reuse_save(struct reuse *r, struct writer *w, const struct diag *d)
 		buf_putc(&b, '\n');
 	}
 	buf_puts(&b, "end\n");
-	/* The cache folder ignores itself in git, as history.c makes it. */
-	struct buf gi = BUF_INIT;
-	buf_printf(&gi, "%s/.plansite-cache/.gitignore", r->root);
-	struct stat st;
-	char *dir = manifest_dir(r->root);
-	if (dir_make(dir) == 0 && (stat(gi.ptr, &st) == 0 || file_replace(gi.ptr, "*\n", 2) == 0))
+	struct buf dir = BUF_INIT;
+	if (cache_folder(r->root, "builds", &dir) == 0)
 		file_replace(r->manifest, b.ptr, b.len);
-	free(dir);
-	buf_release(&gi);
+	buf_release(&dir);
 out:
 	if (dfd >= 0)
 		close(dfd);

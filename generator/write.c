@@ -617,6 +617,30 @@ int dir_make(const char *path)
 	return rc;
 }
 
+int cache_folder(const char *root, const char *sub, struct buf *path)
+{
+	struct buf gi = BUF_INIT;
+	struct stat st;
+	int rc = -1;
+	buf_truncate(path, 0);
+	buf_printf(path, "%s/.plansite-cache", root);
+	buf_printf(&gi, "%s/.gitignore", path->ptr);
+	if (dir_make(path->ptr) < 0)
+		goto out;
+	/* The folder ignores itself in git, whoever made it. */
+	if (stat(gi.ptr, &st) < 0 && file_replace(gi.ptr, "*\n", 2) < 0)
+		goto out;
+	if (sub && *sub) {
+		buf_printf(path, "/%s", sub);
+		if (dir_make(path->ptr) < 0)
+			goto out;
+	}
+	rc = 0;
+out:
+	buf_release(&gi);
+	return rc;
+}
+
 int dir_remove(const char *path)
 {
 	return remove_tree(path);
