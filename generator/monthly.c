@@ -181,6 +181,18 @@ static const struct site *data_of(struct monthly_set *ms, const char *commit, co
 struct value *monthly_sections(struct monthly_set *ms, const struct monthly *m, struct arena *a,
 			       struct diag *d)
 {
+	/* The common case, data from the site itself (and so is the previous
+	 * report's): nothing to load, nothing to lock but the shared table. */
+	if (!m->commit && (!m->has_prev || !m->prev_commit)) {
+		pthread_mutex_lock(&ms->lock);
+		if (!ms->site_rows)
+			ms->site_rows = report_project_rows(&ms->arena, ms->site, ms->audience);
+		pthread_mutex_unlock(&ms->lock);
+		return report_sections(a, ms->site, m->has_prev ? ms->site : NULL, m->report->month,
+				       ms->audience, ms->site_rows);
+	}
+	/* Old data: loading and computing under the lock, so that no other
+	 * page evicts a site in use. */
 	pthread_mutex_lock(&ms->lock);
 	struct value *v = NULL;
 	const struct site *data = data_of(ms, m->commit, m->prev_commit, d);
@@ -188,7 +200,7 @@ struct value *monthly_sections(struct monthly_set *ms, const struct monthly *m, 
 	if (data && m->has_prev)
 		prev = data_of(ms, m->prev_commit, m->commit, d);
 	if (data && (!m->has_prev || prev))
-		v = report_sections(a, data, prev, m->report->month, ms->audience);
+		v = report_sections(a, data, prev, m->report->month, ms->audience, NULL);
 	pthread_mutex_unlock(&ms->lock);
 	return v;
 }

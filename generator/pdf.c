@@ -32,6 +32,7 @@
 #include <math.h>
 #include <pango/pangocairo.h>
 #include <stdlib.h>
+#include <pthread.h>
 #include <string.h>
 #include <strings.h>
 
@@ -1253,7 +1254,23 @@ static void set_meta(cairo_surface_t *s, cairo_pdf_metadata_t key, const char *v
 	buf_release(&b);
 }
 
+/* Pango, fontconfig and harfbuzz share caches between font maps that
+ * ThreadSanitizer shows being written from two threads at once (found when
+ * the build began rendering pages on every core): one PDF at a time. PDFs
+ * are few and cached, so this costs little. */
+static pthread_mutex_t pdf_lock = PTHREAD_MUTEX_INITIALIZER;
+
+static int pdf_render_locked(const struct pdf_doc *doc, struct buf *out, struct diag *d);
+
 int pdf_render(const struct pdf_doc *doc, struct buf *out, struct diag *d)
+{
+	pthread_mutex_lock(&pdf_lock);
+	int rc = pdf_render_locked(doc, out, d);
+	pthread_mutex_unlock(&pdf_lock);
+	return rc;
+}
+
+static int pdf_render_locked(const struct pdf_doc *doc, struct buf *out, struct diag *d)
 {
 	int rc = -1;
 	struct buf pdf = BUF_INIT;

@@ -1469,7 +1469,7 @@ struct pdf_doc {
  * -1 after reporting E026 to d and leaving out as it was: a missing or
  * malformed date, a table with no or more than 24 columns or without cells,
  * more than 5000 pages, or a cairo failure. Safe to call from several
- * threads at once (each call has its own font map).
+ * threads at once: calls take turns (pango's caches are shared).
  */
 int pdf_render(const struct pdf_doc *doc, struct buf *out, struct diag *d);
 
@@ -1497,7 +1497,12 @@ void pdf_shutdown(void);
  * month. Only what audience may see is used. Allocates in a.
  */
 struct value *report_sections(struct arena *a, const struct site *data, const struct site *prev,
-			      struct date month, enum visibility audience);
+			      struct date month, enum visibility audience, const struct value *table);
+/* The project table of report_sections alone: it depends on the data, not
+ * on the month, so callers making many reports from one site pass it in as
+ * table (NULL: made afresh). */
+struct value *report_project_rows(struct arena *a, const struct site *data,
+				  enum visibility audience);
 
 /*
  * Appends the computed sections s (from report_sections), in the order and
@@ -1544,6 +1549,7 @@ struct monthly_set {
 	struct data_site slots[2];
 	pthread_mutex_t lock;
 	bool lock_made;
+	struct value *site_rows; /* the project table of site itself, made once */
 };
 
 /*

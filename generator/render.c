@@ -109,8 +109,34 @@ struct render {
 	const struct report **reports; /* visible, newest first */
 	size_t nreports;
 	struct value *search; /* one entry per document page, for search-index.json */
+	struct project_actions {
+		struct {
+			const struct meeting *meeting;
+			const struct action *action;
+		} *v;
+		size_t n, cap;
+	} *actions_of; /* by project index: actions of visible meetings, newest first */
+	const struct section **secs; /* visible, by number */
+	size_t nsecs;
+	struct job *jobs;
+	size_t njobs, next_job; /* next_job taken with __atomic_fetch_add */
+	struct arena *worker_arenas; /* the workers' arenas, kept for the search index */
+	size_t nworker_arenas;
 	atomic_bool failed;   /* set by the history pages' thread too */
 };
+
+/* One page (or a report's pages) to render, as a worker runs it. */
+struct job {
+	enum { J_HOME, J_PLAN, J_SECTION, J_PROJECTS, J_PROJECT, J_MEETINGS, J_MEETING,
+	       J_REPORTS, J_REPORT, J_PEOPLE, J_PAGE, J_SEARCH, J_404 } kind;
+	const void *item;     /* the project, meeting, report or page */
+	size_t i;             /* J_SECTION: the index in the visible sections */
+	struct value *search; /* the page's search entry, or NULL */
+	struct arena *arena;  /* the worker's, for what outlives the page */
+};
+
+/* The job the current thread is rendering (NULL outside the workers). */
+static _Thread_local struct job *current_job;
 
 /* Per page: what the Markdown link callback needs. */
 struct pagectx {
@@ -338,13 +364,14 @@ static struct value *page_ctx(struct pagectx *pg, const char *nav, const char *t
 	return c;
 }
 
+/* Starts a page at dir (NULL: the folder of doc's page). */
 static void page_begin(struct pagectx *pg, struct render *r, const char *dir, const struct doc *doc)
 {
 	memset(pg, 0, sizeof(*pg));
 	pg->r = r;
 	pg->doc = doc;
-	pg->dir = arena_strdup(&pg->a, dir);
-	pg->root = root_for(&pg->a, dir);
+	pg->dir = dir ? arena_strdup(&pg->a, dir) : doc_dir(&pg->a, doc);
+	pg->root = root_for(&pg->a, pg->dir);
 }
 
 /* Renders template with ctx and writes it as <dir>index.html (or as file,
@@ -439,18 +466,25 @@ static void put_body(struct pagectx *pg, struct value *c, const struct doc *doc)
 	}
 	put(&pg->a, c, "headings", hs);
 	static const char *const kinds[] = {"Plan", "Project", "Meeting", "Report", "Page"};
-	struct value *e = new_map(&r->a);
-	struct value *page = value_get(c, "page");
-	struct value *title = value_get(page, "title");
-	put_s(&r->a, e, "title", title ? title->str : doc->title);
-	put_s(&r->a, e, "url", doc_href(&r->a, doc));
-	put_s(&r->a, e, "kind", kinds[doc->kind]);
-	put_s(&r->a, e, "summary", doc->summary);
-	buf_putc(&text, ' ');
-	if (doc->summary)
-		buf_puts(&text, doc->summary);
-	put_s(&r->a, e, "words", words_of(&r->a, text.ptr, text.len));
-	value_list_push(&r->a, r->search, e);
+	struct job *job = current_job;
+	if (job) {
+		/* The search entry outlives the page: it goes to the worker's
+		 * arena and the job's slot, and the index is put together in
+		 * job order when every page is done. */
+		struct arena *wa = job->arena;
+		struct value *e = new_map(wa);
+		struct value *page = value_get(c, "page");
+		struct value *title = value_get(page, "title");
+		put_s(wa, e, "title", title ? title->str : doc->title);
+		put_s(wa, e, "url", doc_href(wa, doc));
+		put_s(wa, e, "kind", kinds[doc->kind]);
+		put_s(wa, e, "summary", doc->summary);
+		buf_putc(&text, ' ');
+		if (doc->summary)
+			buf_puts(&text, doc->summary);
+		put_s(wa, e, "words", words_of(wa, text.ptr, text.len));
+		job->search = e;
+	}
 	buf_release(&html);
 	buf_release(&text);
 }
@@ -604,7 +638,7 @@ static struct value *milestone_path(struct pagectx *pg, const struct project *pr
 static void render_project(struct render *r, const struct project *pr)
 {
 	struct pagectx pg;
-	page_begin(&pg, r, doc_dir(&r->a, &pr->doc), &pr->doc);
+	page_begin(&pg, r, NULL, &pr->doc);
 	struct arena *a = &pg.a;
 	struct value *c = page_ctx(&pg, "projects", pr->doc.title, "project");
 	struct value *p = new_map(a);
@@ -635,12 +669,13 @@ static void render_project(struct render *r, const struct project *pr)
 	put(a, p, "milestones", milestone_path(&pg, pr));
 	/* Actions from the meetings this audience may see. */
 	struct value *actions = new_list(a);
-	for (size_t i = 0; i < r->nmeetings; i++) {
-		const struct meeting *mt = r->meetings[i];
-		for (size_t j = 0; j < mt->nactions; j++) {
-			const struct action *ac = &mt->actions[j];
-			if (!ac->project.id || strcmp(ac->project.id, pr->doc.id) != 0)
-				continue;
+	size_t pi;
+	const struct project_actions *pa =
+		idmap_get(&r->projects, pr->doc.id, &pi) ? &r->actions_of[pi] : NULL;
+	for (size_t k = 0; pa && k < pa->n; k++) {
+		const struct meeting *mt = pa->v[k].meeting;
+		{
+			const struct action *ac = pa->v[k].action;
 			struct value *v = new_map(a);
 			put(a, v, "html", inline_html(&pg, mt->doc.path, ac->text));
 			put(a, v, "owner", person_v(r, a, ac->owner.id));
@@ -691,7 +726,7 @@ static struct value *meeting_summary(struct render *r, struct arena *a, const st
 static void render_meeting(struct render *r, const struct meeting *mt)
 {
 	struct pagectx pg;
-	page_begin(&pg, r, doc_dir(&r->a, &mt->doc), &mt->doc);
+	page_begin(&pg, r, NULL, &mt->doc);
 	struct arena *a = &pg.a;
 	const char *title = arena_printf(a, "%s, %s", mt->doc.title, date_label(a, mt->date));
 	struct value *c = page_ctx(&pg, "meetings", title, "meeting");
@@ -917,7 +952,7 @@ static struct value *report_data(struct pagectx *pg, const struct report *rp,
 		if (!v)
 			r->failed = true;
 	}
-	return v ? v : report_sections(&pg->a, r->s, NULL, rp->month, r->audience);
+	return v ? v : report_sections(&pg->a, r->s, NULL, rp->month, r->audience, NULL);
 }
 
 /* A key for everything a PDF is made from: the same key, the same bytes. */
@@ -1123,10 +1158,12 @@ static void render_report_to(struct render *r, const struct report *rp,
 
 static void render_report(struct render *r, const struct report *rp)
 {
-	const char *dir = doc_dir(&r->a, &rp->doc);
-	struct report_out out = {dir, arena_printf(&r->a, "%sprint/", dir),
-				 arena_printf(&r->a, "%s%s", dir, pdf_name(&r->a, r->s, rp)), NULL};
+	struct arena a = ARENA_INIT;
+	const char *dir = doc_dir(&a, &rp->doc);
+	struct report_out out = {dir, arena_printf(&a, "%sprint/", dir),
+				 arena_printf(&a, "%s%s", dir, pdf_name(&a, r->s, rp)), NULL};
 	render_report_to(r, rp, &out);
+	arena_release(&a);
 }
 
 static void render_reports_index(struct render *r)
@@ -1276,7 +1313,7 @@ static void render_section(struct render *r, const struct section **secs, size_t
 {
 	const struct section *sec = secs[i];
 	struct pagectx pg;
-	page_begin(&pg, r, doc_dir(&r->a, &sec->doc), &sec->doc);
+	page_begin(&pg, r, NULL, &sec->doc);
 	struct arena *a = &pg.a;
 	struct value *c = page_ctx(&pg, "plan", sec->doc.title, "section");
 	struct value *m = section_summary(a, sec);
@@ -1320,7 +1357,7 @@ static void render_people(struct render *r)
 static void render_free_page(struct render *r, const struct doc *doc)
 {
 	struct pagectx pg;
-	page_begin(&pg, r, doc_dir(&r->a, doc), doc);
+	page_begin(&pg, r, NULL, doc);
 	struct value *c = page_ctx(&pg, NULL, doc->title, "page");
 	put_body(&pg, c, doc);
 	page_end(&pg, "page", c, NULL);
@@ -1653,6 +1690,174 @@ static void build_shared(struct render *r)
 	qsort(r->reports, r->nreports, sizeof(*r->reports), cmp_report_newest);
 	build_tracker(r);
 	r->search = new_list(a);
+	/* Each project's actions, found once rather than once per project. */
+	r->actions_of = xcalloc(s->nprojects + 1, sizeof(*r->actions_of));
+	for (size_t i = 0; i < r->nmeetings; i++) {
+		const struct meeting *mt = r->meetings[i];
+		for (size_t j = 0; j < mt->nactions; j++) {
+			size_t pi;
+			if (!mt->actions[j].project.id ||
+			    !idmap_get(&r->projects, mt->actions[j].project.id, &pi))
+				continue;
+			struct project_actions *pa = &r->actions_of[pi];
+			if (pa->n == pa->cap) {
+				pa->cap = pa->cap ? pa->cap * 2 : 4;
+				pa->v = xrealloc(pa->v, pa->cap * sizeof(*pa->v));
+			}
+			pa->v[pa->n].meeting = mt;
+			pa->v[pa->n].action = &mt->actions[j];
+			pa->n++;
+		}
+	}
+}
+
+static void release_shared(struct render *r)
+{
+	for (size_t i = 0; r->actions_of && i < r->s->nprojects; i++)
+		free(r->actions_of[i].v);
+	free(r->actions_of);
+	idmap_release(&r->people);
+	idmap_release(&r->practices);
+	idmap_release(&r->projects);
+	idmap_release(&r->areas);
+	arena_release(&r->a);
+}
+
+static void run_job(struct render *r, struct job *j)
+{
+	current_job = j;
+	switch (j->kind) {
+	case J_HOME:
+		render_home(r);
+		break;
+	case J_PLAN:
+		render_plan(r, r->secs, r->nsecs);
+		break;
+	case J_SECTION:
+		render_section(r, r->secs, r->nsecs, j->i);
+		break;
+	case J_PROJECTS:
+		render_projects_index(r);
+		break;
+	case J_PROJECT:
+		render_project(r, j->item);
+		break;
+	case J_MEETINGS:
+		render_meetings_index(r);
+		break;
+	case J_MEETING:
+		render_meeting(r, j->item);
+		break;
+	case J_REPORTS:
+		render_reports_index(r);
+		break;
+	case J_REPORT:
+		render_report(r, j->item);
+		break;
+	case J_PEOPLE:
+		render_people(r);
+		break;
+	case J_PAGE:
+		render_free_page(r, j->item);
+		break;
+	case J_SEARCH:
+		render_search(r);
+		break;
+	case J_404:
+		render_404(r);
+		break;
+	}
+	current_job = NULL;
+}
+
+struct worker {
+	struct render *r;
+	struct arena arena;
+	pthread_t thread;
+};
+
+static void *work(void *arg)
+{
+	struct worker *w = arg;
+	struct render *r = w->r;
+	for (;;) {
+		size_t i = __atomic_fetch_add(&r->next_job, 1, __ATOMIC_RELAXED);
+		if (i >= r->njobs)
+			break;
+		r->jobs[i].arena = &w->arena;
+		run_job(r, &r->jobs[i]);
+	}
+	return NULL;
+}
+
+static void add_job(struct render *r, int kind, const void *item, size_t i)
+{
+	struct job *j = &r->jobs[r->njobs++];
+	memset(j, 0, sizeof(*j));
+	j->kind = kind;
+	j->item = item;
+	j->i = i;
+}
+
+/*
+ * Every page, on every core. Pages are independent: each has its own
+ * arena; what they share (the site, the contexts of build_shared, the
+ * templates) is only read. The search index is put together afterwards in
+ * job order, so the output does not depend on which core did what.
+ */
+static void render_pages(struct render *r)
+{
+	const struct site *site = r->s;
+	r->secs = visible_sections(r, &r->nsecs);
+	r->jobs = xcalloc(16 + r->nsecs + site->nprojects + r->nmeetings + r->nreports +
+				  site->npages,
+			  sizeof(*r->jobs));
+	add_job(r, J_HOME, NULL, 0);
+	add_job(r, J_PLAN, NULL, 0);
+	for (size_t i = 0; i < r->nsecs; i++)
+		add_job(r, J_SECTION, NULL, i);
+	add_job(r, J_PROJECTS, NULL, 0);
+	for (size_t i = 0; i < site->nprojects; i++)
+		if (visible(r, &site->projects[i].doc))
+			add_job(r, J_PROJECT, &site->projects[i], 0);
+	add_job(r, J_MEETINGS, NULL, 0);
+	for (size_t i = 0; i < r->nmeetings; i++)
+		add_job(r, J_MEETING, r->meetings[i], 0);
+	add_job(r, J_REPORTS, NULL, 0);
+	for (size_t i = 0; i < r->nreports; i++)
+		add_job(r, J_REPORT, r->reports[i], 0);
+	add_job(r, J_PEOPLE, NULL, 0);
+	for (size_t i = 0; i < site->npages; i++)
+		if (visible(r, &site->pages[i].doc))
+			add_job(r, J_PAGE, &site->pages[i].doc, 0);
+	add_job(r, J_SEARCH, NULL, 0);
+	add_job(r, J_404, NULL, 0);
+
+	size_t nw = (size_t)plansite_jobs();
+	if (nw > r->njobs / 16 + 1)
+		nw = r->njobs / 16 + 1;
+	struct worker *ws = xcalloc(nw, sizeof(*ws));
+	size_t started = 0;
+	for (size_t t = 1; t < nw; t++) {
+		ws[t].r = r;
+		if (pthread_create(&ws[t].thread, NULL, work, &ws[t]) == 0)
+			started = t;
+		else
+			break;
+	}
+	ws[0].r = r;
+	work(&ws[0]); /* this thread works too */
+	for (size_t t = 1; t <= started; t++)
+		pthread_join(ws[t].thread, NULL);
+	for (size_t i = 0; i < r->njobs; i++)
+		if (r->jobs[i].search)
+			value_list_push(&r->a, r->search, r->jobs[i].search);
+	r->worker_arenas = xcalloc(nw, sizeof(*r->worker_arenas));
+	for (size_t t = 0; t <= started; t++)
+		r->worker_arenas[r->nworker_arenas++] = ws[t].arena;
+	free(ws);
+	free(r->jobs);
+	r->jobs = NULL;
 }
 
 int render_site(const struct site *site, const struct theme *theme, enum visibility audience,
@@ -1686,28 +1891,7 @@ int render_site_opts(const struct site *site, const struct theme *theme,
 
 	pthread_t histories;
 	bool threaded = o->history && pthread_create(&histories, NULL, render_histories, &r) == 0;
-	render_home(&r);
-	size_t nsecs;
-	const struct section **secs = visible_sections(&r, &nsecs);
-	render_plan(&r, secs, nsecs);
-	for (size_t i = 0; i < nsecs; i++)
-		render_section(&r, secs, nsecs, i);
-	render_projects_index(&r);
-	for (size_t i = 0; i < site->nprojects; i++)
-		if (visible(&r, &site->projects[i].doc))
-			render_project(&r, &site->projects[i]);
-	render_meetings_index(&r);
-	for (size_t i = 0; i < r.nmeetings; i++)
-		render_meeting(&r, r.meetings[i]);
-	render_reports_index(&r);
-	for (size_t i = 0; i < r.nreports; i++)
-		render_report(&r, r.reports[i]);
-	render_people(&r);
-	for (size_t i = 0; i < site->npages; i++)
-		if (visible(&r, &site->pages[i].doc))
-			render_free_page(&r, &site->pages[i].doc);
-	render_search(&r);
-	render_404(&r);
+	render_pages(&r);
 	if (threaded)
 		pthread_join(histories, NULL);
 	else if (o->history)
@@ -1723,12 +1907,10 @@ int render_site_opts(const struct site *site, const struct theme *theme,
 		f.base_url = arena_printf(&r.a, "%s%s", site->config.base_url, r.prefix);
 	if (render_feeds(&f, w, d) < 0)
 		r.failed = true;
-
-	idmap_release(&r.people);
-	idmap_release(&r.practices);
-	idmap_release(&r.projects);
-	idmap_release(&r.areas);
-	arena_release(&r.a);
+	for (size_t i = 0; i < r.nworker_arenas; i++)
+		arena_release(&r.worker_arenas[i]);
+	free(r.worker_arenas);
+	release_shared(&r);
 	return r.failed ? -1 : 0;
 }
 
@@ -1751,10 +1933,6 @@ int render_report_files(const struct site *site, const struct theme *theme,
 	struct report_out out = {"", "print/", pdf_name(&r.a, site, rp),
 				 site->config.base_url ? site->config.base_url : ""};
 	render_report_to(&r, rp, &out);
-	idmap_release(&r.people);
-	idmap_release(&r.practices);
-	idmap_release(&r.projects);
-	idmap_release(&r.areas);
-	arena_release(&r.a);
+	release_shared(&r);
 	return r.failed ? -1 : 0;
 }

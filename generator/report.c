@@ -157,34 +157,16 @@ static bool in_month(struct date d, struct date month)
 	return d.y == month.y && d.m == month.m;
 }
 
-struct value *report_sections(struct arena *a, const struct site *data, const struct site *prev,
-			      struct date month, enum visibility audience)
+/* The project table: rows shaped like the tracker's. It depends on the
+ * data alone, not on the month, so one list serves every report made from
+ * the same data. */
+struct value *report_project_rows(struct arena *a, const struct site *data,
+				  enum visibility audience)
 {
-	struct value *r = map(a);
-	struct date end = month;
-	end.d = date_days_in_month(month.y, month.m);
-	struct date nextm = date_add_months(month, 1);
-	put_s(a, r, "month", arena_printf(a, "%s %d", date_month_name(month.m), month.y));
-	put_s(a, r, "title_projects", "Where each project stands");
-	put_s(a, r, "title_reached",
-	      arena_printf(a, "Milestones reached in %s %d", date_month_name(month.m), month.y));
-	put_s(a, r, "title_due",
-	      arena_printf(a, "Milestones due in %s %d", date_month_name(nextm.m), nextm.y));
-	put_s(a, r, "title_changes", "Status changes since the previous report");
-	put_s(a, r, "title_overdue",
-	      arena_printf(a, "Actions overdue at %s", long_date(a, end)));
-	put_s(a, r, "title_decisions",
-	      arena_printf(a, "Decisions in %s %d", date_month_name(month.m), month.y));
-	put_s(a, r, "title_objectives", "Corporate objectives due or overdue");
-	struct date next = nextm;
 	size_t np;
 	const struct project **ps = projects_by_title(data, audience, &np);
-	struct ids ids, old_ids;
+	struct ids ids;
 	ids_init(&ids, data);
-	if (prev)
-		ids_init(&old_ids, prev);
-
-	/* The project table, its rows shaped like the tracker's. */
 	struct value *rows = list(a);
 	for (size_t i = 0; i < np; i++) {
 		const struct project *pr = ps[i];
@@ -228,6 +210,39 @@ struct value *report_sections(struct arena *a, const struct site *data, const st
 		put_s(a, row, "status_label", status_label(pr->status));
 		value_list_push(a, rows, row);
 	}
+	ids_release(&ids);
+	free(ps);
+	return rows;
+}
+
+struct value *report_sections(struct arena *a, const struct site *data, const struct site *prev,
+			      struct date month, enum visibility audience, const struct value *table)
+{
+	struct value *r = map(a);
+	struct date end = month;
+	end.d = date_days_in_month(month.y, month.m);
+	struct date nextm = date_add_months(month, 1);
+	put_s(a, r, "month", arena_printf(a, "%s %d", date_month_name(month.m), month.y));
+	put_s(a, r, "title_projects", "Where each project stands");
+	put_s(a, r, "title_reached",
+	      arena_printf(a, "Milestones reached in %s %d", date_month_name(month.m), month.y));
+	put_s(a, r, "title_due",
+	      arena_printf(a, "Milestones due in %s %d", date_month_name(nextm.m), nextm.y));
+	put_s(a, r, "title_changes", "Status changes since the previous report");
+	put_s(a, r, "title_overdue",
+	      arena_printf(a, "Actions overdue at %s", long_date(a, end)));
+	put_s(a, r, "title_decisions",
+	      arena_printf(a, "Decisions in %s %d", date_month_name(month.m), month.y));
+	put_s(a, r, "title_objectives", "Corporate objectives due or overdue");
+	struct date next = nextm;
+	size_t np;
+	const struct project **ps = projects_by_title(data, audience, &np);
+	struct ids ids, old_ids;
+	ids_init(&ids, data);
+	if (prev)
+		ids_init(&old_ids, prev);
+
+	struct value *rows = table ? (struct value *)table : report_project_rows(a, data, audience);
 	put_list(a, r, "projects", rows);
 
 	/* Milestones reached in the month, and due next month. */
