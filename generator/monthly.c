@@ -22,13 +22,15 @@ static void data_release(struct data_site *ds)
 {
 	if (!ds->loaded)
 		return;
+	report_index_release(&ds->ix);
 	site_release(&ds->site);
 	source_release(&ds->src);
 	diag_release(&ds->d);
 	memset(ds, 0, sizeof(*ds));
 }
 
-static int data_load(struct data_site *ds, const char *root, const char *commit)
+static int data_load(struct data_site *ds, const char *root, const char *commit,
+		     enum visibility audience)
 {
 	memset(ds, 0, sizeof(*ds));
 	diag_init(&ds->d, DIAG_TEXT);
@@ -38,6 +40,7 @@ static int data_load(struct data_site *ds, const char *root, const char *commit)
 		return -1;
 	ds->site.no_bodies = true;
 	site_load(&ds->site, &ds->src, &ds->d);
+	report_index_init(&ds->ix, &ds->site, audience, false); /* evicted before pages end */
 	snprintf(ds->commit, sizeof(ds->commit), "%s", commit);
 	return 0;
 }
@@ -156,51 +159,60 @@ out:
 	return rc;
 }
 
-/* The site holding the data of commit (NULL: the site being built), loaded
+/* The index of the site being built, made when first needed. Called with
+ * the lock held. */
+static const struct report_index *site_index(struct monthly_set *ms)
+{
+	if (!ms->site_ix_made) {
+		report_index_init(&ms->site_ix, ms->site, ms->audience, true);
+		ms->site_ix_made = true;
+	}
+	return &ms->site_ix;
+}
+
+/* The index of the data of commit (NULL: the site being built), loaded
  * into one of the two slots when needed. Called with the lock held. */
-static const struct site *data_of(struct monthly_set *ms, const char *commit, const char *keep,
+static const struct report_index *data_of(struct monthly_set *ms, const char *commit, const char *keep,
 				  struct diag *d)
 {
 	if (!commit)
-		return ms->site;
+		return site_index(ms);
 	for (int k = 0; k < 2; k++)
 		if (ms->slots[k].loaded && strcmp(ms->slots[k].commit, commit) == 0)
-			return &ms->slots[k].site;
+			return &ms->slots[k].ix;
 	/* evict the slot that does not hold the other commit needed now */
 	int k = ms->slots[0].loaded && keep && strcmp(ms->slots[0].commit, keep) == 0 ? 1 : 0;
 	data_release(&ms->slots[k]);
-	if (data_load(&ms->slots[k], ms->site->src->root, commit) < 0) {
+	if (data_load(&ms->slots[k], ms->site->src->root, commit, ms->audience) < 0) {
 		data_release(&ms->slots[k]);
 		diag_error(d, (struct pos){NULL, 0, 0}, "E026", "cannot read the data of commit %.7s",
 			   commit);
 		return NULL;
 	}
-	return &ms->slots[k].site;
+	return &ms->slots[k].ix;
 }
 
 struct value *monthly_sections(struct monthly_set *ms, const struct monthly *m, struct arena *a,
 			       struct diag *d)
 {
 	/* The common case, data from the site itself (and so is the previous
-	 * report's): nothing to load, nothing to lock but the shared table. */
+	 * report's): nothing to load; the lock is held only to make the index. */
 	if (!m->commit && (!m->has_prev || !m->prev_commit)) {
 		pthread_mutex_lock(&ms->lock);
-		if (!ms->site_rows)
-			ms->site_rows = report_project_rows(&ms->arena, ms->site, ms->audience);
+		const struct report_index *ix = site_index(ms);
 		pthread_mutex_unlock(&ms->lock);
-		return report_sections(a, ms->site, m->has_prev ? ms->site : NULL, m->report->month,
-				       ms->audience, ms->site_rows);
+		return report_sections(a, ix, m->has_prev ? ix : NULL, m->report->month);
 	}
 	/* Old data: loading and computing under the lock, so that no other
 	 * page evicts a site in use. */
 	pthread_mutex_lock(&ms->lock);
 	struct value *v = NULL;
-	const struct site *data = data_of(ms, m->commit, m->prev_commit, d);
-	const struct site *prev = NULL;
+	const struct report_index *data = data_of(ms, m->commit, m->prev_commit, d);
+	const struct report_index *prev = NULL;
 	if (data && m->has_prev)
 		prev = data_of(ms, m->prev_commit, m->commit, d);
 	if (data && (!m->has_prev || prev))
-		v = report_sections(a, data, prev, m->report->month, ms->audience, NULL);
+		v = report_sections(a, data, prev, m->report->month);
 	pthread_mutex_unlock(&ms->lock);
 	return v;
 }
@@ -217,6 +229,8 @@ void monthly_release(struct monthly_set *ms)
 {
 	data_release(&ms->slots[0]);
 	data_release(&ms->slots[1]);
+	if (ms->site_ix_made)
+		report_index_release(&ms->site_ix);
 	if (ms->lock_made)
 		pthread_mutex_destroy(&ms->lock);
 	arena_release(&ms->arena);

@@ -37,6 +37,7 @@
  */
 #include "plansite.h"
 
+#include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -1029,6 +1030,113 @@ struct frame {
 	uint32_t start;
 };
 
+/* --------------------------------------------------------------- memo */
+
+/* A name a memoized section looked up outside its list, and what it gave:
+ * a copy of a scalar (the page that gave it goes before the memo does),
+ * else a shared list itself (which lives as long as the memo). */
+struct dep {
+	const struct tpl *tpl;
+	uint32_t name;
+	bool found;
+	struct value val;
+};
+
+/* One section rendered over a shared list, and where it was rendered:
+ * the same op, list, parent chain, indentation and line state give the
+ * same bytes whenever the deps give the same values. */
+struct memo_entry {
+	const struct tpl *tpl;
+	uint32_t pc;
+	const struct value *list;
+	uint64_t chain;
+	uint8_t bol_in, bol_out;
+	char *ind;
+	size_t ind_len;
+	struct dep *deps;
+	size_t ndeps;
+	char *out;
+	size_t out_len;
+};
+
+enum { MEMO_ENTRIES = 8 };
+
+struct mustache_memo {
+	pthread_mutex_t lock;
+	struct memo_entry v[MEMO_ENTRIES];
+	size_t n, next; /* used, and the one to replace when full */
+	size_t hits;
+};
+
+struct mustache_memo *mustache_memo_new(void)
+{
+	struct mustache_memo *m = xcalloc(1, sizeof(*m));
+	pthread_mutex_init(&m->lock, NULL);
+	return m;
+}
+
+static void entry_free(struct memo_entry *e)
+{
+	free(e->ind);
+	for (size_t k = 0; k < e->ndeps; k++)
+		if (e->deps[k].val.kind == VALUE_STRING)
+			free((char *)e->deps[k].val.str);
+	free(e->deps);
+	free(e->out);
+	memset(e, 0, sizeof(*e));
+}
+
+size_t mustache_memo_hits(struct mustache_memo *m)
+{
+	pthread_mutex_lock(&m->lock);
+	size_t n = m->hits;
+	pthread_mutex_unlock(&m->lock);
+	return n;
+}
+
+void mustache_memo_free(struct mustache_memo *m)
+{
+	if (!m)
+		return;
+	for (size_t i = 0; i < m->n; i++)
+		entry_free(&m->v[i]);
+	pthread_mutex_destroy(&m->lock);
+	free(m);
+}
+
+/* Whether v is what dep d recorded: the same shared list, or a scalar
+ * alike. */
+static bool same_value(const struct value *a, const struct dep *d)
+{
+	if (!a || !d->found)
+		return !a && !d->found;
+	const struct value *b = &d->val;
+	if (a->kind != b->kind)
+		return false;
+	switch (a->kind) {
+	case VALUE_NULL:
+		return true;
+	case VALUE_STRING:
+		return a->len == b->len && memcmp(a->str, b->str, a->len) == 0;
+	case VALUE_NUMBER:
+		return a->num == b->num;
+	case VALUE_BOOL:
+		return a->b == b->b;
+	default:
+		return a->u.items == b->u.items && a->n == b->n; /* the same shared list */
+	}
+}
+
+/* A recording in progress: the section being memoized. */
+struct recording {
+	struct memo_entry e;
+	size_t base;  /* context stack entries below this are outside the list */
+	size_t frame; /* the list's frame */
+	size_t start; /* where its output begins */
+	size_t capdeps;
+	bool unsure;  /* it looked up a list or map that may not outlive the memo */
+};
+
 /* One parent call: blocks are looked up along these, outermost first. */
 struct node {
 	const struct tpl *tpl;
@@ -1054,6 +1162,8 @@ struct render {
 	/* the code being run */
 	const struct tpl *tpl;
 	uint32_t pc, end;
+	struct mustache_memo *memo;
+	struct recording *rec; /* NULL when not recording */
 };
 
 /* The value under key in map v; *found tells a null value from a miss. */
@@ -1074,6 +1184,9 @@ static const struct value *map_get(const struct value *v, const char *key, size_
 
 /* Resolves a name: the first part up the context stack, the rest inside
  * what the part before gave. NULL when it does not resolve. */
+static void add_dep(struct recording *rec, const struct tpl *t, uint32_t idx,
+		    const struct value *v);
+
 static const struct value *lookup(const struct render *r, const struct tpl *t, uint32_t idx)
 {
 	const struct mname *nm = &t->names[idx];
@@ -1082,11 +1195,140 @@ static const struct value *lookup(const struct render *r, const struct tpl *t, u
 	const struct mpart *p = &t->parts[nm->part0];
 	const struct value *v = NULL;
 	bool found = false;
-	for (size_t i = r->nctx; i-- > 0 && !found;)
+	size_t i = r->nctx;
+	while (i-- > 0 && !found)
 		v = map_get(r->ctx[i], t->pool + p->off, p->len, &found);
 	for (uint32_t k = 1; k < nm->nparts && found; k++)
 		v = map_get(v, t->pool + p[k].off, p[k].len, &found);
+	/* found in frame i + 1; i wraps past zero on a miss */
+	if (r->rec && (!found || i + 1 < r->rec->base))
+		add_dep(r->rec, t, idx, found ? v : NULL);
 	return found ? v : NULL;
+}
+
+static void add_dep(struct recording *rec, const struct tpl *t, uint32_t idx,
+		    const struct value *v)
+{
+	struct memo_entry *e = &rec->e;
+	for (size_t k = 0; k < e->ndeps; k++)
+		if (e->deps[k].tpl == t && e->deps[k].name == idx)
+			return; /* frames outside the list do not change inside it */
+	if (v && (v->kind == VALUE_LIST || v->kind == VALUE_MAP) && !v->shared)
+		rec->unsure = true;
+	GROW(e->deps, e->ndeps, rec->capdeps);
+	struct dep *dp = &e->deps[e->ndeps++];
+	memset(dp, 0, sizeof(*dp));
+	dp->tpl = t;
+	dp->name = idx;
+	dp->found = v != NULL;
+	if (v) {
+		dp->val = *v;
+		if (v->kind == VALUE_STRING) {
+			char *str = xmalloc(v->len + 1);
+			memcpy(str, v->str, v->len);
+			str[v->len] = '\0';
+			dp->val.str = str;
+		}
+	}
+}
+
+/* What identifies the parent chain blocks are looked up in. */
+static uint64_t chain_key(const struct render *r)
+{
+	uint64_t h = 1469598103934665603ULL;
+	for (int32_t k = r->chain; k >= 0; k = r->nodes[k].prev) {
+		h = (h ^ (uint64_t)(uintptr_t)r->nodes[k].tpl) * 1099511628211ULL;
+		h = (h ^ r->nodes[k].op) * 1099511628211ULL;
+	}
+	return h;
+}
+
+static bool entry_matches(const struct render *r, const struct memo_entry *e,
+			  const struct value *list, uint64_t chain)
+{
+	if (e->tpl != r->tpl || e->pc != r->pc || e->list != list || e->chain != chain ||
+	    e->bol_in != r->bolmode || e->ind_len != r->ind_len ||
+	    memcmp(e->ind, r->ind.ptr + r->ind_off, r->ind_len) != 0)
+		return false;
+	for (size_t k = 0; k < e->ndeps; k++)
+		if (!same_value(lookup(r, e->deps[k].tpl, e->deps[k].name), &e->deps[k]))
+			return false;
+	return true;
+}
+
+/* At a section over the shared list v: true when the memo had its bytes
+ * (appended, and the section skipped); else starts recording them. */
+static bool memo_enter(struct render *r, const struct op *op, const struct value *v)
+{
+	uint64_t chain = chain_key(r);
+	struct mustache_memo *m = r->memo;
+	pthread_mutex_lock(&m->lock);
+	for (size_t i = 0; i < m->n; i++) {
+		const struct memo_entry *e = &m->v[i];
+		if (entry_matches(r, e, v, chain)) {
+			buf_put(r->out, e->out, e->out_len);
+			m->hits++;
+			r->bolmode = e->bol_out;
+			r->pc = op->end + 1;
+			pthread_mutex_unlock(&m->lock);
+			return true;
+		}
+	}
+	pthread_mutex_unlock(&m->lock);
+	struct recording *rec = xcalloc(1, sizeof(*rec));
+	rec->e.tpl = r->tpl;
+	rec->e.pc = r->pc;
+	rec->e.list = v;
+	rec->e.chain = chain;
+	rec->e.bol_in = r->bolmode;
+	rec->e.ind_len = r->ind_len;
+	rec->e.ind = xmalloc(r->ind_len + 1);
+	memcpy(rec->e.ind, r->ind.ptr + r->ind_off, r->ind_len);
+	rec->base = r->nctx;
+	rec->frame = r->nfr;
+	rec->start = r->out->len;
+	r->rec = rec;
+	return false;
+}
+
+static void memo_drop(struct render *r);
+
+/* At the end of the recorded section: keeps what it rendered. */
+static void memo_leave(struct render *r)
+{
+	struct recording *rec = r->rec;
+	struct memo_entry *e = &rec->e;
+	if (rec->unsure) {
+		memo_drop(r);
+		return;
+	}
+	r->rec = NULL;
+	e->bol_out = r->bolmode;
+	e->out_len = r->out->len - rec->start;
+	e->out = xmalloc(e->out_len + 1);
+	memcpy(e->out, r->out->ptr + rec->start, e->out_len);
+	struct mustache_memo *m = r->memo;
+	pthread_mutex_lock(&m->lock);
+	struct memo_entry *slot;
+	if (m->n < MEMO_ENTRIES) {
+		slot = &m->v[m->n++];
+	} else {
+		slot = &m->v[m->next];
+		m->next = (m->next + 1) % MEMO_ENTRIES;
+		entry_free(slot);
+	}
+	*slot = *e;
+	pthread_mutex_unlock(&m->lock);
+	free(rec);
+}
+
+static void memo_drop(struct render *r)
+{
+	if (!r->rec)
+		return;
+	entry_free(&r->rec->e);
+	free(r->rec);
+	r->rec = NULL;
 }
 
 static void put_indent(struct render *r)
@@ -1282,6 +1524,8 @@ static bool run(struct render *r)
 			if (value_falsey(v)) {
 				r->pc = op->end + 1;
 			} else if (v->kind == VALUE_LIST) {
+				if (v->shared && r->memo && !r->rec && memo_enter(r, op, v))
+					break;
 				struct frame *f = push_frame(r, FR_LIST);
 				f->list = v;
 				f->start = r->pc + 1;
@@ -1307,6 +1551,10 @@ static bool run(struct render *r)
 				}
 				r->nfr--;
 				r->nctx--;
+				r->pc++;
+				if (r->rec && r->nfr == r->rec->frame)
+					memo_leave(r);
+				break;
 			}
 			r->pc++;
 			break;
@@ -1358,6 +1606,12 @@ static bool run(struct render *r)
 bool mustache_render(const struct mustache_set *s, const char *name, const struct value *ctx,
 		     struct buf *out, struct diag *d)
 {
+	return mustache_render_memo(s, name, ctx, out, NULL, d);
+}
+
+bool mustache_render_memo(const struct mustache_set *s, const char *name, const struct value *ctx,
+			  struct buf *out, struct mustache_memo *memo, struct diag *d)
+{
 	if (!s->linked)
 		die("mustache_render: the set is not linked");
 	const struct tpl *t = set_get(s, name, strlen(name));
@@ -1375,9 +1629,11 @@ bool mustache_render(const struct mustache_set *s, const char *name, const struc
 	r.chain = -1;
 	r.tpl = t;
 	r.end = t->nops;
+	r.memo = memo;
 	push_ctx(&r, ctx);
 	size_t len0 = out->len;
 	bool ok = run(&r);
+	memo_drop(&r);
 	if (!ok)
 		buf_truncate(out, len0);
 	free(r.ctx);

@@ -300,6 +300,8 @@ struct value_pair {
 struct value {
 	enum value_kind kind;
 	bool quoted; /* scalar written in quotes or as a block scalar */
+	bool shared; /* a list that lives as long as the build and is the same
+			for every page showing it (see mustache_memo) */
 	struct pos pos;
 	const char *str; /* scalars: NUL-terminated text; NULL for list and map */
 	size_t len;
@@ -1086,6 +1088,22 @@ bool mustache_render(const struct mustache_set *s, const char *name, const struc
 		     struct buf *out, struct diag *d);
 
 /* Frees s and its templates. No operation when s is NULL. */
+/*
+ * What sections over shared lists (value.shared) rendered to, kept across
+ * pages: the second page that renders the same template section over the
+ * same list, with the same values for every name the section looked up
+ * outside the list, gets the bytes of the first without rendering them
+ * again. A shared list must outlive the memo. Safe for any number of
+ * threads at once.
+ */
+struct mustache_memo;
+struct mustache_memo *mustache_memo_new(void);
+void mustache_memo_free(struct mustache_memo *m);
+/* How many sections the memo gave (for tests). */
+size_t mustache_memo_hits(struct mustache_memo *m);
+/* mustache_render, with memo (NULL: none). */
+bool mustache_render_memo(const struct mustache_set *s, const char *name, const struct value *ctx,
+			  struct buf *out, struct mustache_memo *memo, struct diag *d);
 void mustache_set_free(struct mustache_set *s);
 
 /* --------------------------------------------------------------- write.c */
@@ -1496,13 +1514,38 @@ void pdf_shutdown(void);
  * the site at the month's end, prev at the end of the previous report's
  * month. Only what audience may see is used. Allocates in a.
  */
-struct value *report_sections(struct arena *a, const struct site *data, const struct site *prev,
-			      struct date month, enum visibility audience, const struct value *table);
-/* The project table of report_sections alone: it depends on the data, not
- * on the month, so callers making many reports from one site pass it in as
- * table (NULL: made afresh). */
-struct value *report_project_rows(struct arena *a, const struct site *data,
-				  enum visibility audience);
+struct report_index;
+struct value *report_sections(struct arena *a, const struct report_index *data,
+			      const struct report_index *prev, struct date month);
+
+/* What report_sections looks up in one data site, made once for all the
+ * reports made from it. */
+struct open_action {
+	size_t meeting, action; /* indices into the site's meetings and its actions */
+	struct date due;
+};
+struct report_index {
+	const struct site *s;
+	enum visibility audience;
+	const struct project **projects; /* visible, by title */
+	size_t nprojects;
+	struct idmap people, areas, ids; /* ids: project id -> index in s->projects */
+	const struct meeting **meetings; /* visible, by date */
+	size_t nmeetings;
+	struct open_action *open;        /* of visible meetings, by due date */
+	size_t nopen;
+	struct value *rows;              /* the project table, when shared: it depends
+					    on the data alone, not on the month, so it is
+					    made once, and templates render it once for
+					    all pages (value.shared) */
+	struct arena arena;              /* for rows */
+};
+/* Indexes s for report_sections. shared: the index outlives every page
+ * made from it, so the project table is made once and shared by them;
+ * else each report_sections makes its own. */
+void report_index_init(struct report_index *x, const struct site *s, enum visibility audience,
+		       bool shared);
+void report_index_release(struct report_index *x);
 
 /*
  * Appends the computed sections s (from report_sections), in the order and
@@ -1538,6 +1581,7 @@ struct data_site {
 	struct diag d;
 	char commit[41];
 	bool loaded;
+	struct report_index ix;
 };
 
 struct monthly_set {
@@ -1549,7 +1593,8 @@ struct monthly_set {
 	struct data_site slots[2];
 	pthread_mutex_t lock;
 	bool lock_made;
-	struct value *site_rows; /* the project table of site itself, made once */
+	struct report_index site_ix; /* of site itself, made when first needed */
+	bool site_ix_made;
 };
 
 /*

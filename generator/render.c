@@ -123,6 +123,8 @@ struct render {
 	struct arena *worker_arenas; /* the workers' arenas, kept for the search index */
 	size_t nworker_arenas;
 	atomic_bool failed;   /* set by the history pages' thread too */
+	struct report_index own_ix;  /* the reports' data when it is the site's own */
+	struct mustache_memo *memo;  /* renders of shared lists, for every page */
 };
 
 /* One page (or a report's pages) to render, as a worker runs it. */
@@ -380,7 +382,7 @@ static void page_end(struct pagectx *pg, const char *tmpl, struct value *ctx, co
 {
 	struct render *r = pg->r;
 	struct buf out = BUF_INIT;
-	if (!mustache_render(r->t->templates, tmpl, ctx, &out, r->d)) {
+	if (!mustache_render_memo(r->t->templates, tmpl, ctx, &out, r->memo, r->d)) {
 		r->failed = true;
 	} else {
 		const char *path = file ? file : arena_printf(&pg->a, "%sindex.html", pg->dir);
@@ -940,19 +942,18 @@ static bool pdf_link_cb(void *ctx, enum link_kind kind, const char *path, const 
 	return true;
 }
 
-/* The computed sections of a report, in the page's arena: from its month's
- * data when known, else from the site itself. */
-static struct value *report_data(struct pagectx *pg, const struct report *rp,
+/* The computed sections of a report, in a: from its month's data when
+ * known, else from the site itself. */
+static struct value *report_data(struct render *r, struct arena *a, const struct report *rp,
 				 const struct monthly *m)
 {
-	struct render *r = pg->r;
 	struct value *v = NULL;
 	if (m) {
-		v = monthly_sections(r->o->monthly, m, &pg->a, r->d);
+		v = monthly_sections(r->o->monthly, m, a, r->d);
 		if (!v)
 			r->failed = true;
 	}
-	return v ? v : report_sections(&pg->a, r->s, NULL, rp->month, r->audience, NULL);
+	return v ? v : report_sections(a, &r->own_ix, NULL, rp->month);
 }
 
 /* A key for everything a PDF is made from: the same key, the same bytes. */
@@ -979,7 +980,7 @@ static uint64_t pdf_key(const struct pdf_doc *doc)
 
 /* The report's PDF: from the cache when the same one was made before. */
 static void write_pdf(struct pagectx *pg, const struct report *rp, const struct monthly *m,
-		      const char *path)
+		      const char *path, const struct value *sections)
 {
 	struct render *r = pg->r;
 	struct arena *a = &pg->a;
@@ -987,7 +988,6 @@ static void write_pdf(struct pagectx *pg, const struct report *rp, const struct 
 	const char *month = month_label(a, rp->month);
 	const char *data_note, *changes_note;
 	report_notes(a, rp, m, &data_note, &changes_note);
-	struct value *sections = report_data(pg, rp, m);
 
 	struct pdf_block *v = NULL;
 	size_t n = 0, cap = 0;
@@ -1059,7 +1059,7 @@ out:
 /* The report's context: its summary, the computed sections with their
  * decisions and actions rendered, and the notes. */
 static void report_ctx(struct pagectx *pg, struct value *c, const struct report *rp,
-		       const struct monthly *m, bool pdf)
+		       const struct monthly *m, bool pdf, const struct value *sections)
 {
 	struct render *r = pg->r;
 	struct arena *a = &pg->a;
@@ -1071,7 +1071,6 @@ static void report_ctx(struct pagectx *pg, struct value *c, const struct report 
 		put_s(a, rs, "pdf_href", arena_printf(a, "%s%s", doc_dir(a, &rp->doc), name));
 	}
 	put(a, c, "report", rs);
-	const struct value *sections = report_data(pg, rp, m);
 	struct value *sc = map_copy(a, sections);
 	const char *data_note, *changes_note;
 	report_notes(a, rp, m, &data_note, &changes_note);
@@ -1116,6 +1115,9 @@ static void render_report_to(struct render *r, const struct report *rp,
 	const struct monthly *m = monthly_of(r->o->monthly, rp);
 	bool pdf = r->o->pdf && rp->has_month;
 	const char *title;
+	/* The computed sections, once for the three forms. */
+	struct arena ra = ARENA_INIT;
+	const struct value *sections = rp->has_month ? report_data(r, &ra, rp, m) : NULL;
 
 	/* The web page: the narrative, then the computed sections. */
 	struct pagectx pg;
@@ -1127,7 +1129,7 @@ static void render_report_to(struct render *r, const struct report *rp,
 			      : rp->doc.title;
 	struct value *c = page_ctx(&pg, "reports", title, "report");
 	if (rp->has_month)
-		report_ctx(&pg, c, rp, m, pdf);
+		report_ctx(&pg, c, rp, m, pdf, sections);
 	else
 		put(&pg.a, c, "report", report_summary(&pg.a, rp));
 	put_body(&pg, c, &rp->doc);
@@ -1141,7 +1143,7 @@ static void render_report_to(struct render *r, const struct report *rp,
 		pg.root = arena_strdup(&pg.a, out->root);
 	title = arena_printf(&pg.a, "%s: %s", rp->doc.title, month_label(&pg.a, rp->month));
 	c = page_ctx(&pg, "reports", title, "report-print");
-	report_ctx(&pg, c, rp, m, pdf);
+	report_ctx(&pg, c, rp, m, pdf, sections);
 	struct buf html = BUF_INIT;
 	struct md_render o = md_opts(&pg, NULL);
 	markdown_render(&rp->doc, &o, &html);
@@ -1151,9 +1153,10 @@ static void render_report_to(struct render *r, const struct report *rp,
 
 	if (pdf) {
 		page_begin(&pg, r, out->dir, &rp->doc);
-		write_pdf(&pg, rp, m, out->pdf_path);
+		write_pdf(&pg, rp, m, out->pdf_path, sections);
 		arena_release(&pg.a);
 	}
+	arena_release(&ra);
 }
 
 static void render_report(struct render *r, const struct report *rp)
@@ -1607,6 +1610,9 @@ static void build_shared(struct render *r)
 {
 	const struct site *s = r->s;
 	struct arena *a = &r->a;
+	r->memo = mustache_memo_new();
+	if (s->nreports)
+		report_index_init(&r->own_ix, s, r->audience, true);
 	idmap_init(&r->people, s->npeople);
 	for (size_t i = 0; i < s->npeople; i++)
 		idmap_put(&r->people, s->people[i].id, i);
@@ -1720,6 +1726,9 @@ static void release_shared(struct render *r)
 	idmap_release(&r->practices);
 	idmap_release(&r->projects);
 	idmap_release(&r->areas);
+	if (r->s->nreports)
+		report_index_release(&r->own_ix);
+	mustache_memo_free(r->memo);
 	arena_release(&r->a);
 }
 

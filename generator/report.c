@@ -50,40 +50,13 @@ static bool visible(const struct doc *doc, enum visibility audience)
 	return doc->ok && doc->vis <= audience;
 }
 
-/* Lookups by id into one site, built once per report. */
-struct ids {
-	const struct site *s;
-	struct idmap people, areas, projects;
-};
-
-static void ids_init(struct ids *x, const struct site *s)
-{
-	x->s = s;
-	idmap_init(&x->people, s->npeople);
-	for (size_t i = 0; i < s->npeople; i++)
-		idmap_put(&x->people, s->people[i].id, i);
-	idmap_init(&x->areas, s->plan.nareas);
-	for (size_t i = 0; i < s->plan.nareas; i++)
-		idmap_put(&x->areas, s->plan.areas[i].id, i);
-	idmap_init(&x->projects, s->nprojects);
-	for (size_t i = 0; i < s->nprojects; i++)
-		idmap_put(&x->projects, s->projects[i].doc.id, i);
-}
-
-static void ids_release(struct ids *x)
-{
-	idmap_release(&x->people);
-	idmap_release(&x->areas);
-	idmap_release(&x->projects);
-}
-
-static const char *person_name(const struct ids *x, const char *id)
+static const char *person_name(const struct report_index *x, const char *id)
 {
 	size_t i;
 	return id && idmap_get(&x->people, id, &i) ? x->s->people[i].name : id;
 }
 
-static const char *area_name(const struct ids *x, const char *id)
+static const char *area_name(const struct report_index *x, const char *id)
 {
 	size_t i;
 	return id && idmap_get(&x->areas, id, &i) ? x->s->plan.areas[i].name : id;
@@ -110,10 +83,10 @@ static const char *status_label(enum status st)
 	return w[st];
 }
 
-static const struct project *find_project(const struct ids *x, const char *id)
+static const struct project *find_project(const struct report_index *x, const char *id)
 {
 	size_t i;
-	return id && idmap_get(&x->projects, id, &i) ? &x->s->projects[i] : NULL;
+	return id && idmap_get(&x->ids, id, &i) ? &x->s->projects[i] : NULL;
 }
 
 /* The highest reached milestone and the one in progress. */
@@ -139,17 +112,29 @@ static int cmp_title(const void *x, const void *y)
 	return strcmp((*a)->doc.title ? (*a)->doc.title : "", (*b)->doc.title ? (*b)->doc.title : "");
 }
 
-/* The visible projects of s, by title. */
-static const struct project **projects_by_title(const struct site *s, enum visibility audience,
-						size_t *n)
+static int cmp_meeting_date(const void *x, const void *y)
 {
-	const struct project **v = xcalloc(s->nprojects + 1, sizeof(*v));
-	*n = 0;
-	for (size_t i = 0; i < s->nprojects; i++)
-		if (visible(&s->projects[i].doc, audience))
-			v[(*n)++] = &s->projects[i];
-	qsort(v, *n, sizeof(*v), cmp_title);
-	return v;
+	const struct meeting *const *a = x, *const *b = y;
+	int c = date_cmp((*a)->date, (*b)->date);
+	return c ? c : (*a < *b ? -1 : *a > *b);
+}
+
+static int cmp_open_due(const void *x, const void *y)
+{
+	const struct open_action *a = x, *b = y;
+	int c = date_cmp(a->due, b->due);
+	if (c)
+		return c;
+	return a->meeting != b->meeting ? (a->meeting < b->meeting ? -1 : 1)
+					 : (a->action > b->action) - (a->action < b->action);
+}
+
+/* Where an open action stands in the site's own order. */
+static int cmp_open_place(const void *x, const void *y)
+{
+	const struct open_action *a = x, *b = y;
+	return a->meeting != b->meeting ? (a->meeting < b->meeting ? -1 : 1)
+					: (a->action > b->action) - (a->action < b->action);
 }
 
 static bool in_month(struct date d, struct date month)
@@ -158,28 +143,24 @@ static bool in_month(struct date d, struct date month)
 }
 
 /* The project table: rows shaped like the tracker's. It depends on the
- * data alone, not on the month, so one list serves every report made from
- * the same data. */
-struct value *report_project_rows(struct arena *a, const struct site *data,
-				  enum visibility audience)
+ * data alone, not on the month, so it is made once per index and shared
+ * (marked so: a template renders it once for every page alike). */
+static struct value *project_rows(const struct report_index *x, struct arena *a)
 {
-	size_t np;
-	const struct project **ps = projects_by_title(data, audience, &np);
-	struct ids ids;
-	ids_init(&ids, data);
+	const struct site *data = x->s;
 	struct value *rows = list(a);
-	for (size_t i = 0; i < np; i++) {
-		const struct project *pr = ps[i];
+	for (size_t i = 0; i < x->nprojects; i++) {
+		const struct project *pr = x->projects[i];
 		const struct milestone *last, *cur;
 		int k = reached_of(pr, &last, &cur);
 		struct value *row = map(a);
 		put_s(a, row, "title", pr->doc.title);
 		put_s(a, row, "href", arena_printf(a, "projects/%s/index.html", pr->doc.id));
-		put_s(a, row, "area", area_name(&ids, pr->area.id));
+		put_s(a, row, "area", area_name(x, pr->area.id));
 		struct value *leads = list(a);
 		for (size_t j = 0; j < pr->clinical_leads.n; j++) {
 			struct value *p = map(a);
-			put_s(a, p, "name", person_name(&ids, pr->clinical_leads.v[j].id));
+			put_s(a, p, "name", person_name(x, pr->clinical_leads.v[j].id));
 			value_list_push(a, leads, p);
 		}
 		put_list(a, row, "leads", leads);
@@ -210,14 +191,95 @@ struct value *report_project_rows(struct arena *a, const struct site *data,
 		put_s(a, row, "status_label", status_label(pr->status));
 		value_list_push(a, rows, row);
 	}
-	ids_release(&ids);
-	free(ps);
 	return rows;
 }
 
-struct value *report_sections(struct arena *a, const struct site *data, const struct site *prev,
-			      struct date month, enum visibility audience, const struct value *table)
+void report_index_init(struct report_index *x, const struct site *s, enum visibility audience,
+		       bool shared)
 {
+	memset(x, 0, sizeof(*x));
+	x->s = s;
+	x->audience = audience;
+	idmap_init(&x->people, s->npeople);
+	for (size_t i = 0; i < s->npeople; i++)
+		idmap_put(&x->people, s->people[i].id, i);
+	idmap_init(&x->areas, s->plan.nareas);
+	for (size_t i = 0; i < s->plan.nareas; i++)
+		idmap_put(&x->areas, s->plan.areas[i].id, i);
+	idmap_init(&x->ids, s->nprojects);
+	for (size_t i = 0; i < s->nprojects; i++)
+		idmap_put(&x->ids, s->projects[i].doc.id, i);
+
+	x->projects = xcalloc(s->nprojects + 1, sizeof(*x->projects));
+	for (size_t i = 0; i < s->nprojects; i++)
+		if (visible(&s->projects[i].doc, audience))
+			x->projects[x->nprojects++] = &s->projects[i];
+	qsort(x->projects, x->nprojects, sizeof(*x->projects), cmp_title);
+
+	size_t nopen = 0;
+	x->meetings = xcalloc(s->nmeetings + 1, sizeof(*x->meetings));
+	for (size_t i = 0; i < s->nmeetings; i++) {
+		const struct meeting *m = &s->meetings[i];
+		if (!visible(&m->doc, audience))
+			continue;
+		x->meetings[x->nmeetings++] = m;
+		for (size_t j = 0; j < m->nactions; j++)
+			nopen += !m->actions[j].done;
+	}
+	qsort(x->meetings, x->nmeetings, sizeof(*x->meetings), cmp_meeting_date);
+	x->open = xcalloc(nopen + 1, sizeof(*x->open));
+	for (size_t i = 0; i < s->nmeetings; i++) {
+		const struct meeting *m = &s->meetings[i];
+		if (!visible(&m->doc, audience))
+			continue;
+		for (size_t j = 0; j < m->nactions; j++)
+			if (!m->actions[j].done)
+				x->open[x->nopen++] = (struct open_action){i, j, m->actions[j].due};
+	}
+	qsort(x->open, x->nopen, sizeof(*x->open), cmp_open_due);
+	if (shared) {
+		x->rows = project_rows(x, &x->arena);
+		x->rows->shared = true;
+	}
+}
+
+void report_index_release(struct report_index *x)
+{
+	idmap_release(&x->people);
+	idmap_release(&x->areas);
+	idmap_release(&x->ids);
+	free(x->projects);
+	free(x->meetings);
+	free(x->open);
+	arena_release(&x->arena);
+	memset(x, 0, sizeof(*x));
+}
+
+/* The first of the x->n meetings sorted by date at or after d. */
+static size_t first_meeting_from(const struct report_index *x, struct date d)
+{
+	size_t lo = 0, hi = x->nmeetings;
+	while (lo < hi) {
+		size_t mid = lo + (hi - lo) / 2;
+		if (date_cmp(x->meetings[mid]->date, d) < 0)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	return lo;
+}
+
+static int cmp_meeting_place(const void *x, const void *y)
+{
+	const struct meeting *const *a = x, *const *b = y;
+	return (*a > *b) - (*a < *b);
+}
+
+struct value *report_sections(struct arena *a, const struct report_index *ix,
+			      const struct report_index *prev, struct date month)
+{
+	const struct site *data = ix->s;
+	enum visibility audience = ix->audience;
 	struct value *r = map(a);
 	struct date end = month;
 	end.d = date_days_in_month(month.y, month.m);
@@ -235,15 +297,10 @@ struct value *report_sections(struct arena *a, const struct site *data, const st
 	      arena_printf(a, "Decisions in %s %d", date_month_name(month.m), month.y));
 	put_s(a, r, "title_objectives", "Corporate objectives due or overdue");
 	struct date next = nextm;
-	size_t np;
-	const struct project **ps = projects_by_title(data, audience, &np);
-	struct ids ids, old_ids;
-	ids_init(&ids, data);
-	if (prev)
-		ids_init(&old_ids, prev);
+	size_t np = ix->nprojects;
+	const struct project **ps = ix->projects;
 
-	struct value *rows = table ? (struct value *)table : report_project_rows(a, data, audience);
-	put_list(a, r, "projects", rows);
+	put_list(a, r, "projects", ix->rows ? ix->rows : project_rows(ix, a));
 
 	/* Milestones reached in the month, and due next month. */
 	struct value *reached = list(a), *due = list(a);
@@ -276,7 +333,7 @@ struct value *report_sections(struct arena *a, const struct site *data, const st
 	if (prev) {
 		for (size_t i = 0; i < np; i++) {
 			const struct project *pr = ps[i];
-			const struct project *old = find_project(&old_ids, pr->doc.id);
+			const struct project *old = find_project(prev, pr->doc.id);
 			struct buf what = BUF_INIT;
 			if (!old || !visible(&old->doc, audience)) {
 				buf_puts(&what, "new project");
@@ -302,29 +359,37 @@ struct value *report_sections(struct arena *a, const struct site *data, const st
 	put_list(a, r, "status_changes", changes);
 	value_map_put(a, r, "first_report", value_bool(a, prev == NULL));
 
-	/* Open actions overdue at the month's end, and the month's decisions. */
+	/* Open actions overdue at the month's end (due before it: a prefix of
+	 * the index's open actions), grouped by meeting in the site's order. */
+	size_t nover = 0;
+	while (nover < ix->nopen && date_cmp(ix->open[nover].due, end) < 0)
+		nover++;
+	struct open_action *over = xcalloc(nover + 1, sizeof(*over));
+	memcpy(over, ix->open, nover * sizeof(*over));
+	qsort(over, nover, sizeof(*over), cmp_open_place);
+	/* The month's meetings with decisions, in the site's order. */
+	struct date first = month;
+	first.d = 1;
+	size_t m0 = first_meeting_from(ix, first), m1 = m0;
+	while (m1 < ix->nmeetings && in_month(ix->meetings[m1]->date, month))
+		m1++;
+	const struct meeting **decided = xcalloc(m1 - m0 + 1, sizeof(*decided));
+	size_t ndecided = 0;
+	for (size_t i = m0; i < m1; i++)
+		if (ix->meetings[i]->ndecisions)
+			decided[ndecided++] = ix->meetings[i];
+	qsort(decided, ndecided, sizeof(*decided), cmp_meeting_place);
+
 	struct value *overdue = list(a), *decisions = list(a);
-	for (size_t i = 0; i < data->nmeetings; i++) {
-		const struct meeting *m = &data->meetings[i];
-		if (!visible(&m->doc, audience))
-			continue;
-		/* Most meetings have nothing to say here: name them only when
-		 * they do (this loop runs for every meeting of every report). */
-		bool decided = in_month(m->date, month) && m->ndecisions;
-		bool overdue_any = false;
-		for (size_t j = 0; j < m->nactions && !overdue_any; j++)
-			overdue_any = !m->actions[j].done && date_cmp(m->actions[j].due, end) < 0;
-		if (!decided && !overdue_any)
-			continue;
+	for (size_t i = 0; i < nover;) {
+		const struct meeting *m = &data->meetings[over[i].meeting];
 		const char *mtitle = arena_printf(a, "%s, %s", m->doc.title, long_date(a, m->date));
 		const char *mhref = arena_printf(a, "meetings/%s/index.html", m->doc.id);
-		for (size_t j = 0; j < m->nactions; j++) {
-			const struct action *ac = &m->actions[j];
-			if (ac->done || date_cmp(ac->due, end) >= 0)
-				continue;
+		for (; i < nover && &data->meetings[over[i].meeting] == m; i++) {
+			const struct action *ac = &m->actions[over[i].action];
 			struct value *v = map(a);
 			put_s(a, v, "text", ac->text);
-			put_s(a, v, "owner", person_name(&ids, ac->owner.id));
+			put_s(a, v, "owner", person_name(ix, ac->owner.id));
 			put_s(a, v, "due", long_date(a, ac->due));
 			put_s(a, v, "due_iso", arena_printf(a, "%04d-%02d-%02d", ac->due.y, ac->due.m,
 							    ac->due.d));
@@ -332,19 +397,24 @@ struct value *report_sections(struct arena *a, const struct site *data, const st
 			put_s(a, v, "meeting_href", mhref);
 			value_list_push(a, overdue, v);
 		}
-		if (decided) {
-			struct value *v = map(a), *items = list(a);
-			put_s(a, v, "meeting", mtitle);
-			put_s(a, v, "meeting_href", mhref);
-			for (size_t j = 0; j < m->ndecisions; j++) {
-				struct value *d = map(a);
-				put_s(a, d, "text", m->decisions[j]);
-				value_list_push(a, items, d);
-			}
-			put_list(a, v, "decisions", items);
-			value_list_push(a, decisions, v);
-		}
 	}
+	for (size_t i = 0; i < ndecided; i++) {
+		const struct meeting *m = decided[i];
+		const char *mtitle = arena_printf(a, "%s, %s", m->doc.title, long_date(a, m->date));
+		const char *mhref = arena_printf(a, "meetings/%s/index.html", m->doc.id);
+		struct value *v = map(a), *items = list(a);
+		put_s(a, v, "meeting", mtitle);
+		put_s(a, v, "meeting_href", mhref);
+		for (size_t j = 0; j < m->ndecisions; j++) {
+			struct value *d = map(a);
+			put_s(a, d, "text", m->decisions[j]);
+			value_list_push(a, items, d);
+		}
+		put_list(a, v, "decisions", items);
+		value_list_push(a, decisions, v);
+	}
+	free(over);
+	free(decided);
 	put_list(a, r, "overdue_actions", overdue);
 	put_list(a, r, "decisions", decisions);
 
@@ -365,10 +435,6 @@ struct value *report_sections(struct arena *a, const struct site *data, const st
 		value_list_push(a, objs, v);
 	}
 	put_list(a, r, "objectives", objs);
-	free(ps);
-	ids_release(&ids);
-	if (prev)
-		ids_release(&old_ids);
 	return r;
 }
 

@@ -413,10 +413,71 @@ static void test_lookup(void **state)
 	assert_string_equal(render(f, "page", ctx), "X//");
 }
 
+/* Renders name with ctx through memo; the output must be what a render
+ * without the memo gives. */
+static void memo_render(struct fx *f, struct mustache_memo *memo, const char *name,
+			const struct value *ctx, const char *want)
+{
+	struct buf b = BUF_INIT;
+	assert_true(mustache_render_memo(f->s, name, ctx, &b, memo, &f->d));
+	assert_string_equal(b.ptr, want);
+	assert_string_equal(render(f, name, ctx), want);
+	buf_release(&b);
+}
+
+static void test_memo(void **state)
+{
+	struct fx *f = *state;
+	/* the section over the shared list looks up root and x outside it */
+	assert_true(add(f, "page", "{{#rows}}<{{root}}{{n}}{{#x}}!{{/x}}>{{/rows}}|{{root}}\n"));
+	assert_true(add(f, "nested", "a\n  {{>page}}\n"));
+	assert_true(mustache_set_link(f->s, &f->d));
+	struct value *rows = value_new(&f->a, VALUE_LIST, (struct pos){0});
+	rows->shared = true;
+	for (int i = 1; i <= 3; i++) {
+		struct value *row = value_new(&f->a, VALUE_MAP, (struct pos){0});
+		value_map_put(&f->a, row, "n", value_number(&f->a, i));
+		if (i == 2)
+			value_map_put(&f->a, row, "x", value_bool(&f->a, false));
+		value_list_push(&f->a, rows, row);
+	}
+	struct mustache_memo *memo = mustache_memo_new();
+	struct arena pa = ARENA_INIT;
+	struct value *ctx = map1(f, "rows", rows);
+	value_map_put(&f->a, ctx, "root", value_cstr(&pa, "../"));
+	memo_render(f, memo, "page", ctx, "<../1><../2><../3>|../\n");
+	assert_int_equal(mustache_memo_hits(memo), 0);
+	/* another page, its root a new string with the same text: a hit */
+	arena_release(&pa);
+	ctx = map1(f, "rows", rows);
+	value_map_put(&f->a, ctx, "root", value_cstr(&pa, "../"));
+	memo_render(f, memo, "page", ctx, "<../1><../2><../3>|../\n");
+	assert_int_equal(mustache_memo_hits(memo), 1);
+	/* a different root, or an x outside for the rows without one: misses */
+	value_map_put(&f->a, ctx, "x", value_bool(&f->a, true));
+	memo_render(f, memo, "page", ctx, "<../1!><../2><../3!>|../\n");
+	ctx = map1(f, "rows", rows);
+	value_map_put(&f->a, ctx, "root", value_cstr(&f->a, "../../"));
+	memo_render(f, memo, "page", ctx, "<../../1><../../2><../../3>|../../\n");
+	assert_int_equal(mustache_memo_hits(memo), 1);
+	/* the same section indented as a partial is another entry */
+	memo_render(f, memo, "nested", ctx, "a\n  <../../1><../../2><../../3>|../../\n");
+	memo_render(f, memo, "nested", ctx, "a\n  <../../1><../../2><../../3>|../../\n");
+	memo_render(f, memo, "page", ctx, "<../../1><../../2><../../3>|../../\n");
+	assert_int_equal(mustache_memo_hits(memo), 3);
+	/* a list that is not shared is never kept */
+	rows->shared = false;
+	memo_render(f, memo, "page", ctx, "<../../1><../../2><../../3>|../../\n");
+	assert_int_equal(mustache_memo_hits(memo), 3);
+	arena_release(&pa);
+	mustache_memo_free(memo);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test_setup_teardown(test_unclosed_section, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_memo, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_mismatched_close, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_close_without_open, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_unclosed_tag, setup, teardown),
