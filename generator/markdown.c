@@ -6,11 +6,15 @@
  * Fence lines are replaced by blank lines before cmark sees the body, so
  * cmark's line numbers plus the front matter's are the file's lines.
  */
+#define _GNU_SOURCE /* RTLD_NEXT */
 #include "plansite.h"
 
 #include <cmark-gfm-core-extensions.h>
+#include <cmark-gfm-extension_api.h>
 #include <cmark-gfm.h>
+#include <dlfcn.h>
 #include <pthread.h>
+#include <stdatomic.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -422,11 +426,58 @@ static void bump_end(void)
 	}
 }
 
+/*
+ * Parsing on many threads. cmark-gfm 0.29 keeps the characters that start
+ * inline syntax in one table for the whole process: every parse adds its
+ * extensions' characters ('~' for strikethrough, ':' and 'w' for autolinks)
+ * when it starts on inlines and takes them away when it ends, so a parse
+ * that ends on one thread takes '~' from a parse still running on another,
+ * whose "~~struck~~" then stays as it is written. libcmark-gfm makes those
+ * calls through its exported cmark_manage_extensions_special_characters,
+ * by way of its PLT, so the function below takes its place: the characters
+ * are added once, before any parse, and never taken away (every parser here
+ * has the same extensions). Should a build of the library bind the call
+ * inside itself, the check in register_extensions sees that ours is not
+ * called and parses one at a time instead.
+ */
+static atomic_bool manage_called;
+static bool parse_serially;
+static pthread_mutex_t parse_lock = PTHREAD_MUTEX_INITIALIZER;
+
+void cmark_manage_extensions_special_characters(cmark_parser *parser, int add)
+{
+	(void)parser;
+	(void)add;
+	atomic_store(&manage_called, true);
+}
+
+static void attach_extensions(cmark_parser *p)
+{
+	static const char *const exts[] = {"table", "tasklist", "strikethrough", "autolink"};
+	for (size_t i = 0; i < 4; i++) {
+		cmark_syntax_extension *e = cmark_find_syntax_extension(exts[i]);
+		if (e)
+			cmark_parser_attach_syntax_extension(p, e);
+	}
+}
+
 static void register_extensions(void)
 {
 	cmark_gfm_core_extensions_ensure_registered();
 	if (pthread_key_create(&bump_key, bump_destroy) != 0)
 		die("cannot make a thread key");
+	/* The characters, once for all, by the library's own function. */
+	void (*manage)(cmark_parser *, int);
+	*(void **)&manage = dlsym(RTLD_NEXT, "cmark_manage_extensions_special_characters");
+	cmark_parser *p = cmark_parser_new(CMARK_OPT_DEFAULT);
+	attach_extensions(p);
+	if (manage)
+		manage(p, 1);
+	cmark_parser_feed(p, "~~a~~", 5);
+	cmark_node *root = cmark_parser_finish(p);
+	cmark_node_free(root);
+	cmark_parser_free(p);
+	parse_serially = !manage || !atomic_load(&manage_called);
 }
 
 /* One parse: the parser, its tree, and where their memory comes from. */
@@ -443,14 +494,13 @@ static cmark_node *parse_text(struct parse *ps, int options, const char *s, size
 	pthread_once(&ext_once, register_extensions);
 	ps->bump = bump_begin();
 	ps->p = ps->bump ? cmark_parser_new_with_mem(options, &bump_mem) : cmark_parser_new(options);
-	static const char *const exts[] = {"table", "tasklist", "strikethrough", "autolink"};
-	for (size_t i = 0; i < 4; i++) {
-		cmark_syntax_extension *e = cmark_find_syntax_extension(exts[i]);
-		if (e)
-			cmark_parser_attach_syntax_extension(ps->p, e);
-	}
+	attach_extensions(ps->p);
+	if (parse_serially)
+		pthread_mutex_lock(&parse_lock);
 	cmark_parser_feed(ps->p, s, n);
 	ps->root = cmark_parser_finish(ps->p);
+	if (parse_serially)
+		pthread_mutex_unlock(&parse_lock);
 	return ps->root;
 }
 
