@@ -357,6 +357,11 @@ out:
 static int read_blob(git_repository *repo, const git_tree_entry *e, const char *path,
 		     struct site_reader *r)
 {
+	const git_oid *oid = git_tree_entry_id(e);
+	if (r->known && r->known(r->known_ctx, path, oid->id)) {
+		site_reader_add_blob(r, path, NULL, 0, oid->id);
+		return 0;
+	}
 	git_blob *blob = NULL;
 	if (git_blob_lookup(&blob, repo, git_tree_entry_id(e)) < 0) {
 		report_git(r->d, "cannot read", path);
@@ -373,7 +378,7 @@ static int read_blob(git_repository *repo, const git_tree_entry *e, const char *
 		memcpy(data, git_blob_rawcontent(blob), (size_t)size);
 	data[size] = '\0';
 	git_blob_free(blob);
-	site_reader_add(r, path, data, (size_t)size);
+	site_reader_add_blob(r, path, data, (size_t)size, oid->id);
 	return 0;
 }
 

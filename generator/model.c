@@ -1181,6 +1181,122 @@ static int cmp_doc_path(const void *a, const void *b)
 	return strcmp((*x)->path, (*y)->path);
 }
 
+/* ------------------------------------------------------- doc pool */
+
+/* One parsed document of the pool: its file's path and blob, and a copy of
+ * its record (struct project, meeting, ...), which points into the pool's
+ * arenas only. */
+struct pooled {
+	const char *path;
+	unsigned char oid[20];
+	int kind;
+	void *rec;
+};
+
+struct doc_pool {
+	struct pooled *v; /* open addressing, cap a power of two */
+	size_t n, cap;
+	struct arena arena;   /* files, records, and single-threaded loads */
+	struct arena *arenas; /* the workers' arenas of past loads */
+	size_t narenas, caparenas;
+};
+
+struct doc_pool *doc_pool_new(void)
+{
+	return xcalloc(1, sizeof(struct doc_pool));
+}
+
+void doc_pool_free(struct doc_pool *p)
+{
+	if (!p)
+		return;
+	for (size_t i = 0; i < p->narenas; i++)
+		arena_release(&p->arenas[i]);
+	free(p->arenas);
+	free(p->v);
+	arena_release(&p->arena);
+	free(p);
+}
+
+static size_t record_size(int kind)
+{
+	switch (kind) {
+	case DOC_SECTION:
+		return sizeof(struct section);
+	case DOC_PROJECT:
+		return sizeof(struct project);
+	case DOC_MEETING:
+		return sizeof(struct meeting);
+	case DOC_REPORT:
+		return sizeof(struct report);
+	default:
+		return sizeof(struct page);
+	}
+}
+
+static uint64_t pooled_hash(const char *path, const unsigned char oid[20])
+{
+	uint64_t h;
+	memcpy(&h, oid, sizeof(h)); /* a blob id is already a good hash */
+	return h ^ hash_bytes(path, strlen(path));
+}
+
+static struct pooled *pool_find(const struct doc_pool *p, const char *path,
+				const unsigned char oid[20])
+{
+	if (!p->cap)
+		return NULL;
+	for (size_t i = pooled_hash(path, oid) & (p->cap - 1);; i = (i + 1) & (p->cap - 1)) {
+		struct pooled *e = &p->v[i];
+		if (!e->path)
+			return NULL;
+		if (memcmp(e->oid, oid, 20) == 0 && strcmp(e->path, path) == 0)
+			return e;
+	}
+}
+
+static void pool_put(struct doc_pool *p, const char *path, const unsigned char oid[20], int kind,
+		     const void *rec)
+{
+	if ((p->n + 1) * 2 > p->cap) {
+		size_t cap = p->cap ? p->cap * 2 : 1024;
+		struct pooled *old = p->v;
+		size_t oldcap = p->cap;
+		p->v = xcalloc(cap, sizeof(*p->v));
+		p->cap = cap;
+		for (size_t i = 0; i < oldcap; i++) {
+			if (!old[i].path)
+				continue;
+			size_t j = pooled_hash(old[i].path, old[i].oid) & (cap - 1);
+			while (p->v[j].path)
+				j = (j + 1) & (cap - 1);
+			p->v[j] = old[i];
+		}
+		free(old);
+	}
+	size_t i = pooled_hash(path, oid) & (p->cap - 1);
+	while (p->v[i].path)
+		i = (i + 1) & (p->cap - 1);
+	struct pooled *e = &p->v[i];
+	e->path = path;
+	memcpy(e->oid, oid, 20);
+	e->kind = kind;
+	size_t size = record_size(kind);
+	e->rec = arena_alloc(&p->arena, size);
+	memcpy(e->rec, rec, size);
+	p->n++;
+}
+
+bool doc_pool_known(void *ctx, const char *path, const unsigned char oid[20])
+{
+	const struct doc_pool *p = ctx;
+	if (strncmp(path, "themes/", 7) == 0)
+		return true; /* a data site has no pages to dress */
+	return strncmp(path, "content/", 8) == 0 && kind_of(path) >= 0 && pool_find(p, path, oid);
+}
+
+/* ---------------------------------------------------------- the site */
+
 /* One document to load: its file, its kind and its slot in the site. */
 struct job {
 	const struct source_file *f;
@@ -1272,6 +1388,9 @@ void site_load(struct site *site, const struct source *src, struct diag *d)
 	for (int k = 0; k < DOC_KINDS; k++)
 		total += count[k];
 	site->docs = arena_alloc(a, (total + 1) * sizeof(*site->docs));
+	struct doc_pool *dp = site->pool;
+	if (dp)
+		lo.arena = &dp->arena;
 	struct pool pool = {xcalloc(total + 1, sizeof(struct job)), 0, 0, lo};
 	for (size_t i = 0; i < src->n; i++) {
 		const struct source_file *f = &src->files[i];
@@ -1298,8 +1417,22 @@ void site_load(struct site *site, const struct source *src, struct diag *d)
 		default:
 			continue;
 		}
-		pool.jobs[pool.n++] = (struct job){f, k, doc};
 		site->docs[site->ndocs++] = doc;
+		if (dp && f->has_oid) {
+			/* parsed before: the record as it was (its pointers
+			 * lead into the pool only) */
+			const struct pooled *e = pool_find(dp, f->path, f->oid);
+			if (e) {
+				memcpy(doc, e->rec, record_size(k));
+				continue;
+			}
+			/* parsed now, from a file of the pool's own */
+			struct source_file *g = arena_alloc(&dp->arena, sizeof(*g));
+			*g = *f;
+			g->path = arena_strdup(&dp->arena, f->path);
+			f = g;
+		}
+		pool.jobs[pool.n++] = (struct job){f, k, doc};
 	}
 
 	/* Documents are independent: load them on every core. Each worker
@@ -1322,9 +1455,30 @@ void site_load(struct site *site, const struct source *src, struct diag *d)
 		site->worker_arenas = arena_alloc(a, nw * sizeof(*site->worker_arenas));
 		for (size_t t = 0; t < nw; t++) {
 			pthread_join(ws[t].thread, NULL);
-			site->worker_arenas[site->nworker_arenas++] = ws[t].arena;
+			if (!dp) {
+				site->worker_arenas[site->nworker_arenas++] = ws[t].arena;
+				continue;
+			}
+			if (dp->narenas == dp->caparenas) {
+				dp->caparenas = dp->caparenas ? dp->caparenas * 2 : 16;
+				dp->arenas = xrealloc(dp->arenas, dp->caparenas * sizeof(*dp->arenas));
+			}
+			dp->arenas[dp->narenas++] = ws[t].arena;
 		}
 		free(ws);
+	}
+	/* Into the pool with what was parsed: without the file's bytes, which
+	 * go with the source. */
+	for (size_t i = 0; dp && i < pool.n; i++) {
+		struct source_file *g = (struct source_file *)pool.jobs[i].f;
+		struct doc *doc = pool.jobs[i].doc;
+		if (!g->has_oid)
+			continue;
+		doc->body = NULL;
+		doc->body_len = 0;
+		g->data = NULL;
+		g->len = 0;
+		pool_put(dp, g->path, g->oid, pool.jobs[i].kind, doc);
 	}
 	free(pool.jobs);
 	qsort(site->docs, site->ndocs, sizeof(*site->docs), cmp_doc_path);

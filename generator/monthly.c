@@ -30,15 +30,21 @@ static void data_release(struct data_site *ds)
 }
 
 static int data_load(struct data_site *ds, const char *root, const char *commit,
-		     enum visibility audience)
+		     enum visibility audience, struct doc_pool *pool)
 {
 	memset(ds, 0, sizeof(*ds));
 	diag_init(&ds->d, DIAG_TEXT);
 	struct source_opts so = {commit, false};
 	ds->loaded = true;
-	if (source_open(&ds->src, root, &so, &ds->d) < 0)
+	if (source_begin(&ds->src, root, &so, &ds->d) < 0)
+		return -1;
+	/* Successive months share most files: parse each blob once. */
+	ds->src.known = doc_pool_known;
+	ds->src.known_ctx = pool;
+	if (source_read(&ds->src, &ds->d) < 0)
 		return -1;
 	ds->site.no_bodies = true;
+	ds->site.pool = pool;
 	site_load(&ds->site, &ds->src, &ds->d);
 	report_index_init(&ds->ix, &ds->site, audience, false); /* evicted before pages end */
 	snprintf(ds->commit, sizeof(ds->commit), "%s", commit);
@@ -183,7 +189,9 @@ static const struct report_index *data_of(struct monthly_set *ms, const char *co
 	/* evict the slot that does not hold the other commit needed now */
 	int k = ms->slots[0].loaded && keep && strcmp(ms->slots[0].commit, keep) == 0 ? 1 : 0;
 	data_release(&ms->slots[k]);
-	if (data_load(&ms->slots[k], ms->site->src->root, commit, ms->audience) < 0) {
+	if (!ms->pool)
+		ms->pool = doc_pool_new();
+	if (data_load(&ms->slots[k], ms->site->src->root, commit, ms->audience, ms->pool) < 0) {
 		data_release(&ms->slots[k]);
 		diag_error(d, (struct pos){NULL, 0, 0}, "E026", "cannot read the data of commit %.7s",
 			   commit);
@@ -231,6 +239,7 @@ void monthly_release(struct monthly_set *ms)
 	data_release(&ms->slots[1]);
 	if (ms->site_ix_made)
 		report_index_release(&ms->site_ix);
+	doc_pool_free(ms->pool);
 	if (ms->lock_made)
 		pthread_mutex_destroy(&ms->lock);
 	arena_release(&ms->arena);

@@ -361,9 +361,15 @@ struct value *yaml_parse(struct arena *a, const char *s, size_t n, const char *f
  * and its bytes. */
 struct source_file {
 	char *path;
-	char *data;
+	char *data; /* NULL when not read: a known blob (source.known) */
 	size_t len;
+	unsigned char oid[20]; /* the blob's id, when read from git */
+	bool has_oid;
 };
+
+/* Tells a reader of git trees that it need not read the blob oid at path:
+ * the caller has what it needs from it already. */
+typedef bool source_known_fn(void *ctx, const char *path, const unsigned char oid[20]);
 
 enum source_mode {
 	SOURCE_GIT,      /* the tree of a commit */
@@ -397,6 +403,9 @@ struct source {
 	 * git), and whether a default run warns of uncommitted changes. */
 	struct repo *repo;
 	bool check_uncommitted;
+	/* Set between source_begin and source_read to skip known blobs. */
+	source_known_fn *known;
+	void *known_ctx;
 };
 
 /*
@@ -442,10 +451,16 @@ struct site_reader {
 	size_t n, cap;
 	struct arena *names;
 	struct diag *d;
+	source_known_fn *known; /* git only: blobs not to read (NULL: read all) */
+	void *known_ctx;
 };
 enum odd_kind { ODD_LINK, ODD_SUBMODULE, ODD_OTHER };
 /* Adds a file; takes data (malloc'd, NUL-terminated after len bytes). */
 void site_reader_add(struct site_reader *r, const char *path, char *data, size_t len);
+/* The same for a file of a git tree, with its blob id; data may be NULL
+ * (not read: known). */
+void site_reader_add_blob(struct site_reader *r, const char *path, char *data, size_t len,
+			  const unsigned char oid[20]);
 /* Reports (E024) a file that is not read because it is not a regular file. */
 void site_reader_odd(struct site_reader *r, const char *path, enum odd_kind kind);
 /* Reports (E026) folders nested deeper than SITE_MAX_DEPTH at path. */
@@ -930,6 +945,9 @@ struct site {
 	/* Set before site_load to skip the Markdown bodies: a load for the data
 	 * alone (a monthly report's as-of data). */
 	bool no_bodies;
+	/* Set before site_load (with no_bodies) to reuse and keep the parsed
+	 * documents of a pool shared by many loads. */
+	struct doc_pool *pool;
 	/* Documents loaded by worker threads live in these arenas. */
 	struct arena *worker_arenas;
 	size_t nworker_arenas;
@@ -945,6 +963,19 @@ struct site {
  */
 void site_load(struct site *site, const struct source *src, struct diag *d);
 void site_release(struct site *site);
+
+/* Parsed documents kept across the loads of many commits' sites for their
+ * data (monthly reports): a document whose file (path and blob) was parsed
+ * by an earlier load is taken from the pool, not read or parsed again. The
+ * findings of a pooled document are those of its first load only, so use
+ * it only where findings are dropped. Not thread-safe; a load may use
+ * threads of its own. */
+struct doc_pool;
+struct doc_pool *doc_pool_new(void);
+void doc_pool_free(struct doc_pool *p);
+/* A source_known_fn: true for a document file in the pool, and for theme
+ * files (a data site renders nothing). */
+bool doc_pool_known(void *pool, const char *path, const unsigned char oid[20]);
 /* Lookups by id; NULL when unknown. */
 const struct doc *site_doc_by_path(const struct site *site, const char *path);
 
@@ -1595,6 +1626,7 @@ struct monthly_set {
 	bool lock_made;
 	struct report_index site_ix; /* of site itself, made when first needed */
 	bool site_ix_made;
+	struct doc_pool *pool;       /* the old data's documents, parsed once */
 };
 
 /*

@@ -37,9 +37,19 @@ void site_reader_add(struct site_reader *r, const char *path, char *data, size_t
 		r->files = xrealloc(r->files, r->cap * sizeof(*r->files));
 	}
 	struct source_file *f = &r->files[r->n++];
+	memset(f, 0, sizeof(*f));
 	f->path = arena_strdup(r->names, path);
 	f->data = data;
 	f->len = len;
+}
+
+void site_reader_add_blob(struct site_reader *r, const char *path, char *data, size_t len,
+			  const unsigned char oid[20])
+{
+	site_reader_add(r, path, data, len);
+	struct source_file *f = &r->files[r->n - 1];
+	memcpy(f->oid, oid, 20);
+	f->has_oid = true;
 }
 
 static void reader_free_files(struct site_reader *r)
@@ -506,7 +516,7 @@ int source_uncommitted(struct source *s, struct diag *d)
 
 int source_read(struct source *s, struct diag *d)
 {
-	struct site_reader r = {NULL, 0, 0, &s->names, d};
+	struct site_reader r = {NULL, 0, 0, &s->names, d, s->known, s->known_ctx};
 	int rc = -1;
 
 	if (s->mode != SOURCE_GIT) {
