@@ -40,7 +40,8 @@ static const char usage_text[] =
 	"  --no-history   no last-updated dates and no history pages\n"
 	"  --no-versions  no published versions (tags matching publish_tags)\n"
 	"  --no-pdf       no PDF of the monthly reports\n"
-	"  --verbose      say what the history walk and the versions cache did\n"
+	"  --verbose      say what the history walk and the versions cache did, and\n"
+	"                 how long each step of the build took\n"
 	"  --help         show this help\n"
 	"  --version      show the version\n"
 	"\n"
@@ -269,8 +270,17 @@ static int cmd_check(const struct options *o)
 	return finish(&d, status);
 }
 
+/* Seconds on a monotonic clock, for --verbose's timings (never in output). */
+static double seconds(void)
+{
+	struct timespec ts;
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+}
+
 static int cmd_build(const struct options *o)
 {
+	double t0 = seconds(), t_read = 0, t_load = 0, t_render = 0;
 	struct diag d;
 	struct source src = {0};
 	struct site site = {0};
@@ -284,6 +294,7 @@ static int cmd_build(const struct options *o)
 	int status = load_source(o, &root, &src, &d);
 	if (status != EXIT_OK)
 		goto out;
+	t_read = seconds();
 	if (o->out) {
 		out = xstrdup(o->out);
 	} else {
@@ -315,6 +326,7 @@ static int cmd_build(const struct options *o)
 		goto out;
 	}
 	load_site(o, &src, &site, &d);
+	t_load = seconds();
 	if (d.errors)
 		goto out; /* a build with errors writes nothing */
 	if (theme_load(&theme, &site, &d) < 0)
@@ -333,15 +345,27 @@ static int cmd_build(const struct options *o)
 				 NULL, NULL, NULL, &monthly, !o->no_pdf};
 	/* The versions first: the list of versions shows only those published. */
 	if (published_write(&pub, &theme, w, &d) < 0 ||
-	    render_site_opts(&site, &theme, &ro, w, &d) < 0 || reuse_commit(&reuse, w, &d) < 0) {
+	    render_site_opts(&site, &theme, &ro, w, &d) < 0) {
 		if (!d.errors)
 			status = EXIT_IO;
+		goto out;
+	}
+	t_render = seconds();
+	if (reuse_commit(&reuse, w, &d) < 0) {
+		status = EXIT_IO;
 		goto out;
 	}
 	if (o->format == DIAG_TEXT) {
 		report(&d);
 		fprintf(stderr, "plansite: wrote %zu files to %s (%s build)\n", writer_count(w), out,
 			visibility_name(o->audience));
+	}
+	if (o->verbose) {
+		double t1 = seconds();
+		fprintf(stderr,
+			"plansite: %.2f s: read %.2f, load and check %.2f, render %.2f, "
+			"finish writing %.2f\n",
+			t1 - t0, t_read - t0, t_load - t_read, t_render - t_load, t1 - t_render);
 	}
 out:
 	report(&d);

@@ -362,6 +362,7 @@ static bool item_map(struct ld *l, const struct value *it, const char *what)
 struct loader {
 	struct site *site;
 	struct arena *arena; /* where documents are allocated: one per thread */
+	struct arena *scratch; /* a document's front matter tree, while it loads */
 	struct diag *d;
 	struct yaml_limits limits;
 	size_t doc_bytes; /* W006 threshold */
@@ -872,15 +873,18 @@ static bool doc_begin(struct loader *lo, struct doc *doc, const struct source_fi
 	doc->body = fm.body;
 	doc->body_len = fm.body_len;
 	doc->body_line = fm.body_line;
-	doc->fm = yaml_parse(a, fm.yaml, fm.yaml_len, f->path, fm.yaml_line, &lo->limits, lo->d);
-	if (!doc->fm)
+	/* The tree goes once the fields are read; their text stays. */
+	arena_reset(lo->scratch);
+	struct value *tree = yaml_parse_split(lo->scratch, a, fm.yaml, fm.yaml_len, f->path,
+					      fm.yaml_line, &lo->limits, lo->d);
+	if (!tree)
 		return false;
-	if (doc->fm->kind != VALUE_MAP) {
+	if (tree->kind != VALUE_MAP) {
 		diag_error(lo->d, file_start(f->path), "E006",
 			   "front matter must be a map of fields (title: ...)");
 		return false;
 	}
-	ld_init(l, a, lo->d, doc->fm, file_start(f->path),
+	ld_init(l, a, lo->d, tree, file_start(f->path),
 		kind == DOC_SECTION    ? "plan section"
 		: kind == DOC_PROJECT  ? "project"
 		: kind == DOC_MEETING  ? "meeting"
@@ -1342,19 +1346,23 @@ static void *work(void *arg)
 {
 	struct worker *w = arg;
 	struct loader lo = w->pool->proto;
+	struct arena scratch = ARENA_INIT;
 	lo.arena = &w->arena;
+	lo.scratch = &scratch;
 	for (;;) {
 		size_t i = __atomic_fetch_add(&w->pool->next, 1, __ATOMIC_RELAXED);
 		if (i >= w->pool->n)
 			break;
 		load_one(&lo, &w->pool->jobs[i]);
 	}
+	arena_release(&scratch);
 	return NULL;
 }
 
 void site_load(struct site *site, const struct source *src, struct diag *d)
 {
-	struct loader lo = {site, &site->arena, d, yaml_default_limits, 1024 * 1024};
+	struct arena scratch = ARENA_INIT;
+	struct loader lo = {site, &site->arena, &scratch, d, yaml_default_limits, 1024 * 1024};
 	struct arena *a = &site->arena;
 	site->src = src;
 	load_site_yaml(&lo, source_get(src, "site.yaml"));
@@ -1481,6 +1489,7 @@ void site_load(struct site *site, const struct source *src, struct diag *d)
 		pool_put(dp, g->path, g->oid, pool.jobs[i].kind, doc);
 	}
 	free(pool.jobs);
+	arena_release(&scratch);
 	qsort(site->docs, site->ndocs, sizeof(*site->docs), cmp_doc_path);
 }
 

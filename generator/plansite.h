@@ -65,6 +65,8 @@ void *arena_alloc(struct arena *a, size_t n);
 char *arena_strndup(struct arena *a, const char *s, size_t n);
 char *arena_strdup(struct arena *a, const char *s);
 char *arena_printf(struct arena *a, const char *fmt, ...) PRINTF_LIKE(2, 3);
+/* Frees everything allocated in a, keeping one block for what comes next. */
+void arena_reset(struct arena *a);
 void arena_release(struct arena *a);
 
 /* FNV-1a, 64 bits: a fast hash for tables and cache names, not for security. */
@@ -353,6 +355,11 @@ extern const struct yaml_limits yaml_default_limits;
  */
 struct value *yaml_parse(struct arena *a, const char *s, size_t n, const char *file,
 			 uint32_t line0, const struct yaml_limits *lim, struct diag *d);
+/* The same, with the text of scalars in strs and everything else in a: a
+ * loader that keeps strings but not the tree frees a, keeps strs. */
+struct value *yaml_parse_split(struct arena *a, struct arena *strs, const char *s, size_t n,
+			       const char *file, uint32_t line0, const struct yaml_limits *lim,
+			       struct diag *d);
 
 /* ------------------------------------------------------------- source.c */
 
@@ -707,7 +714,6 @@ struct doc {
 	const char *path; /* "content/projects/copd.md" */
 	const char *id;   /* the file stem: "copd", "2006-12-19-executive", "2007-04" */
 	const struct source_file *file;
-	struct value *fm; /* the front matter map; NULL when it did not parse */
 	const char *body;
 	size_t body_len;
 	uint32_t body_line; /* file line of the body's first line */

@@ -156,7 +156,14 @@ static void read_one(int dfd, struct rjob *j)
 		j->got = GOT_ODD;
 		goto out;
 	}
-	buf_grow(&b, st.st_size > 0 ? (size_t)st.st_size + 1 : 4096);
+	/* exactly the size (and room to see the end): buf_grow would round up,
+	 * and the files stay in memory for the whole build */
+	if (st.st_size > 0 && (uintmax_t)st.st_size < SIZE_MAX / 2) {
+		b.ptr = xmalloc((size_t)st.st_size + 2);
+		b.cap = (size_t)st.st_size + 2;
+	} else {
+		buf_grow(&b, 4096);
+	}
 	for (;;) {
 		if (b.cap - b.len < 2)
 			buf_grow(&b, 4096);

@@ -132,6 +132,27 @@ void arena_release(struct arena *a)
 	a->next = a->end = NULL;
 }
 
+void arena_reset(struct arena *a)
+{
+	struct arena_block *keep = NULL, *b = a->head;
+	while (b) {
+		struct arena_block *next = b->next;
+		if (!keep && b->size == ARENA_BLOCK)
+			keep = b;
+		else
+			free(b);
+		b = next;
+	}
+	a->head = keep;
+	if (keep) {
+		keep->next = NULL;
+		a->next = keep->data;
+		a->end = keep->data + keep->size;
+	} else {
+		a->next = a->end = NULL;
+	}
+}
+
 /* ------------------------------------------------------ edit distance */
 
 size_t edit_distance(const char *a, const char *b, size_t max)

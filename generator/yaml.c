@@ -203,7 +203,8 @@ struct frame {
 };
 
 struct parse {
-	struct arena *a;
+	struct arena *a;    /* nodes */
+	struct arena *strs; /* scalars' text */
 	struct diag *d;
 	const struct yaml_limits *lim;
 	struct lines lines;
@@ -470,8 +471,9 @@ static void on_scalar(struct parse *p, const yaml_event_t *ev)
 	if (!count_nodes(p, 1, pos, NULL))
 		return;
 	const char *tag = (const char *)ev->data.scalar.tag;
-	struct value *v = value_string(p->a, (const char *)ev->data.scalar.value,
-				       ev->data.scalar.length, pos);
+	struct value *v = value_new(p->a, VALUE_STRING, pos);
+	v->str = arena_strndup(p->strs, (const char *)ev->data.scalar.value, ev->data.scalar.length);
+	v->len = ev->data.scalar.length;
 	bool plain = ev->data.scalar.style == YAML_PLAIN_SCALAR_STYLE;
 	/* "!!str" and the non-specific "!" make a string; other tags are
 	 * ignored, so a plain scalar under them resolves as usual. */
@@ -649,6 +651,13 @@ static void syntax_error(struct parse *p, const yaml_parser_t *y)
 struct value *yaml_parse(struct arena *a, const char *s, size_t n, const char *file,
 			 uint32_t line0, const struct yaml_limits *lim, struct diag *d)
 {
+	return yaml_parse_split(a, a, s, n, file, line0, lim, d);
+}
+
+struct value *yaml_parse_split(struct arena *a, struct arena *strs, const char *s, size_t n,
+			       const char *file, uint32_t line0, const struct yaml_limits *lim,
+			       struct diag *d)
+{
 	struct parse p;
 	yaml_parser_t y;
 	yaml_event_t ev;
@@ -657,6 +666,7 @@ struct value *yaml_parse(struct arena *a, const char *s, size_t n, const char *f
 
 	memset(&p, 0, sizeof(p));
 	p.a = a;
+	p.strs = strs;
 	p.d = d;
 	p.lim = lim ? lim : &yaml_default_limits;
 	/* libyaml would skip a BOM too, but only when it guesses the encoding;
