@@ -403,46 +403,78 @@ static enum visibility vis_at_line(const struct doc *doc, uint32_t line)
 }
 
 /* The distinct words of a text, lowercased, space-separated: what the search
- * page matches against, far smaller than the text itself. */
+ * page matches against, far smaller than the text itself. The words seen
+ * are kept as (hash, offset, length) into the output, in a table that
+ * doubles when half full. */
 static const char *words_of(struct arena *a, const char *text, size_t n)
 {
-	struct idmap seen;
-	struct buf out = BUF_INIT, word = BUF_INIT;
-	idmap_init(&seen, 64);
-	char **keep = NULL;
-	size_t nkeep = 0, cap = 0;
-	for (size_t i = 0; i <= n; i++) {
-		unsigned char c = i < n ? (unsigned char)text[i] : ' ';
-		bool part = (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c >= 0x80;
-		if (c >= 'A' && c <= 'Z') {
-			c = (unsigned char)(c + 32);
-			part = true;
+	struct seen {
+		uint64_t hash;
+		uint32_t off, len;
+	};
+	size_t cap = 256, used = 0;
+	struct seen *tab = xcalloc(cap, sizeof(*tab));
+	struct buf out = BUF_INIT;
+	buf_grow(&out, n / 2 + 16);
+	size_t i = 0;
+	while (i < n) {
+		/* a word: letters and digits (lowercased), and any byte of a
+		 * UTF-8 sequence */
+		size_t w0 = out.len + (out.len ? 1 : 0);
+		if (out.len)
+			buf_putc(&out, ' ');
+		uint64_t h = 1469598103934665603ULL;
+		size_t len = 0;
+		for (; i < n; i++) {
+			unsigned char c = (unsigned char)text[i];
+			if (c >= 'A' && c <= 'Z')
+				c = (unsigned char)(c + 32);
+			else if (!((c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c >= 0x80))
+				break;
+			buf_putc(&out, (char)c);
+			h = (h ^ c) * 1099511628211ULL;
+			len++;
 		}
-		if (part) {
-			buf_putc(&word, (char)c);
-			continue;
+		for (; i < n; i++) {
+			unsigned char c = (unsigned char)text[i];
+			if ((c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') ||
+			    c >= 0x80)
+				break;
 		}
-		if (word.len >= 2 && !idmap_get(&seen, word.ptr, NULL)) {
-			if (nkeep == cap) {
-				cap = cap ? cap * 2 : 64;
-				keep = xrealloc(keep, cap * sizeof(*keep));
+		bool keep = len >= 2 && len < UINT32_MAX;
+		if (keep) {
+			size_t k = h & (cap - 1);
+			for (; tab[k].len; k = (k + 1) & (cap - 1))
+				if (tab[k].hash == h && tab[k].len == len &&
+				    memcmp(out.ptr + tab[k].off, out.ptr + w0, len) == 0) {
+					keep = false;
+					break;
+				}
+			if (keep) {
+				tab[k] = (struct seen){h, (uint32_t)w0, (uint32_t)len};
+				if (++used * 2 > cap) {
+					size_t ncap = cap * 2;
+					struct seen *nt = xcalloc(ncap, sizeof(*nt));
+					for (size_t j = 0; j < cap; j++) {
+						if (!tab[j].len)
+							continue;
+						size_t m = tab[j].hash & (ncap - 1);
+						while (nt[m].len)
+							m = (m + 1) & (ncap - 1);
+						nt[m] = tab[j];
+					}
+					free(tab);
+					tab = nt;
+					cap = ncap;
+				}
 			}
-			keep[nkeep] = xstrndup(word.ptr, word.len);
-			idmap_put(&seen, keep[nkeep], nkeep);
-			if (out.len)
-				buf_putc(&out, ' ');
-			buf_put(&out, word.ptr, word.len);
-			nkeep++;
 		}
-		buf_truncate(&word, 0);
+		if (!keep)
+			buf_truncate(&out, w0 ? w0 - 1 : 0);
 	}
 	const char *s = arena_strndup(a, out.ptr, out.len);
-	for (size_t i = 0; i < nkeep; i++)
-		free(keep[i]);
-	free(keep);
-	idmap_release(&seen);
+	free(tab);
 	buf_release(&out);
-	buf_release(&word);
 	return s;
 }
 
