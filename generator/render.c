@@ -406,6 +406,12 @@ static enum visibility vis_at_line(const struct doc *doc, uint32_t line)
  * page matches against, far smaller than the text itself. The words seen
  * are kept as (hash, offset, length) into the output, in a table that
  * doubles when half full. */
+static bool word_byte(unsigned char c)
+{
+	return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
+	       c >= 0x80;
+}
+
 static const char *words_of(struct arena *a, const char *text, size_t n)
 {
 	struct seen {
@@ -414,67 +420,63 @@ static const char *words_of(struct arena *a, const char *text, size_t n)
 	};
 	size_t cap = 256, used = 0;
 	struct seen *tab = xcalloc(cap, sizeof(*tab));
-	struct buf out = BUF_INIT;
-	buf_grow(&out, n / 2 + 16);
+	/* the words and a space between each never outgrow the text */
+	char *out = xmalloc(n + 1);
+	size_t len_out = 0;
 	size_t i = 0;
 	while (i < n) {
-		/* a word: letters and digits (lowercased), and any byte of a
-		 * UTF-8 sequence */
-		size_t w0 = out.len + (out.len ? 1 : 0);
-		if (out.len)
-			buf_putc(&out, ' ');
+		while (i < n && !word_byte((unsigned char)text[i]))
+			i++;
+		size_t w = i;
+		while (i < n && word_byte((unsigned char)text[i]))
+			i++;
+		size_t len = i - w;
+		if (len < 2 || len >= UINT32_MAX)
+			continue;
+		/* lowercased where it would go, then kept if not seen */
+		size_t at = len_out + (len_out ? 1 : 0);
+		char *dst = out + at;
 		uint64_t h = 1469598103934665603ULL;
-		size_t len = 0;
-		for (; i < n; i++) {
-			unsigned char c = (unsigned char)text[i];
+		for (size_t k = 0; k < len; k++) {
+			unsigned char c = (unsigned char)text[w + k];
 			if (c >= 'A' && c <= 'Z')
 				c = (unsigned char)(c + 32);
-			else if (!((c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c >= 0x80))
-				break;
-			buf_putc(&out, (char)c);
+			dst[k] = (char)c;
 			h = (h ^ c) * 1099511628211ULL;
-			len++;
 		}
-		for (; i < n; i++) {
-			unsigned char c = (unsigned char)text[i];
-			if ((c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') ||
-			    c >= 0x80)
+		size_t slot = h & (cap - 1);
+		bool seen = false;
+		for (; tab[slot].len; slot = (slot + 1) & (cap - 1))
+			if (tab[slot].hash == h && tab[slot].len == len &&
+			    memcmp(out + tab[slot].off, dst, len) == 0) {
+				seen = true;
 				break;
-		}
-		bool keep = len >= 2 && len < UINT32_MAX;
-		if (keep) {
-			size_t k = h & (cap - 1);
-			for (; tab[k].len; k = (k + 1) & (cap - 1))
-				if (tab[k].hash == h && tab[k].len == len &&
-				    memcmp(out.ptr + tab[k].off, out.ptr + w0, len) == 0) {
-					keep = false;
-					break;
-				}
-			if (keep) {
-				tab[k] = (struct seen){h, (uint32_t)w0, (uint32_t)len};
-				if (++used * 2 > cap) {
-					size_t ncap = cap * 2;
-					struct seen *nt = xcalloc(ncap, sizeof(*nt));
-					for (size_t j = 0; j < cap; j++) {
-						if (!tab[j].len)
-							continue;
-						size_t m = tab[j].hash & (ncap - 1);
-						while (nt[m].len)
-							m = (m + 1) & (ncap - 1);
-						nt[m] = tab[j];
-					}
-					free(tab);
-					tab = nt;
-					cap = ncap;
-				}
 			}
+		if (seen)
+			continue;
+		if (len_out)
+			out[len_out] = ' ';
+		len_out = at + len;
+		tab[slot] = (struct seen){h, (uint32_t)at, (uint32_t)len};
+		if (++used * 2 > cap) {
+			size_t ncap = cap * 2;
+			struct seen *nt = xcalloc(ncap, sizeof(*nt));
+			for (size_t j = 0; j < cap; j++) {
+				if (!tab[j].len)
+					continue;
+				size_t m = tab[j].hash & (ncap - 1);
+				while (nt[m].len)
+					m = (m + 1) & (ncap - 1);
+				nt[m] = tab[j];
+			}
+			free(tab);
+			tab = nt;
+			cap = ncap;
 		}
-		if (!keep)
-			buf_truncate(&out, w0 ? w0 - 1 : 0);
 	}
-	const char *s = arena_strndup(a, out.ptr, out.len);
+	const char *s = arena_strndup(a, out, len_out);
 	free(tab);
-	buf_release(&out);
+	free(out);
 	return s;
 }
 
