@@ -5,14 +5,13 @@
  * leaves the previous output untouched. Paths are checked here, once: they
  * are relative, made of plain names, and never climb out.
  *
- * Files are written by a thread of the writer's own: writer_put copies the
- * bytes into a queue (at most WRITE_QUEUE bytes waiting; beyond that it
- * waits) and returns, so creating files, which on some file systems costs
- * as much as rendering them, runs beside the rendering. writer_commit waits
- * for the queue to drain. A write that fails is reported (E026) when it
- * happens and makes every later call fail, as before. With PLANSITE_JOBS=1
- * files are written at once, in the caller's thread. Paths are opened
- * relative to the staging folder, which is held open.
+ * writer_put writes a file at once, in the caller's thread, and may be
+ * called from many threads at a time: the pages are rendered and written
+ * on every core, each thread from a buffer it reuses. (A thread of the
+ * writer's own, fed copies of the pages, cost more memory and no less time:
+ * measured in issue 6.) A write that fails is reported (E026) when it
+ * happens and makes every later call fail. Paths are opened relative to the
+ * staging folder, which is held open.
  */
 #define _GNU_SOURCE /* renameat2 */
 #include "plansite.h"
@@ -29,16 +28,6 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#define WRITE_QUEUE ((size_t)8 * 1024 * 1024)
-
-/* A file waiting to be written: its path and bytes follow. */
-struct wjob {
-	struct wjob *next;
-	size_t n;
-	char *rel;
-	char data[];
-};
-
 struct writer {
 	char *out;     /* the output folder, absolute */
 	char *staging; /* <parent>/.<name>.staging-<pid> */
@@ -52,13 +41,6 @@ struct writer {
 	struct arena names;
 	const char **paths;
 	size_t npaths, cappaths;
-	/* the queue and its thread */
-	pthread_cond_t more, room;
-	struct wjob *head, *tail;
-	size_t queued; /* bytes */
-	unsigned unsignalled; /* jobs queued since the thread was last woken */
-	pthread_t thread;
-	bool threaded, started, stop, discard;
 };
 
 /* Counts a file written and remembers its path. Takes the lock. */
@@ -81,7 +63,6 @@ static void io_error(struct writer *w, const char *what, const char *path)
 	diag_error(w->d, none, "E026", "cannot %s '%s': %s", what, path, strerror(errno));
 	pthread_mutex_lock(&w->lock);
 	w->failed = true;
-	pthread_cond_broadcast(&w->room); /* a writer_put waiting for room gives up */
 	pthread_mutex_unlock(&w->lock);
 }
 
@@ -221,9 +202,6 @@ struct writer *writer_open(const char *out, struct diag *d)
 	w->d = d;
 	w->sfd = -1;
 	pthread_mutex_init(&w->lock, NULL);
-	pthread_cond_init(&w->more, NULL);
-	pthread_cond_init(&w->room, NULL);
-	w->threaded = plansite_jobs() > 1;
 	/* Absolute path of out, whose parent must exist (or be made). */
 	w->out = output_path(out);
 	if (!w->out) {
@@ -361,51 +339,6 @@ out:
 	return rc;
 }
 
-/* The writer's thread: writes what is queued, in order, until told to stop
- * with the queue empty. After a failure (or when discarding) it only
- * empties the queue. */
-static void *write_queue(void *arg)
-{
-	struct writer *w = arg;
-	pthread_mutex_lock(&w->lock);
-	for (;;) {
-		while (!w->head && !w->stop)
-			pthread_cond_wait(&w->more, &w->lock);
-		struct wjob *j = w->head;
-		if (!j)
-			break;
-		w->head = j->next;
-		if (!w->head)
-			w->tail = NULL;
-		bool skip = w->failed || w->discard;
-		pthread_mutex_unlock(&w->lock);
-		if (!skip)
-			write_file(w, j->rel, j->data, j->n);
-		pthread_mutex_lock(&w->lock);
-		w->queued -= j->n;
-		pthread_cond_broadcast(&w->room);
-		free(j);
-	}
-	pthread_mutex_unlock(&w->lock);
-	return NULL;
-}
-
-/* Stops the thread once the queue is empty (written, or with discard
- * dropped), and waits for it. */
-static void drain(struct writer *w, bool discard)
-{
-	pthread_mutex_lock(&w->lock);
-	bool started = w->started;
-	w->stop = true;
-	w->discard = w->discard || discard;
-	pthread_cond_broadcast(&w->more);
-	pthread_mutex_unlock(&w->lock);
-	if (started)
-		pthread_join(w->thread, NULL);
-	w->started = false;
-	w->stop = false;
-}
-
 int writer_put(struct writer *w, const char *rel, const void *data, size_t n)
 {
 	if (has_failed(w))
@@ -419,50 +352,7 @@ int writer_put(struct writer *w, const char *rel, const void *data, size_t n)
 		pthread_mutex_unlock(&w->lock);
 		return -1;
 	}
-	if (!w->threaded)
-		return write_file(w, rel, data, n);
-	size_t rlen = strlen(rel);
-	struct wjob *j = xmalloc(sizeof(*j) + n + rlen + 1);
-	j->next = NULL;
-	j->n = n;
-	if (n)
-		memcpy(j->data, data, n);
-	j->rel = j->data + n;
-	memcpy(j->rel, rel, rlen + 1);
-	pthread_mutex_lock(&w->lock);
-	if (!w->started && !w->failed) {
-		if (pthread_create(&w->thread, NULL, write_queue, w) == 0) {
-			w->started = true;
-		} else {
-			w->threaded = false;
-			pthread_mutex_unlock(&w->lock);
-			free(j);
-			return write_file(w, rel, data, n);
-		}
-	}
-	while (w->queued && w->queued + n > WRITE_QUEUE && !w->failed) {
-		pthread_cond_signal(&w->more);
-		w->unsignalled = 0;
-		pthread_cond_wait(&w->room, &w->lock);
-	}
-	if (w->failed) {
-		pthread_mutex_unlock(&w->lock);
-		free(j);
-		return -1;
-	}
-	if (w->tail)
-		w->tail->next = j;
-	else
-		w->head = j;
-	w->tail = j;
-	w->queued += n;
-	/* Wake the thread for a few files at a time, not for each one. */
-	if (++w->unsignalled >= 16 || w->queued >= WRITE_QUEUE / 4) {
-		pthread_cond_signal(&w->more);
-		w->unsignalled = 0;
-	}
-	pthread_mutex_unlock(&w->lock);
-	return 0;
+	return write_file(w, rel, data, n);
 }
 
 /* Copies the regular file src to dst (a new file). */
@@ -668,7 +558,6 @@ const char *const *writer_paths(struct writer *w, size_t *n)
 
 int writer_commit(struct writer *w)
 {
-	drain(w, false);
 	if (w->failed || !w->staging)
 		return -1;
 	if (w->sfd >= 0) {
@@ -702,13 +591,10 @@ void writer_free(struct writer *w)
 {
 	if (!w)
 		return;
-	drain(w, true);
 	if (w->sfd >= 0)
 		close(w->sfd);
 	if (w->staging) /* not committed: the previous output stays as it was */
 		remove_tree(w->staging);
-	pthread_cond_destroy(&w->more);
-	pthread_cond_destroy(&w->room);
 	pthread_mutex_destroy(&w->lock);
 	free(w->paths);
 	arena_release(&w->names);
