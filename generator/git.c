@@ -351,6 +351,59 @@ out:
 	return rc;
 }
 
+struct dated_cutoff {
+	int64_t t;
+	size_t i;
+};
+
+static int cmp_cutoff_desc(const void *x, const void *y)
+{
+	const struct dated_cutoff *a = x, *b = y;
+	if (a->t != b->t)
+		return a->t > b->t ? -1 : 1;
+	return (a->i > b->i) - (a->i < b->i);
+}
+
+int repo_commits_before(struct repo *r, const char *start, const int64_t *ts, size_t n,
+			struct arena *a, struct commit_info *out, bool *found, struct diag *d)
+{
+	git_commit *c = NULL;
+	git_oid id;
+	int rc = -1;
+	struct dated_cutoff *order = xcalloc(n + 1, sizeof(*order));
+	for (size_t i = 0; i < n; i++) {
+		order[i] = (struct dated_cutoff){ts[i], i};
+		found[i] = false;
+		memset(&out[i], 0, sizeof(out[i]));
+	}
+	/* The latest cutoff first: down the first-parent line, each cutoff's
+	 * commit is at or below the one of the cutoff before. */
+	qsort(order, n, sizeof(*order), cmp_cutoff_desc);
+	if (git_oid_fromstr(&id, start) < 0 || git_commit_lookup(&c, r->git, &id) < 0) {
+		report_git(d, "cannot read commit", start);
+		goto out;
+	}
+	size_t k = 0;
+	while (k < n) {
+		if ((int64_t)git_commit_time(c) <= order[k].t) {
+			commit_info_fill(&out[order[k].i], c, a);
+			found[order[k].i] = true;
+			k++;
+			continue;
+		}
+		git_commit *parent = NULL;
+		if (git_commit_parentcount(c) == 0 || git_commit_parent(&parent, c, 0) < 0)
+			break; /* none is that old (or the rest of the line is not here) */
+		git_commit_free(c);
+		c = parent;
+	}
+	rc = 0;
+out:
+	git_commit_free(c);
+	free(order);
+	return rc;
+}
+
 /* ----------------------------------------------------- the site tree */
 
 /* Copies the blob of entry e into a NUL-terminated buffer and adds it. */
@@ -1473,6 +1526,77 @@ out:
 	free(df.v);
 	free(df.todo);
 	return rc;
+}
+
+/* The top tree of a commit given by its full id. */
+static int commit_top(struct repo *r, const char *commit, git_oid *out, struct diag *d)
+{
+	git_oid id;
+	git_commit *c = NULL;
+	if (git_oid_fromstr(&id, commit) < 0 || git_commit_lookup(&c, r->git, &id) < 0) {
+		report_git(d, "cannot read commit", commit);
+		return -1;
+	}
+	git_oid_cpy(out, git_commit_tree_id(c));
+	git_commit_free(c);
+	return 0;
+}
+
+int repo_diff_blobs(struct repo *r, const char *from, const char *to, struct arena *a,
+		    struct blob_change **out, size_t *nout, struct diag *d)
+{
+	git_oid ta, tb;
+	struct differ df = {r, a, d, NULL, 0, 0, NULL, 0, 0};
+	int rc = -1;
+	*out = NULL;
+	*nout = 0;
+	if (commit_top(r, from, &ta, d) < 0 || commit_top(r, to, &tb, d) < 0)
+		return -1;
+	if (!r->trees)
+		r->trees = xcalloc(1, sizeof(*r->trees));
+	tree_cache_step(r->trees);
+	/* no renames: a file that moved is one deleted and one added */
+	if (!queue_content(&df, &ta, &tb) || !differ_run(&df))
+		goto out;
+	differ_tidy(&df);
+	struct blob_change *v = arena_alloc(a, (df.n + 1) * sizeof(*v));
+	for (size_t k = 0; k < df.n; k++) {
+		const struct rchange *c = &df.v[k];
+		v[k].path = c->path;
+		v[k].has_old = c->kind != CHANGE_ADDED;
+		v[k].has_new = c->kind != CHANGE_DELETED;
+		memcpy(v[k].old_id, c->old_id.id, 20);
+		memcpy(v[k].new_id, c->new_id.id, 20);
+	}
+	*out = v;
+	*nout = df.n;
+	rc = 0;
+out:
+	free(df.v);
+	free(df.todo);
+	return rc;
+}
+
+int repo_read_blob(struct repo *r, const unsigned char id[20], char **data, size_t *len,
+		   struct diag *d)
+{
+	git_oid oid;
+	git_oid_fromraw(&oid, id);
+	git_blob *blob = NULL;
+	if (git_blob_lookup(&blob, r->git, &oid) < 0) {
+		char hex[41];
+		git_oid_tostr(hex, sizeof(hex), &oid);
+		report_git(d, "cannot read blob", hex);
+		return -1;
+	}
+	size_t n = (size_t)git_blob_rawsize(blob);
+	*data = xmalloc(n + 1);
+	if (n)
+		memcpy(*data, git_blob_rawcontent(blob), n);
+	(*data)[n] = '\0';
+	*len = n;
+	git_blob_free(blob);
+	return 0;
 }
 
 /* ------------------------------------------------------ history: log */

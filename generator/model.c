@@ -1166,15 +1166,20 @@ static void load_report(struct loader *lo, struct report *rp, const struct sourc
 /* Which kind a content path is, from its folder; -1 for none. */
 static int kind_of(const char *path)
 {
+	/* content/<folder>/<name>.md, the name without '/' */
+	if (strncmp(path, "content/", 8) != 0)
+		return -1;
+	const char *folder = path + 8, *slash = strchr(folder, '/');
+	if (!slash)
+		return -1;
+	const char *name = slash + 1;
+	size_t len = strlen(name), flen = (size_t)(slash - folder);
+	if (len <= 3 || memcmp(name + len - 3, ".md", 3) != 0 || memchr(name, '/', len))
+		return -1;
 	for (int k = 0; k < DOC_KINDS; k++) {
-		const char *folder = doc_kind_folder((enum doc_kind)k);
-		size_t n = strlen(folder);
-		if (strncmp(path + 8, folder, n) == 0 && path[8 + n] == '/') {
-			const char *name = path + 8 + n + 1;
-			size_t len = strlen(name);
-			if (!strchr(name, '/') && len > 3 && strcmp(name + len - 3, ".md") == 0)
-				return k;
-		}
+		const char *want = doc_kind_folder((enum doc_kind)k);
+		if (strlen(want) == flen && memcmp(folder, want, flen) == 0)
+			return k;
 	}
 	return -1;
 }
@@ -1260,7 +1265,7 @@ static struct pooled *pool_find(const struct doc_pool *p, const char *path,
 }
 
 static void pool_put(struct doc_pool *p, const char *path, const unsigned char oid[20], int kind,
-		     const void *rec)
+		     void *rec)
 {
 	if ((p->n + 1) * 2 > p->cap) {
 		size_t cap = p->cap ? p->cap * 2 : 1024;
@@ -1285,10 +1290,14 @@ static void pool_put(struct doc_pool *p, const char *path, const unsigned char o
 	e->path = path;
 	memcpy(e->oid, oid, 20);
 	e->kind = kind;
-	size_t size = record_size(kind);
-	e->rec = arena_alloc(&p->arena, size);
-	memcpy(e->rec, rec, size);
+	e->rec = rec;
 	p->n++;
+}
+
+/* The documents a data site is made of. */
+static bool data_kind(int k)
+{
+	return k == DOC_PROJECT || k == DOC_MEETING;
 }
 
 bool doc_pool_known(void *ctx, const char *path, const unsigned char oid[20])
@@ -1296,7 +1305,13 @@ bool doc_pool_known(void *ctx, const char *path, const unsigned char oid[20])
 	const struct doc_pool *p = ctx;
 	if (strncmp(path, "themes/", 7) == 0)
 		return true; /* a data site has no pages to dress */
-	return strncmp(path, "content/", 8) == 0 && kind_of(path) >= 0 && pool_find(p, path, oid);
+	if (strncmp(path, "content/", 8) != 0)
+		return false;
+	int k = kind_of(path);
+	if (k < 0)
+		return false;
+	/* other documents say nothing a data site needs */
+	return !data_kind(k) || pool_find(p, path, oid);
 }
 
 /* ---------------------------------------------------------- the site */
@@ -1359,6 +1374,122 @@ static void *work(void *arg)
 	return NULL;
 }
 
+/* A data site's projects and meetings: from the pool when their files
+ * (path and blob) were parsed before, else parsed now into the pool. */
+static void load_pooled(struct site *site, const struct source *src, const struct loader *proto)
+{
+	struct doc_pool *dp = site->pool;
+	struct arena *a = &site->arena;
+	size_t np = 0, nm = 0;
+	for (size_t i = 0; i < src->n; i++) {
+		const char *p = src->files[i].path;
+		int k = strncmp(p, "content/", 8) == 0 ? kind_of(p) : -1;
+		np += k == DOC_PROJECT;
+		nm += k == DOC_MEETING;
+	}
+	site->pool_projects = arena_alloc(a, (np + 1) * sizeof(*site->pool_projects));
+	site->pool_meetings = arena_alloc(a, (nm + 1) * sizeof(*site->pool_meetings));
+	struct pool pool = {xcalloc(np + nm + 1, sizeof(struct job)), 0, 0, *proto};
+	pool.proto.arena = &dp->arena;
+	for (size_t i = 0; i < src->n; i++) {
+		const struct source_file *f = &src->files[i];
+		int k = strncmp(f->path, "content/", 8) == 0 ? kind_of(f->path) : -1;
+		if (!data_kind(k) || !f->has_oid)
+			continue;
+		const struct pooled *e = pool_find(dp, f->path, f->oid);
+		void *rec = e ? e->rec : NULL;
+		if (!rec) {
+			if (!f->data)
+				continue; /* not read, yet not known: cannot happen */
+			/* parsed now: the record, and a file that outlives the
+			 * source (without its bytes, once parsed) */
+			rec = arena_alloc(&dp->arena, record_size(k));
+			struct source_file *g = arena_alloc(&dp->arena, sizeof(*g));
+			*g = *f;
+			g->path = arena_strdup(&dp->arena, f->path);
+			pool.jobs[pool.n++] = (struct job){g, k, rec};
+		}
+		if (k == DOC_PROJECT)
+			site->pool_projects[site->npool_projects++] = rec;
+		else
+			site->pool_meetings[site->npool_meetings++] = rec;
+	}
+	size_t nw = (size_t)plansite_jobs();
+	if (nw > pool.n / 32 + 1)
+		nw = pool.n / 32 + 1;
+	if (nw <= 1) {
+		for (size_t i = 0; i < pool.n; i++)
+			load_one(&pool.proto, &pool.jobs[i]);
+	} else {
+		struct worker *ws = xcalloc(nw, sizeof(*ws));
+		for (size_t t = 0; t < nw; t++) {
+			ws[t].pool = &pool;
+			if (pthread_create(&ws[t].thread, NULL, work, &ws[t]) != 0)
+				die("cannot start a thread");
+		}
+		for (size_t t = 0; t < nw; t++) {
+			pthread_join(ws[t].thread, NULL);
+			if (dp->narenas == dp->caparenas) {
+				dp->caparenas = dp->caparenas ? dp->caparenas * 2 : 16;
+				dp->arenas = xrealloc(dp->arenas, dp->caparenas * sizeof(*dp->arenas));
+			}
+			dp->arenas[dp->narenas++] = ws[t].arena;
+		}
+		free(ws);
+	}
+	for (size_t i = 0; i < pool.n; i++) {
+		struct source_file *g = (struct source_file *)pool.jobs[i].f;
+		struct doc *doc = pool.jobs[i].doc;
+		doc->body = NULL;
+		doc->body_len = 0;
+		g->data = NULL;
+		g->len = 0;
+		pool_put(dp, g->path, g->oid, pool.jobs[i].kind, doc);
+	}
+	free(pool.jobs);
+}
+
+const void *doc_pool_get(struct doc_pool *p, const char *path, const unsigned char oid[20],
+			 struct repo *repo, struct diag *d)
+{
+	const struct pooled *e = pool_find(p, path, oid);
+	if (e)
+		return e->rec;
+	int k = kind_of(path);
+	if (!data_kind(k))
+		return NULL;
+	char *data;
+	size_t len;
+	if (repo_read_blob(repo, oid, &data, &len, d) < 0)
+		return NULL;
+	/* parsed as a data site's load would: findings dropped, no body */
+	static struct site data_only = {.no_bodies = true};
+	struct diag quiet;
+	diag_init(&quiet, DIAG_TEXT);
+	struct arena scratch = ARENA_INIT;
+	struct loader lo = {&data_only, &p->arena, &scratch, &quiet, yaml_default_limits,
+			    1024 * 1024};
+	struct source_file *g = arena_alloc(&p->arena, sizeof(*g));
+	g->path = arena_strdup(&p->arena, path);
+	g->data = data;
+	g->len = len;
+	memcpy(g->oid, oid, 20);
+	g->has_oid = true;
+	void *rec = arena_alloc(&p->arena, record_size(k));
+	struct job j = {g, k, rec};
+	load_one(&lo, &j);
+	struct doc *doc = rec;
+	doc->body = NULL;
+	doc->body_len = 0;
+	g->data = NULL;
+	g->len = 0;
+	free(data);
+	arena_release(&scratch);
+	diag_release(&quiet);
+	pool_put(p, g->path, g->oid, k, rec);
+	return rec;
+}
+
 void site_load(struct site *site, const struct source *src, struct diag *d)
 {
 	struct arena scratch = ARENA_INIT;
@@ -1369,6 +1500,11 @@ void site_load(struct site *site, const struct source *src, struct diag *d)
 	load_plan(&lo, source_get(src, "content/plan.yaml"));
 	load_people(&lo, source_get(src, "content/people.yaml"));
 	load_practices(&lo, source_get(src, "content/practices.yaml"));
+	if (site->pool) {
+		load_pooled(site, src, &lo);
+		arena_release(&scratch);
+		return;
+	}
 
 	/* Count documents per kind, then give each its slot, in path order. */
 	size_t count[DOC_KINDS] = {0};
@@ -1396,9 +1532,6 @@ void site_load(struct site *site, const struct source *src, struct diag *d)
 	for (int k = 0; k < DOC_KINDS; k++)
 		total += count[k];
 	site->docs = arena_alloc(a, (total + 1) * sizeof(*site->docs));
-	struct doc_pool *dp = site->pool;
-	if (dp)
-		lo.arena = &dp->arena;
 	struct pool pool = {xcalloc(total + 1, sizeof(struct job)), 0, 0, lo};
 	for (size_t i = 0; i < src->n; i++) {
 		const struct source_file *f = &src->files[i];
@@ -1426,20 +1559,6 @@ void site_load(struct site *site, const struct source *src, struct diag *d)
 			continue;
 		}
 		site->docs[site->ndocs++] = doc;
-		if (dp && f->has_oid) {
-			/* parsed before: the record as it was (its pointers
-			 * lead into the pool only) */
-			const struct pooled *e = pool_find(dp, f->path, f->oid);
-			if (e) {
-				memcpy(doc, e->rec, record_size(k));
-				continue;
-			}
-			/* parsed now, from a file of the pool's own */
-			struct source_file *g = arena_alloc(&dp->arena, sizeof(*g));
-			*g = *f;
-			g->path = arena_strdup(&dp->arena, f->path);
-			f = g;
-		}
 		pool.jobs[pool.n++] = (struct job){f, k, doc};
 	}
 
@@ -1463,30 +1582,9 @@ void site_load(struct site *site, const struct source *src, struct diag *d)
 		site->worker_arenas = arena_alloc(a, nw * sizeof(*site->worker_arenas));
 		for (size_t t = 0; t < nw; t++) {
 			pthread_join(ws[t].thread, NULL);
-			if (!dp) {
-				site->worker_arenas[site->nworker_arenas++] = ws[t].arena;
-				continue;
-			}
-			if (dp->narenas == dp->caparenas) {
-				dp->caparenas = dp->caparenas ? dp->caparenas * 2 : 16;
-				dp->arenas = xrealloc(dp->arenas, dp->caparenas * sizeof(*dp->arenas));
-			}
-			dp->arenas[dp->narenas++] = ws[t].arena;
+			site->worker_arenas[site->nworker_arenas++] = ws[t].arena;
 		}
 		free(ws);
-	}
-	/* Into the pool with what was parsed: without the file's bytes, which
-	 * go with the source. */
-	for (size_t i = 0; dp && i < pool.n; i++) {
-		struct source_file *g = (struct source_file *)pool.jobs[i].f;
-		struct doc *doc = pool.jobs[i].doc;
-		if (!g->has_oid)
-			continue;
-		doc->body = NULL;
-		doc->body_len = 0;
-		g->data = NULL;
-		g->len = 0;
-		pool_put(dp, g->path, g->oid, pool.jobs[i].kind, doc);
 	}
 	free(pool.jobs);
 	arena_release(&scratch);

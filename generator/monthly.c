@@ -18,37 +18,160 @@
 #include <stdlib.h>
 #include <string.h>
 
+static void base_unref(struct data_base *b)
+{
+	if (!b || --b->refs > 0)
+		return;
+	site_release(&b->site);
+	source_release(&b->src);
+	diag_release(&b->d);
+	free(b);
+}
+
 static void data_release(struct data_site *ds)
 {
 	if (!ds->loaded)
 		return;
 	report_index_release(&ds->ix);
-	site_release(&ds->site);
-	source_release(&ds->src);
-	diag_release(&ds->d);
+	base_unref(ds->base);
+	free(ds->files);
+	arena_release(&ds->arena);
 	memset(ds, 0, sizeof(*ds));
 }
 
+static bool data_file_kind(const char *path, int *kind)
+{
+	static const char *const dirs[] = {"content/projects/", "content/meetings/"};
+	for (int k = 0; k < 2; k++) {
+		size_t n = strlen(dirs[k]), len = strlen(path);
+		if (strncmp(path, dirs[k], n) == 0 && len > n + 3 && !strchr(path + n, '/') &&
+		    strcmp(path + len - 3, ".md") == 0) {
+			*kind = k == 0 ? DOC_PROJECT : DOC_MEETING;
+			return true;
+		}
+	}
+	return false;
+}
+
+static void files_push(struct data_site *ds, size_t *cap, const struct data_file *f)
+{
+	if (ds->nfiles == *cap) {
+		*cap = *cap ? *cap * 2 : 1024;
+		ds->files = xrealloc(ds->files, *cap * sizeof(*ds->files));
+	}
+	ds->files[ds->nfiles++] = *f;
+}
+
+/* The site the report index reads: the base's plan and people, with this
+ * data site's projects and meetings. */
+static void data_view(struct data_site *ds)
+{
+	size_t np = 0, nm = 0;
+	for (size_t i = 0; i < ds->nfiles; i++)
+		np += ds->files[i].kind == DOC_PROJECT;
+	nm = ds->nfiles - np;
+	const struct project **ps = arena_alloc(&ds->arena, (np + 1) * sizeof(*ps));
+	const struct meeting **ms = arena_alloc(&ds->arena, (nm + 1) * sizeof(*ms));
+	np = nm = 0;
+	for (size_t i = 0; i < ds->nfiles; i++) {
+		if (ds->files[i].kind == DOC_PROJECT)
+			ps[np++] = ds->files[i].rec;
+		else
+			ms[nm++] = ds->files[i].rec;
+	}
+	ds->view = ds->base->site; /* shallow: the base outlives this site */
+	ds->view.pool_projects = ps;
+	ds->view.npool_projects = np;
+	ds->view.pool_meetings = ms;
+	ds->view.npool_meetings = nm;
+}
+
+/* Loads the data of commit whole: the files not in the pool are read and
+ * parsed into it. */
 static int data_load(struct data_site *ds, const char *root, const char *commit,
 		     enum visibility audience, struct doc_pool *pool)
 {
 	memset(ds, 0, sizeof(*ds));
-	diag_init(&ds->d, DIAG_TEXT);
-	struct source_opts so = {commit, false};
 	ds->loaded = true;
-	if (source_begin(&ds->src, root, &so, &ds->d) < 0)
+	snprintf(ds->commit, sizeof(ds->commit), "%s", commit);
+	struct data_base *b = ds->base = xcalloc(1, sizeof(*b));
+	b->refs = 1;
+	diag_init(&b->d, DIAG_TEXT);
+	struct source_opts so = {commit, false};
+	if (source_begin(&b->src, root, &so, &b->d) < 0)
 		return -1;
 	/* Successive months share most files: parse each blob once. */
-	ds->src.known = doc_pool_known;
-	ds->src.known_ctx = pool;
-	if (source_read(&ds->src, &ds->d) < 0)
+	b->src.known = doc_pool_known;
+	b->src.known_ctx = pool;
+	if (source_read(&b->src, &b->d) < 0)
 		return -1;
-	ds->site.no_bodies = true;
-	ds->site.pool = pool;
-	site_load(&ds->site, &ds->src, &ds->d);
-	report_index_init(&ds->ix, &ds->site, audience, false); /* evicted before pages end */
-	snprintf(ds->commit, sizeof(ds->commit), "%s", commit);
+	b->site.no_bodies = true;
+	b->site.pool = pool;
+	site_load(&b->site, &b->src, &b->d);
+	size_t cap = 0;
+	for (size_t i = 0; i < b->src.n; i++) {
+		const struct source_file *f = &b->src.files[i];
+		int kind;
+		if (!f->has_oid || !data_file_kind(f->path, &kind))
+			continue;
+		const void *rec = doc_pool_get(pool, f->path, f->oid, NULL, &b->d);
+		if (!rec)
+			continue;
+		struct data_file df = {((const struct doc *)rec)->path, {0}, kind, rec};
+		memcpy(df.oid, f->oid, 20);
+		files_push(ds, &cap, &df);
+	}
+	data_view(ds);
 	return 0;
+}
+
+/* Makes the data of commit from the data of another commit, from and the
+ * files that differ between the two: 1 made, 0 not (the plan, the people
+ * or the practices changed: load it whole), -1 after reporting. */
+static int data_derive(struct data_site *ds, const struct data_site *from, const char *commit,
+		       enum visibility audience, struct doc_pool *pool, struct repo *repo,
+		       struct diag *d)
+{
+	memset(ds, 0, sizeof(*ds));
+	ds->loaded = true;
+	snprintf(ds->commit, sizeof(ds->commit), "%s", commit);
+	struct blob_change *ch;
+	size_t nch;
+	if (repo_diff_blobs(repo, from->commit, commit, &ds->arena, &ch, &nch, d) < 0)
+		return -1;
+	for (size_t i = 0; i < nch; i++)
+		if (strcmp(ch[i].path, "content/plan.yaml") == 0 ||
+		    strcmp(ch[i].path, "content/people.yaml") == 0 ||
+		    strcmp(ch[i].path, "content/practices.yaml") == 0)
+			return 0;
+	ds->base = from->base;
+	ds->base->refs++;
+	/* both lists are in path order: merge them */
+	size_t cap = from->nfiles + nch + 1, i = 0, j = 0;
+	ds->files = xcalloc(cap, sizeof(*ds->files));
+	while (i < from->nfiles || j < nch) {
+		int c = i == from->nfiles ? 1 : j == nch ? -1 : strcmp(from->files[i].path, ch[j].path);
+		if (c < 0) {
+			ds->files[ds->nfiles++] = from->files[i++];
+			continue;
+		}
+		const struct blob_change *b = &ch[j++];
+		if (c == 0)
+			i++; /* changed or deleted: the old one goes */
+		int kind;
+		if (!b->has_new || !data_file_kind(b->path, &kind))
+			continue;
+		const void *rec = doc_pool_get(pool, b->path, b->new_id, repo, d);
+		if (!rec)
+			return -1;
+		struct data_file df = {((const struct doc *)rec)->path, {0}, kind, rec};
+		memcpy(df.oid, b->new_id, 20);
+		if (ds->nfiles == cap)
+			die("data_derive: more files than counted");
+		ds->files[ds->nfiles++] = df;
+	}
+	data_view(ds);
+	return 1;
 }
 
 static int cmp_report_month(const void *x, const void *y)
@@ -123,6 +246,23 @@ int monthly_compute(struct monthly_set *ms, const struct site *site, enum visibi
 	 * monthly_sections loads old data when a page needs it. */
 	const char *prev_commit = NULL;
 	bool prev_found = false;
+	struct commit_info *cis = xcalloc(n + 1, sizeof(*cis));
+	bool *founds = xcalloc(n + 1, sizeof(*founds));
+	if (start) {
+		int64_t *cutoffs = xcalloc(n + 1, sizeof(*cutoffs));
+		for (size_t i = 0; i < n; i++) {
+			struct date end = rs[i]->month;
+			end.d = date_days_in_month(end.y, end.m);
+			cutoffs[i] = london_time(end, 23 * 60 + 59) + 59;
+		}
+		int k = repo_commits_before(repo, start, cutoffs, n, a, cis, founds, d);
+		free(cutoffs);
+		if (k < 0) {
+			free(cis);
+			free(founds);
+			goto out;
+		}
+	}
 	for (size_t i = 0; i < n; i++) {
 		const struct report *r = rs[i];
 		struct monthly *m = &ms->v[ms->n];
@@ -130,23 +270,15 @@ int monthly_compute(struct monthly_set *ms, const struct site *site, enum visibi
 		m->report = r;
 		if (i > 0)
 			m->prev_month = month_name(a, rs[i - 1]->month);
-		struct date end = r->month;
-		end.d = date_days_in_month(end.y, end.m);
 		bool found = false;
-		if (start) {
-			struct commit_info ci;
-			int64_t cutoff = london_time(end, 23 * 60 + 59) + 59;
-			int k = repo_commit_before(repo, start, cutoff, a, &ci, d);
-			if (k < 0)
-				goto out;
-			if (k == 0) {
-				found = true;
-				m->data_commit = arena_strdup(a, ci.short_id);
-				m->data_date = long_date(a, date_from_unix(ci.time, ci.offset));
-				/* the tree being built serves as its own data */
-				if (src->mode != SOURCE_GIT || strcmp(ci.id, src->commit) != 0)
-					m->commit = arena_strdup(a, ci.id);
-			}
+		if (start && founds[i]) {
+			const struct commit_info *ci = &cis[i];
+			found = true;
+			m->data_commit = arena_strdup(a, ci->short_id);
+			m->data_date = long_date(a, date_from_unix(ci->time, ci->offset));
+			/* the tree being built serves as its own data */
+			if (src->mode != SOURCE_GIT || strcmp(ci->id, src->commit) != 0)
+				m->commit = arena_strdup(a, ci->id);
 		}
 		if (!found)
 			m->as_of = long_date(a, built_date(site));
@@ -158,6 +290,8 @@ int monthly_compute(struct monthly_set *ms, const struct site *site, enum visibi
 		if (!only || strcmp(only, r->doc.id) == 0)
 			ms->n++;
 	}
+	free(cis);
+	free(founds);
 	rc = 0;
 out:
 	repo_free(repo);
@@ -176,27 +310,48 @@ static const struct report_index *site_index(struct monthly_set *ms)
 	return &ms->site_ix;
 }
 
-/* The index of the data of commit (NULL: the site being built), loaded
- * into one of the two slots when needed. Called with the lock held. */
-static const struct report_index *data_of(struct monthly_set *ms, const char *commit, const char *keep,
-				  struct diag *d)
+/* The index of the data of commit (NULL: the site being built), made when
+ * needed in one of the two slots: from the other slot's data and the files
+ * that differ, or loaded whole. Called with the lock held. */
+static const struct report_index *data_of(struct monthly_set *ms, const char *commit,
+					  const char *keep, struct diag *d)
 {
 	if (!commit)
 		return site_index(ms);
 	for (int k = 0; k < 2; k++)
 		if (ms->slots[k].loaded && strcmp(ms->slots[k].commit, commit) == 0)
 			return &ms->slots[k].ix;
-	/* evict the slot that does not hold the other commit needed now */
+	/* replace the slot that does not hold the other commit needed now */
 	int k = ms->slots[0].loaded && keep && strcmp(ms->slots[0].commit, keep) == 0 ? 1 : 0;
-	data_release(&ms->slots[k]);
 	if (!ms->pool)
 		ms->pool = doc_pool_new();
-	if (data_load(&ms->slots[k], ms->site->src->root, commit, ms->audience, ms->pool) < 0) {
-		data_release(&ms->slots[k]);
+	if (!ms->repo && repo_open(&ms->repo, ms->site->src->root, d) < 0)
+		return NULL;
+	struct data_site made;
+	int got = 0;
+	const struct data_site *from = ms->slots[1 - k].loaded ? &ms->slots[1 - k]
+				       : ms->slots[k].loaded  ? &ms->slots[k]
+							      : NULL;
+	if (from) {
+		got = data_derive(&made, from, commit, ms->audience, ms->pool, ms->repo, d);
+		if (got <= 0)
+			data_release(&made);
+	}
+	if (got == 0 &&
+	    data_load(&made, ms->site->src->root, commit, ms->audience, ms->pool) < 0) {
+		data_release(&made);
+		got = -1;
+	}
+	if (got < 0) {
 		diag_error(d, (struct pos){NULL, 0, 0}, "E026", "cannot read the data of commit %.7s",
 			   commit);
 		return NULL;
 	}
+	data_release(&ms->slots[k]);
+	ms->slots[k] = made;
+	/* indexed where it stays (the index points at the view); evicted
+	 * before the pages that show it end, so its table is not shared */
+	report_index_init(&ms->slots[k].ix, &ms->slots[k].view, ms->audience, false);
 	return &ms->slots[k].ix;
 }
 
@@ -240,6 +395,7 @@ void monthly_release(struct monthly_set *ms)
 	if (ms->site_ix_made)
 		report_index_release(&ms->site_ix);
 	doc_pool_free(ms->pool);
+	repo_free(ms->repo);
 	if (ms->lock_made)
 		pthread_mutex_destroy(&ms->lock);
 	arena_release(&ms->arena);

@@ -512,6 +512,23 @@ int repo_resolve(struct repo *r, const char *spec, struct arena *a, struct commi
 /* The newest commit on the first-parent line from start (a full id) with a
  * committer time at or before t (seconds since the epoch). Returns 0 with
  * out filled, 1 when no commit is that old, -1 on failure. */
+/* repo_commit_before for n times at once, in one walk: out[i] and found[i]
+ * for ts[i]. Returns 0, or -1 after reporting. */
+int repo_commits_before(struct repo *r, const char *start, const int64_t *ts, size_t n,
+			struct arena *a, struct commit_info *out, bool *found, struct diag *d);
+/* A file under the site's content/ whose blob differs between two commits. */
+struct blob_change {
+	const char *path; /* relative to the site root: "content/meetings/x.md" */
+	unsigned char old_id[20], new_id[20];
+	bool has_old, has_new; /* false: added, or deleted */
+};
+/* The files under content/ that differ between commits from and to (full
+ * ids), in path order, without pairing renames. Allocates in a. */
+int repo_diff_blobs(struct repo *r, const char *from, const char *to, struct arena *a,
+		    struct blob_change **out, size_t *n, struct diag *d);
+/* The bytes of blob id: malloc'd, NUL-terminated after *len bytes. */
+int repo_read_blob(struct repo *r, const unsigned char id[20], char **data, size_t *len,
+		   struct diag *d);
 int repo_commit_before(struct repo *r, const char *start, int64_t t, struct arena *a,
 		       struct commit_info *out, struct diag *d);
 /* Reads site.yaml, content/ and themes/ from the tree of commit (a full id)
@@ -952,8 +969,14 @@ struct site {
 	 * alone (a monthly report's as-of data). */
 	bool no_bodies;
 	/* Set before site_load (with no_bodies) to reuse and keep the parsed
-	 * documents of a pool shared by many loads. */
+	 * documents of a pool shared by many loads: such a site is loaded for
+	 * its data alone. Its projects and meetings are these pointers into
+	 * the pool, in path order, and the arrays above stay empty. */
 	struct doc_pool *pool;
+	const struct project **pool_projects;
+	size_t npool_projects;
+	const struct meeting **pool_meetings;
+	size_t npool_meetings;
 	/* Documents loaded by worker threads live in these arenas. */
 	struct arena *worker_arenas;
 	size_t nworker_arenas;
@@ -982,6 +1005,11 @@ void doc_pool_free(struct doc_pool *p);
 /* A source_known_fn: true for a document file in the pool, and for theme
  * files (a data site renders nothing). */
 bool doc_pool_known(void *pool, const char *path, const unsigned char oid[20]);
+/* The record (struct project or struct meeting) of the file path with blob
+ * oid: from the pool, else read from repo and parsed into it. NULL for
+ * another kind of file, or after reporting a failure to read. */
+const void *doc_pool_get(struct doc_pool *p, const char *path, const unsigned char oid[20],
+			 struct repo *repo, struct diag *d);
 /* Lookups by id; NULL when unknown. */
 const struct doc *site_doc_by_path(const struct site *site, const char *path);
 
@@ -1558,16 +1586,26 @@ struct value *report_sections(struct arena *a, const struct report_index *data,
 /* What report_sections looks up in one data site, made once for all the
  * reports made from it. */
 struct open_action {
-	size_t meeting, action; /* indices into the site's meetings and its actions */
+	size_t meeting, action; /* indices into all_meetings and the meeting's actions */
 	struct date due;
+};
+struct dated_meeting {
+	struct date date;
+	size_t i; /* in all_meetings */
 };
 struct report_index {
 	const struct site *s;
 	enum visibility audience;
-	const struct project **projects; /* visible, by title */
+	const struct project **all_projects; /* every one, in path order */
+	size_t nall_projects;
+	const struct meeting **all_meetings; /* every one, in path order */
+	size_t nall_meetings;
+	const struct project **own_projects; /* all_projects when made here */
+	const struct meeting **own_meetings;
+	const struct project **projects;  /* visible, by title */
 	size_t nprojects;
-	struct idmap people, areas, ids; /* ids: project id -> index in s->projects */
-	const struct meeting **meetings; /* visible, by date */
+	struct idmap people, areas, ids;  /* ids: project id -> index in all_projects */
+	struct dated_meeting *meetings;   /* visible, by date then path */
 	size_t nmeetings;
 	struct open_action *open;        /* of visible meetings, by due date */
 	size_t nopen;
@@ -1610,15 +1648,32 @@ struct monthly {
 	bool prev_missing;       /* there is a previous report, but no data from its month */
 };
 
-/* A site loaded for its data alone (no Markdown; findings dropped: an old
- * commit may break rules added since, and said what it said). */
-struct data_site {
+/* What a data site's yaml files make (site.yaml, the plan, the people, the
+ * practices), shared by the data sites made from it. */
+struct data_base {
 	struct source src;
 	struct site site;
 	struct diag d;
+	int refs;
+};
+/* A project or meeting file of a data site, parsed in the pool. */
+struct data_file {
+	const char *path; /* the pool's */
+	unsigned char oid[20];
+	int kind;         /* DOC_PROJECT or DOC_MEETING */
+	const void *rec;  /* struct project or struct meeting, in the pool */
+};
+/* A commit's site loaded for its data alone (no Markdown; findings dropped:
+ * an old commit may break rules added since, and said what it said). */
+struct data_site {
 	char commit[41];
 	bool loaded;
+	struct data_base *base;
+	struct data_file *files; /* in path order */
+	size_t nfiles;
+	struct site view;        /* the base's, with these projects and meetings */
 	struct report_index ix;
+	struct arena arena;
 };
 
 struct monthly_set {
@@ -1633,6 +1688,7 @@ struct monthly_set {
 	struct report_index site_ix; /* of site itself, made when first needed */
 	bool site_ix_made;
 	struct doc_pool *pool;       /* the old data's documents, parsed once */
+	struct repo *repo;           /* for old data */
 };
 
 /*

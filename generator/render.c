@@ -135,6 +135,7 @@ struct job {
 	size_t i;             /* J_SECTION: the index in the visible sections */
 	struct value *search; /* the page's search entry, or NULL */
 	struct arena *arena;  /* the worker's, for what outlives the page */
+	struct buf *out;      /* the worker's, for each page's bytes in turn */
 };
 
 /* The job the current thread is rendering (NULL outside the workers). */
@@ -381,15 +382,17 @@ static void page_begin(struct pagectx *pg, struct render *r, const char *dir, co
 static void page_end(struct pagectx *pg, const char *tmpl, struct value *ctx, const char *file)
 {
 	struct render *r = pg->r;
-	struct buf out = BUF_INIT;
-	if (!mustache_render_memo(r->t->templates, tmpl, ctx, &out, r->memo, r->d)) {
+	/* a worker's pages reuse one buffer: no fresh memory per page */
+	struct buf own = BUF_INIT, *out = current_job && current_job->out ? current_job->out : &own;
+	buf_truncate(out, 0);
+	if (!mustache_render_memo(r->t->templates, tmpl, ctx, out, r->memo, r->d)) {
 		r->failed = true;
 	} else {
 		const char *path = file ? file : arena_printf(&pg->a, "%sindex.html", pg->dir);
-		if (writer_put(r->w, path, out.ptr, out.len) < 0)
+		if (writer_put(r->w, path, out->ptr, out->len) < 0)
 			r->failed = true;
 	}
-	buf_release(&out);
+	buf_release(&own);
 	arena_release(&pg->a);
 }
 
@@ -1823,13 +1826,18 @@ static void *work(void *arg)
 {
 	struct worker *w = arg;
 	struct render *r = w->r;
+	struct buf out = BUF_INIT;
 	for (;;) {
 		size_t i = __atomic_fetch_add(&r->next_job, 1, __ATOMIC_RELAXED);
 		if (i >= r->njobs)
 			break;
 		r->jobs[i].arena = &w->arena;
+		r->jobs[i].out = &out;
 		run_job(r, &r->jobs[i]);
+		r->jobs[i].out = NULL;
 	}
+	current_job = NULL;
+	buf_release(&out);
 	return NULL;
 }
 

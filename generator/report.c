@@ -86,7 +86,7 @@ static const char *status_label(enum status st)
 static const struct project *find_project(const struct report_index *x, const char *id)
 {
 	size_t i;
-	return id && idmap_get(&x->ids, id, &i) ? &x->s->projects[i] : NULL;
+	return id && idmap_get(&x->ids, id, &i) ? x->all_projects[i] : NULL;
 }
 
 /* The highest reached milestone and the one in progress. */
@@ -112,11 +112,12 @@ static int cmp_title(const void *x, const void *y)
 	return strcmp((*a)->doc.title ? (*a)->doc.title : "", (*b)->doc.title ? (*b)->doc.title : "");
 }
 
+/* Meetings by date, then in the site's (path) order. */
 static int cmp_meeting_date(const void *x, const void *y)
 {
-	const struct meeting *const *a = x, *const *b = y;
-	int c = date_cmp((*a)->date, (*b)->date);
-	return c ? c : (*a < *b ? -1 : *a > *b);
+	const struct dated_meeting *a = x, *b = y;
+	int c = date_cmp(a->date, b->date);
+	return c ? c : (a->i > b->i) - (a->i < b->i);
 }
 
 static int cmp_open_due(const void *x, const void *y)
@@ -200,36 +201,55 @@ void report_index_init(struct report_index *x, const struct site *s, enum visibi
 	memset(x, 0, sizeof(*x));
 	x->s = s;
 	x->audience = audience;
+	/* every project and meeting, in path order: the site's own, or a data
+	 * site's from its pool */
+	if (s->pool) {
+		x->all_projects = s->pool_projects;
+		x->nall_projects = s->npool_projects;
+		x->all_meetings = s->pool_meetings;
+		x->nall_meetings = s->npool_meetings;
+	} else {
+		const struct project **ps = xcalloc(s->nprojects + 1, sizeof(*ps));
+		for (size_t i = 0; i < s->nprojects; i++)
+			ps[i] = &s->projects[i];
+		const struct meeting **ms = xcalloc(s->nmeetings + 1, sizeof(*ms));
+		for (size_t i = 0; i < s->nmeetings; i++)
+			ms[i] = &s->meetings[i];
+		x->all_projects = x->own_projects = ps;
+		x->nall_projects = s->nprojects;
+		x->all_meetings = x->own_meetings = ms;
+		x->nall_meetings = s->nmeetings;
+	}
 	idmap_init(&x->people, s->npeople);
 	for (size_t i = 0; i < s->npeople; i++)
 		idmap_put(&x->people, s->people[i].id, i);
 	idmap_init(&x->areas, s->plan.nareas);
 	for (size_t i = 0; i < s->plan.nareas; i++)
 		idmap_put(&x->areas, s->plan.areas[i].id, i);
-	idmap_init(&x->ids, s->nprojects);
-	for (size_t i = 0; i < s->nprojects; i++)
-		idmap_put(&x->ids, s->projects[i].doc.id, i);
+	idmap_init(&x->ids, x->nall_projects);
+	for (size_t i = 0; i < x->nall_projects; i++)
+		idmap_put(&x->ids, x->all_projects[i]->doc.id, i);
 
-	x->projects = xcalloc(s->nprojects + 1, sizeof(*x->projects));
-	for (size_t i = 0; i < s->nprojects; i++)
-		if (visible(&s->projects[i].doc, audience))
-			x->projects[x->nprojects++] = &s->projects[i];
+	x->projects = xcalloc(x->nall_projects + 1, sizeof(*x->projects));
+	for (size_t i = 0; i < x->nall_projects; i++)
+		if (visible(&x->all_projects[i]->doc, audience))
+			x->projects[x->nprojects++] = x->all_projects[i];
 	qsort(x->projects, x->nprojects, sizeof(*x->projects), cmp_title);
 
 	size_t nopen = 0;
-	x->meetings = xcalloc(s->nmeetings + 1, sizeof(*x->meetings));
-	for (size_t i = 0; i < s->nmeetings; i++) {
-		const struct meeting *m = &s->meetings[i];
+	x->meetings = xcalloc(x->nall_meetings + 1, sizeof(*x->meetings));
+	for (size_t i = 0; i < x->nall_meetings; i++) {
+		const struct meeting *m = x->all_meetings[i];
 		if (!visible(&m->doc, audience))
 			continue;
-		x->meetings[x->nmeetings++] = m;
+		x->meetings[x->nmeetings++] = (struct dated_meeting){m->date, i};
 		for (size_t j = 0; j < m->nactions; j++)
 			nopen += !m->actions[j].done;
 	}
 	qsort(x->meetings, x->nmeetings, sizeof(*x->meetings), cmp_meeting_date);
 	x->open = xcalloc(nopen + 1, sizeof(*x->open));
-	for (size_t i = 0; i < s->nmeetings; i++) {
-		const struct meeting *m = &s->meetings[i];
+	for (size_t i = 0; i < x->nall_meetings; i++) {
+		const struct meeting *m = x->all_meetings[i];
 		if (!visible(&m->doc, audience))
 			continue;
 		for (size_t j = 0; j < m->nactions; j++)
@@ -250,6 +270,8 @@ void report_index_release(struct report_index *x)
 	idmap_release(&x->ids);
 	free(x->projects);
 	free(x->meetings);
+	free(x->own_projects);
+	free(x->own_meetings);
 	free(x->open);
 	arena_release(&x->arena);
 	memset(x, 0, sizeof(*x));
@@ -261,7 +283,7 @@ static size_t first_meeting_from(const struct report_index *x, struct date d)
 	size_t lo = 0, hi = x->nmeetings;
 	while (lo < hi) {
 		size_t mid = lo + (hi - lo) / 2;
-		if (date_cmp(x->meetings[mid]->date, d) < 0)
+		if (date_cmp(x->meetings[mid].date, d) < 0)
 			lo = mid + 1;
 		else
 			hi = mid;
@@ -269,9 +291,9 @@ static size_t first_meeting_from(const struct report_index *x, struct date d)
 	return lo;
 }
 
-static int cmp_meeting_place(const void *x, const void *y)
+static int cmp_index(const void *x, const void *y)
 {
-	const struct meeting *const *a = x, *const *b = y;
+	const size_t *a = x, *b = y;
 	return (*a > *b) - (*a < *b);
 }
 
@@ -371,21 +393,21 @@ struct value *report_sections(struct arena *a, const struct report_index *ix,
 	struct date first = month;
 	first.d = 1;
 	size_t m0 = first_meeting_from(ix, first), m1 = m0;
-	while (m1 < ix->nmeetings && in_month(ix->meetings[m1]->date, month))
+	while (m1 < ix->nmeetings && in_month(ix->meetings[m1].date, month))
 		m1++;
-	const struct meeting **decided = xcalloc(m1 - m0 + 1, sizeof(*decided));
+	size_t *decided = xcalloc(m1 - m0 + 1, sizeof(*decided));
 	size_t ndecided = 0;
 	for (size_t i = m0; i < m1; i++)
-		if (ix->meetings[i]->ndecisions)
-			decided[ndecided++] = ix->meetings[i];
-	qsort(decided, ndecided, sizeof(*decided), cmp_meeting_place);
+		if (ix->all_meetings[ix->meetings[i].i]->ndecisions)
+			decided[ndecided++] = ix->meetings[i].i;
+	qsort(decided, ndecided, sizeof(*decided), cmp_index);
 
 	struct value *overdue = list(a), *decisions = list(a);
 	for (size_t i = 0; i < nover;) {
-		const struct meeting *m = &data->meetings[over[i].meeting];
+		const struct meeting *m = ix->all_meetings[over[i].meeting];
 		const char *mtitle = arena_printf(a, "%s, %s", m->doc.title, long_date(a, m->date));
 		const char *mhref = arena_printf(a, "meetings/%s/index.html", m->doc.id);
-		for (; i < nover && &data->meetings[over[i].meeting] == m; i++) {
+		for (; i < nover && ix->all_meetings[over[i].meeting] == m; i++) {
 			const struct action *ac = &m->actions[over[i].action];
 			struct value *v = map(a);
 			put_s(a, v, "text", ac->text);
@@ -399,7 +421,7 @@ struct value *report_sections(struct arena *a, const struct report_index *ix,
 		}
 	}
 	for (size_t i = 0; i < ndecided; i++) {
-		const struct meeting *m = decided[i];
+		const struct meeting *m = ix->all_meetings[decided[i]];
 		const char *mtitle = arena_printf(a, "%s, %s", m->doc.title, long_date(a, m->date));
 		const char *mhref = arena_printf(a, "meetings/%s/index.html", m->doc.id);
 		struct value *v = map(a), *items = list(a);

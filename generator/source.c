@@ -545,7 +545,12 @@ int source_read(struct source *s, struct diag *d)
 	rc = 0;
 out:
 	if (rc == 0) {
-		qsort(r.files, r.n, sizeof(*r.files), cmp_file);
+		/* a git tree lists its files nearly in this order already */
+		bool sorted = true;
+		for (size_t i = 1; i < r.n && sorted; i++)
+			sorted = strcmp(r.files[i - 1].path, r.files[i].path) < 0;
+		if (!sorted)
+			qsort(r.files, r.n, sizeof(*r.files), cmp_file);
 		s->files = r.files;
 		s->n = r.n;
 	} else {
