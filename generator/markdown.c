@@ -1361,6 +1361,39 @@ static void pdf_tree(struct pdfw *w, cmark_node *root)
 	cmark_iter_free(it);
 }
 
+const char *markdown_inline_pdf(struct arena *a, const char *from_path, const char *s, size_t n,
+				const struct md_render *r)
+{
+	struct parse ps;
+	cmark_node *root = parse_text(&ps, CMARK_OPT_DEFAULT, s, n);
+	struct pdfw w;
+	memset(&w, 0, sizeof(w));
+	w.a = a;
+	w.r = r;
+	w.from_path = from_path;
+	buf_init(&w.text);
+	buf_init(&w.path);
+	buf_init(&w.href);
+	pdf_tree(&w, root);
+	/* the blocks' markup, one after another: a short text is one */
+	struct buf out = BUF_INIT;
+	for (size_t i = 0; i < w.n; i++) {
+		if (!w.v[i].text)
+			continue;
+		if (out.len)
+			buf_putc(&out, ' ');
+		buf_puts(&out, w.v[i].text);
+	}
+	const char *markup = arena_strndup(a, out.ptr, out.len);
+	buf_release(&out);
+	free(w.cells);
+	buf_release(&w.text);
+	buf_release(&w.path);
+	buf_release(&w.href);
+	parse_done(&ps);
+	return markup;
+}
+
 struct pdf_block *markdown_pdf(struct arena *a, const struct doc *doc, const struct md_render *r,
 			       size_t *n)
 {

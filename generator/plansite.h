@@ -1078,6 +1078,10 @@ void markdown_inline(const char *from_path, const char *s, size_t n, const struc
 		     struct buf *out);
 
 struct pdf_block;
+/* A short text (a decision, an action) in pdf.c's inline markup, for a
+ * table cell or a list item: markdown_inline for paper. Allocates in a. */
+const char *markdown_inline_pdf(struct arena *a, const char *from_path, const char *s, size_t n,
+				const struct md_render *r);
 /*
  * Converts doc's body, as r->audience sees it, into PDF blocks (pdf.c's
  * inline markup) allocated in a: ## and ### headings as levels 2 and 3,

@@ -979,6 +979,47 @@ static bool pdf_link_cb(void *ctx, enum link_kind kind, const char *path, const 
 	return true;
 }
 
+static struct value *inline_pdf(struct pagectx *pg, const char *from, const char *s)
+{
+	struct md_render o = {pg->r->audience, false, pdf_link_cb, pg, NULL};
+	return value_cstr(&pg->a, markdown_inline_pdf(&pg->a, from, s, strlen(s), &o));
+}
+
+/* A copy of the sections whose decisions and overdue actions carry their
+ * Markdown text rendered by fn as field: "html" for the pages, "pdf" for
+ * the PDF. */
+static struct value *rendered_texts(struct pagectx *pg, const struct report *rp,
+				    const struct value *sections, const char *field,
+				    struct value *(*fn)(struct pagectx *, const char *, const char *))
+{
+	struct arena *a = &pg->a;
+	struct value *sc = map_copy(a, sections);
+	const struct value *ds = value_get(sections, "decisions");
+	struct value *dl = new_list(a);
+	for (size_t i = 0; ds && i < ds->n; i++) {
+		struct value *mt = map_copy(a, ds->u.items[i]);
+		const struct value *items = value_get(ds->u.items[i], "decisions");
+		struct value *il = new_list(a);
+		for (size_t j = 0; items && j < items->n; j++) {
+			struct value *it = map_copy(a, items->u.items[j]);
+			put(a, it, field, fn(pg, rp->doc.path, vstr(items->u.items[j], "text")));
+			value_list_push(a, il, it);
+		}
+		map_set(a, mt, "decisions", il);
+		value_list_push(a, dl, mt);
+	}
+	map_set(a, sc, "decisions", dl);
+	const struct value *os = value_get(sections, "overdue_actions");
+	struct value *ol = new_list(a);
+	for (size_t i = 0; os && i < os->n; i++) {
+		struct value *ac = map_copy(a, os->u.items[i]);
+		put(a, ac, field, fn(pg, rp->doc.path, vstr(os->u.items[i], "text")));
+		value_list_push(a, ol, ac);
+	}
+	map_set(a, sc, "overdue_actions", ol);
+	return sc;
+}
+
 /* The computed sections of a report, in a: from its month's data when
  * known, else from the site itself. */
 static struct value *report_data(struct render *r, struct arena *a, const struct report *rp,
@@ -1042,7 +1083,8 @@ static void write_pdf(struct pagectx *pg, const struct report *rp, const struct 
 	v[n++] = (struct pdf_block){PDF_PARAGRAPH, 0, false, 0, arena_strndup(a, t.ptr, t.len), {0}};
 	memcpy(v + n, narrative, nn * sizeof(*v));
 	n += nn;
-	report_pdf_sections(a, sections, data_note, changes_note, &v, &n, &cap);
+	report_pdf_sections(a, rendered_texts(pg, rp, sections, "pdf", inline_pdf), data_note,
+			    changes_note, &v, &n, &cap);
 
 	struct date end = rp->month;
 	end.d = date_days_in_month(end.y, end.m);
@@ -1108,35 +1150,12 @@ static void report_ctx(struct pagectx *pg, struct value *c, const struct report 
 		put_s(a, rs, "pdf_href", arena_printf(a, "%s%s", doc_dir(a, &rp->doc), name));
 	}
 	put(a, c, "report", rs);
-	struct value *sc = map_copy(a, sections);
+	/* decisions and action texts are Markdown inline: render them */
+	struct value *sc = rendered_texts(pg, rp, sections, "html", inline_html);
 	const char *data_note, *changes_note;
 	report_notes(a, rp, m, &data_note, &changes_note);
 	put_s(a, sc, "data_note", data_note);
 	put_s(a, sc, "changes_note", changes_note);
-	/* decisions and action texts are Markdown inline: render them */
-	const struct value *ds = value_get(sections, "decisions");
-	struct value *dl = new_list(a);
-	for (size_t i = 0; ds && i < ds->n; i++) {
-		struct value *mt = map_copy(a, ds->u.items[i]);
-		const struct value *items = value_get(ds->u.items[i], "decisions");
-		struct value *il = new_list(a);
-		for (size_t j = 0; items && j < items->n; j++) {
-			struct value *it = new_map(a);
-			put(a, it, "html", inline_html(pg, rp->doc.path, vstr(items->u.items[j], "text")));
-			value_list_push(a, il, it);
-		}
-		map_set(a, mt, "decisions", il);
-		value_list_push(a, dl, mt);
-	}
-	map_set(a, sc, "decisions", dl);
-	const struct value *os = value_get(sections, "overdue_actions");
-	struct value *ol = new_list(a);
-	for (size_t i = 0; os && i < os->n; i++) {
-		struct value *ac = map_copy(a, os->u.items[i]);
-		put(a, ac, "html", inline_html(pg, rp->doc.path, vstr(os->u.items[i], "text")));
-		value_list_push(a, ol, ac);
-	}
-	map_set(a, sc, "overdue_actions", ol);
 	put(a, c, "sections", sc);
 }
 

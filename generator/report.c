@@ -502,6 +502,14 @@ static const char *str(const struct value *m, const char *k)
 	return v && v->str ? v->str : NULL;
 }
 
+/* A decision's or an action's text: its Markdown made markup by the caller
+ * ("pdf"), else the text as it is. */
+static const char *markup(struct arena *a, const struct value *m)
+{
+	const struct value *p = value_get(m, "pdf");
+	return p && p->str ? p->str : esc(a, str(m, "text"));
+}
+
 static const struct value *items(const struct value *m, const char *k)
 {
 	const struct value *v = value_get(m, k);
@@ -627,7 +635,7 @@ void report_pdf_sections(struct arena *a, const struct value *s, const char *dat
 		for (size_t i = 0; i < l->n; i++) {
 			const struct value *m = l->u.items[i];
 			const char **cell = &cells[(i + 1) * 4];
-			cell[0] = esc(a, str(m, "text"));
+			cell[0] = markup(a, m);
 			cell[1] = esc(a, str(m, "owner"));
 			cell[2] = esc(a, str(m, "due"));
 			cell[3] = esc(a, str(m, "meeting"));
@@ -648,7 +656,7 @@ void report_pdf_sections(struct arena *a, const struct value *s, const char *dat
 		block(&b, PDF_PARAGRAPH, 0, arena_printf(a, "<b>%s</b>", esc(a, str(m, "meeting"))));
 		const struct value *ds = items(m, "decisions");
 		for (size_t j = 0; ds && j < ds->n; j++) {
-			struct pdf_block *it = block(&b, PDF_ITEM, 1, esc(a, str(ds->u.items[j], "text")));
+			struct pdf_block *it = block(&b, PDF_ITEM, 1, markup(a, ds->u.items[j]));
 			it->ordered = true;
 			it->number = (int)j + 1;
 		}

@@ -71,9 +71,9 @@ venue: North Surgery
 visibility: public
 attendees: [alee, bkhan]
 decisions:
-  - Approve the alpha plan in principle.
+  - Approve the **alpha** plan in principle.
 actions:
-  - { id: 1, text: Cost the alpha plan, owner: bkhan, due: 2007-02-25, project: alpha }
+  - { id: 1, text: "Cost the *alpha* plan", owner: bkhan, due: 2007-02-25, project: alpha }
 ---
 Minutes.
 EOF
@@ -127,6 +127,11 @@ if report 2007-02 "$tmp/feb"; then
 	has "$tmp/feb.txt" "Actions overdue at 28 February 2007 Action Owner Due Meeting Cost the alpha plan Dr B Khan 25 February 2007" "February: the open action is overdue at the month's end"
 	has "$tmp/feb.txt" "Decisions in February 2007 Executive committee, 15 February 2007 Approve the alpha plan in principle" "February: the month's decision"
 	has "$tmp/feb.txt" "version $(git -C "$repo" rev-parse --short=7 HEAD~4) of 20 February 2007" "February: the data is the 20 February commit"
+	has "$f" "Approve the <strong>alpha</strong> plan" "February: a decision's Markdown is rendered on the page"
+	pdftotext -layout "$tmp/feb/testgroup-ltd-status-2007-02.pdf" "$tmp/feb.pdf.txt"
+	has "$tmp/feb.pdf.txt" "Approve the alpha plan in principle" "February: ... and in the PDF"
+	has "$tmp/feb.pdf.txt" "Cost the alpha plan" "February: an action's too"
+	hasnt "$tmp/feb.pdf.txt" "*" "February: no Markdown markers left in the PDF"
 	[ "$(cd "$tmp/feb" && find . -type f | sort | tr '\n' ' ')" = "./index.html ./print/index.html ./testgroup-ltd-status-2007-02.pdf " ] &&
 		ok "report writes its three files and nothing else" || bad "report writes its three files and nothing else ($(cd "$tmp/feb" && find . -type f | tr '\n' ' '))"
 else

@@ -23,6 +23,7 @@ HISTORY=${BENCH_HISTORY:-0}
 HISTORY_N=${HISTORY_N:-10000}
 HISTORY_COMMITS=${HISTORY_COMMITS:-10000}
 PLANSITE=${BENCH_PLANSITE:-$ROOT/generator/plansite}
+HUGO_MAX_N=${HUGO_MAX_N:-10000}
 FLOOR=$ROOT/build/bench/floor
 
 case "$RUNS$SEED$HISTORY_N$HISTORY_COMMITS$(echo $SIZES | tr -d ' ')" in
@@ -230,6 +231,7 @@ say "$RUNS timed runs after one warm-up; sites in $CACHE, outputs in $OUTS"
 LOAD=$(cut -d' ' -f1 /proc/loadavg)
 say "load average at the start: $LOAD$(awk -v l="$LOAD" 'BEGIN { if (l + 0 > 0.5) print " (something else is running: expect noisy wall times; compare cpu s)" }')"
 
+PREV_N="" PREV_BUILD=""
 for n in $SIZES; do
 	say ""
 	S=$(site "$n" 0) || { say "== N = $n: the site generator failed"; continue; }
@@ -239,14 +241,14 @@ for n in $SIZES; do
 	measure "build" fresh "$O/plansite" "$PLANSITE" -C "$S" build "${WT[@]}" "${BUILD_OPTS[@]}" --out "$O/plansite"
 	measure "noop" keep "$O/plansite" "$PLANSITE" -C "$S" build "${WT[@]}" "${BUILD_OPTS[@]}" --out "$O/plansite"
 	measure "check" none - "$PLANSITE" -C "$S" check "${WT[@]}" --today "$TODAY"
-	if [ $HAVE_HUGO = 1 ]; then
-		if H=$(hugo_site "$S"); then
-			measure "hugo" fresh "$O/hugo" hugo --quiet --source "$H" --destination "$O/hugo"
-		else
-			skip hugo FAILED
-		fi
-	else
+	if [ $HAVE_HUGO = 0 ]; then
 		skip hugo missing
+	elif [ "$n" -gt "$HUGO_MAX_N" ]; then
+		skip hugo "N>$HUGO_MAX_N"
+	elif H=$(hugo_site "$S"); then
+		measure "hugo" fresh "$O/hugo" hugo --quiet --source "$H" --destination "$O/hugo"
+	else
+		skip hugo FAILED
 	fi
 	if B=$(bodies "$S"); then
 		measure "floor" fresh "$O/floor" "$FLOOR" "$B" "$O/floor/all.html"
@@ -265,6 +267,12 @@ for n in $SIZES; do
 	ratio "plansite / floor" "${MED[build]}" "${MED[floor]:-}" "<= 1.5"
 	ratio "check / floor" "${MED[check]}" "${MED[floor]:-}" "<= 1.0"
 	ratio "no-op rebuild / build" "${MED[noop]}" "${MED[build]}" "< 0.10"
+	if [ -n "$PREV_N" ]; then
+		# linear growth: N times k should cost at most 1.1 k times as much
+		k=$(awk -v a="$n" -v b="$PREV_N" 'BEGIN { printf "%g", a / b }')
+		ratio "build N=$n / N=$PREV_N" "${MED[build]}" "$PREV_BUILD" "<= $(awk -v k="$k" 'BEGIN { printf "%g", 1.1 * k }'), for $k times the documents"
+	fi
+	PREV_N=$n PREV_BUILD=${MED[build]}
 	say "  every run (wall s):"
 	runs_list build "plansite build"
 	runs_list noop "no-op rebuild"
