@@ -235,8 +235,8 @@ PREV_N="" PREV_BUILD=""
 for n in $SIZES; do
 	say ""
 	S=$(site "$n" 0) || { say "== N = $n: the site generator failed"; continue; }
-	MD=$(cat "$S"/content/*/*.md | wc -c)
-	say "== N = $n documents ($(ls "$S"/content/*/*.md | wc -l) Markdown files, $(awk -v b="$MD" 'BEGIN { printf "%.1f", b / 1048576 }') MiB; generated in $(awk -v m="$(cat "$S.ok")" 'BEGIN { printf "%.1f", m / 1000 }') s, cached)"
+	MD=$(find "$S"/content -mindepth 2 -maxdepth 2 -name '*.md' -exec cat {} + | wc -c)
+	say "== N = $n documents ($(find "$S"/content -mindepth 2 -maxdepth 2 -name '*.md' | wc -l) Markdown files, $(awk -v b="$MD" 'BEGIN { printf "%.1f", b / 1048576 }') MiB; generated in $(awk -v m="$(cat "$S.ok")" 'BEGIN { printf "%.1f", m / 1000 }') s, cached)"
 	O=$OUTS/n$n
 	measure "build" fresh "$O/plansite" "$PLANSITE" -C "$S" build "${WT[@]}" "${BUILD_OPTS[@]}" --out "$O/plansite"
 	measure "noop" keep "$O/plansite" "$PLANSITE" -C "$S" build "${WT[@]}" "${BUILD_OPTS[@]}" --out "$O/plansite"
