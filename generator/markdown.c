@@ -1361,20 +1361,35 @@ static void pdf_tree(struct pdfw *w, cmark_node *root)
 	cmark_iter_free(it);
 }
 
+/* The blocks of the tree root, in a. Release w with pdfw_release. */
+static void pdfw_run(struct pdfw *w, struct arena *a, const struct md_render *r,
+		     const char *from_path, cmark_node *root)
+{
+	memset(w, 0, sizeof(*w));
+	w->a = a;
+	w->r = r;
+	w->from_path = from_path;
+	buf_init(&w->text);
+	buf_init(&w->path);
+	buf_init(&w->href);
+	pdf_tree(w, root);
+}
+
+static void pdfw_release(struct pdfw *w)
+{
+	free(w->cells);
+	buf_release(&w->text);
+	buf_release(&w->path);
+	buf_release(&w->href);
+}
+
 const char *markdown_inline_pdf(struct arena *a, const char *from_path, const char *s, size_t n,
 				const struct md_render *r)
 {
 	struct parse ps;
 	cmark_node *root = parse_text(&ps, CMARK_OPT_DEFAULT, s, n);
 	struct pdfw w;
-	memset(&w, 0, sizeof(w));
-	w.a = a;
-	w.r = r;
-	w.from_path = from_path;
-	buf_init(&w.text);
-	buf_init(&w.path);
-	buf_init(&w.href);
-	pdf_tree(&w, root);
+	pdfw_run(&w, a, r, from_path, root);
 	/* the blocks' markup, one after another: a short text is one */
 	struct buf out = BUF_INIT;
 	for (size_t i = 0; i < w.n; i++) {
@@ -1386,10 +1401,7 @@ const char *markdown_inline_pdf(struct arena *a, const char *from_path, const ch
 	}
 	const char *markup = arena_strndup(a, out.ptr, out.len);
 	buf_release(&out);
-	free(w.cells);
-	buf_release(&w.text);
-	buf_release(&w.path);
-	buf_release(&w.href);
+	pdfw_release(&w);
 	parse_done(&ps);
 	return markup;
 }
@@ -1402,18 +1414,8 @@ struct pdf_block *markdown_pdf(struct arena *a, const struct doc *doc, const str
 	struct parse ps;
 	cmark_node *root = parse_text(&ps, CMARK_OPT_DEFAULT, body.ptr, body.len);
 	struct pdfw w;
-	memset(&w, 0, sizeof(w));
-	w.a = a;
-	w.r = r;
-	w.from_path = doc->path;
-	buf_init(&w.text);
-	buf_init(&w.path);
-	buf_init(&w.href);
-	pdf_tree(&w, root);
-	free(w.cells);
-	buf_release(&w.text);
-	buf_release(&w.path);
-	buf_release(&w.href);
+	pdfw_run(&w, a, r, doc->path, root);
+	pdfw_release(&w);
 	parse_done(&ps);
 	buf_release(&body);
 	*n = w.n;

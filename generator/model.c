@@ -1374,6 +1374,35 @@ static void *work(void *arg)
 	return NULL;
 }
 
+/* Loads the pool's jobs on every core (on this thread when few). Returns
+ * the workers' arenas, which hold what was loaded, for the caller to keep
+ * (*n of them; none when it ran here, in lo's arena). */
+static struct arena *run_jobs(struct pool *pool, struct loader *lo, size_t *n)
+{
+	*n = 0;
+	size_t nw = (size_t)plansite_jobs();
+	if (nw > pool->n / 32 + 1)
+		nw = pool->n / 32 + 1;
+	if (nw <= 1) {
+		for (size_t i = 0; i < pool->n; i++)
+			load_one(lo, &pool->jobs[i]);
+		return NULL;
+	}
+	struct worker *ws = xcalloc(nw, sizeof(*ws));
+	for (size_t t = 0; t < nw; t++) {
+		ws[t].pool = pool;
+		if (pthread_create(&ws[t].thread, NULL, work, &ws[t]) != 0)
+			die("cannot start a thread");
+	}
+	struct arena *arenas = xcalloc(nw, sizeof(*arenas));
+	for (size_t t = 0; t < nw; t++) {
+		pthread_join(ws[t].thread, NULL);
+		arenas[(*n)++] = ws[t].arena;
+	}
+	free(ws);
+	return arenas;
+}
+
 /* A data site's projects and meetings: from the pool when their files
  * (path and blob) were parsed before, else parsed now into the pool. */
 static void load_pooled(struct site *site, const struct source *src, const struct loader *proto)
@@ -1414,29 +1443,16 @@ static void load_pooled(struct site *site, const struct source *src, const struc
 		else
 			site->pool_meetings[site->npool_meetings++] = rec;
 	}
-	size_t nw = (size_t)plansite_jobs();
-	if (nw > pool.n / 32 + 1)
-		nw = pool.n / 32 + 1;
-	if (nw <= 1) {
-		for (size_t i = 0; i < pool.n; i++)
-			load_one(&pool.proto, &pool.jobs[i]);
-	} else {
-		struct worker *ws = xcalloc(nw, sizeof(*ws));
-		for (size_t t = 0; t < nw; t++) {
-			ws[t].pool = &pool;
-			if (pthread_create(&ws[t].thread, NULL, work, &ws[t]) != 0)
-				die("cannot start a thread");
+	size_t nar;
+	struct arena *ars = run_jobs(&pool, &pool.proto, &nar);
+	for (size_t t = 0; t < nar; t++) {
+		if (dp->narenas == dp->caparenas) {
+			dp->caparenas = dp->caparenas ? dp->caparenas * 2 : 16;
+			dp->arenas = xrealloc(dp->arenas, dp->caparenas * sizeof(*dp->arenas));
 		}
-		for (size_t t = 0; t < nw; t++) {
-			pthread_join(ws[t].thread, NULL);
-			if (dp->narenas == dp->caparenas) {
-				dp->caparenas = dp->caparenas ? dp->caparenas * 2 : 16;
-				dp->arenas = xrealloc(dp->arenas, dp->caparenas * sizeof(*dp->arenas));
-			}
-			dp->arenas[dp->narenas++] = ws[t].arena;
-		}
-		free(ws);
+		dp->arenas[dp->narenas++] = ars[t];
 	}
+	free(ars);
 	for (size_t i = 0; i < pool.n; i++) {
 		struct source_file *g = (struct source_file *)pool.jobs[i].f;
 		struct doc *doc = pool.jobs[i].doc;
@@ -1566,26 +1582,14 @@ void site_load(struct site *site, const struct source *src, struct diag *d)
 	 * allocates in its own arena, which the site keeps; findings go to the
 	 * (locked) sink and are sorted when printed, so the order of work does
 	 * not show. */
-	size_t nw = (size_t)plansite_jobs();
-	if (nw > pool.n / 32 + 1)
-		nw = pool.n / 32 + 1;
-	if (nw <= 1) {
-		for (size_t i = 0; i < pool.n; i++)
-			load_one(&lo, &pool.jobs[i]);
-	} else {
-		struct worker *ws = xcalloc(nw, sizeof(*ws));
-		for (size_t t = 0; t < nw; t++) {
-			ws[t].pool = &pool;
-			if (pthread_create(&ws[t].thread, NULL, work, &ws[t]) != 0)
-				die("cannot start a thread");
-		}
-		site->worker_arenas = arena_alloc(a, nw * sizeof(*site->worker_arenas));
-		for (size_t t = 0; t < nw; t++) {
-			pthread_join(ws[t].thread, NULL);
-			site->worker_arenas[site->nworker_arenas++] = ws[t].arena;
-		}
-		free(ws);
+	size_t nar;
+	struct arena *ars = run_jobs(&pool, &lo, &nar);
+	if (nar) {
+		site->worker_arenas = arena_alloc(a, nar * sizeof(*site->worker_arenas));
+		memcpy(site->worker_arenas, ars, nar * sizeof(*ars));
+		site->nworker_arenas = nar;
 	}
+	free(ars);
 	free(pool.jobs);
 	arena_release(&scratch);
 	qsort(site->docs, site->ndocs, sizeof(*site->docs), cmp_doc_path);
