@@ -325,6 +325,9 @@ static int cmd_build(const struct options *o)
 		status = EXIT_IO;
 		goto out;
 	}
+	/* every body is parsed once: scanned and rendered together */
+	site.prepare = true;
+	site.prepare_audience = o->audience;
 	load_site(o, &src, &site, &d);
 	t_load = seconds();
 	if (d.errors)

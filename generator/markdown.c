@@ -641,7 +641,17 @@ static struct pos link_pos(const struct doc *doc, const char *body, size_t n, cm
 	return p;
 }
 
-void markdown_scan(struct arena *a, struct doc *doc, struct diag *d)
+/* What markdown_scan_prepare asks of the scan. */
+struct prep_opts {
+	enum visibility audience;
+	bool unsafe_html;
+	struct buf *text;
+};
+
+static void prepare(struct arena *a, struct doc *doc, cmark_node *root, const struct buf *body,
+		    const struct prep_opts *po);
+
+static void scan(struct arena *a, struct doc *doc, struct diag *d, const struct prep_opts *po)
 {
 	struct buf body = BUF_INIT;
 	scan_fences(a, doc, d, &body);
@@ -698,6 +708,8 @@ void markdown_scan(struct arena *a, struct doc *doc, struct diag *d)
 		}
 	}
 	cmark_iter_free(it);
+	if (po)
+		prepare(a, doc, root, &body, po);
 	parse_done(&ps);
 	buf_release(&text);
 	buf_release(&slug);
@@ -706,6 +718,18 @@ void markdown_scan(struct arena *a, struct doc *doc, struct diag *d)
 	doc->nlinks = nlinks;
 	doc->headings = heads;
 	doc->nheadings = nheads;
+}
+
+void markdown_scan(struct arena *a, struct doc *doc, struct diag *d)
+{
+	scan(a, doc, d, NULL);
+}
+
+void markdown_scan_prepare(struct arena *a, struct doc *doc, struct diag *d,
+			   enum visibility audience, bool unsafe_html, struct buf *text)
+{
+	struct prep_opts po = {audience, unsafe_html, text};
+	scan(a, doc, d, &po);
 }
 
 /* ------------------------------------------------------------ render */
@@ -754,6 +778,43 @@ static void escape_href(struct buf *b, const char *s)
 	}
 }
 
+/* A link into the site whose href waits for the page (a prepared body). */
+struct plink {
+	enum link_kind kind;
+	const char *path; /* NULL for an anchor */
+	const char *frag;
+};
+
+enum hole_kind { HOLE_OPEN, HOLE_CLOSE, HOLE_IMAGE };
+
+/* A place in the prepared HTML where a link's markup goes: the <a ...>
+ * (tail: its title attribute and the '>'), the </a>, or an image (tail:
+ * its escaped alt text). */
+struct hole {
+	size_t at;
+	enum hole_kind kind;
+	size_t link;
+	const char *tail;
+};
+
+struct md_prepared {
+	const char *html;
+	size_t len;
+	struct plink *links;
+	size_t nlinks;
+	struct hole *holes;
+	size_t nholes;
+};
+
+/* While preparing: what the holes and links are made in. */
+struct prep {
+	struct arena *a;
+	struct plink *links;
+	size_t nlinks, caplinks;
+	struct hole *holes;
+	size_t nholes, capholes;
+};
+
 struct html {
 	const struct md_render *r;
 	const char *from_path;
@@ -762,6 +823,7 @@ struct html {
 	const char **ids; /* heading ids used so far */
 	size_t nids, capids;
 	unsigned tables;
+	struct prep *prep; /* preparing: links into the site become holes */
 };
 
 static bool is_type(cmark_node *n, const char *name)
@@ -804,6 +866,52 @@ static bool resolve_href(struct html *h, const char *url)
 	default:
 		return false; /* unsafe schemes; files and paths outside the site */
 	}
+}
+
+/* The rest of an <a> tag after its href: the title, and '>'. */
+static void link_tail(struct buf *o, cmark_node *n)
+{
+	const char *title = cmark_node_get_title(n);
+	if (title && *title) {
+		buf_puts(o, " title=\"");
+		escape_html(o, title, strlen(title));
+		buf_putc(o, '"');
+	}
+	buf_putc(o, '>');
+}
+
+/* While preparing, a link into the site becomes a hole: sets *link to its
+ * index and returns true. Other links are written as ever. */
+static bool prep_link(struct html *h, const char *url, size_t *link)
+{
+	struct prep *p = h->prep;
+	if (!p || !url)
+		return false;
+	const char *frag = NULL;
+	enum link_kind kind = link_classify(h->from_path, url, &h->path, &frag);
+	if (kind != LINK_DOC && kind != LINK_DATA && kind != LINK_ANCHOR)
+		return false;
+	if (p->nlinks == p->caplinks) {
+		p->caplinks = p->caplinks ? p->caplinks * 2 : 8;
+		p->links = xrealloc(p->links, p->caplinks * sizeof(*p->links));
+	}
+	struct plink *l = &p->links[p->nlinks];
+	l->kind = kind;
+	l->path = kind == LINK_ANCHOR ? NULL : arena_strndup(p->a, h->path.ptr, h->path.len);
+	l->frag = frag ? arena_strdup(p->a, frag) : NULL;
+	*link = p->nlinks++;
+	return true;
+}
+
+static void prep_hole(struct html *h, enum hole_kind kind, size_t link, const struct buf *tail)
+{
+	struct prep *p = h->prep;
+	if (p->nholes == p->capholes) {
+		p->capholes = p->capholes ? p->capholes * 2 : 16;
+		p->holes = xrealloc(p->holes, p->capholes * sizeof(*p->holes));
+	}
+	p->holes[p->nholes++] = (struct hole){h->out->len, kind, link,
+					       tail ? arena_strndup(p->a, tail->ptr, tail->len) : NULL};
 }
 
 static const char *heading_id(struct html *h, const char *text, size_t n)
@@ -983,24 +1091,30 @@ static void render_tree(struct html *h, cmark_node *root)
 			break;
 		case CMARK_NODE_LINK: {
 			/* A dropped link keeps its text: remember on entry whether the
-			 * <a> was opened, in the node's user data. */
+			 * <a> was opened, in the node's user data (1; a hole: its
+			 * link's index + 2). */
 			if (in) {
+				size_t link;
+				if (prep_link(h, cmark_node_get_url(n), &link)) {
+					struct buf tail = BUF_INIT;
+					link_tail(&tail, n);
+					prep_hole(h, HOLE_OPEN, link, &tail);
+					buf_release(&tail);
+					cmark_node_set_user_data(n, (void *)(uintptr_t)(link + 2));
+					break;
+				}
 				bool ok = resolve_href(h, cmark_node_get_url(n));
 				cmark_node_set_user_data(n, ok ? (void *)1 : NULL);
 				if (ok) {
 					buf_puts(o, "<a href=\"");
 					buf_put(o, h->href.ptr, h->href.len);
 					buf_putc(o, '"');
-					const char *title = cmark_node_get_title(n);
-					if (title && *title) {
-						buf_puts(o, " title=\"");
-						escape_html(o, title, strlen(title));
-						buf_putc(o, '"');
-					}
-					buf_putc(o, '>');
+					link_tail(o, n);
 				}
-			} else if (cmark_node_get_user_data(n)) {
+			} else if ((uintptr_t)cmark_node_get_user_data(n) == 1) {
 				buf_puts(o, "</a>");
+			} else if (cmark_node_get_user_data(n)) {
+				prep_hole(h, HOLE_CLOSE, (uintptr_t)cmark_node_get_user_data(n) - 2, NULL);
 			}
 			break;
 		}
@@ -1008,7 +1122,13 @@ static void render_tree(struct html *h, cmark_node *root)
 			/* Written whole on entry: alt is the plain text of the children. */
 			buf_truncate(&h->text, 0);
 			plain_text(n, &h->text);
-			if (resolve_href(h, cmark_node_get_url(n))) {
+			size_t link;
+			if (prep_link(h, cmark_node_get_url(n), &link)) {
+				struct buf alt = BUF_INIT;
+				escape_html(&alt, h->text.ptr, h->text.len);
+				prep_hole(h, HOLE_IMAGE, link, &alt);
+				buf_release(&alt);
+			} else if (resolve_href(h, cmark_node_get_url(n))) {
 				buf_puts(o, "<img src=\"");
 				buf_put(o, h->href.ptr, h->href.len);
 				buf_puts(o, "\" alt=\"");
@@ -1101,7 +1221,7 @@ void markdown_render(const struct doc *doc, const struct md_render *r, struct bu
 	body_for(doc, r->audience, &body);
 	struct parse ps;
 	cmark_node *root = parse_text(&ps, CMARK_OPT_DEFAULT, body.ptr, body.len);
-	struct html h = {r, doc->path, out, BUF_INIT, BUF_INIT, BUF_INIT, BUF_INIT, NULL, 0, 0, 0};
+	struct html h = {r, doc->path, out, BUF_INIT, BUF_INIT, BUF_INIT, BUF_INIT, NULL, 0, 0, 0, NULL};
 	reserve_ids(&h);
 	render_tree(&h, root);
 	html_release(&h);
@@ -1109,12 +1229,92 @@ void markdown_render(const struct doc *doc, const struct md_render *r, struct bu
 	buf_release(&body);
 }
 
+/* Renders the scanned tree for the audience, links into the site left as
+ * holes, when the audience reads the lines the scan read. */
+static void prepare(struct arena *a, struct doc *doc, cmark_node *root, const struct buf *body,
+		    const struct prep_opts *po)
+{
+	struct buf seen = BUF_INIT;
+	body_for(doc, po->audience, &seen);
+	bool same = seen.len == body->len && memcmp(seen.ptr, body->ptr, seen.len) == 0;
+	buf_release(&seen);
+	if (!same)
+		return;
+	struct md_render r = {po->audience, po->unsafe_html, NULL, NULL, po->text};
+	struct prep p = {a, NULL, 0, 0, NULL, 0, 0};
+	struct buf out = BUF_INIT;
+	struct html h = {&r, doc->path, &out, BUF_INIT, BUF_INIT, BUF_INIT, BUF_INIT, NULL, 0, 0, 0, &p};
+	reserve_ids(&h);
+	render_tree(&h, root);
+	html_release(&h);
+	struct md_prepared *mp = arena_alloc(a, sizeof(*mp));
+	mp->html = arena_strndup(a, out.ptr, out.len);
+	mp->len = out.len;
+	mp->nlinks = p.nlinks;
+	mp->links = arena_alloc(a, (p.nlinks + 1) * sizeof(*mp->links));
+	if (p.nlinks)
+		memcpy(mp->links, p.links, p.nlinks * sizeof(*p.links));
+	mp->nholes = p.nholes;
+	mp->holes = arena_alloc(a, (p.nholes + 1) * sizeof(*mp->holes));
+	if (p.nholes)
+		memcpy(mp->holes, p.holes, p.nholes * sizeof(*p.holes));
+	free(p.links);
+	free(p.holes);
+	buf_release(&out);
+	doc->prepared = mp;
+}
+
+void markdown_fill(const struct doc *doc, const struct md_render *r, struct buf *out)
+{
+	const struct md_prepared *mp = doc->prepared;
+	if (!mp) {
+		markdown_render(doc, r, out);
+		return;
+	}
+	bool *ok = xcalloc(mp->nlinks + 1, sizeof(*ok));
+	struct buf raw = BUF_INIT;
+	size_t from = 0;
+	buf_grow(out, mp->len + mp->nholes * 64);
+	for (size_t i = 0; i < mp->nholes; i++) {
+		const struct hole *ho = &mp->holes[i];
+		buf_put(out, mp->html + from, ho->at - from);
+		from = ho->at;
+		const struct plink *l = &mp->links[ho->link];
+		if (ho->kind == HOLE_CLOSE) {
+			if (ok[ho->link])
+				buf_puts(out, "</a>");
+			continue;
+		}
+		buf_truncate(&raw, 0);
+		ok[ho->link] = r->link && r->link(r->ctx, l->kind, l->path, l->frag, &raw);
+		if (ho->kind == HOLE_OPEN) {
+			if (ok[ho->link]) {
+				buf_puts(out, "<a href=\"");
+				escape_href(out, raw.ptr);
+				buf_putc(out, '"');
+				buf_puts(out, ho->tail);
+			}
+		} else if (ok[ho->link]) {
+			buf_puts(out, "<img src=\"");
+			escape_href(out, raw.ptr);
+			buf_puts(out, "\" alt=\"");
+			buf_puts(out, ho->tail);
+			buf_puts(out, "\">");
+		} else {
+			buf_puts(out, ho->tail);
+		}
+	}
+	buf_put(out, mp->html + from, mp->len - from);
+	buf_release(&raw);
+	free(ok);
+}
+
 void markdown_inline(const char *from_path, const char *s, size_t n, const struct md_render *r,
 		     struct buf *out)
 {
 	struct parse ps;
 	cmark_node *root = parse_text(&ps, CMARK_OPT_DEFAULT, s, n);
-	struct html h = {r, from_path, out, BUF_INIT, BUF_INIT, BUF_INIT, BUF_INIT, NULL, 0, 0, 0};
+	struct html h = {r, from_path, out, BUF_INIT, BUF_INIT, BUF_INIT, BUF_INIT, NULL, 0, 0, 0, NULL};
 	/* One paragraph: render its inline children only. Anything else (a
 	 * list, a heading) is rendered as blocks. */
 	cmark_node *first = cmark_node_first_child(root);
@@ -1304,7 +1504,7 @@ static void pdf_tree(struct pdfw *w, cmark_node *root)
 		case CMARK_NODE_LINK: {
 			if (in) {
 				struct html h = {w->r, w->from_path, NULL, BUF_INIT, BUF_INIT,
-						 BUF_INIT, BUF_INIT, NULL, 0, 0, 0};
+						 BUF_INIT, BUF_INIT, NULL, 0, 0, 0, NULL};
 				bool ok = resolve_href(&h, cmark_node_get_url(n));
 				cmark_node_set_user_data(n, ok ? (void *)1 : NULL);
 				if (ok) {

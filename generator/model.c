@@ -921,8 +921,34 @@ static bool doc_begin(struct loader *lo, struct doc *doc, const struct source_fi
 static void doc_end(struct loader *lo, struct doc *doc, struct ld *l)
 {
 	ld_done(l);
-	if (!lo->site->no_bodies)
+	const struct site *s = lo->site;
+	if (s->no_bodies)
+		return;
+	if (!s->prepare) {
 		markdown_scan(lo->arena, doc, lo->d);
+		return;
+	}
+	/* a build: one parse scans the body and renders it */
+	struct buf text = BUF_INIT;
+	markdown_scan_prepare(lo->arena, doc, lo->d, s->prepare_audience, s->config.unsafe_html,
+			      &text);
+	if (doc->prepared) {
+		buf_putc(&text, ' ');
+		if (doc->summary)
+			buf_puts(&text, doc->summary);
+		doc->words = text_words(lo->arena, text.ptr, text.len);
+		/* Rendered: the build needs the file's bytes no more (a report's
+		 * body still makes its PDF). They are most of a loaded site. */
+		if (doc->kind != DOC_REPORT) {
+			struct source_file *f = (struct source_file *)doc->file;
+			free(f->data);
+			f->data = NULL;
+			f->len = 0;
+			doc->body = NULL;
+			doc->body_len = 0;
+		}
+	}
+	buf_release(&text);
 }
 
 static void load_section(struct loader *lo, struct section *sec, const struct source_file *f)

@@ -92,6 +92,11 @@ bool idmap_get(const struct idmap *m, const char *key, size_t *val);
 /* Adds key → val, or changes the value of key when it is there. */
 void idmap_set(struct idmap *m, const char *key, size_t val);
 
+/* The distinct words of a text, lowercased, space-separated: what the
+ * search page matches against, far smaller than the text itself. Words are
+ * runs of ASCII letters and digits and non-ASCII bytes, two bytes or more. */
+const char *text_words(struct arena *a, const char *text, size_t n);
+
 /* How many threads to use: the online cores (at most 8), or PLANSITE_JOBS
  * when set (1 makes everything single-threaded). */
 int plansite_jobs(void);
@@ -744,6 +749,11 @@ struct doc {
 	size_t nlinks;
 	struct md_heading *headings;
 	size_t nheadings;
+	/* The body rendered while it was scanned, for the build's audience
+	 * (markdown_scan_prepare), and the distinct words of its text and
+	 * summary; NULL when not prepared. */
+	const struct md_prepared *prepared;
+	const char *words;
 	bool ok; /* the front matter parsed; typed fields are filled as far as valid */
 };
 
@@ -968,6 +978,10 @@ struct site {
 	/* Set before site_load to skip the Markdown bodies: a load for the data
 	 * alone (a monthly report's as-of data). */
 	bool no_bodies;
+	/* Set before site_load by a build: render each body for this audience
+	 * from the parse that scans it (doc.prepared, doc.words). */
+	bool prepare;
+	enum visibility prepare_audience;
 	/* Set before site_load (with no_bodies) to reuse and keep the parsed
 	 * documents of a pool shared by many loads: such a site is loaded for
 	 * its data alone. Its projects and meetings are these pointers into
@@ -1047,6 +1061,22 @@ enum link_kind link_classify(const char *from_path, const char *url, struct buf 
 void markdown_scan(struct arena *a, struct doc *doc, struct diag *d);
 
 /*
+ * A body rendered ahead of its page: its HTML, with holes where the links
+ * into the site go (their hrefs depend on the page), filled for each page
+ * by markdown_fill.
+ */
+struct md_prepared;
+/*
+ * markdown_scan, and, from the same parse, the body rendered for audience
+ * (unsafe_html as in md_render) into doc->prepared, with its plain text
+ * appended to text. Nothing is prepared (doc->prepared stays NULL) when the
+ * audience would read other lines than the scan did (a fence it may not
+ * see): markdown_render then parses for itself.
+ */
+void markdown_scan_prepare(struct arena *a, struct doc *doc, struct diag *d,
+			   enum visibility audience, bool unsafe_html, struct buf *text);
+
+/*
  * How a body is rendered. link is called for every link into the site
  * (LINK_DOC, LINK_DATA, LINK_ANCHOR) with the target's path (NULL for an
  * anchor) and fragment (NULL when none); it appends the href to write and
@@ -1071,6 +1101,9 @@ struct md_render {
  * is shown as text unless r->unsafe_html.
  */
 void markdown_render(const struct doc *doc, const struct md_render *r, struct buf *out);
+/* The same bytes from doc's prepared body (markdown_scan_prepare), its
+ * holes filled by r->link; markdown_render itself when there is none. */
+void markdown_fill(const struct doc *doc, const struct md_render *r, struct buf *out);
 
 /* Renders a short text (a decision, an action) as inline HTML: the contents
  * of one paragraph, without the <p>. from_path resolves relative links. */

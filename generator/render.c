@@ -405,91 +405,13 @@ static enum visibility vis_at_line(const struct doc *doc, uint32_t line)
 	return doc->vis;
 }
 
-/* The distinct words of a text, lowercased, space-separated: what the search
- * page matches against, far smaller than the text itself. The words seen
- * are kept as (hash, offset, length) into the output, in a table that
- * doubles when half full. */
-static bool word_byte(unsigned char c)
-{
-	return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
-	       c >= 0x80;
-}
-
-static const char *words_of(struct arena *a, const char *text, size_t n)
-{
-	struct seen {
-		uint64_t hash;
-		uint32_t off, len;
-	};
-	size_t cap = 256, used = 0;
-	struct seen *tab = xcalloc(cap, sizeof(*tab));
-	/* the words and a space between each never outgrow the text */
-	char *out = xmalloc(n + 1);
-	size_t len_out = 0;
-	size_t i = 0;
-	while (i < n) {
-		while (i < n && !word_byte((unsigned char)text[i]))
-			i++;
-		size_t w = i;
-		while (i < n && word_byte((unsigned char)text[i]))
-			i++;
-		size_t len = i - w;
-		if (len < 2 || len >= UINT32_MAX)
-			continue;
-		/* lowercased where it would go, then kept if not seen */
-		size_t at = len_out + (len_out ? 1 : 0);
-		char *dst = out + at;
-		uint64_t h = 1469598103934665603ULL;
-		for (size_t k = 0; k < len; k++) {
-			unsigned char c = (unsigned char)text[w + k];
-			if (c >= 'A' && c <= 'Z')
-				c = (unsigned char)(c + 32);
-			dst[k] = (char)c;
-			h = (h ^ c) * 1099511628211ULL;
-		}
-		size_t slot = h & (cap - 1);
-		bool seen = false;
-		for (; tab[slot].len; slot = (slot + 1) & (cap - 1))
-			if (tab[slot].hash == h && tab[slot].len == len &&
-			    memcmp(out + tab[slot].off, dst, len) == 0) {
-				seen = true;
-				break;
-			}
-		if (seen)
-			continue;
-		if (len_out)
-			out[len_out] = ' ';
-		len_out = at + len;
-		tab[slot] = (struct seen){h, (uint32_t)at, (uint32_t)len};
-		if (++used * 2 > cap) {
-			size_t ncap = cap * 2;
-			struct seen *nt = xcalloc(ncap, sizeof(*nt));
-			for (size_t j = 0; j < cap; j++) {
-				if (!tab[j].len)
-					continue;
-				size_t m = tab[j].hash & (ncap - 1);
-				while (nt[m].len)
-					m = (m + 1) & (ncap - 1);
-				nt[m] = tab[j];
-			}
-			free(tab);
-			tab = nt;
-			cap = ncap;
-		}
-	}
-	const char *s = arena_strndup(a, out, len_out);
-	free(tab);
-	free(out);
-	return s;
-}
-
 /* The rendered body of a document; its words go into the search index. */
 static void put_body(struct pagectx *pg, struct value *c, const struct doc *doc)
 {
 	struct render *r = pg->r;
 	struct buf html = BUF_INIT, text = BUF_INIT;
-	struct md_render o = md_opts(pg, &text);
-	markdown_render(doc, &o, &html);
+	struct md_render o = md_opts(pg, doc->words ? NULL : &text);
+	markdown_fill(doc, &o, &html);
 	put_buf(&pg->a, c, "body", &html);
 	/* The body's headings, for an "on this page" list. */
 	struct value *hs = new_list(&pg->a);
@@ -518,10 +440,18 @@ static void put_body(struct pagectx *pg, struct value *c, const struct doc *doc)
 		put_s(wa, e, "url", doc_href(wa, doc));
 		put_s(wa, e, "kind", kinds[doc->kind]);
 		put_s(wa, e, "summary", doc->summary);
-		buf_putc(&text, ' ');
-		if (doc->summary)
-			buf_puts(&text, doc->summary);
-		put_s(wa, e, "words", words_of(wa, text.ptr, text.len));
+		if (doc->words) {
+			/* found while the site was loaded; the site outlives this */
+			struct value *w = value_new(wa, VALUE_STRING, nopos);
+			w->str = doc->words;
+			w->len = strlen(doc->words);
+			value_map_put(wa, e, "words", w);
+		} else {
+			buf_putc(&text, ' ');
+			if (doc->summary)
+				buf_puts(&text, doc->summary);
+			put_s(wa, e, "words", text_words(wa, text.ptr, text.len));
+		}
 		job->search = e;
 	}
 	buf_release(&html);
@@ -1202,7 +1132,7 @@ static void render_report_to(struct render *r, const struct report *rp,
 	report_ctx(&pg, c, rp, m, pdf, sections);
 	struct buf html = BUF_INIT;
 	struct md_render o = md_opts(&pg, NULL);
-	markdown_render(&rp->doc, &o, &html);
+	markdown_fill(&rp->doc, &o, &html);
 	put_buf(&pg.a, c, "body", &html);
 	buf_release(&html);
 	page_end(&pg, "report-print", c, NULL);

@@ -153,6 +153,82 @@ void arena_reset(struct arena *a)
 	}
 }
 
+/* The words seen are kept as (hash, offset, length) into the output, in a
+ * table that doubles when half full. */
+static bool word_byte(unsigned char c)
+{
+	return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
+	       c >= 0x80;
+}
+
+const char *text_words(struct arena *a, const char *text, size_t n)
+{
+	struct seen {
+		uint64_t hash;
+		uint32_t off, len;
+	};
+	size_t cap = 256, used = 0;
+	struct seen *tab = xcalloc(cap, sizeof(*tab));
+	/* the words and a space between each never outgrow the text */
+	char *out = xmalloc(n + 1);
+	size_t len_out = 0;
+	size_t i = 0;
+	while (i < n) {
+		while (i < n && !word_byte((unsigned char)text[i]))
+			i++;
+		size_t w = i;
+		while (i < n && word_byte((unsigned char)text[i]))
+			i++;
+		size_t len = i - w;
+		if (len < 2 || len >= UINT32_MAX)
+			continue;
+		/* lowercased where it would go, then kept if not seen */
+		size_t at = len_out + (len_out ? 1 : 0);
+		char *dst = out + at;
+		uint64_t h = 1469598103934665603ULL;
+		for (size_t k = 0; k < len; k++) {
+			unsigned char c = (unsigned char)text[w + k];
+			if (c >= 'A' && c <= 'Z')
+				c = (unsigned char)(c + 32);
+			dst[k] = (char)c;
+			h = (h ^ c) * 1099511628211ULL;
+		}
+		size_t slot = h & (cap - 1);
+		bool seen = false;
+		for (; tab[slot].len; slot = (slot + 1) & (cap - 1))
+			if (tab[slot].hash == h && tab[slot].len == len &&
+			    memcmp(out + tab[slot].off, dst, len) == 0) {
+				seen = true;
+				break;
+			}
+		if (seen)
+			continue;
+		if (len_out)
+			out[len_out] = ' ';
+		len_out = at + len;
+		tab[slot] = (struct seen){h, (uint32_t)at, (uint32_t)len};
+		if (++used * 2 > cap) {
+			size_t ncap = cap * 2;
+			struct seen *nt = xcalloc(ncap, sizeof(*nt));
+			for (size_t j = 0; j < cap; j++) {
+				if (!tab[j].len)
+					continue;
+				size_t m = tab[j].hash & (ncap - 1);
+				while (nt[m].len)
+					m = (m + 1) & (ncap - 1);
+				nt[m] = tab[j];
+			}
+			free(tab);
+			tab = nt;
+			cap = ncap;
+		}
+	}
+	const char *s = arena_strndup(a, out, len_out);
+	free(tab);
+	free(out);
+	return s;
+}
+
 /* ------------------------------------------------------ edit distance */
 
 size_t edit_distance(const char *a, const char *b, size_t max)
