@@ -178,6 +178,10 @@ static void read_one(int dfd, struct rjob *j)
 		if (got == 0)
 			break;
 		b.len += (size_t)got;
+		/* the size fstat gave: read as it was then, without one more
+		 * call to see the end (a build reads thousands of files) */
+		if (st.st_size > 0 && b.len == (size_t)st.st_size)
+			break;
 	}
 	b.ptr[b.len] = '\0';
 	j->data = buf_detach(&b, &j->len);
