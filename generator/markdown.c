@@ -836,9 +836,10 @@ static void put_text(struct html *h, const char *s)
 {
 	if (!s)
 		return;
-	escape_html(h->out, s, strlen(s));
+	size_t n = strlen(s);
+	escape_html(h->out, s, n);
 	if (h->r->text)
-		buf_puts(h->r->text, s);
+		buf_put(h->r->text, s, n);
 }
 
 /* Resolves a link for this page into h->href; false when it is dropped. */

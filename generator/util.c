@@ -4,6 +4,7 @@
  */
 #include "plansite.h"
 
+#include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
@@ -155,10 +156,40 @@ void arena_reset(struct arena *a)
 
 /* The words seen are kept as (hash, offset, length) into the output, in a
  * table that doubles when half full. */
-static bool word_byte(unsigned char c)
+/* For each byte: itself lowercased when it belongs to a word (ASCII
+ * letters and digits, and any byte of a UTF-8 sequence), else 0. */
+static unsigned char word_map[256];
+static pthread_once_t word_once = PTHREAD_ONCE_INIT;
+
+static void word_map_init(void)
 {
-	return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
-	       c >= 0x80;
+	for (int c = 0; c < 256; c++) {
+		if (c >= 'A' && c <= 'Z')
+			word_map[c] = (unsigned char)(c + 32);
+		else if ((c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c >= 0x80)
+			word_map[c] = (unsigned char)c;
+	}
+}
+
+/* A hash of the n bytes at p, eight at a time. */
+static uint64_t word_hash(const char *p, size_t n)
+{
+	uint64_t h = n * 0x9E3779B97F4A7C15ULL;
+	while (n >= 8) {
+		uint64_t x;
+		memcpy(&x, p, 8);
+		h = (h ^ x) * 0xFF51AFD7ED558CCDULL;
+		h ^= h >> 29;
+		p += 8;
+		n -= 8;
+	}
+	if (n) {
+		uint64_t x = 0;
+		memcpy(&x, p, n);
+		h = (h ^ x) * 0xC4CEB9FE1A85EC53ULL;
+		h ^= h >> 32;
+	}
+	return h;
 }
 
 const char *text_words(struct arena *a, const char *text, size_t n)
@@ -167,32 +198,25 @@ const char *text_words(struct arena *a, const char *text, size_t n)
 		uint64_t hash;
 		uint32_t off, len;
 	};
+	pthread_once(&word_once, word_map_init);
 	size_t cap = 256, used = 0;
 	struct seen *tab = xcalloc(cap, sizeof(*tab));
 	/* the words and a space between each never outgrow the text */
 	char *out = xmalloc(n + 1);
 	size_t len_out = 0;
+	const unsigned char *t = (const unsigned char *)text;
 	size_t i = 0;
 	while (i < n) {
-		while (i < n && !word_byte((unsigned char)text[i]))
+		while (i < n && !word_map[t[i]])
 			i++;
-		size_t w = i;
-		while (i < n && word_byte((unsigned char)text[i]))
-			i++;
-		size_t len = i - w;
+		/* lowercased where it would go, then kept if not seen */
+		size_t at = len_out + (len_out ? 1 : 0), len = 0;
+		char *dst = out + at;
+		for (; i < n && word_map[t[i]]; i++)
+			dst[len++] = (char)word_map[t[i]];
 		if (len < 2 || len >= UINT32_MAX)
 			continue;
-		/* lowercased where it would go, then kept if not seen */
-		size_t at = len_out + (len_out ? 1 : 0);
-		char *dst = out + at;
-		uint64_t h = 1469598103934665603ULL;
-		for (size_t k = 0; k < len; k++) {
-			unsigned char c = (unsigned char)text[w + k];
-			if (c >= 'A' && c <= 'Z')
-				c = (unsigned char)(c + 32);
-			dst[k] = (char)c;
-			h = (h ^ c) * 1099511628211ULL;
-		}
+		uint64_t h = word_hash(dst, len);
 		size_t slot = h & (cap - 1);
 		bool seen = false;
 		for (; tab[slot].len; slot = (slot + 1) & (cap - 1))
