@@ -31,6 +31,7 @@
 
 #include <errno.h>
 #include <pthread.h>
+#include <stdatomic.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
@@ -406,33 +407,116 @@ out:
 
 /* ----------------------------------------------------- the site tree */
 
-/* Copies the blob of entry e into a NUL-terminated buffer and adds it. */
-static int read_blob(git_repository *repo, const git_tree_entry *e, const char *path,
-		     struct site_reader *r)
+/* A blob to read: where it goes in the reader's files, and its id. */
+struct blob_job {
+	size_t file;
+	git_oid id;
+};
+
+/* The blobs of a tree walk, read once the walk is done: on several threads
+ * when there are many (each with a repository of its own: libgit2's are
+ * not to be shared), since inflating them is most of reading a site. */
+struct blob_reads {
+	struct blob_job *v;
+	size_t n, cap;
+	const char *gitdir;
+	struct site_reader *r;
+	size_t next; /* taken with __atomic_fetch_add */
+	atomic_bool failed;
+};
+
+/* Notes the blob of entry e for reading, or adds it unread when known. */
+static void queue_blob(struct blob_reads *br, const git_tree_entry *e, const char *path)
 {
+	struct site_reader *r = br->r;
 	const git_oid *oid = git_tree_entry_id(e);
-	if (r->known && r->known(r->known_ctx, path, oid->id)) {
-		site_reader_add_blob(r, path, NULL, 0, oid->id);
-		return 0;
+	site_reader_add_blob(r, path, NULL, 0, oid->id);
+	if (r->known && r->known(r->known_ctx, path, oid->id))
+		return;
+	if (br->n == br->cap) {
+		br->cap = br->cap ? br->cap * 2 : 256;
+		br->v = xrealloc(br->v, br->cap * sizeof(*br->v));
 	}
+	br->v[br->n].file = r->n - 1;
+	git_oid_cpy(&br->v[br->n].id, oid);
+	br->n++;
+}
+
+/* Reads one blob into its file; false after reporting. */
+static bool read_one_blob(git_repository *repo, struct blob_reads *br, const struct blob_job *j)
+{
+	struct source_file *f = &br->r->files[j->file];
 	git_blob *blob = NULL;
-	if (git_blob_lookup(&blob, repo, git_tree_entry_id(e)) < 0) {
-		report_git(r->d, "cannot read", path);
-		return -1;
+	if (git_blob_lookup(&blob, repo, &j->id) < 0) {
+		report_git(br->r->d, "cannot read", f->path);
+		return false;
 	}
 	git_object_size_t size = git_blob_rawsize(blob);
 	if (size >= SIZE_MAX) {
 		git_blob_free(blob);
-		diag_error(r->d, nopos, "E026", "'%s' is too large to read", path);
-		return -1;
+		diag_error(br->r->d, nopos, "E026", "'%s' is too large to read", f->path);
+		return false;
 	}
 	char *data = xmalloc((size_t)size + 1);
 	if (size)
 		memcpy(data, git_blob_rawcontent(blob), (size_t)size);
 	data[size] = '\0';
 	git_blob_free(blob);
-	site_reader_add_blob(r, path, data, (size_t)size, oid->id);
-	return 0;
+	f->data = data;
+	f->len = (size_t)size;
+	return true;
+}
+
+static void *blob_worker(void *arg)
+{
+	struct blob_reads *br = arg;
+	git_repository *repo = NULL;
+	if (git_repository_open_bare(&repo, br->gitdir) < 0) {
+		report_git(br->r->d, "cannot open the git repository at", br->gitdir);
+		br->failed = true;
+		return NULL;
+	}
+	for (;;) {
+		size_t i = __atomic_fetch_add(&br->next, 1, __ATOMIC_RELAXED);
+		if (i >= br->n || br->failed)
+			break;
+		if (!read_one_blob(repo, br, &br->v[i]))
+			br->failed = true;
+	}
+	git_repository_free(repo);
+	return NULL;
+}
+
+/* Reads the queued blobs. Returns 0, or -1 after reporting. */
+static int read_blobs(git_repository *repo, struct blob_reads *br)
+{
+	size_t nw = (size_t)plansite_jobs();
+	if (nw > br->n / 256 + 1)
+		nw = br->n / 256 + 1;
+	br->gitdir = git_repository_path(repo);
+	if (nw <= 1 || !br->gitdir) {
+		for (size_t i = 0; i < br->n; i++)
+			if (!read_one_blob(repo, br, &br->v[i]))
+				return -1;
+		return 0;
+	}
+	/* nw - 1 threads, and this one with the repository it has */
+	pthread_t *ts = xcalloc(nw, sizeof(*ts));
+	size_t started = 0;
+	for (; started + 1 < nw; started++)
+		if (pthread_create(&ts[started], NULL, blob_worker, br) != 0)
+			break;
+	for (;;) {
+		size_t i = __atomic_fetch_add(&br->next, 1, __ATOMIC_RELAXED);
+		if (i >= br->n || br->failed)
+			break;
+		if (!read_one_blob(repo, br, &br->v[i]))
+			br->failed = true;
+	}
+	for (size_t t = 0; t < started; t++)
+		pthread_join(ts[t], NULL);
+	free(ts);
+	return br->failed ? -1 : 0;
 }
 
 /* One folder being walked: its tree, the next entry, the length of its path. */
@@ -462,8 +546,11 @@ static int read_git_site(git_repository *repo, git_tree *site, struct site_reade
 	struct tree_frame stack[SITE_MAX_DEPTH];
 	size_t depth = 1;
 	struct buf path = BUF_INIT;
+	struct blob_reads br;
 	int rc = -1;
 
+	memset(&br, 0, sizeof(br));
+	br.r = r;
 	stack[0] = (struct tree_frame){site, 0, 0};
 	while (depth > 0) {
 		struct tree_frame *f = &stack[depth - 1];
@@ -507,8 +594,7 @@ static int read_git_site(git_repository *repo, git_tree *site, struct site_reade
 		}
 		case GIT_FILEMODE_BLOB:
 		case GIT_FILEMODE_BLOB_EXECUTABLE:
-			if (read_blob(repo, e, path.ptr, r) < 0)
-				goto out;
+			queue_blob(&br, e, path.ptr);
 			break;
 		case GIT_FILEMODE_LINK:
 			site_reader_odd(r, path.ptr, ODD_LINK);
@@ -521,11 +607,12 @@ static int read_git_site(git_repository *repo, git_tree *site, struct site_reade
 			break;
 		}
 	}
-	rc = 0;
+	rc = read_blobs(repo, &br);
 out:
 	while (depth > 1)
 		git_tree_free(stack[--depth].tree);
 	buf_release(&path);
+	free(br.v);
 	return rc;
 }
 

@@ -90,6 +90,43 @@ assert r["file"] == "content/projects/alpha.md" and r["line"] == 6 and r["col"] 
 assert r["severity"] == "error" and r["code"] == "E010", r
 ' "$tmp/json"; then echo "ok   --format json"; else echo "FAIL --format json"; fail=$((fail + 1)); fi
 
+# Many files: blobs are read on several threads. Each of 700 meetings names
+# a different unknown attendee on a different line, so a blob read into the
+# wrong file shows in the findings, which must be those of the same files
+# read from disk.
+big=$tmp/big
+cp -r "$here/sites/valid-minimal" "$big"
+rm -f "$big/expected"
+i=0
+while [ $i -lt 700 ]; do
+	{
+		echo "---"
+		echo "title: Meeting $i"
+		j=0
+		while [ $j -lt $((i % 7)) ]; do echo "# padding $j"; j=$((j + 1)); done
+		echo "date: 2007-01-$(printf '%02d' $((i % 28 + 1)))"
+		echo 'start: "10:00"'
+		echo 'end: "11:00"'
+		echo "venue: Room $i"
+		echo "attendees: [who$i]"
+		echo "---"
+		echo "Minutes of meeting $i."
+	} >"$big/content/meetings/2007-01-$(printf '%02d' $((i % 28 + 1)))-m$i.md"
+	i=$((i + 1))
+done
+git init -q -b main "$big"
+git -C "$big" -c user.name=Test -c user.email=test@example.org add -A
+GIT_COMMITTER_DATE="2007-02-01T12:00:00+0000" git -C "$big" -c user.name=Test -c user.email=test@example.org commit -q -m "700 meetings"
+"$PLANSITE" -C "$big" check --format json --today 2007-05-31 >"$tmp/git.json" 2>/dev/null
+"$PLANSITE" -C "$big" check --worktree --format json --today 2007-05-31 >"$tmp/disk.json" 2>/dev/null
+n=$(grep -c '"E010"' "$tmp/git.json")
+if [ "$n" = 700 ] && cmp -s "$tmp/git.json" "$tmp/disk.json"; then
+	echo "ok   700 files read from git on several threads: the findings of the files on disk"
+else
+	echo "FAIL 700 files read from git ($n E010 findings; git and disk differ: $(cmp "$tmp/git.json" "$tmp/disk.json" 2>&1))"
+	fail=$((fail + 1))
+fi
+
 # Outside git: the files on disk, with a warning.
 cp -r "$here/sites/valid-minimal" "$tmp/plain"
 "$PLANSITE" -C "$tmp/plain" check --today 2007-05-31 2>"$tmp/err"
