@@ -398,10 +398,18 @@ int render_feeds(const struct feeds *f, struct writer *w, struct diag *d)
 	buf_truncate(&b, 0);
 	write_ics(f, &b);
 	rc |= writer_put(w, "meetings.ics", b.ptr, b.len);
-	buf_truncate(&b, 0);
-	value_to_json(&b, f->search);
-	buf_putc(&b, '\n');
-	rc |= writer_put(w, "search-index.json", b.ptr, b.len);
 	buf_release(&b);
+	/* the largest file of a build: written as it is made, an entry at a
+	 * time, the same bytes as value_to_json of the whole list */
+	struct wstream *st = writer_stream(w, "search-index.json");
+	buf_putc(wstream_buf(st), '[');
+	for (size_t i = 0; f->search && i < f->search->n; i++) {
+		struct buf *o = wstream_buf(st);
+		if (i)
+			buf_putc(o, ',');
+		value_to_json(o, f->search->u.items[i]);
+	}
+	buf_puts(wstream_buf(st), "]\n");
+	rc |= wstream_close(st);
 	return rc ? -1 : 0;
 }

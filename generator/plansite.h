@@ -1222,6 +1222,13 @@ void mustache_set_free(struct mustache_set *s);
 struct writer;
 struct writer *writer_open(const char *out, struct diag *d);
 int writer_put(struct writer *w, const char *rel, const void *data, size_t n);
+/* A large file written in pieces: append to the buffer wstream_buf gives
+ * (it is written out as it fills), then wstream_close (-1 after reporting,
+ * as writer_put). One thread per stream. */
+struct wstream;
+struct wstream *writer_stream(struct writer *w, const char *rel);
+struct buf *wstream_buf(struct wstream *st);
+int wstream_close(struct wstream *st);
 /* Puts every file under the folder src (names beginning with '.' left out)
  * at rel/ in the output, as hard links (copies across file systems): how
  * cached output is reused. Counts the files. */

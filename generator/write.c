@@ -296,12 +296,13 @@ static void put_error(struct writer *w, const char *what, const char *rel)
 	buf_release(&path);
 }
 
-/* Writes one file (rel is checked) into the staging folder. */
-static int write_file(struct writer *w, const char *rel, const void *data, size_t n)
+/* Opens rel (checked) for writing in the staging folder, making its
+ * folders; -1 after reporting. */
+static int open_file(struct writer *w, const char *rel)
 {
 	char *dir = xstrdup(rel);
 	char *slash = strrchr(dir, '/');
-	int rc = -1;
+	int fd = -1;
 	if (slash) {
 		*slash = '\0';
 		if (make_folder(w->sfd, dir) < 0) {
@@ -309,50 +310,122 @@ static int write_file(struct writer *w, const char *rel, const void *data, size_
 			goto out;
 		}
 	}
-	int fd = openat(w->sfd, rel, O_WRONLY | O_CREAT | O_TRUNC | O_NOFOLLOW | O_CLOEXEC, 0644);
-	if (fd < 0) {
+	fd = openat(w->sfd, rel, O_WRONLY | O_CREAT | O_TRUNC | O_NOFOLLOW | O_CLOEXEC, 0644);
+	if (fd < 0)
 		put_error(w, "write", rel);
-		goto out;
-	}
+out:
+	free(dir);
+	return fd;
+}
+
+/* Writes all n bytes to fd; false after reporting. */
+static bool write_all(struct writer *w, int fd, const char *rel, const void *data, size_t n)
+{
 	const char *p = data;
-	size_t left = n;
-	while (left) {
-		ssize_t k = write(fd, p, left);
+	while (n) {
+		ssize_t k = write(fd, p, n);
 		if (k < 0 && errno == EINTR)
 			continue;
 		if (k < 0) {
 			put_error(w, "write", rel);
-			close(fd);
-			goto out;
+			return false;
 		}
 		p += k;
-		left -= (size_t)k;
+		n -= (size_t)k;
+	}
+	return true;
+}
+
+/* Writes one file (rel is checked) into the staging folder. */
+static int write_file(struct writer *w, const char *rel, const void *data, size_t n)
+{
+	int fd = open_file(w, rel);
+	if (fd < 0)
+		return -1;
+	if (!write_all(w, fd, rel, data, n)) {
+		close(fd);
+		return -1;
 	}
 	if (close(fd) < 0) {
 		put_error(w, "write", rel);
-		goto out;
+		return -1;
 	}
 	count_file(w, rel, n);
-	rc = 0;
-out:
-	free(dir);
-	return rc;
+	return 0;
+}
+
+/* Refuses (E026) a path that is not plain and relative; false then. */
+static bool check_path(struct writer *w, const char *rel)
+{
+	if (path_ok(rel))
+		return true;
+	struct pos none = {NULL, 0, 0};
+	diag_error(w->d, none, "E026", "refusing to write '%s': not a plain relative path", rel);
+	pthread_mutex_lock(&w->lock);
+	w->failed = true;
+	pthread_mutex_unlock(&w->lock);
+	return false;
 }
 
 int writer_put(struct writer *w, const char *rel, const void *data, size_t n)
 {
-	if (has_failed(w))
+	if (has_failed(w) || !check_path(w, rel))
 		return -1;
-	if (!path_ok(rel)) {
-		struct pos none = {NULL, 0, 0};
-		diag_error(w->d, none, "E026", "refusing to write '%s': not a plain relative path",
-			   rel);
-		pthread_mutex_lock(&w->lock);
-		w->failed = true;
-		pthread_mutex_unlock(&w->lock);
-		return -1;
-	}
 	return write_file(w, rel, data, n);
+}
+
+/* A file written in pieces: what is buffered, and where it goes. */
+struct wstream {
+	struct writer *w;
+	char *rel;
+	int fd;
+	uint64_t size;
+	struct buf b;
+	bool failed;
+};
+
+enum { WSTREAM_CHUNK = 256 * 1024 };
+
+struct wstream *writer_stream(struct writer *w, const char *rel)
+{
+	struct wstream *st = xcalloc(1, sizeof(*st));
+	st->w = w;
+	st->rel = xstrdup(rel);
+	buf_init(&st->b);
+	st->fd = has_failed(w) || !check_path(w, rel) ? -1 : open_file(w, rel);
+	st->failed = st->fd < 0;
+	return st;
+}
+
+static void stream_flush(struct wstream *st)
+{
+	if (!st->failed && st->b.len && !write_all(st->w, st->fd, st->rel, st->b.ptr, st->b.len))
+		st->failed = true;
+	st->size += st->b.len;
+	buf_truncate(&st->b, 0);
+}
+
+struct buf *wstream_buf(struct wstream *st)
+{
+	if (st->b.len >= WSTREAM_CHUNK)
+		stream_flush(st);
+	return &st->b;
+}
+
+int wstream_close(struct wstream *st)
+{
+	stream_flush(st);
+	int rc = st->failed ? -1 : 0;
+	if (st->fd >= 0 && close(st->fd) < 0 && rc == 0) {
+		put_error(st->w, "write", st->rel);
+		rc = -1;
+	}
+	if (rc == 0)
+		count_file(st->w, st->rel, st->size);
+	buf_release(&st->b);
+	free(st->rel);
+	free(st);
+	return rc;
 }
 
 /* Copies the regular file src to dst (a new file). */
