@@ -7,10 +7,14 @@
  * is that old (content imported later, or no git), the data is the tree
  * being built and the report says "data as of" its date.
  *
- * Which commit each report's data comes from is found once; the old sites
- * themselves are loaded when a page needs them (two at most are held: a
- * report's and its predecessor's), and the computed sections live only as
- * long as the page that shows them.
+ * Which commit each report's data comes from is found once, in one walk
+ * down the first-parent line. The old data is made when a page needs it,
+ * and two at most are held (a report's and its predecessor's): only the
+ * projects and meetings matter, as pointers into a pool of documents
+ * parsed once per blob, and a month's data is made from the other one held
+ * and the files that differ between their commits (loaded whole when the
+ * plan, the people or the practices changed, or when none is held). The
+ * computed sections live as long as the report's pages.
  */
 #include "plansite.h"
 
@@ -89,7 +93,7 @@ static void data_view(struct data_site *ds)
 /* Loads the data of commit whole: the files not in the pool are read and
  * parsed into it. */
 static int data_load(struct data_site *ds, const char *root, const char *commit,
-		     enum visibility audience, struct doc_pool *pool)
+		     struct doc_pool *pool)
 {
 	memset(ds, 0, sizeof(*ds));
 	ds->loaded = true;
@@ -129,8 +133,7 @@ static int data_load(struct data_site *ds, const char *root, const char *commit,
  * files that differ between the two: 1 made, 0 not (the plan, the people
  * or the practices changed: load it whole), -1 after reporting. */
 static int data_derive(struct data_site *ds, const struct data_site *from, const char *commit,
-		       enum visibility audience, struct doc_pool *pool, struct repo *repo,
-		       struct diag *d)
+		       struct doc_pool *pool, struct repo *repo, struct diag *d)
 {
 	memset(ds, 0, sizeof(*ds));
 	ds->loaded = true;
@@ -333,12 +336,12 @@ static const struct report_index *data_of(struct monthly_set *ms, const char *co
 				       : ms->slots[k].loaded  ? &ms->slots[k]
 							      : NULL;
 	if (from) {
-		got = data_derive(&made, from, commit, ms->audience, ms->pool, ms->repo, d);
+		got = data_derive(&made, from, commit, ms->pool, ms->repo, d);
 		if (got <= 0)
 			data_release(&made);
 	}
 	if (got == 0 &&
-	    data_load(&made, ms->site->src->root, commit, ms->audience, ms->pool) < 0) {
+	    data_load(&made, ms->site->src->root, commit, ms->pool) < 0) {
 		data_release(&made);
 		got = -1;
 	}
