@@ -131,9 +131,11 @@ static int data_load(struct data_site *ds, const char *root, const char *commit,
 
 /* Makes the data of commit from the data of another commit, from and the
  * files that differ between the two: 1 made, 0 not (the plan, the people
- * or the practices changed: load it whole), -1 after reporting. */
+ * or the practices changed: load it whole), -1 after reporting. Fills mv
+ * with where from's meetings went, for report_index_derive. */
 static int data_derive(struct data_site *ds, const struct data_site *from, const char *commit,
-		       struct doc_pool *pool, struct repo *repo, struct diag *d)
+		       struct doc_pool *pool, struct repo *repo, struct meeting_moves *mv,
+		       struct diag *d)
 {
 	memset(ds, 0, sizeof(*ds));
 	ds->loaded = true;
@@ -149,21 +151,33 @@ static int data_derive(struct data_site *ds, const struct data_site *from, const
 			return 0;
 	ds->base = from->base;
 	ds->base->refs++;
-	/* both lists are in path order: merge them */
+	/* both lists are in path order: merge them, noting where each old
+	 * meeting went (its index among the meetings), or that it went */
 	size_t cap = from->nfiles + nch + 1, i = 0, j = 0;
+	size_t old_m = 0, new_m = 0; /* meetings seen in from, made in ds */
 	ds->files = xcalloc(cap, sizeof(*ds->files));
+	mv->to = xcalloc(from->nfiles + 1, sizeof(*mv->to));
+	mv->added = xcalloc(nch + 1, sizeof(*mv->added));
 	while (i < from->nfiles || j < nch) {
 		int c = i == from->nfiles ? 1 : j == nch ? -1 : strcmp(from->files[i].path, ch[j].path);
 		if (c < 0) {
+			if (from->files[i].kind == DOC_MEETING)
+				mv->to[old_m++] = new_m++;
 			ds->files[ds->nfiles++] = from->files[i++];
 			continue;
 		}
 		const struct blob_change *b = &ch[j++];
-		if (c == 0)
-			i++; /* changed or deleted: the old one goes */
+		if (c == 0) {
+			/* changed or deleted: the old one goes */
+			if (from->files[i].kind == DOC_MEETING)
+				mv->to[old_m++] = SIZE_MAX;
+			i++;
+		}
 		int kind;
 		if (!b->has_new || !data_file_kind(b->path, &kind))
 			continue;
+		if (kind == DOC_MEETING)
+			mv->added[mv->nadded++] = new_m++;
 		const void *rec = doc_pool_get(pool, b->path, b->new_id, repo, d);
 		if (!rec)
 			return -1;
@@ -331,12 +345,13 @@ static const struct report_index *data_of(struct monthly_set *ms, const char *co
 	if (!ms->repo && repo_open(&ms->repo, ms->site->src->root, d) < 0)
 		return NULL;
 	struct data_site made;
+	struct meeting_moves mv = {NULL, NULL, 0};
 	int got = 0;
 	const struct data_site *from = ms->slots[1 - k].loaded ? &ms->slots[1 - k]
 				       : ms->slots[k].loaded  ? &ms->slots[k]
 							      : NULL;
 	if (from) {
-		got = data_derive(&made, from, commit, ms->pool, ms->repo, d);
+		got = data_derive(&made, from, commit, ms->pool, ms->repo, &mv, d);
 		if (got <= 0)
 			data_release(&made);
 	}
@@ -346,15 +361,24 @@ static const struct report_index *data_of(struct monthly_set *ms, const char *co
 		got = -1;
 	}
 	if (got < 0) {
+		free(mv.to);
+		free(mv.added);
 		diag_error(d, (struct pos){NULL, 0, 0}, "E026", "cannot read the data of commit %.7s",
 			   commit);
 		return NULL;
 	}
+	/* Indexed before the slot is replaced (from may be that slot): from
+	 * from's index and the moves when derived, else whole. Evicted before
+	 * the pages that show it end, so its table is not shared. */
+	if (got == 1)
+		report_index_derive(&made.ix, &made.view, &from->ix, &mv);
+	else
+		report_index_init(&made.ix, &made.view, ms->audience, false);
+	free(mv.to);
+	free(mv.added);
 	data_release(&ms->slots[k]);
 	ms->slots[k] = made;
-	/* indexed where it stays (the index points at the view); evicted
-	 * before the pages that show it end, so its table is not shared */
-	report_index_init(&ms->slots[k].ix, &ms->slots[k].view, ms->audience, false);
+	ms->slots[k].ix.s = &ms->slots[k].view; /* the view moved with the slot */
 	return &ms->slots[k].ix;
 }
 

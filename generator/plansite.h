@@ -1664,6 +1664,20 @@ struct report_index {
  * else each report_sections makes its own. */
 void report_index_init(struct report_index *x, const struct site *s, enum visibility audience,
 		       bool shared);
+/* Where the meetings of one data site went in the next: to[i] is the new
+ * index (among the meetings, in path order) of old meeting i, SIZE_MAX when
+ * it changed or went; added lists the new indexes of the meetings that
+ * changed or came. */
+struct meeting_moves {
+	size_t *to;
+	size_t *added;
+	size_t nadded;
+};
+/* report_index_init(x, s, old's audience, false) made from old, the index
+ * of the data s was derived from, and the moves between them: the meetings
+ * that stayed are not looked at again. */
+void report_index_derive(struct report_index *x, const struct site *s,
+			 const struct report_index *old, const struct meeting_moves *mv);
 void report_index_release(struct report_index *x);
 
 /*

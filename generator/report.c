@@ -195,8 +195,9 @@ static struct value *project_rows(const struct report_index *x, struct arena *a)
 	return rows;
 }
 
-void report_index_init(struct report_index *x, const struct site *s, enum visibility audience,
-		       bool shared)
+/* What every index has: all the projects and meetings, the lookups, and
+ * the visible projects by title. */
+static void index_common(struct report_index *x, const struct site *s, enum visibility audience)
 {
 	memset(x, 0, sizeof(*x));
 	x->s = s;
@@ -235,32 +236,108 @@ void report_index_init(struct report_index *x, const struct site *s, enum visibi
 		if (visible(&x->all_projects[i]->doc, audience))
 			x->projects[x->nprojects++] = x->all_projects[i];
 	qsort(x->projects, x->nprojects, sizeof(*x->projects), cmp_title);
+}
 
-	size_t nopen = 0;
+/* Appends meeting i's visible entry and its open actions (unsorted). */
+static void index_meeting(struct report_index *x, size_t i, size_t *capopen)
+{
+	const struct meeting *m = x->all_meetings[i];
+	if (!visible(&m->doc, x->audience))
+		return;
+	x->meetings[x->nmeetings++] = (struct dated_meeting){m->date, i};
+	for (size_t j = 0; j < m->nactions; j++) {
+		if (m->actions[j].done)
+			continue;
+		if (x->nopen == *capopen) {
+			*capopen = *capopen ? *capopen * 2 : 1024;
+			x->open = xrealloc(x->open, *capopen * sizeof(*x->open));
+		}
+		x->open[x->nopen++] = (struct open_action){i, j, m->actions[j].due};
+	}
+}
+
+void report_index_init(struct report_index *x, const struct site *s, enum visibility audience,
+		       bool shared)
+{
+	index_common(x, s, audience);
+	size_t capopen = 0;
 	x->meetings = xcalloc(x->nall_meetings + 1, sizeof(*x->meetings));
-	for (size_t i = 0; i < x->nall_meetings; i++) {
-		const struct meeting *m = x->all_meetings[i];
-		if (!visible(&m->doc, audience))
-			continue;
-		x->meetings[x->nmeetings++] = (struct dated_meeting){m->date, i};
-		for (size_t j = 0; j < m->nactions; j++)
-			nopen += !m->actions[j].done;
-	}
+	for (size_t i = 0; i < x->nall_meetings; i++)
+		index_meeting(x, i, &capopen);
 	qsort(x->meetings, x->nmeetings, sizeof(*x->meetings), cmp_meeting_date);
-	x->open = xcalloc(nopen + 1, sizeof(*x->open));
-	for (size_t i = 0; i < x->nall_meetings; i++) {
-		const struct meeting *m = x->all_meetings[i];
-		if (!visible(&m->doc, audience))
-			continue;
-		for (size_t j = 0; j < m->nactions; j++)
-			if (!m->actions[j].done)
-				x->open[x->nopen++] = (struct open_action){i, j, m->actions[j].due};
-	}
+	if (!x->open)
+		x->open = xcalloc(1, sizeof(*x->open));
 	qsort(x->open, x->nopen, sizeof(*x->open), cmp_open_due);
 	if (shared) {
 		x->rows = project_rows(x, &x->arena);
 		x->rows->shared = true;
 	}
+}
+
+void report_index_derive(struct report_index *x, const struct site *s,
+			 const struct report_index *old, const struct meeting_moves *mv)
+{
+	index_common(x, s, old->audience);
+	/* the meetings that came or changed, indexed and sorted on their own */
+	size_t capopen = 0;
+	x->meetings = xcalloc(x->nall_meetings + 1, sizeof(*x->meetings));
+	for (size_t k = 0; k < mv->nadded; k++)
+		index_meeting(x, mv->added[k], &capopen);
+	size_t nnew = x->nmeetings, nnewopen = x->nopen;
+	struct dated_meeting *newm = xcalloc(nnew + 1, sizeof(*newm));
+	memcpy(newm, x->meetings, nnew * sizeof(*newm));
+	struct open_action *newo = xcalloc(nnewopen + 1, sizeof(*newo));
+	if (nnewopen)
+		memcpy(newo, x->open, nnewopen * sizeof(*newo));
+	qsort(newm, nnew, sizeof(*newm), cmp_meeting_date);
+	qsort(newo, nnewopen, sizeof(*newo), cmp_open_due);
+	/* merged with the old ones that stayed, renumbered: the renumbering
+	 * keeps their order, as it keeps the path order */
+	size_t nopen_old = 0;
+	for (size_t i = 0; i < old->nopen; i++)
+		nopen_old += mv->to[old->open[i].meeting] != SIZE_MAX;
+	free(x->open);
+	x->open = xcalloc(nopen_old + nnewopen + 1, sizeof(*x->open));
+	x->nopen = 0;
+	size_t a = 0, b = 0;
+	while (a < old->nopen || b < nnewopen) {
+		struct open_action o;
+		if (a < old->nopen && mv->to[old->open[a].meeting] == SIZE_MAX) {
+			a++;
+			continue;
+		}
+		if (a < old->nopen) {
+			o = old->open[a];
+			o.meeting = mv->to[o.meeting];
+		}
+		if (b < nnewopen && (a == old->nopen || cmp_open_due(&newo[b], &o) < 0)) {
+			x->open[x->nopen++] = newo[b++];
+		} else {
+			x->open[x->nopen++] = o;
+			a++;
+		}
+	}
+	x->nmeetings = 0;
+	a = b = 0;
+	while (a < old->nmeetings || b < nnew) {
+		struct dated_meeting m;
+		if (a < old->nmeetings && mv->to[old->meetings[a].i] == SIZE_MAX) {
+			a++;
+			continue;
+		}
+		if (a < old->nmeetings) {
+			m = old->meetings[a];
+			m.i = mv->to[m.i];
+		}
+		if (b < nnew && (a == old->nmeetings || cmp_meeting_date(&newm[b], &m) < 0)) {
+			x->meetings[x->nmeetings++] = newm[b++];
+		} else {
+			x->meetings[x->nmeetings++] = m;
+			a++;
+		}
+	}
+	free(newm);
+	free(newo);
 }
 
 void report_index_release(struct report_index *x)
