@@ -9,12 +9,13 @@
  *
  * Which commit each report's data comes from is found once, in one walk
  * down the first-parent line. The old data is made when a page needs it,
- * and two at most are held (a report's and its predecessor's): only the
- * projects and meetings matter, as pointers into a pool of documents
- * parsed once per blob, and a month's data is made from the other one held
- * and the files that differ between their commits (loaded whole when the
- * plan, the people or the practices changed, or when none is held). The
- * computed sections live as long as the report's pages.
+ * into one of MONTHLY_SLOTS slots: only the projects and meetings matter,
+ * as pointers into a pool of documents parsed once per blob, and a month's
+ * data is made from the one held last and the files that differ between
+ * their commits (loaded whole when the plan, the people or the practices
+ * changed, or when none is held); its index too. Making data is one thread
+ * at a time; computing a report's sections from it is not. The computed
+ * sections live as long as the report's pages.
  */
 #include "plansite.h"
 
@@ -231,6 +232,7 @@ int monthly_compute(struct monthly_set *ms, const struct site *site, enum visibi
 	ms->site = site;
 	ms->audience = audience;
 	pthread_mutex_init(&ms->lock, NULL);
+	pthread_cond_init(&ms->freed, NULL);
 	ms->lock_made = true;
 	size_t n = 0;
 	const struct report **rs = xcalloc(site->nreports + 1, sizeof(*rs));
@@ -327,29 +329,44 @@ static const struct report_index *site_index(struct monthly_set *ms)
 	return &ms->site_ix;
 }
 
-/* The index of the data of commit (NULL: the site being built), made when
- * needed in one of the two slots: from the other slot's data and the files
- * that differ, or loaded whole. Called with the lock held. */
-static const struct report_index *data_of(struct monthly_set *ms, const char *commit,
-					  const char *keep, struct diag *d)
+/*
+ * The slot holding the data of commit, made when needed: from a slot held
+ * (the most recently used) and the files that differ, or loaded whole, into
+ * a slot no page is using (the least recently used). The caller uses it,
+ * then calls data_done. -1 after reporting; -2 when every slot is in use.
+ * Called with the lock held.
+ */
+static int data_take(struct monthly_set *ms, const char *commit, struct diag *d)
 {
-	if (!commit)
-		return site_index(ms);
-	for (int k = 0; k < 2; k++)
-		if (ms->slots[k].loaded && strcmp(ms->slots[k].commit, commit) == 0)
-			return &ms->slots[k].ix;
-	/* replace the slot that does not hold the other commit needed now */
-	int k = ms->slots[0].loaded && keep && strcmp(ms->slots[0].commit, keep) == 0 ? 1 : 0;
+	for (int k = 0; k < MONTHLY_SLOTS; k++)
+		if (ms->slots[k].loaded && strcmp(ms->slots[k].commit, commit) == 0) {
+			ms->slots[k].users++;
+			ms->slots[k].tick = ++ms->tick;
+			return k;
+		}
 	if (!ms->pool)
 		ms->pool = doc_pool_new();
 	if (!ms->repo && repo_open(&ms->repo, ms->site->src->root, d) < 0)
-		return NULL;
+		return -1;
+	int k = -1;
+	for (int i = 0; i < MONTHLY_SLOTS; i++) {
+		const struct data_site *sl = &ms->slots[i];
+		if (sl->users)
+			continue;
+		if (k < 0 || !sl->loaded || (ms->slots[k].loaded && sl->tick < ms->slots[k].tick))
+			k = i;
+		if (!sl->loaded)
+			break;
+	}
+	if (k < 0)
+		return -2;
+	const struct data_site *from = NULL;
+	for (int i = 0; i < MONTHLY_SLOTS; i++)
+		if (ms->slots[i].loaded && (!from || ms->slots[i].tick > from->tick))
+			from = &ms->slots[i];
 	struct data_site made;
 	struct meeting_moves mv = {NULL, NULL, 0};
 	int got = 0;
-	const struct data_site *from = ms->slots[1 - k].loaded ? &ms->slots[1 - k]
-				       : ms->slots[k].loaded  ? &ms->slots[k]
-							      : NULL;
 	if (from) {
 		got = data_derive(&made, from, commit, ms->pool, ms->repo, &mv, d);
 		if (got <= 0)
@@ -365,7 +382,7 @@ static const struct report_index *data_of(struct monthly_set *ms, const char *co
 		free(mv.added);
 		diag_error(d, (struct pos){NULL, 0, 0}, "E026", "cannot read the data of commit %.7s",
 			   commit);
-		return NULL;
+		return -1;
 	}
 	/* Indexed before the slot is replaced (from may be that slot): from
 	 * from's index and the moves when derived, else whole. Evicted before
@@ -379,31 +396,53 @@ static const struct report_index *data_of(struct monthly_set *ms, const char *co
 	data_release(&ms->slots[k]);
 	ms->slots[k] = made;
 	ms->slots[k].ix.s = &ms->slots[k].view; /* the view moved with the slot */
-	return &ms->slots[k].ix;
+	ms->slots[k].users = 1;
+	ms->slots[k].tick = ++ms->tick;
+	return k;
+}
+
+/* Gives slot k back (none when k < 0). Called with the lock held. */
+static void data_give(struct monthly_set *ms, int k)
+{
+	if (k >= 0 && --ms->slots[k].users == 0)
+		pthread_cond_broadcast(&ms->freed);
 }
 
 struct value *monthly_sections(struct monthly_set *ms, const struct monthly *m, struct arena *a,
 			       struct diag *d)
 {
-	/* The common case, data from the site itself (and so is the previous
-	 * report's): nothing to load; the lock is held only to make the index. */
-	if (!m->commit && (!m->has_prev || !m->prev_commit)) {
-		pthread_mutex_lock(&ms->lock);
-		const struct report_index *ix = site_index(ms);
-		pthread_mutex_unlock(&ms->lock);
-		return report_sections(a, ix, m->has_prev ? ix : NULL, m->report->month);
-	}
-	/* Old data: loading and computing under the lock, so that no other
-	 * page evicts a site in use. */
+	/* The site's own index is made once, under the lock; the sections are
+	 * computed outside it, from slots held for the time (a page on another
+	 * core may make other months' data meanwhile). */
+	const struct report_index *data = NULL, *prev = NULL;
+	int dk = -1, pk = -1;
+	bool failed = false;
 	pthread_mutex_lock(&ms->lock);
-	struct value *v = NULL;
-	const struct report_index *data = data_of(ms, m->commit, m->prev_commit, d);
-	const struct report_index *prev = NULL;
-	if (data && m->has_prev)
-		prev = data_of(ms, m->prev_commit, m->commit, d);
-	if (data && (!m->has_prev || prev))
-		v = report_sections(a, data, prev, m->report->month);
+	/* Both slots, or none held while waiting for one: a page never
+	 * waits holding a slot another waits for. */
+	for (;;) {
+		dk = m->commit ? data_take(ms, m->commit, d) : -1;
+		pk = dk >= -1 && m->has_prev && m->prev_commit ? data_take(ms, m->prev_commit, d) : -1;
+		if (dk != -2 && pk != -2)
+			break;
+		data_give(ms, dk);
+		data_give(ms, pk);
+		pthread_cond_wait(&ms->freed, &ms->lock);
+	}
+	failed = (m->commit && dk < 0) || (m->has_prev && m->prev_commit && pk < 0);
+	if (!failed) {
+		data = m->commit ? &ms->slots[dk].ix : site_index(ms);
+		if (m->has_prev)
+			prev = m->prev_commit ? &ms->slots[pk].ix : site_index(ms);
+	}
 	pthread_mutex_unlock(&ms->lock);
+	struct value *v = failed ? NULL : report_sections(a, data, prev, m->report->month);
+	if (dk >= 0 || pk >= 0) {
+		pthread_mutex_lock(&ms->lock);
+		data_give(ms, dk);
+		data_give(ms, pk);
+		pthread_mutex_unlock(&ms->lock);
+	}
 	return v;
 }
 
@@ -417,14 +456,16 @@ const struct monthly *monthly_of(const struct monthly_set *ms, const struct repo
 
 void monthly_release(struct monthly_set *ms)
 {
-	data_release(&ms->slots[0]);
-	data_release(&ms->slots[1]);
+	for (int k = 0; k < MONTHLY_SLOTS; k++)
+		data_release(&ms->slots[k]);
 	if (ms->site_ix_made)
 		report_index_release(&ms->site_ix);
 	doc_pool_free(ms->pool);
 	repo_free(ms->repo);
-	if (ms->lock_made)
+	if (ms->lock_made) {
 		pthread_mutex_destroy(&ms->lock);
+		pthread_cond_destroy(&ms->freed);
+	}
 	arena_release(&ms->arena);
 	memset(ms, 0, sizeof(*ms));
 }

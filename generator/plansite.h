@@ -1732,7 +1732,14 @@ struct data_site {
 	struct site view;        /* the base's, with these projects and meetings */
 	struct report_index ix;
 	struct arena arena;
+	int users;               /* pages computing sections from it now */
+	unsigned long tick;      /* when last taken */
 };
+
+/* Old data held at once: two for each thread's report (its month and the
+ * previous report's) at the most threads plansite_jobs gives, so that the
+ * threads neither evict each other's nor wait for a slot for ever. */
+enum { MONTHLY_SLOTS = 16 };
 
 struct monthly_set {
 	struct arena arena;
@@ -1740,8 +1747,10 @@ struct monthly_set {
 	size_t n;
 	const struct site *site;
 	enum visibility audience;
-	struct data_site slots[2];
+	struct data_site slots[MONTHLY_SLOTS];
+	unsigned long tick;
 	pthread_mutex_t lock;
+	pthread_cond_t freed; /* a slot's users went down */
 	bool lock_made;
 	struct report_index site_ix; /* of site itself, made when first needed */
 	bool site_ix_made;

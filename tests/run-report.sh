@@ -195,6 +195,12 @@ if "$PLANSITE" -C "$repo" build --out "$tmp/site" 2>"$tmp/err.txt"; then
 	"$PLANSITE" -C "$repo" build --no-pdf --out "$tmp/site2" 2>/dev/null
 	[ -z "$(find "$tmp/site2" -name '*.pdf')" ] && ok "--no-pdf writes no PDF" || bad "--no-pdf writes no PDF"
 	hasnt "$tmp/site2/reports/2007-03/index.html" ".pdf" "--no-pdf: the page does not link a PDF"
+	# old data is made and shared by many threads at once (monthly.c's
+	# slots): the same bytes as one thread makes
+	PLANSITE_JOBS=1 "$PLANSITE" -C "$repo" build --no-pdf --out "$tmp/site-j1" 2>/dev/null
+	PLANSITE_JOBS=24 "$PLANSITE" -C "$repo" build --no-pdf --out "$tmp/site-j24" 2>/dev/null
+	diff -r -q "$tmp/site-j1" "$tmp/site-j24" >/dev/null && ok "1 thread or 24: the same reports" ||
+		bad "1 thread or 24: the same reports"
 else
 	cat "$tmp/err.txt"
 	bad "build of the report repository"
