@@ -34,6 +34,17 @@
  * from every line; a standalone parameter block adds its own indentation
  * (intrinsic when its open tag ends its line, else the whitespace before
  * the tag) to every line of the argument that overrides it.
+ *
+ * Memo (mustache_render_memo). A section over a list marked shared (one
+ * that lives as long as the memo, the same for every page showing it) is
+ * rendered once and its bytes kept with what identifies the rendering: the
+ * op, the list, the parent chain, the indentation and the line state, and
+ * every name the section looked up outside the list with what it found
+ * (scalars copied; a list or map that is not shared makes the rendering
+ * not kept). A later section with the same identity whose names find the
+ * same values gets the kept bytes; anything else renders afresh. The
+ * report pages' project table, the same on hundreds of pages, is rendered
+ * once this way for each of the web and the print pages.
  */
 #include "plansite.h"
 
