@@ -485,7 +485,8 @@ bool site_entry_dir(const char *name);
 /* ----------------------------------------------------------------- git.c */
 
 /*
- * The libgit2 wrapper: the only file that includes git2.h. A repo is the
+ * The libgit2 wrapper (git.c, gitdiff.c, gitlog.c: the only files that
+ * include git2.h). A repo is the
  * git repository around a site root. Every function reports its failures
  * (E026) to d and returns -1; nothing of libgit2 escapes. Not thread-safe:
  * each thread opens its own repo.
