@@ -4,10 +4,12 @@
  * the structs of plansite.h, and reports what is wrong within one file:
  * missing fields, wrong types, bad dates, ids that do not match file names,
  * unknown fields. Rules that need more than one file live in validate.c.
+ * This file loads the documents and the whole site (and the pool of parsed
+ * documents that old data for monthly reports shares); fields.c is the
+ * field reader, config.c reads site.yaml and the plan, people and practices.
  */
-#include "plansite.h"
+#include "model_int.h"
 
-#include <math.h>
 #include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
@@ -50,789 +52,6 @@ const char *status_name(enum status s)
 	return names[s];
 }
 
-/* ---------------------------------------------------- the field reader */
-
-/*
- * A reader for one YAML map: every typed getter reports its own mistakes
- * (E005 missing, E006 wrong type, E007 bad date) and marks the key as seen;
- * ld_done then warns about the keys nobody asked for (W005).
- */
-struct ld {
-	struct arena *a;
-	struct diag *d;
-	const struct value *map;
-	struct pos where; /* a missing field is reported here */
-	const char *what; /* "project", "plan.yaml", "milestone 2": for messages */
-	bool seen[64];
-	const char *known[64];
-	size_t nknown;
-	bool bad; /* some required field is missing or wrong */
-};
-
-static void ld_init(struct ld *l, struct arena *a, struct diag *d, const struct value *map,
-		    struct pos where, const char *what)
-{
-	memset(l, 0, sizeof(*l));
-	l->a = a;
-	l->d = d;
-	l->map = map;
-	l->where = where;
-	l->what = what;
-}
-
-/* The value of key (NULL when absent), remembering the key as known. */
-static const struct value *ld_get(struct ld *l, const char *key)
-{
-	if (l->nknown < 64)
-		l->known[l->nknown++] = key;
-	if (!l->map || l->map->kind != VALUE_MAP)
-		return NULL;
-	for (size_t i = 0; i < l->map->n && i < 64; i++) {
-		if (strcmp(l->map->u.pairs[i].key, key) == 0) {
-			l->seen[i] = true;
-			return l->map->u.pairs[i].val;
-		}
-	}
-	return NULL;
-}
-
-static const struct value *ld_field(struct ld *l, const char *key, bool required)
-{
-	const struct value *v = ld_get(l, key);
-	if (v && v->kind == VALUE_NULL) {
-		if (required) {
-			diag_error(l->d, v->pos, "E005", "'%s' is empty; give it a value", key);
-			l->bad = true;
-		}
-		return NULL;
-	}
-	if (!v && required) {
-		diag_error(l->d, l->where, "E005", "missing required field '%s' in %s; add '%s: ...'",
-			   key, l->what, key);
-		l->bad = true;
-	}
-	return v;
-}
-
-static void ld_done(struct ld *l)
-{
-	if (!l->map || l->map->kind != VALUE_MAP)
-		return;
-	for (size_t i = 0; i < l->map->n && i < 64; i++) {
-		if (l->seen[i])
-			continue;
-		const struct value_pair *p = &l->map->u.pairs[i];
-		struct buf msg = BUF_INIT;
-		buf_printf(&msg, "unknown field '%s' in %s", p->key, l->what);
-		if (!diag_suggest(&msg, p->key, l->known, l->nknown))
-			buf_puts(&msg, "; it is ignored");
-		diag_warning(l->d, p->key_pos, "W005", "%s", msg.ptr);
-		buf_release(&msg);
-	}
-}
-
-static bool is_scalar(const struct value *v)
-{
-	return v->kind == VALUE_STRING || v->kind == VALUE_NUMBER || v->kind == VALUE_BOOL;
-}
-
-static void wrong_type(struct ld *l, const struct value *v, const char *key, const char *want)
-{
-	diag_error(l->d, v->pos, "E006", "'%s' must be %s, not %s", key, want,
-		   value_kind_name(v->kind));
-	l->bad = true;
-}
-
-/* Text (str or text): any scalar, as written. */
-static const char *ld_str(struct ld *l, const char *key, bool required)
-{
-	const struct value *v = ld_field(l, key, required);
-	if (!v)
-		return NULL;
-	if (!is_scalar(v)) {
-		wrong_type(l, v, key, "text");
-		return NULL;
-	}
-	return v->str;
-}
-
-/* One id given as a scalar; the syntax is checked (E025) when defining is
- * true (an id being declared), else left to the reference check. */
-static bool scalar_ref(struct ld *l, const struct value *v, const char *key, bool defining,
-		       struct ref *out)
-{
-	if (!is_scalar(v)) {
-		wrong_type(l, v, key, "an id");
-		return false;
-	}
-	if (defining && !id_valid(v->str)) {
-		diag_error(l->d, v->pos, "E025",
-			   "'%s' is not a valid id: use lowercase letters, digits and '-'", v->str);
-		l->bad = true;
-		return false;
-	}
-	out->id = v->str;
-	out->pos = v->pos;
-	return true;
-}
-
-static bool ld_ref(struct ld *l, const char *key, bool required, bool defining, struct ref *out)
-{
-	memset(out, 0, sizeof(*out));
-	const struct value *v = ld_field(l, key, required);
-	return v && scalar_ref(l, v, key, defining, out);
-}
-
-/* A list of ids. A single id is accepted as a list of one. */
-static bool ld_refs(struct ld *l, const char *key, bool required, struct refs *out,
-		    struct pos *where)
-{
-	memset(out, 0, sizeof(*out));
-	const struct value *v = ld_field(l, key, required);
-	if (where)
-		*where = v ? v->pos : l->where;
-	if (!v)
-		return false;
-	if (v->kind != VALUE_LIST) {
-		diag_error(l->d, v->pos, "E006", "'%s' must be a list of ids, like [%s]", key,
-			   is_scalar(v) ? v->str : "an-id");
-		l->bad = true;
-		return false;
-	}
-	out->v = arena_alloc(l->a, (v->n ? v->n : 1) * sizeof(*out->v));
-	out->ok = true;
-	for (size_t i = 0; i < v->n; i++)
-		if (scalar_ref(l, v->u.items[i], key, false, &out->v[out->n]))
-			out->n++;
-	return true;
-}
-
-/* A whole number (int). */
-static bool value_int(struct ld *l, const struct value *v, const char *key, int *out)
-{
-	if (v->kind != VALUE_NUMBER || v->num != floor(v->num) || fabs(v->num) > 1e9) {
-		diag_error(l->d, v->pos, "E006", "'%s' must be a whole number, not %s", key,
-			   v->kind == VALUE_NUMBER ? "a fraction" : value_kind_name(v->kind));
-		l->bad = true;
-		return false;
-	}
-	*out = (int)v->num;
-	return true;
-}
-
-static bool ld_int(struct ld *l, const char *key, bool required, int *out, struct pos *pos)
-{
-	const struct value *v = ld_field(l, key, required);
-	if (!v)
-		return false;
-	if (pos)
-		*pos = v->pos;
-	return value_int(l, v, key, out);
-}
-
-static bool ld_bool(struct ld *l, const char *key, bool required, bool *out)
-{
-	const struct value *v = ld_field(l, key, required);
-	if (!v)
-		return false;
-	if (v->kind != VALUE_BOOL) {
-		wrong_type(l, v, key, "true or false");
-		return false;
-	}
-	*out = v->b;
-	return true;
-}
-
-/* Reports a malformed date, month or time (E007); kind is "date", "month"
- * or "time". For a well-formed but impossible date it says why. */
-static void bad_date(struct ld *l, const struct value *v, const char *key, const char *kind)
-{
-	struct date m;
-	l->bad = true;
-	if (!is_scalar(v)) {
-		diag_error(l->d, v->pos, "E007", "'%s' must be a %s, not %s", key, kind,
-			   value_kind_name(v->kind));
-		return;
-	}
-	if (strcmp(kind, "date") == 0 && v->len == 10 && v->str[7] == '-' &&
-	    month_parse(v->str, 7, &m)) {
-		diag_error(l->d, v->pos, "E007", "bad date '%s' in '%s': %s %d has %d days", v->str,
-			   key, date_month_name(m.m), m.y, date_days_in_month(m.y, m.m));
-		return;
-	}
-	const char *form = strcmp(kind, "date") == 0	? "YYYY-MM-DD, like 2007-01-17"
-			   : strcmp(kind, "month") == 0 ? "YYYY-MM in quotes, like \"2007-04\""
-							: "HH:MM in quotes, like \"13:00\"";
-	diag_error(l->d, v->pos, "E007", "bad %s '%s' in '%s'; write it as %s", kind, v->str, key,
-		   form);
-}
-
-static bool value_date(struct ld *l, const struct value *v, const char *key, struct date *out)
-{
-	if (!is_scalar(v) || !date_parse(v->str, v->len, out)) {
-		bad_date(l, v, key, "date");
-		return false;
-	}
-	return true;
-}
-
-static bool ld_date(struct ld *l, const char *key, bool required, struct date *out,
-		    struct pos *pos)
-{
-	const struct value *v = ld_field(l, key, required);
-	if (!v)
-		return false;
-	if (pos)
-		*pos = v->pos;
-	return value_date(l, v, key, out);
-}
-
-static bool ld_time(struct ld *l, const char *key, bool required, int *out, struct pos *pos)
-{
-	*out = -1;
-	const struct value *v = ld_field(l, key, required);
-	if (!v)
-		return false;
-	if (pos)
-		*pos = v->pos;
-	if (!is_scalar(v) || !time_parse(v->str, v->len, out)) {
-		*out = -1;
-		bad_date(l, v, key, "time");
-		return false;
-	}
-	return true;
-}
-
-/* A list of text items. */
-static const char **ld_texts(struct ld *l, const char *key, size_t *n)
-{
-	*n = 0;
-	const struct value *v = ld_field(l, key, false);
-	if (!v)
-		return NULL;
-	if (v->kind != VALUE_LIST) {
-		wrong_type(l, v, key, "a list");
-		return NULL;
-	}
-	const char **out = arena_alloc(l->a, (v->n ? v->n : 1) * sizeof(*out));
-	for (size_t i = 0; i < v->n; i++) {
-		const struct value *it = v->u.items[i];
-		if (!is_scalar(it)) {
-			wrong_type(l, it, key, "a list of text");
-			continue;
-		}
-		out[(*n)++] = it->str;
-	}
-	return out;
-}
-
-/* A nested map; wrong types are reported. */
-static const struct value *ld_map(struct ld *l, const char *key, bool required)
-{
-	const struct value *v = ld_field(l, key, required);
-	if (v && v->kind != VALUE_MAP) {
-		wrong_type(l, v, key, "a map of fields");
-		return NULL;
-	}
-	return v;
-}
-
-static const struct value *ld_list(struct ld *l, const char *key, bool required)
-{
-	const struct value *v = ld_field(l, key, required);
-	if (v && v->kind != VALUE_LIST) {
-		wrong_type(l, v, key, "a list");
-		return NULL;
-	}
-	return v;
-}
-
-/* Items of a list that must each be a map. */
-static bool item_map(struct ld *l, const struct value *it, const char *what)
-{
-	if (it->kind == VALUE_MAP)
-		return true;
-	diag_error(l->d, it->pos, "E006", "each entry of %s must be a map of fields, not %s", what,
-		   value_kind_name(it->kind));
-	return false;
-}
-
-/* ------------------------------------------------------ files */
-
-struct loader {
-	struct site *site;
-	struct arena *arena; /* where documents are allocated: one per thread */
-	struct arena *scratch; /* a document's front matter tree, while it loads */
-	struct diag *d;
-	struct yaml_limits limits;
-	size_t doc_bytes; /* W006 threshold */
-};
-
-static struct pos file_start(const char *path)
-{
-	struct pos p = {path, 1, 1};
-	return p;
-}
-
-/* Checks UTF-8 and size; reports E004 with the byte offset and its line. */
-static bool file_ok(struct loader *lo, const struct source_file *f)
-{
-	size_t bad = utf8_check(f->data, f->len);
-	if (bad < f->len) {
-		uint32_t line = 1;
-		size_t line_start = 0;
-		for (size_t i = 0; i < bad; i++)
-			if (f->data[i] == '\n')
-				line++, line_start = i + 1;
-		struct pos p = {f->path, line, (uint32_t)utf8_count(f->data + line_start,
-								     bad - line_start) + 1};
-		diag_error(lo->d, p, "E004",
-			   "not valid UTF-8 at byte offset %zu (byte 0x%02x); save the file as UTF-8",
-			   bad, (unsigned char)f->data[bad]);
-		return false;
-	}
-	if (f->len > lo->doc_bytes)
-		diag_warning(lo->d, file_start(f->path), "W006",
-			     "file is %zu bytes, over the limit of %zu; split it, or raise "
-			     "limits.document_bytes in site.yaml",
-			     f->len, lo->doc_bytes);
-	return true;
-}
-
-static struct value *parse_yaml_file(struct loader *lo, const struct source_file *f)
-{
-	if (!file_ok(lo, f))
-		return NULL;
-	struct value *v = yaml_parse(lo->arena, f->data, f->len, f->path, 1, &lo->limits,
-				     lo->d);
-	return v;
-}
-
-static const char *stem_of(struct arena *a, const char *path)
-{
-	const char *slash = strrchr(path, '/');
-	const char *base = slash ? slash + 1 : path;
-	const char *dot = strrchr(base, '.');
-	return arena_strndup(a, base, dot ? (size_t)(dot - base) : strlen(base));
-}
-
-/* ------------------------------------------------------ site.yaml */
-
-static bool url_ok(const char *u)
-{
-	const char *rest;
-	if (strncmp(u, "https://", 8) == 0)
-		rest = u + 8;
-	else if (strncmp(u, "http://", 7) == 0)
-		rest = u + 7;
-	else
-		return false;
-	size_t n = strlen(rest);
-	if (n < 2 || rest[0] == '/' || rest[n - 1] != '/')
-		return false;
-	for (const char *p = rest; *p; p++)
-		if ((unsigned char)*p <= ' ' || *p == '"' || *p == '<' || *p == '>' || *p == '\\')
-			return false;
-	return true;
-}
-
-static void load_site_yaml(struct loader *lo, const struct source_file *f)
-{
-	struct site *s = lo->site;
-	struct site_config *c = &s->config;
-	c->language = "en-GB";
-	c->timezone = "Europe/London";
-	c->theme = "default";
-	c->publish_tags = "publish/*";
-	if (!f) {
-		diag_error(lo->d, file_start("site.yaml"), "E005",
-			   "site.yaml is missing; the site root needs one");
-		return;
-	}
-	struct value *v = parse_yaml_file(lo, f);
-	if (!v)
-		return;
-	if (v->kind != VALUE_MAP) {
-		diag_error(lo->d, file_start(f->path), "E006",
-			   "site.yaml must be a map of fields (title: ..., base_url: ...)");
-		return;
-	}
-	struct ld l;
-	ld_init(&l, &s->arena, lo->d, v, file_start(f->path), "site.yaml");
-	const char *t;
-	c->title = ld_str(&l, "title", true);
-	c->tagline = ld_str(&l, "tagline", false);
-	c->organisation = ld_str(&l, "organisation", true);
-	const struct value *u = ld_field(&l, "base_url", true);
-	if (u) {
-		if (!is_scalar(u) || !url_ok(u->str))
-			diag_error(lo->d, u->pos, "E006",
-				   "base_url must be an absolute http or https URL ending in '/', "
-				   "like https://www.example.org/");
-		else
-			c->base_url = u->str;
-	}
-	if ((t = ld_str(&l, "language", false)))
-		c->language = t;
-	if ((t = ld_str(&l, "timezone", false)))
-		c->timezone = t;
-	const struct value *th = ld_field(&l, "theme", false);
-	if (th) {
-		if (!is_scalar(th) || !id_valid(th->str))
-			diag_error(lo->d, th->pos, "E025",
-				   "theme must be the name of a folder under themes/ (lowercase "
-				   "letters, digits and '-')");
-		else
-			c->theme = th->str;
-	}
-	if ((t = ld_str(&l, "publish_tags", false)))
-		c->publish_tags = t;
-	const struct value *contact = ld_map(&l, "contact", false);
-	if (contact) {
-		struct ld cl;
-		ld_init(&cl, &s->arena, lo->d, contact, contact->pos, "contact");
-		c->contact_email = ld_str(&cl, "email", false);
-		c->contact_address = ld_str(&cl, "address", false);
-		ld_done(&cl);
-	}
-	ld_bool(&l, "unsafe_html", false, &c->unsafe_html);
-	const struct value *lim = ld_map(&l, "limits", false);
-	if (lim) {
-		struct ld ll;
-		int n;
-		ld_init(&ll, &s->arena, lo->d, lim, lim->pos, "limits");
-		if (ld_int(&ll, "document_bytes", false, &n, NULL) && n > 0)
-			lo->doc_bytes = (size_t)n;
-		if (ld_int(&ll, "yaml_nodes", false, &n, NULL) && n > 0)
-			lo->limits.max_nodes = (size_t)n;
-		if (ld_int(&ll, "yaml_depth", false, &n, NULL) && n > 0 && n <= 1000)
-			lo->limits.max_depth = (size_t)n;
-		ld_done(&ll);
-	}
-	ld_done(&l);
-}
-
-/* ------------------------------------------------------ plan.yaml */
-
-static void load_plan(struct loader *lo, const struct source_file *f)
-{
-	struct site *s = lo->site;
-	struct plan *p = &s->plan;
-	struct arena *a = &s->arena;
-	if (!f) {
-		diag_error(lo->d, file_start("content/plan.yaml"), "E005",
-			   "content/plan.yaml is missing; the plan's rules (levels, areas, roles, "
-			   "milestones) are read from it");
-		return;
-	}
-	struct value *v = parse_yaml_file(lo, f);
-	if (!v)
-		return;
-	if (v->kind != VALUE_MAP) {
-		diag_error(lo->d, file_start(f->path), "E006",
-			   "plan.yaml must be a map of fields (title, period, levels, ...)");
-		return;
-	}
-	p->ok = true;
-	struct ld l;
-	ld_init(&l, a, lo->d, v, file_start(f->path), "plan.yaml");
-	p->title = ld_str(&l, "title", true);
-	const struct value *period = ld_map(&l, "period", true);
-	if (period) {
-		struct ld pl;
-		ld_init(&pl, a, lo->d, period, period->pos, "period");
-		ld_date(&pl, "start", true, &p->start, NULL);
-		ld_date(&pl, "end", true, &p->end, NULL);
-		ld_done(&pl);
-	}
-
-	const struct value *levels = ld_map(&l, "levels", true);
-	if (levels) {
-		p->levels = arena_alloc(a, (levels->n + 1) * sizeof(*p->levels));
-		for (size_t i = 0; i < levels->n; i++) {
-			const struct value_pair *kv = &levels->u.pairs[i];
-			struct level *lv = &p->levels[p->nlevels];
-			char *end;
-			long num = strtol(kv->key, &end, 10);
-			if (*end || end == kv->key || num < 0 || num > 1000000) {
-				diag_error(lo->d, kv->key_pos, "E006",
-					   "level '%s' must be a whole number, like 1", kv->key);
-				continue;
-			}
-			lv->number = (int)num;
-			lv->pos = kv->key_pos;
-			if (!item_map(&l, kv->val, "levels"))
-				continue;
-			struct ld ll;
-			ld_init(&ll, a, lo->d, kv->val, kv->val->pos, "level");
-			lv->name = ld_str(&ll, "name", true);
-			ld_bool(&ll, "projects", true, &lv->projects);
-			ld_done(&ll);
-			p->nlevels++;
-		}
-	}
-
-	const struct value *areas = ld_list(&l, "areas", true);
-	if (areas) {
-		p->areas = arena_alloc(a, (areas->n + 1) * sizeof(*p->areas));
-		for (size_t i = 0; i < areas->n; i++) {
-			const struct value *it = areas->u.items[i];
-			if (!item_map(&l, it, "areas"))
-				continue;
-			struct area *ar = &p->areas[p->nareas];
-			struct ld al;
-			struct ref id;
-			ld_init(&al, a, lo->d, it, it->pos, "area");
-			ar->pos = it->pos;
-			bool ok = ld_ref(&al, "id", true, true, &id);
-			ar->id = id.id;
-			if (ok)
-				ar->pos = id.pos;
-			ar->name = ld_str(&al, "name", true);
-			ar->level = -1;
-			ld_int(&al, "level", true, &ar->level, &ar->level_pos);
-			ld_done(&al);
-			if (ok)
-				p->nareas++;
-		}
-	}
-
-	const struct value *roles = ld_map(&l, "roles", true);
-	if (roles) {
-		static const char *const fields[] = {"clinical_leads", "project_manager"};
-		p->roles = arena_alloc(a, (roles->n + 1) * sizeof(*p->roles));
-		for (size_t i = 0; i < roles->n; i++) {
-			const struct value_pair *kv = &roles->u.pairs[i];
-			if (strcmp(kv->key, fields[0]) != 0 && strcmp(kv->key, fields[1]) != 0) {
-				struct buf msg = BUF_INIT;
-				buf_printf(&msg, "unknown role '%s': roles name project fields",
-					   kv->key);
-				if (!diag_suggest(&msg, kv->key, fields, 2))
-					buf_puts(&msg, " (clinical_leads or project_manager)");
-				diag_error(lo->d, kv->key_pos, "E010", "%s", msg.ptr);
-				buf_release(&msg);
-				continue;
-			}
-			if (!item_map(&l, kv->val, "roles"))
-				continue;
-			struct role *r = &p->roles[p->nroles];
-			struct ld rl;
-			ld_init(&rl, a, lo->d, kv->val, kv->val->pos, "role");
-			r->field = kv->key;
-			r->pos = kv->key_pos;
-			r->min = 0;
-			r->max = 1000000;
-			ld_int(&rl, "min", true, &r->min, NULL);
-			ld_int(&rl, "max", true, &r->max, NULL);
-			ld_done(&rl);
-			p->nroles++;
-		}
-	}
-
-	const struct value *ms = ld_list(&l, "milestones", true);
-	if (ms) {
-		p->milestones = arena_alloc(a, (ms->n + 1) * sizeof(*p->milestones));
-		for (size_t i = 0; i < ms->n; i++) {
-			const struct value *it = ms->u.items[i];
-			if (!item_map(&l, it, "milestones"))
-				continue;
-			struct milestone_def *m = &p->milestones[p->nmilestones];
-			struct ld ml;
-			ld_init(&ml, a, lo->d, it, it->pos, "milestone");
-			m->pos = it->pos;
-			if (!ld_int(&ml, "number", true, &m->number, &m->pos)) {
-				ld_done(&ml);
-				continue;
-			}
-			m->name = ld_str(&ml, "name", true);
-			const struct value *checks = ld_list(&ml, "checks", true);
-			if (checks) {
-				m->checks = arena_alloc(a, (checks->n + 1) * sizeof(*m->checks));
-				for (size_t j = 0; j < checks->n; j++) {
-					const struct value *c = checks->u.items[j];
-					if (!item_map(&ml, c, "checks"))
-						continue;
-					struct ld cl;
-					struct ref id;
-					ld_init(&cl, a, lo->d, c, c->pos, "check");
-					bool ok = ld_ref(&cl, "id", true, true, &id);
-					m->checks[m->nchecks].id = id.id;
-					m->checks[m->nchecks].pos = id.pos;
-					m->checks[m->nchecks].text = ld_str(&cl, "text", true);
-					ld_done(&cl);
-					if (ok)
-						m->nchecks++;
-				}
-			}
-			const struct value *w = ld_map(&ml, "window", false);
-			if (w) {
-				struct ld wl;
-				ld_init(&wl, a, lo->d, w, w->pos, "window");
-				m->window_pos = w->pos;
-				bool ok = ld_int(&wl, "after", true, &m->after, NULL);
-				ok &= ld_int(&wl, "min_months", true, &m->min_months, NULL);
-				ok &= ld_int(&wl, "max_months", true, &m->max_months, NULL);
-				ld_done(&wl);
-				m->has_window = ok;
-			}
-			ld_done(&ml);
-			p->nmilestones++;
-		}
-	}
-
-	const struct value *fund = ld_list(&l, "funding", false);
-	if (fund) {
-		p->funding = arena_alloc(a, (fund->n + 1) * sizeof(*p->funding));
-		for (size_t i = 0; i < fund->n; i++) {
-			const struct value *it = fund->u.items[i];
-			if (!item_map(&l, it, "funding"))
-				continue;
-			struct funding *fs = &p->funding[p->nfunding];
-			struct ld fl;
-			struct ref id;
-			ld_init(&fl, a, lo->d, it, it->pos, "funding stream");
-			bool ok = ld_ref(&fl, "id", true, true, &id);
-			fs->id = id.id;
-			fs->pos = ok ? id.pos : it->pos;
-			fs->name = ld_str(&fl, "name", true);
-			const struct value *range = ld_list(&fl, "milestones", true);
-			if (range) {
-				if (range->n != 2 || !value_int(&fl, range->u.items[0], "milestones", &fs->from) ||
-				    !value_int(&fl, range->u.items[1], "milestones", &fs->to)) {
-					if (range->n != 2)
-						diag_error(lo->d, range->pos, "E006",
-							   "'milestones' of a funding stream must be "
-							   "[from, to], like [1, 3]");
-					ok = false;
-				} else if (fs->from > fs->to) {
-					diag_error(lo->d, range->pos, "E006",
-						   "funding milestones [%d, %d] run backwards; write "
-						   "[%d, %d]",
-						   fs->from, fs->to, fs->to, fs->from);
-					ok = false;
-				}
-			} else {
-				ok = false;
-			}
-			ld_bool(&fl, "needs_approval", false, &fs->needs_approval);
-			ld_done(&fl);
-			if (ok)
-				p->nfunding++;
-		}
-	}
-
-	const struct value *objs = ld_list(&l, "objectives", false);
-	if (objs) {
-		p->objectives = arena_alloc(a, (objs->n + 1) * sizeof(*p->objectives));
-		for (size_t i = 0; i < objs->n; i++) {
-			const struct value *it = objs->u.items[i];
-			if (!item_map(&l, it, "objectives"))
-				continue;
-			struct objective *o = &p->objectives[p->nobjectives];
-			struct ld ol;
-			struct ref id;
-			ld_init(&ol, a, lo->d, it, it->pos, "objective");
-			bool ok = ld_ref(&ol, "id", true, true, &id);
-			o->id = id.id;
-			o->pos = ok ? id.pos : it->pos;
-			o->text = ld_str(&ol, "text", true);
-			ok &= ld_date(&ol, "due", true, &o->due, &o->due_pos);
-			o->achieved = ld_date(&ol, "achieved", false, &o->achieved_on, NULL);
-			ld_done(&ol);
-			if (ok)
-				p->nobjectives++;
-		}
-	}
-	ld_done(&l);
-}
-
-/* ------------------------------------------------ people, practices */
-
-static void load_people(struct loader *lo, const struct source_file *f)
-{
-	struct site *s = lo->site;
-	if (!f) {
-		s->people_ok = true; /* no people: every reference is unknown */
-		return;
-	}
-	struct value *v = parse_yaml_file(lo, f);
-	if (!v)
-		return;
-	s->people_ok = true;
-	if (v->kind == VALUE_NULL)
-		return;
-	if (v->kind != VALUE_LIST) {
-		diag_error(lo->d, file_start(f->path), "E006",
-			   "people.yaml must be a list of people, each '- { id: ..., name: ... }'");
-		return;
-	}
-	s->people = arena_alloc(&s->arena, (v->n + 1) * sizeof(*s->people));
-	for (size_t i = 0; i < v->n; i++) {
-		const struct value *it = v->u.items[i];
-		struct ld l;
-		ld_init(&l, &s->arena, lo->d, it, it->pos, "person");
-		if (!item_map(&l, it, "people.yaml"))
-			continue;
-		struct person *p = &s->people[s->npeople];
-		struct ref id;
-		bool ok = ld_ref(&l, "id", true, true, &id);
-		p->id = id.id;
-		p->pos = ok ? id.pos : it->pos;
-		p->name = ld_str(&l, "name", true);
-		p->role = ld_str(&l, "role", false);
-		ld_ref(&l, "practice", false, false, &p->practice);
-		p->organisation = ld_str(&l, "organisation", false);
-		if (!p->practice.id && !p->organisation)
-			diag_error(lo->d, p->pos, "E005",
-				   "person '%s' needs a 'practice' (an id from practices.yaml) or an "
-				   "'organisation'",
-				   p->id ? p->id : "?");
-		ld_done(&l);
-		if (ok)
-			s->npeople++;
-	}
-}
-
-static void load_practices(struct loader *lo, const struct source_file *f)
-{
-	struct site *s = lo->site;
-	if (!f) {
-		s->practices_ok = true;
-		return;
-	}
-	struct value *v = parse_yaml_file(lo, f);
-	if (!v)
-		return;
-	s->practices_ok = true;
-	if (v->kind == VALUE_NULL)
-		return;
-	if (v->kind != VALUE_LIST) {
-		diag_error(lo->d, file_start(f->path), "E006",
-			   "practices.yaml must be a list of practices, each '- { id: ..., name: "
-			   "... }'");
-		return;
-	}
-	s->practices = arena_alloc(&s->arena, (v->n + 1) * sizeof(*s->practices));
-	for (size_t i = 0; i < v->n; i++) {
-		const struct value *it = v->u.items[i];
-		struct ld l;
-		ld_init(&l, &s->arena, lo->d, it, it->pos, "practice");
-		if (!item_map(&l, it, "practices.yaml"))
-			continue;
-		struct practice *p = &s->practices[s->npractices];
-		struct ref id;
-		bool ok = ld_ref(&l, "id", true, true, &id);
-		p->id = id.id;
-		p->pos = ok ? id.pos : it->pos;
-		p->name = ld_str(&l, "name", true);
-		p->town = ld_str(&l, "town", false);
-		p->address = ld_str(&l, "address", false);
-		ld_done(&l);
-		if (ok)
-			s->npractices++;
-	}
-}
-
 /* ------------------------------------------------------ documents */
 
 static const char *const reserved_pages[] = {
@@ -849,18 +68,18 @@ static bool doc_begin(struct loader *lo, struct doc *doc, const struct source_fi
 	doc->kind = kind;
 	doc->path = f->path;
 	doc->file = f;
-	doc->id = stem_of(a, f->path);
+	doc->id = ld_stem_of(a, f->path);
 	doc->vis = kind == DOC_MEETING ? VIS_PRACTICES : VIS_PUBLIC;
-	doc->vis_pos = file_start(f->path);
+	doc->vis_pos = ld_file_start(f->path);
 	if (!id_valid(doc->id)) {
 		/* The id becomes a folder of the output: only plain names. */
-		diag_error(lo->d, file_start(f->path), "E025",
+		diag_error(lo->d, ld_file_start(f->path), "E025",
 			   "file name '%s.md' is not a valid id: use lowercase letters, digits and "
 			   "'-', like 'heart-failure.md'",
 			   doc->id);
 		return false;
 	}
-	if (!file_ok(lo, f))
+	if (!lo_file_ok(lo, f))
 		return false;
 	struct frontmatter fm;
 	const char *err;
@@ -880,11 +99,11 @@ static bool doc_begin(struct loader *lo, struct doc *doc, const struct source_fi
 	if (!tree)
 		return false;
 	if (tree->kind != VALUE_MAP) {
-		diag_error(lo->d, file_start(f->path), "E006",
+		diag_error(lo->d, ld_file_start(f->path), "E006",
 			   "front matter must be a map of fields (title: ...)");
 		return false;
 	}
-	ld_init(l, a, lo->d, tree, file_start(f->path),
+	ld_init(l, a, lo->d, tree, ld_file_start(f->path),
 		kind == DOC_SECTION    ? "plan section"
 		: kind == DOC_PROJECT  ? "project"
 		: kind == DOC_MEETING  ? "meeting"
@@ -893,12 +112,12 @@ static bool doc_begin(struct loader *lo, struct doc *doc, const struct source_fi
 	doc->title = ld_str(l, "title", true);
 	const struct value *vis = ld_field(l, "visibility", false);
 	if (vis) {
-		if (!is_scalar(vis) || !visibility_parse(vis->str, &doc->vis)) {
+		if (!ld_is_scalar(vis) || !visibility_parse(vis->str, &doc->vis)) {
 			static const char *const names[] = {"public", "practices", "confidential"};
 			struct buf msg = BUF_INIT;
 			buf_printf(&msg, "visibility must be public, practices or confidential, not '%s'",
-				   is_scalar(vis) ? vis->str : value_kind_name(vis->kind));
-			if (is_scalar(vis))
+				   ld_is_scalar(vis) ? vis->str : value_kind_name(vis->kind));
+			if (ld_is_scalar(vis))
 				diag_suggest(&msg, vis->str, names, 3);
 			diag_error(lo->d, vis->pos, "E006", "%s", msg.ptr);
 			buf_release(&msg);
@@ -909,11 +128,11 @@ static bool doc_begin(struct loader *lo, struct doc *doc, const struct source_fi
 	}
 	/* An optional id must repeat the file name. */
 	const struct value *id = ld_field(l, "id", false);
-	if (id && (!is_scalar(id) || strcmp(id->str, doc->id) != 0))
+	if (id && (!ld_is_scalar(id) || strcmp(id->str, doc->id) != 0))
 		diag_error(lo->d, id->pos, "E008",
 			   "id '%s' does not match the file name '%s'; rename the file or fix the "
 			   "id",
-			   is_scalar(id) ? id->str : "?", f->path);
+			   ld_is_scalar(id) ? id->str : "?", f->path);
 	doc->ok = true;
 	return true;
 }
@@ -970,7 +189,7 @@ static void load_page(struct loader *lo, struct page *pg, const struct source_fi
 	pg->doc.summary = ld_str(&l, "summary", false);
 	for (size_t i = 0; i < sizeof(reserved_pages) / sizeof(*reserved_pages); i++)
 		if (strcmp(pg->doc.id, reserved_pages[i]) == 0)
-			diag_error(lo->d, file_start(f->path), "E023",
+			diag_error(lo->d, ld_file_start(f->path), "E023",
 				   "page id '%s' takes the name of the site's own /%s/ folder; "
 				   "rename the file, e.g. to 'our-%s.md'",
 				   pg->doc.id, pg->doc.id, pg->doc.id);
@@ -989,13 +208,13 @@ static void load_project(struct loader *lo, struct project *pr, const struct sou
 		static const char *const names[] = {"green", "amber", "red", "closed"};
 		pr->status_pos = st->pos;
 		size_t k = 0;
-		while (k < 4 && !(is_scalar(st) && strcmp(st->str, names[k]) == 0))
+		while (k < 4 && !(ld_is_scalar(st) && strcmp(st->str, names[k]) == 0))
 			k++;
 		if (k == 4) {
 			struct buf msg = BUF_INIT;
 			buf_printf(&msg, "status must be green, amber, red or closed, not '%s'",
-				   is_scalar(st) ? st->str : value_kind_name(st->kind));
-			if (is_scalar(st))
+				   ld_is_scalar(st) ? st->str : value_kind_name(st->kind));
+			if (ld_is_scalar(st))
 				diag_suggest(&msg, st->str, names, 4);
 			diag_error(lo->d, st->pos, "E006", "%s", msg.ptr);
 			buf_release(&msg);
@@ -1024,7 +243,7 @@ static void load_project(struct loader *lo, struct project *pr, const struct sou
 			}
 			m->number = (int)num;
 			m->pos = kv->key_pos;
-			if (!item_map(&l, kv->val, "milestones"))
+			if (!ld_item_map(&l, kv->val, "milestones"))
 				continue;
 			struct ld ml;
 			char what[32];
@@ -1059,7 +278,7 @@ static void load_project(struct loader *lo, struct project *pr, const struct sou
 		pr->approvals = arena_alloc(a, (ap->n + 1) * sizeof(*pr->approvals));
 		for (size_t i = 0; i < ap->n; i++) {
 			const struct value *it = ap->u.items[i];
-			if (!item_map(&l, it, "approvals"))
+			if (!ld_item_map(&l, it, "approvals"))
 				continue;
 			struct approval *apr = &pr->approvals[pr->napprovals];
 			struct ld al;
@@ -1085,7 +304,7 @@ static void load_actions(struct loader *lo, struct meeting *mt, struct ld *l)
 	mt->actions = arena_alloc(a, (acts->n + 1) * sizeof(*mt->actions));
 	for (size_t i = 0; i < acts->n; i++) {
 		const struct value *it = acts->u.items[i];
-		if (!item_map(l, it, "actions"))
+		if (!ld_item_map(l, it, "actions"))
 			continue;
 		struct action *ac = &mt->actions[mt->nactions];
 		struct ld al;
@@ -1115,7 +334,7 @@ static void load_meeting(struct loader *lo, struct meeting *mt, const struct sou
 	bool name_ok = strlen(doc->id) > 11 && doc->id[10] == '-' &&
 		       date_parse(doc->id, 10, &fdate) && id_valid(doc->id + 11);
 	if (!name_ok)
-		diag_error(lo->d, file_start(f->path), "E025",
+		diag_error(lo->d, ld_file_start(f->path), "E025",
 			   "meeting file name '%s.md' must be <YYYY-MM-DD>-<id>.md, like "
 			   "2007-01-17-executive.md",
 			   doc->id);
@@ -1166,15 +385,15 @@ static void load_report(struct loader *lo, struct report *rp, const struct sourc
 	struct date fmonth;
 	bool name_ok = month_parse(doc->id, strlen(doc->id), &fmonth);
 	if (!name_ok)
-		diag_error(lo->d, file_start(f->path), "E025",
+		diag_error(lo->d, ld_file_start(f->path), "E025",
 			   "report file name '%s.md' must be the month it reports on, like "
 			   "2007-04.md",
 			   doc->id);
 	const struct value *m = ld_field(&l, "month", true);
 	if (m) {
 		rp->month_pos = m->pos;
-		if (!is_scalar(m) || !month_parse(m->str, m->len, &rp->month)) {
-			bad_date(&l, m, "month", "month");
+		if (!ld_is_scalar(m) || !month_parse(m->str, m->len, &rp->month)) {
+			ld_bad_date(&l, m, "month", "month");
 		} else {
 			rp->has_month = true;
 			if (name_ok && date_cmp(rp->month, fmonth) != 0)

@@ -1,0 +1,427 @@
+/*
+ * config.c: the site's own files: site.yaml (title, base URL, limits, ...),
+ * content/plan.yaml (levels, areas, roles, the milestone process, funding,
+ * objectives), content/people.yaml and content/practices.yaml.
+ */
+#include "model_int.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+/* ------------------------------------------------------ site.yaml */
+
+static bool url_ok(const char *u)
+{
+	const char *rest;
+	if (strncmp(u, "https://", 8) == 0)
+		rest = u + 8;
+	else if (strncmp(u, "http://", 7) == 0)
+		rest = u + 7;
+	else
+		return false;
+	size_t n = strlen(rest);
+	if (n < 2 || rest[0] == '/' || rest[n - 1] != '/')
+		return false;
+	for (const char *p = rest; *p; p++)
+		if ((unsigned char)*p <= ' ' || *p == '"' || *p == '<' || *p == '>' || *p == '\\')
+			return false;
+	return true;
+}
+
+void load_site_yaml(struct loader *lo, const struct source_file *f)
+{
+	struct site *s = lo->site;
+	struct site_config *c = &s->config;
+	c->language = "en-GB";
+	c->timezone = "Europe/London";
+	c->theme = "default";
+	c->publish_tags = "publish/*";
+	if (!f) {
+		diag_error(lo->d, ld_file_start("site.yaml"), "E005",
+			   "site.yaml is missing; the site root needs one");
+		return;
+	}
+	struct value *v = lo_parse_yaml(lo, f);
+	if (!v)
+		return;
+	if (v->kind != VALUE_MAP) {
+		diag_error(lo->d, ld_file_start(f->path), "E006",
+			   "site.yaml must be a map of fields (title: ..., base_url: ...)");
+		return;
+	}
+	struct ld l;
+	ld_init(&l, &s->arena, lo->d, v, ld_file_start(f->path), "site.yaml");
+	const char *t;
+	c->title = ld_str(&l, "title", true);
+	c->tagline = ld_str(&l, "tagline", false);
+	c->organisation = ld_str(&l, "organisation", true);
+	const struct value *u = ld_field(&l, "base_url", true);
+	if (u) {
+		if (!ld_is_scalar(u) || !url_ok(u->str))
+			diag_error(lo->d, u->pos, "E006",
+				   "base_url must be an absolute http or https URL ending in '/', "
+				   "like https://www.example.org/");
+		else
+			c->base_url = u->str;
+	}
+	if ((t = ld_str(&l, "language", false)))
+		c->language = t;
+	if ((t = ld_str(&l, "timezone", false)))
+		c->timezone = t;
+	const struct value *th = ld_field(&l, "theme", false);
+	if (th) {
+		if (!ld_is_scalar(th) || !id_valid(th->str))
+			diag_error(lo->d, th->pos, "E025",
+				   "theme must be the name of a folder under themes/ (lowercase "
+				   "letters, digits and '-')");
+		else
+			c->theme = th->str;
+	}
+	if ((t = ld_str(&l, "publish_tags", false)))
+		c->publish_tags = t;
+	const struct value *contact = ld_map(&l, "contact", false);
+	if (contact) {
+		struct ld cl;
+		ld_init(&cl, &s->arena, lo->d, contact, contact->pos, "contact");
+		c->contact_email = ld_str(&cl, "email", false);
+		c->contact_address = ld_str(&cl, "address", false);
+		ld_done(&cl);
+	}
+	ld_bool(&l, "unsafe_html", false, &c->unsafe_html);
+	const struct value *lim = ld_map(&l, "limits", false);
+	if (lim) {
+		struct ld ll;
+		int n;
+		ld_init(&ll, &s->arena, lo->d, lim, lim->pos, "limits");
+		if (ld_int(&ll, "document_bytes", false, &n, NULL) && n > 0)
+			lo->doc_bytes = (size_t)n;
+		if (ld_int(&ll, "yaml_nodes", false, &n, NULL) && n > 0)
+			lo->limits.max_nodes = (size_t)n;
+		if (ld_int(&ll, "yaml_depth", false, &n, NULL) && n > 0 && n <= 1000)
+			lo->limits.max_depth = (size_t)n;
+		ld_done(&ll);
+	}
+	ld_done(&l);
+}
+
+/* ------------------------------------------------------ plan.yaml */
+
+void load_plan(struct loader *lo, const struct source_file *f)
+{
+	struct site *s = lo->site;
+	struct plan *p = &s->plan;
+	struct arena *a = &s->arena;
+	if (!f) {
+		diag_error(lo->d, ld_file_start("content/plan.yaml"), "E005",
+			   "content/plan.yaml is missing; the plan's rules (levels, areas, roles, "
+			   "milestones) are read from it");
+		return;
+	}
+	struct value *v = lo_parse_yaml(lo, f);
+	if (!v)
+		return;
+	if (v->kind != VALUE_MAP) {
+		diag_error(lo->d, ld_file_start(f->path), "E006",
+			   "plan.yaml must be a map of fields (title, period, levels, ...)");
+		return;
+	}
+	p->ok = true;
+	struct ld l;
+	ld_init(&l, a, lo->d, v, ld_file_start(f->path), "plan.yaml");
+	p->title = ld_str(&l, "title", true);
+	const struct value *period = ld_map(&l, "period", true);
+	if (period) {
+		struct ld pl;
+		ld_init(&pl, a, lo->d, period, period->pos, "period");
+		ld_date(&pl, "start", true, &p->start, NULL);
+		ld_date(&pl, "end", true, &p->end, NULL);
+		ld_done(&pl);
+	}
+
+	const struct value *levels = ld_map(&l, "levels", true);
+	if (levels) {
+		p->levels = arena_alloc(a, (levels->n + 1) * sizeof(*p->levels));
+		for (size_t i = 0; i < levels->n; i++) {
+			const struct value_pair *kv = &levels->u.pairs[i];
+			struct level *lv = &p->levels[p->nlevels];
+			char *end;
+			long num = strtol(kv->key, &end, 10);
+			if (*end || end == kv->key || num < 0 || num > 1000000) {
+				diag_error(lo->d, kv->key_pos, "E006",
+					   "level '%s' must be a whole number, like 1", kv->key);
+				continue;
+			}
+			lv->number = (int)num;
+			lv->pos = kv->key_pos;
+			if (!ld_item_map(&l, kv->val, "levels"))
+				continue;
+			struct ld ll;
+			ld_init(&ll, a, lo->d, kv->val, kv->val->pos, "level");
+			lv->name = ld_str(&ll, "name", true);
+			ld_bool(&ll, "projects", true, &lv->projects);
+			ld_done(&ll);
+			p->nlevels++;
+		}
+	}
+
+	const struct value *areas = ld_list(&l, "areas", true);
+	if (areas) {
+		p->areas = arena_alloc(a, (areas->n + 1) * sizeof(*p->areas));
+		for (size_t i = 0; i < areas->n; i++) {
+			const struct value *it = areas->u.items[i];
+			if (!ld_item_map(&l, it, "areas"))
+				continue;
+			struct area *ar = &p->areas[p->nareas];
+			struct ld al;
+			struct ref id;
+			ld_init(&al, a, lo->d, it, it->pos, "area");
+			ar->pos = it->pos;
+			bool ok = ld_ref(&al, "id", true, true, &id);
+			ar->id = id.id;
+			if (ok)
+				ar->pos = id.pos;
+			ar->name = ld_str(&al, "name", true);
+			ar->level = -1;
+			ld_int(&al, "level", true, &ar->level, &ar->level_pos);
+			ld_done(&al);
+			if (ok)
+				p->nareas++;
+		}
+	}
+
+	const struct value *roles = ld_map(&l, "roles", true);
+	if (roles) {
+		static const char *const fields[] = {"clinical_leads", "project_manager"};
+		p->roles = arena_alloc(a, (roles->n + 1) * sizeof(*p->roles));
+		for (size_t i = 0; i < roles->n; i++) {
+			const struct value_pair *kv = &roles->u.pairs[i];
+			if (strcmp(kv->key, fields[0]) != 0 && strcmp(kv->key, fields[1]) != 0) {
+				struct buf msg = BUF_INIT;
+				buf_printf(&msg, "unknown role '%s': roles name project fields",
+					   kv->key);
+				if (!diag_suggest(&msg, kv->key, fields, 2))
+					buf_puts(&msg, " (clinical_leads or project_manager)");
+				diag_error(lo->d, kv->key_pos, "E010", "%s", msg.ptr);
+				buf_release(&msg);
+				continue;
+			}
+			if (!ld_item_map(&l, kv->val, "roles"))
+				continue;
+			struct role *r = &p->roles[p->nroles];
+			struct ld rl;
+			ld_init(&rl, a, lo->d, kv->val, kv->val->pos, "role");
+			r->field = kv->key;
+			r->pos = kv->key_pos;
+			r->min = 0;
+			r->max = 1000000;
+			ld_int(&rl, "min", true, &r->min, NULL);
+			ld_int(&rl, "max", true, &r->max, NULL);
+			ld_done(&rl);
+			p->nroles++;
+		}
+	}
+
+	const struct value *ms = ld_list(&l, "milestones", true);
+	if (ms) {
+		p->milestones = arena_alloc(a, (ms->n + 1) * sizeof(*p->milestones));
+		for (size_t i = 0; i < ms->n; i++) {
+			const struct value *it = ms->u.items[i];
+			if (!ld_item_map(&l, it, "milestones"))
+				continue;
+			struct milestone_def *m = &p->milestones[p->nmilestones];
+			struct ld ml;
+			ld_init(&ml, a, lo->d, it, it->pos, "milestone");
+			m->pos = it->pos;
+			if (!ld_int(&ml, "number", true, &m->number, &m->pos)) {
+				ld_done(&ml);
+				continue;
+			}
+			m->name = ld_str(&ml, "name", true);
+			const struct value *checks = ld_list(&ml, "checks", true);
+			if (checks) {
+				m->checks = arena_alloc(a, (checks->n + 1) * sizeof(*m->checks));
+				for (size_t j = 0; j < checks->n; j++) {
+					const struct value *c = checks->u.items[j];
+					if (!ld_item_map(&ml, c, "checks"))
+						continue;
+					struct ld cl;
+					struct ref id;
+					ld_init(&cl, a, lo->d, c, c->pos, "check");
+					bool ok = ld_ref(&cl, "id", true, true, &id);
+					m->checks[m->nchecks].id = id.id;
+					m->checks[m->nchecks].pos = id.pos;
+					m->checks[m->nchecks].text = ld_str(&cl, "text", true);
+					ld_done(&cl);
+					if (ok)
+						m->nchecks++;
+				}
+			}
+			const struct value *w = ld_map(&ml, "window", false);
+			if (w) {
+				struct ld wl;
+				ld_init(&wl, a, lo->d, w, w->pos, "window");
+				m->window_pos = w->pos;
+				bool ok = ld_int(&wl, "after", true, &m->after, NULL);
+				ok &= ld_int(&wl, "min_months", true, &m->min_months, NULL);
+				ok &= ld_int(&wl, "max_months", true, &m->max_months, NULL);
+				ld_done(&wl);
+				m->has_window = ok;
+			}
+			ld_done(&ml);
+			p->nmilestones++;
+		}
+	}
+
+	const struct value *fund = ld_list(&l, "funding", false);
+	if (fund) {
+		p->funding = arena_alloc(a, (fund->n + 1) * sizeof(*p->funding));
+		for (size_t i = 0; i < fund->n; i++) {
+			const struct value *it = fund->u.items[i];
+			if (!ld_item_map(&l, it, "funding"))
+				continue;
+			struct funding *fs = &p->funding[p->nfunding];
+			struct ld fl;
+			struct ref id;
+			ld_init(&fl, a, lo->d, it, it->pos, "funding stream");
+			bool ok = ld_ref(&fl, "id", true, true, &id);
+			fs->id = id.id;
+			fs->pos = ok ? id.pos : it->pos;
+			fs->name = ld_str(&fl, "name", true);
+			const struct value *range = ld_list(&fl, "milestones", true);
+			if (range) {
+				if (range->n != 2 || !ld_value_int(&fl, range->u.items[0], "milestones", &fs->from) ||
+				    !ld_value_int(&fl, range->u.items[1], "milestones", &fs->to)) {
+					if (range->n != 2)
+						diag_error(lo->d, range->pos, "E006",
+							   "'milestones' of a funding stream must be "
+							   "[from, to], like [1, 3]");
+					ok = false;
+				} else if (fs->from > fs->to) {
+					diag_error(lo->d, range->pos, "E006",
+						   "funding milestones [%d, %d] run backwards; write "
+						   "[%d, %d]",
+						   fs->from, fs->to, fs->to, fs->from);
+					ok = false;
+				}
+			} else {
+				ok = false;
+			}
+			ld_bool(&fl, "needs_approval", false, &fs->needs_approval);
+			ld_done(&fl);
+			if (ok)
+				p->nfunding++;
+		}
+	}
+
+	const struct value *objs = ld_list(&l, "objectives", false);
+	if (objs) {
+		p->objectives = arena_alloc(a, (objs->n + 1) * sizeof(*p->objectives));
+		for (size_t i = 0; i < objs->n; i++) {
+			const struct value *it = objs->u.items[i];
+			if (!ld_item_map(&l, it, "objectives"))
+				continue;
+			struct objective *o = &p->objectives[p->nobjectives];
+			struct ld ol;
+			struct ref id;
+			ld_init(&ol, a, lo->d, it, it->pos, "objective");
+			bool ok = ld_ref(&ol, "id", true, true, &id);
+			o->id = id.id;
+			o->pos = ok ? id.pos : it->pos;
+			o->text = ld_str(&ol, "text", true);
+			ok &= ld_date(&ol, "due", true, &o->due, &o->due_pos);
+			o->achieved = ld_date(&ol, "achieved", false, &o->achieved_on, NULL);
+			ld_done(&ol);
+			if (ok)
+				p->nobjectives++;
+		}
+	}
+	ld_done(&l);
+}
+
+/* ------------------------------------------------ people, practices */
+
+void load_people(struct loader *lo, const struct source_file *f)
+{
+	struct site *s = lo->site;
+	if (!f) {
+		s->people_ok = true; /* no people: every reference is unknown */
+		return;
+	}
+	struct value *v = lo_parse_yaml(lo, f);
+	if (!v)
+		return;
+	s->people_ok = true;
+	if (v->kind == VALUE_NULL)
+		return;
+	if (v->kind != VALUE_LIST) {
+		diag_error(lo->d, ld_file_start(f->path), "E006",
+			   "people.yaml must be a list of people, each '- { id: ..., name: ... }'");
+		return;
+	}
+	s->people = arena_alloc(&s->arena, (v->n + 1) * sizeof(*s->people));
+	for (size_t i = 0; i < v->n; i++) {
+		const struct value *it = v->u.items[i];
+		struct ld l;
+		ld_init(&l, &s->arena, lo->d, it, it->pos, "person");
+		if (!ld_item_map(&l, it, "people.yaml"))
+			continue;
+		struct person *p = &s->people[s->npeople];
+		struct ref id;
+		bool ok = ld_ref(&l, "id", true, true, &id);
+		p->id = id.id;
+		p->pos = ok ? id.pos : it->pos;
+		p->name = ld_str(&l, "name", true);
+		p->role = ld_str(&l, "role", false);
+		ld_ref(&l, "practice", false, false, &p->practice);
+		p->organisation = ld_str(&l, "organisation", false);
+		if (!p->practice.id && !p->organisation)
+			diag_error(lo->d, p->pos, "E005",
+				   "person '%s' needs a 'practice' (an id from practices.yaml) or an "
+				   "'organisation'",
+				   p->id ? p->id : "?");
+		ld_done(&l);
+		if (ok)
+			s->npeople++;
+	}
+}
+
+void load_practices(struct loader *lo, const struct source_file *f)
+{
+	struct site *s = lo->site;
+	if (!f) {
+		s->practices_ok = true;
+		return;
+	}
+	struct value *v = lo_parse_yaml(lo, f);
+	if (!v)
+		return;
+	s->practices_ok = true;
+	if (v->kind == VALUE_NULL)
+		return;
+	if (v->kind != VALUE_LIST) {
+		diag_error(lo->d, ld_file_start(f->path), "E006",
+			   "practices.yaml must be a list of practices, each '- { id: ..., name: "
+			   "... }'");
+		return;
+	}
+	s->practices = arena_alloc(&s->arena, (v->n + 1) * sizeof(*s->practices));
+	for (size_t i = 0; i < v->n; i++) {
+		const struct value *it = v->u.items[i];
+		struct ld l;
+		ld_init(&l, &s->arena, lo->d, it, it->pos, "practice");
+		if (!ld_item_map(&l, it, "practices.yaml"))
+			continue;
+		struct practice *p = &s->practices[s->npractices];
+		struct ref id;
+		bool ok = ld_ref(&l, "id", true, true, &id);
+		p->id = id.id;
+		p->pos = ok ? id.pos : it->pos;
+		p->name = ld_str(&l, "name", true);
+		p->town = ld_str(&l, "town", false);
+		p->address = ld_str(&l, "address", false);
+		ld_done(&l);
+		if (ok)
+			s->npractices++;
+	}
+}
+
