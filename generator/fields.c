@@ -11,9 +11,8 @@
 
 /* ---------------------------------------------------- the field reader */
 
-
 void ld_init(struct ld *l, struct arena *a, struct diag *d, const struct value *map,
-		    struct pos where, const char *what)
+	     struct pos where, const char *what)
 {
 	memset(l, 0, sizeof(*l));
 	l->a = a;
@@ -102,7 +101,7 @@ const char *ld_str(struct ld *l, const char *key, bool required)
 /* One id given as a scalar; the syntax is checked (E025) when defining is
  * true (an id being declared), else left to the reference check. */
 bool ld_scalar_ref(struct ld *l, const struct value *v, const char *key, bool defining,
-		       struct ref *out)
+		   struct ref *out)
 {
 	if (!ld_is_scalar(v)) {
 		ld_wrong_type(l, v, key, "an id");
@@ -128,7 +127,7 @@ bool ld_ref(struct ld *l, const char *key, bool required, bool defining, struct 
 
 /* A list of ids. A single id is accepted as a list of one. */
 bool ld_refs(struct ld *l, const char *key, bool required, struct refs *out,
-		    struct pos *where)
+	     struct pos *where)
 {
 	memset(out, 0, sizeof(*out));
 	const struct value *v = ld_field(l, key, required);
@@ -220,7 +219,7 @@ bool ld_value_date(struct ld *l, const struct value *v, const char *key, struct 
 }
 
 bool ld_date(struct ld *l, const char *key, bool required, struct date *out,
-		    struct pos *pos)
+	     struct pos *pos)
 {
 	const struct value *v = ld_field(l, key, required);
 	if (!v)
@@ -301,7 +300,6 @@ bool ld_item_map(struct ld *l, const struct value *it, const char *what)
 }
 
 /* ------------------------------------------------------ files */
-
 
 struct pos ld_file_start(const char *path)
 {

@@ -463,7 +463,7 @@ void markdown_render(const struct doc *doc, const struct md_render *r, struct bu
 /* Renders the scanned tree for the audience, links into the site left as
  * holes, when the audience reads the lines the scan read. */
 void md_prepare(struct arena *a, struct doc *doc, cmark_node *root, const struct buf *body,
-		    const struct prep_opts *po)
+		const struct prep_opts *po)
 {
 	struct buf seen = BUF_INIT;
 	md_body_for(doc, po->audience, &seen);

@@ -879,7 +879,7 @@ bool mustache_set_add(struct mustache_set *s, const char *name, const char *file
 
 /* Reports an unknown partial or parent, with a suggestion from the set. */
 void mus_unknown(const struct mustache_set *s, struct pos pos, const char *what,
-		    const char *name, size_t n, struct diag *d)
+		 const char *name, size_t n, struct diag *d)
 {
 	struct buf b = BUF_INIT;
 	buf_printf(&b, "unknown %s '%.*s'", what, (int)(n > 60 ? 60 : n), name);
@@ -908,7 +908,7 @@ bool mustache_set_link(struct mustache_set *s, struct diag *d)
 			if (!op->target && s->strict) {
 				struct pos p = {t->file, op->line, op->col};
 				mus_unknown(s, p, op->kind == OP_PARTIAL ? "partial" : "parent template",
-					t->pool + op->a, op->b, d);
+					    t->pool + op->a, op->b, d);
 				ok = false;
 			}
 		}

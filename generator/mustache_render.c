@@ -490,7 +490,7 @@ static bool target(struct render *r, const struct op *op, const struct tpl **out
 	if (!*out && r->set->strict) {
 		struct pos p = {r->tpl->file, op->line, op->col};
 		mus_unknown(r->set, p, op->kind == OP_PARTIAL ? "partial" : "parent template", v->str,
-			v->len, r->d);
+			    v->len, r->d);
 		return false;
 	}
 	return true;

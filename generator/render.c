@@ -9,7 +9,7 @@
  * back to the root; so lists built once serve pages at every depth, and the
  * site works from any folder, from file:// and under /versions/<slug>/.
  */
-#include "plansite.h"
+#include "render_int.h"
 
 #include <pthread.h>
 #include <stdatomic.h>
@@ -20,12 +20,12 @@ static const struct pos nopos;
 
 /* ---------------------------------------------------------- values */
 
-static struct value *new_map(struct arena *a)
+struct value *rd_new_map(struct arena *a)
 {
 	return value_new(a, VALUE_MAP, nopos);
 }
 
-static struct value *new_list(struct arena *a)
+struct value *rd_new_list(struct arena *a)
 {
 	return value_new(a, VALUE_LIST, nopos);
 }
@@ -33,7 +33,7 @@ static struct value *new_list(struct arena *a)
 /* Puts k → v; for a list also has_<k>, true when it is not empty, which
  * templates test to show a heading only over a list with items (Mustache
  * has no "if not empty"). Lists must be complete when put. */
-static void put(struct arena *a, struct value *m, const char *k, struct value *v)
+void rd_put(struct arena *a, struct value *m, const char *k, struct value *v)
 {
 	value_map_put(a, m, k, v);
 	if (v && v->kind == VALUE_LIST)
@@ -41,7 +41,7 @@ static void put(struct arena *a, struct value *m, const char *k, struct value *v
 }
 
 /* Puts a string; nothing when s is NULL (so {{#k}} is false). */
-static void put_s(struct arena *a, struct value *m, const char *k, const char *s)
+void rd_put_s(struct arena *a, struct value *m, const char *k, const char *s)
 {
 	if (s)
 		value_map_put(a, m, k, value_cstr(a, s));
@@ -57,7 +57,7 @@ static void put_n(struct arena *a, struct value *m, const char *k, double n)
 	value_map_put(a, m, k, value_number(a, n));
 }
 
-static void put_buf(struct arena *a, struct value *m, const char *k, const struct buf *b)
+void rd_put_buf(struct arena *a, struct value *m, const char *k, const struct buf *b)
 {
 	value_map_put(a, m, k, value_string(a, b->ptr, b->len, nopos));
 }
@@ -76,7 +76,7 @@ static const char *date_iso_s(struct arena *a, struct date d)
 	return arena_printf(a, "%04d-%02d-%02d", d.y, d.m, d.d);
 }
 
-static const char *month_label(struct arena *a, struct date d)
+const char *rd_month_label(struct arena *a, struct date d)
 {
 	return arena_printf(a, "%s %d", date_month_name(d.m), d.y);
 }
@@ -93,79 +93,24 @@ static const char *time_range(struct arena *a, int start, int end)
 
 /* --------------------------------------------------------- the build */
 
-struct render {
-	const struct site *s;
-	const struct theme *t;
-	enum visibility audience;
-	const struct render_opts *o;
-	const char *prefix; /* "versions/2007-04/" for an old version, else "" */
-	struct writer *w;
-	struct diag *d;
-	struct arena a; /* lives for the whole build */
-	struct idmap people, practices, projects, areas;
-	struct value *site_v, *assets_v, *build_v, *tracker;
-	const struct meeting **meetings; /* visible, newest first */
-	size_t nmeetings;
-	const struct report **reports; /* visible, newest first */
-	size_t nreports;
-	struct value *search; /* one entry per document page, for search-index.json */
-	struct project_actions {
-		struct {
-			const struct meeting *meeting;
-			const struct action *action;
-		} *v;
-		size_t n, cap;
-	} *actions_of; /* by project index: actions of visible meetings, newest first */
-	const struct section **secs; /* visible, by number */
-	size_t nsecs;
-	struct job *jobs;
-	size_t njobs, next_job; /* next_job taken with __atomic_fetch_add */
-	struct arena *worker_arenas; /* the workers' arenas, kept for the search index */
-	size_t nworker_arenas;
-	atomic_bool failed;   /* set by the history pages' thread too */
-	struct report_index own_ix;  /* the reports' data when it is the site's own */
-	struct mustache_memo *memo;  /* renders of shared lists, for every page */
-};
+_Thread_local struct job *current_job;
 
-/* One page (or a report's pages) to render, as a worker runs it. */
-struct job {
-	enum { J_HOME, J_PLAN, J_SECTION, J_PROJECTS, J_PROJECT, J_MEETINGS, J_MEETING,
-	       J_REPORTS, J_REPORT, J_PEOPLE, J_PAGE, J_SEARCH, J_404 } kind;
-	const void *item;     /* the project, meeting, report or page */
-	size_t i;             /* J_SECTION: the index in the visible sections */
-	struct value *search; /* the page's search entry, or NULL */
-	struct arena *arena;  /* the worker's, for what outlives the page */
-	struct buf *out;      /* the worker's, for each page's bytes in turn */
-};
-
-/* The job the current thread is rendering (NULL outside the workers). */
-static _Thread_local struct job *current_job;
-
-/* Per page: what the Markdown link callback needs. */
-struct pagectx {
-	struct render *r;
-	const char *dir;  /* "projects/copd/" ("" for the home page) */
-	const char *root; /* "../../" */
-	const struct doc *doc;
-	struct arena a;   /* this page's context; released after writing */
-};
-
-static bool visible(const struct render *r, const struct doc *doc)
+bool rd_visible(const struct render *r, const struct doc *doc)
 {
 	return doc->ok && doc->vis <= r->audience;
 }
 
 /* The folder of a document's page, relative to the site root. */
-static const char *doc_dir(struct arena *a, const struct doc *doc)
+const char *rd_doc_dir(struct arena *a, const struct doc *doc)
 {
 	if (doc->kind == DOC_PAGE)
 		return arena_printf(a, "%s/", doc->id);
 	return arena_printf(a, "%s/%s/", doc_kind_folder(doc->kind), doc->id);
 }
 
-static const char *doc_href(struct arena *a, const struct doc *doc)
+const char *rd_doc_href(struct arena *a, const struct doc *doc)
 {
-	return arena_printf(a, "%sindex.html", doc_dir(a, doc));
+	return arena_printf(a, "%sindex.html", rd_doc_dir(a, doc));
 }
 
 static const char *root_for(struct arena *a, const char *dir)
@@ -214,24 +159,24 @@ static const struct level *find_level(const struct plan *p, int n)
 /* {name, role, practice, organisation, href?} for a person id. */
 static struct value *person_v(struct render *r, struct arena *a, const char *id)
 {
-	struct value *m = new_map(a);
+	struct value *m = rd_new_map(a);
 	const struct person *p = find_person(r, id);
 	if (!p) {
-		put_s(a, m, "name", id);
+		rd_put_s(a, m, "name", id);
 		return m;
 	}
-	put_s(a, m, "name", p->name);
-	put_s(a, m, "role", p->role);
+	rd_put_s(a, m, "name", p->name);
+	rd_put_s(a, m, "role", p->role);
 	const struct practice *pr = find_practice(r, p->practice.id);
-	put_s(a, m, "practice", pr ? pr->name : NULL);
-	put_s(a, m, "organisation", p->organisation);
-	put_s(a, m, "affiliation", pr ? pr->name : p->organisation);
+	rd_put_s(a, m, "practice", pr ? pr->name : NULL);
+	rd_put_s(a, m, "organisation", p->organisation);
+	rd_put_s(a, m, "affiliation", pr ? pr->name : p->organisation);
 	return m;
 }
 
 static struct value *people_v(struct render *r, struct arena *a, const struct refs *refs)
 {
-	struct value *l = new_list(a);
+	struct value *l = rd_new_list(a);
 	for (size_t i = 0; i < refs->n; i++)
 		value_list_push(a, l, person_v(r, a, refs->v[i].id));
 	return l;
@@ -262,29 +207,29 @@ static bool link_cb(void *ctx, enum link_kind kind, const char *path, const char
 								   : "plan/index.html");
 	} else {
 		const struct doc *target = site_doc_by_path(pg->r->s, path);
-		if (!target || !visible(pg->r, target))
+		if (!target || !rd_visible(pg->r, target))
 			return false;
 		if (target == pg->doc && frag && *frag) {
 			buf_printf(href, "#%s", frag);
 			return true;
 		}
-		buf_printf(href, "%s%s", pg->root, doc_href(&pg->a, target));
+		buf_printf(href, "%s%s", pg->root, rd_doc_href(&pg->a, target));
 	}
 	if (frag && *frag)
 		buf_printf(href, "#%s", frag);
 	return true;
 }
 
-static struct md_render md_opts(struct pagectx *pg, struct buf *text)
+struct md_render rd_md_opts(struct pagectx *pg, struct buf *text)
 {
 	struct md_render o = {pg->r->audience, pg->r->s->config.unsafe_html, link_cb, pg, text};
 	return o;
 }
 
-static struct value *inline_html(struct pagectx *pg, const char *from, const char *s)
+struct value *rd_inline_html(struct pagectx *pg, const char *from, const char *s)
 {
 	struct buf b = BUF_INIT;
-	struct md_render o = md_opts(pg, NULL);
+	struct md_render o = rd_md_opts(pg, NULL);
 	markdown_inline(from, s, strlen(s), &o, &b);
 	struct value *v = value_string(&pg->a, b.ptr, b.len, nopos);
 	buf_release(&b);
@@ -304,12 +249,12 @@ static struct value *nav_v(struct pagectx *pg, const char *current, bool index_p
 		{"search", "Search", "search/index.html"},
 	};
 	struct arena *a = &pg->a;
-	struct value *l = new_list(a);
+	struct value *l = rd_new_list(a);
 	for (size_t i = 0; i < sizeof(items) / sizeof(*items); i++) {
-		struct value *m = new_map(a);
-		put_s(a, m, "key", items[i][0]);
-		put_s(a, m, "title", items[i][1]);
-		put_s(a, m, "href", items[i][2]);
+		struct value *m = rd_new_map(a);
+		rd_put_s(a, m, "key", items[i][0]);
+		rd_put_s(a, m, "title", items[i][1]);
+		rd_put_s(a, m, "href", items[i][2]);
 		bool cur = current && strcmp(current, items[i][0]) == 0;
 		put_b(a, m, "current", cur);
 		/* the section's own index page, not a page within it */
@@ -325,61 +270,61 @@ static struct value *updated_v(struct arena *a, const struct doc *doc, const str
 {
 	const struct commit_info *c = h->v[0].commit;
 	struct date day = date_from_unix(c->time, c->offset);
-	struct value *m = new_map(a);
-	put_s(a, m, "date", date_label(a, day));
-	put_s(a, m, "date_iso", date_iso_s(a, day));
-	put_s(a, m, "subject", c->subject);
-	put_s(a, m, "short_id", c->short_id);
-	put_s(a, m, "href", arena_printf(a, "history/%s/%s/index.html", doc_kind_folder(doc->kind),
+	struct value *m = rd_new_map(a);
+	rd_put_s(a, m, "date", date_label(a, day));
+	rd_put_s(a, m, "date_iso", date_iso_s(a, day));
+	rd_put_s(a, m, "subject", c->subject);
+	rd_put_s(a, m, "short_id", c->short_id);
+	rd_put_s(a, m, "href", arena_printf(a, "history/%s/%s/index.html", doc_kind_folder(doc->kind),
 					 doc->id));
 	return m;
 }
 
 /* The context every page has: site, root, nav, assets, build, page. */
-static struct value *page_ctx(struct pagectx *pg, const char *nav, const char *title,
-			      const char *kind)
+struct value *rd_page_ctx(struct pagectx *pg, const char *nav, const char *title,
+			  const char *kind)
 {
 	struct arena *a = &pg->a;
-	struct value *c = new_map(a);
-	put(a, c, "site", pg->r->site_v);
-	put(a, c, "assets", pg->r->assets_v);
-	put(a, c, "build", pg->r->build_v);
-	put_s(a, c, "root", pg->root);
-	put(a, c, "nav", nav_v(pg, nav, !pg->doc && nav && strcmp(kind, "project") != 0));
-	struct value *p = new_map(a);
-	put_s(a, p, "title", title);
-	put_s(a, p, "kind", kind);
-	put_s(a, p, "path", pg->dir);
+	struct value *c = rd_new_map(a);
+	rd_put(a, c, "site", pg->r->site_v);
+	rd_put(a, c, "assets", pg->r->assets_v);
+	rd_put(a, c, "build", pg->r->build_v);
+	rd_put_s(a, c, "root", pg->root);
+	rd_put(a, c, "nav", nav_v(pg, nav, !pg->doc && nav && strcmp(kind, "project") != 0));
+	struct value *p = rd_new_map(a);
+	rd_put_s(a, p, "title", title);
+	rd_put_s(a, p, "kind", kind);
+	rd_put_s(a, p, "path", pg->dir);
 	if (pg->r->s->config.base_url)
-		put_s(a, p, "canonical",
+		rd_put_s(a, p, "canonical",
 		      arena_printf(a, "%s%s%s", pg->r->s->config.base_url, pg->r->prefix, pg->dir));
 	if (pg->doc && pg->doc->summary)
-		put_s(a, p, "description", pg->doc->summary);
+		rd_put_s(a, p, "description", pg->doc->summary);
 	const struct doc_history *h = pg->doc ? history_of(pg->r->o->history, pg->doc->path) : NULL;
 	if (h)
-		put(a, p, "updated", updated_v(a, pg->doc, h));
+		rd_put(a, p, "updated", updated_v(a, pg->doc, h));
 	/* An old version's pages link to the same page of the current site. */
 	if (pg->r->o->archive)
-		put_s(a, p, "current_href",
-		      arena_printf(a, "../../%sindex.html",
+		rd_put_s(a, p, "current_href",
+			 arena_printf(a, "../../%sindex.html",
 				   strcmp(kind, "changes") == 0 ? "" : pg->dir)); /* its own, none */
-	put(a, c, "page", p);
+	rd_put(a, c, "page", p);
 	return c;
 }
 
 /* Starts a page at dir (NULL: the folder of doc's page). */
-static void page_begin(struct pagectx *pg, struct render *r, const char *dir, const struct doc *doc)
+void rd_page_begin(struct pagectx *pg, struct render *r, const char *dir, const struct doc *doc)
 {
 	memset(pg, 0, sizeof(*pg));
 	pg->r = r;
 	pg->doc = doc;
-	pg->dir = dir ? arena_strdup(&pg->a, dir) : doc_dir(&pg->a, doc);
+	pg->dir = dir ? arena_strdup(&pg->a, dir) : rd_doc_dir(&pg->a, doc);
 	pg->root = root_for(&pg->a, pg->dir);
 }
 
 /* Renders template with ctx and writes it as <dir>index.html (or as file,
  * when given). Releases the page's arena. */
-static void page_end(struct pagectx *pg, const char *tmpl, struct value *ctx, const char *file)
+void rd_page_end(struct pagectx *pg, const char *tmpl, struct value *ctx, const char *file)
 {
 	struct render *r = pg->r;
 	/* a worker's pages reuse one buffer: no fresh memory per page */
@@ -406,26 +351,26 @@ static enum visibility vis_at_line(const struct doc *doc, uint32_t line)
 }
 
 /* The rendered body of a document; its words go into the search index. */
-static void put_body(struct pagectx *pg, struct value *c, const struct doc *doc)
+void rd_put_body(struct pagectx *pg, struct value *c, const struct doc *doc)
 {
 	struct render *r = pg->r;
 	struct buf html = BUF_INIT, text = BUF_INIT;
-	struct md_render o = md_opts(pg, doc->words ? NULL : &text);
+	struct md_render o = rd_md_opts(pg, doc->words ? NULL : &text);
 	markdown_fill(doc, &o, &html);
-	put_buf(&pg->a, c, "body", &html);
+	rd_put_buf(&pg->a, c, "body", &html);
 	/* The body's headings, for an "on this page" list. */
-	struct value *hs = new_list(&pg->a);
+	struct value *hs = rd_new_list(&pg->a);
 	for (size_t i = 0; i < doc->nheadings; i++) {
 		const struct md_heading *h = &doc->headings[i];
 		if (vis_at_line(doc, h->line) > r->audience)
 			continue;
-		struct value *v = new_map(&pg->a);
-		put_s(&pg->a, v, "id", h->id);
-		put_s(&pg->a, v, "text", h->text);
+		struct value *v = rd_new_map(&pg->a);
+		rd_put_s(&pg->a, v, "id", h->id);
+		rd_put_s(&pg->a, v, "text", h->text);
 		put_n(&pg->a, v, "level", h->level);
 		value_list_push(&pg->a, hs, v);
 	}
-	put(&pg->a, c, "headings", hs);
+	rd_put(&pg->a, c, "headings", hs);
 	static const char *const kinds[] = {"Plan", "Project", "Meeting", "Report", "Page"};
 	struct job *job = current_job;
 	if (job) {
@@ -433,13 +378,13 @@ static void put_body(struct pagectx *pg, struct value *c, const struct doc *doc)
 		 * arena and the job's slot, and the index is put together in
 		 * job order when every page is done. */
 		struct arena *wa = job->arena;
-		struct value *e = new_map(wa);
+		struct value *e = rd_new_map(wa);
 		struct value *page = value_get(c, "page");
 		struct value *title = value_get(page, "title");
-		put_s(wa, e, "title", title ? title->str : doc->title);
-		put_s(wa, e, "url", doc_href(wa, doc));
-		put_s(wa, e, "kind", kinds[doc->kind]);
-		put_s(wa, e, "summary", doc->summary);
+		rd_put_s(wa, e, "title", title ? title->str : doc->title);
+		rd_put_s(wa, e, "url", rd_doc_href(wa, doc));
+		rd_put_s(wa, e, "kind", kinds[doc->kind]);
+		rd_put_s(wa, e, "summary", doc->summary);
 		if (doc->words) {
 			/* found while the site was loaded; the site outlives this */
 			struct value *w = value_new(wa, VALUE_STRING, nopos);
@@ -450,7 +395,7 @@ static void put_body(struct pagectx *pg, struct value *c, const struct doc *doc)
 			buf_putc(&text, ' ');
 			if (doc->summary)
 				buf_puts(&text, doc->summary);
-			put_s(wa, e, "words", text_words(wa, text.ptr, text.len));
+			rd_put_s(wa, e, "words", text_words(wa, text.ptr, text.len));
 		}
 		job->search = e;
 	}
@@ -496,39 +441,39 @@ static struct value *tracker_row(struct render *r, const struct project *pr)
 {
 	struct arena *a = &r->a;
 	const struct plan *plan = &r->s->plan;
-	struct value *m = new_map(a);
-	put_s(a, m, "title", pr->doc.title);
-	put_s(a, m, "href", doc_href(a, &pr->doc));
-	put_s(a, m, "summary", pr->doc.summary);
+	struct value *m = rd_new_map(a);
+	rd_put_s(a, m, "title", pr->doc.title);
+	rd_put_s(a, m, "href", rd_doc_href(a, &pr->doc));
+	rd_put_s(a, m, "summary", pr->doc.summary);
 	const struct area *ar = find_area(r, pr->area.id);
-	put_s(a, m, "area", ar ? ar->name : pr->area.id);
-	put_s(a, m, "status", status_name(pr->status));
-	put_s(a, m, "status_label", status_label(pr->status));
+	rd_put_s(a, m, "area", ar ? ar->name : pr->area.id);
+	rd_put_s(a, m, "status", status_name(pr->status));
+	rd_put_s(a, m, "status_label", status_label(pr->status));
 	struct value *leads = people_v(r, a, &pr->clinical_leads);
-	put(a, m, "leads", leads);
-	put(a, m, "manager", person_v(r, a, pr->project_manager.id));
+	rd_put(a, m, "leads", leads);
+	rd_put(a, m, "manager", person_v(r, a, pr->project_manager.id));
 	struct standing st = standing_of(pr);
 	if (st.reached) {
 		const struct milestone_def *def = plan_milestone(plan, st.reached);
-		struct value *rm = new_map(a);
+		struct value *rm = rd_new_map(a);
 		put_n(a, rm, "number", st.reached);
-		put_s(a, rm, "name", def ? def->name : NULL);
+		rd_put_s(a, rm, "name", def ? def->name : NULL);
 		if (st.last && st.last->has_date)
-			put_s(a, rm, "date", date_label(a, st.last->date));
-		put(a, m, "reached", rm);
+			rd_put_s(a, rm, "date", date_label(a, st.last->date));
+		rd_put(a, m, "reached", rm);
 	} else { /* present but null, so a template's lookup stops here */
-		put(a, m, "reached", value_new(a, VALUE_NULL, nopos));
+		rd_put(a, m, "reached", value_new(a, VALUE_NULL, nopos));
 	}
 	const struct milestone_def *next = plan_milestone(plan, st.reached + 1);
 	if (!next || pr->status == STATUS_CLOSED)
-		put(a, m, "next", value_new(a, VALUE_NULL, nopos));
+		rd_put(a, m, "next", value_new(a, VALUE_NULL, nopos));
 	if (next && pr->status != STATUS_CLOSED) {
-		struct value *nm = new_map(a);
+		struct value *nm = rd_new_map(a);
 		put_n(a, nm, "number", next->number);
-		put_s(a, nm, "name", next->name);
+		rd_put_s(a, nm, "name", next->name);
 		if (st.current && st.current->has_date)
-			put_s(a, nm, "target", date_label(a, st.current->date));
-		put(a, m, "next", nm);
+			rd_put_s(a, nm, "target", date_label(a, st.current->date));
+		rd_put(a, m, "next", nm);
 	}
 	return m;
 }
@@ -545,10 +490,10 @@ static void build_tracker(struct render *r)
 	const struct project **ps = xcalloc(s->nprojects + 1, sizeof(*ps));
 	size_t n = 0;
 	for (size_t i = 0; i < s->nprojects; i++)
-		if (visible(r, &s->projects[i].doc))
+		if (rd_visible(r, &s->projects[i].doc))
 			ps[n++] = &s->projects[i];
 	qsort(ps, n, sizeof(*ps), cmp_project_title);
-	r->tracker = new_list(&r->a);
+	r->tracker = rd_new_list(&r->a);
 	for (size_t i = 0; i < n; i++)
 		value_list_push(&r->a, r->tracker, tracker_row(r, ps[i]));
 	free(ps);
@@ -560,45 +505,45 @@ static struct value *milestone_path(struct pagectx *pg, const struct project *pr
 {
 	struct arena *a = &pg->a;
 	const struct plan *plan = &pg->r->s->plan;
-	struct value *l = new_list(a);
+	struct value *l = rd_new_list(a);
 	for (size_t i = 0; i < plan->nmilestones; i++) {
 		const struct milestone_def *def = &plan->milestones[i];
 		const struct milestone *m = NULL;
 		for (size_t j = 0; j < pr->nmilestones; j++)
 			if (pr->milestones[j].number == def->number)
 				m = &pr->milestones[j];
-		struct value *v = new_map(a);
+		struct value *v = rd_new_map(a);
 		put_n(a, v, "number", def->number);
-		put_s(a, v, "name", def->name);
+		rd_put_s(a, v, "name", def->name);
 		const char *state = !m ? "future" : m->reached ? "reached" : "progress";
-		put_s(a, v, "state", state);
+		rd_put_s(a, v, "state", state);
 		put_b(a, v, "reached", m && m->reached);
 		put_b(a, v, "progress", m && !m->reached);
 		put_b(a, v, "future", !m);
-		put_s(a, v, "state_label",
-		      !m ? "Not started" : m->reached ? "Reached" : "In progress");
+		rd_put_s(a, v, "state_label",
+			 !m ? "Not started" : m->reached ? "Reached" : "In progress");
 		if (m && m->has_date) {
-			put_s(a, v, m->reached ? "date" : "target", date_label(a, m->date));
-			put_s(a, v, m->reached ? "date_iso" : "target_iso", date_iso_s(a, m->date));
+			rd_put_s(a, v, m->reached ? "date" : "target", date_label(a, m->date));
+			rd_put_s(a, v, m->reached ? "date_iso" : "target_iso", date_iso_s(a, m->date));
 		}
-		struct value *checks = new_list(a);
+		struct value *checks = rd_new_list(a);
 		size_t done = 0;
 		for (size_t k = 0; k < def->nchecks; k++) {
 			bool ticked = false;
 			for (size_t q = 0; m && q < m->checks.n; q++)
 				ticked |= strcmp(m->checks.v[q].id, def->checks[k].id) == 0;
 			done += ticked;
-			struct value *c = new_map(a);
-			put_s(a, c, "text", def->checks[k].text);
+			struct value *c = rd_new_map(a);
+			rd_put_s(a, c, "text", def->checks[k].text);
 			put_b(a, c, "done", ticked);
 			value_list_push(a, checks, c);
 		}
-		put(a, v, "checks", checks);
+		rd_put(a, v, "checks", checks);
 		put_n(a, v, "checks_done", (double)done);
 		put_n(a, v, "checks_total", (double)def->nchecks);
 		if (m && !m->reached)
-			put_s(a, v, "checks_label",
-			      arena_printf(a, "%zu of %zu checks done", done, def->nchecks));
+			rd_put_s(a, v, "checks_label",
+				 arena_printf(a, "%zu of %zu checks done", done, def->nchecks));
 		value_list_push(a, l, v);
 	}
 	return l;
@@ -607,37 +552,37 @@ static struct value *milestone_path(struct pagectx *pg, const struct project *pr
 static void render_project(struct render *r, const struct project *pr)
 {
 	struct pagectx pg;
-	page_begin(&pg, r, NULL, &pr->doc);
+	rd_page_begin(&pg, r, NULL, &pr->doc);
 	struct arena *a = &pg.a;
-	struct value *c = page_ctx(&pg, "projects", pr->doc.title, "project");
-	struct value *p = new_map(a);
-	put_s(a, p, "title", pr->doc.title);
-	put_s(a, p, "summary", pr->doc.summary);
-	put_s(a, p, "status", status_name(pr->status));
-	put_s(a, p, "status_label", status_label(pr->status));
+	struct value *c = rd_page_ctx(&pg, "projects", pr->doc.title, "project");
+	struct value *p = rd_new_map(a);
+	rd_put_s(a, p, "title", pr->doc.title);
+	rd_put_s(a, p, "summary", pr->doc.summary);
+	rd_put_s(a, p, "status", status_name(pr->status));
+	rd_put_s(a, p, "status_label", status_label(pr->status));
 	const struct area *ar = find_area(r, pr->area.id);
 	if (ar) {
-		put_s(a, p, "area", ar->name);
+		rd_put_s(a, p, "area", ar->name);
 		const struct level *lv = find_level(&r->s->plan, ar->level);
 		put_n(a, p, "level", ar->level);
-		put_s(a, p, "level_name", lv ? lv->name : NULL);
+		rd_put_s(a, p, "level_name", lv ? lv->name : NULL);
 	}
-	put(a, p, "leads", people_v(r, a, &pr->clinical_leads));
-	put(a, p, "manager", person_v(r, a, pr->project_manager.id));
-	struct value *funding = new_list(a);
+	rd_put(a, p, "leads", people_v(r, a, &pr->clinical_leads));
+	rd_put(a, p, "manager", person_v(r, a, pr->project_manager.id));
+	struct value *funding = rd_new_list(a);
 	for (size_t i = 0; i < pr->funding.n; i++) {
 		const char *name = pr->funding.v[i].id;
 		for (size_t k = 0; k < r->s->plan.nfunding; k++)
 			if (strcmp(r->s->plan.funding[k].id, name) == 0)
 				name = r->s->plan.funding[k].name;
-		struct value *f = new_map(a);
-		put_s(a, f, "name", name);
+		struct value *f = rd_new_map(a);
+		rd_put_s(a, f, "name", name);
 		value_list_push(a, funding, f);
 	}
-	put(a, p, "funding", funding);
-	put(a, p, "milestones", milestone_path(&pg, pr));
+	rd_put(a, p, "funding", funding);
+	rd_put(a, p, "milestones", milestone_path(&pg, pr));
 	/* Actions from the meetings this audience may see. */
-	struct value *actions = new_list(a);
+	struct value *actions = rd_new_list(a);
 	size_t pi;
 	const struct project_actions *pa =
 		idmap_get(&r->projects, pr->doc.id, &pi) ? &r->actions_of[pi] : NULL;
@@ -645,30 +590,30 @@ static void render_project(struct render *r, const struct project *pr)
 		const struct meeting *mt = pa->v[k].meeting;
 		{
 			const struct action *ac = pa->v[k].action;
-			struct value *v = new_map(a);
-			put(a, v, "html", inline_html(&pg, mt->doc.path, ac->text));
-			put(a, v, "owner", person_v(r, a, ac->owner.id));
-			put_s(a, v, "due", date_label(a, ac->due));
+			struct value *v = rd_new_map(a);
+			rd_put(a, v, "html", rd_inline_html(&pg, mt->doc.path, ac->text));
+			rd_put(a, v, "owner", person_v(r, a, ac->owner.id));
+			rd_put_s(a, v, "due", date_label(a, ac->due));
 			put_b(a, v, "done", ac->done);
-			put_s(a, v, "meeting", mt->doc.title);
-			put_s(a, v, "meeting_date", date_label(a, mt->date));
-			put_s(a, v, "meeting_href", doc_href(a, &mt->doc));
+			rd_put_s(a, v, "meeting", mt->doc.title);
+			rd_put_s(a, v, "meeting_date", date_label(a, mt->date));
+			rd_put_s(a, v, "meeting_href", rd_doc_href(a, &mt->doc));
 			value_list_push(a, actions, v);
 		}
 	}
-	put(a, p, "actions", actions);
-	put(a, c, "project", p);
-	put_body(&pg, c, &pr->doc);
-	page_end(&pg, "project", c, NULL);
+	rd_put(a, p, "actions", actions);
+	rd_put(a, c, "project", p);
+	rd_put_body(&pg, c, &pr->doc);
+	rd_page_end(&pg, "project", c, NULL);
 }
 
 static void render_projects_index(struct render *r)
 {
 	struct pagectx pg;
-	page_begin(&pg, r, "projects/", NULL);
-	struct value *c = page_ctx(&pg, "projects", "Projects", "projects");
-	put(&pg.a, c, "projects", r->tracker);
-	page_end(&pg, "projects", c, NULL);
+	rd_page_begin(&pg, r, "projects/", NULL);
+	struct value *c = rd_page_ctx(&pg, "projects", "Projects", "projects");
+	rd_put(&pg.a, c, "projects", r->tracker);
+	rd_page_end(&pg, "projects", c, NULL);
 }
 
 /* ------------------------------------------------------- meetings */
@@ -682,72 +627,72 @@ static int cmp_meeting_newest(const void *x, const void *y)
 
 static struct value *meeting_summary(struct render *r, struct arena *a, const struct meeting *mt)
 {
-	struct value *m = new_map(a);
-	put_s(a, m, "title", mt->doc.title);
-	put_s(a, m, "href", doc_href(a, &mt->doc));
-	put_s(a, m, "date", date_label(a, mt->date));
-	put_s(a, m, "date_iso", date_iso_s(a, mt->date));
-	put_s(a, m, "time", time_range(a, mt->start, mt->end));
-	put_s(a, m, "venue", mt->venue);
+	struct value *m = rd_new_map(a);
+	rd_put_s(a, m, "title", mt->doc.title);
+	rd_put_s(a, m, "href", rd_doc_href(a, &mt->doc));
+	rd_put_s(a, m, "date", date_label(a, mt->date));
+	rd_put_s(a, m, "date_iso", date_iso_s(a, mt->date));
+	rd_put_s(a, m, "time", time_range(a, mt->start, mt->end));
+	rd_put_s(a, m, "venue", mt->venue);
 	return m;
 }
 
 static void render_meeting(struct render *r, const struct meeting *mt)
 {
 	struct pagectx pg;
-	page_begin(&pg, r, NULL, &mt->doc);
+	rd_page_begin(&pg, r, NULL, &mt->doc);
 	struct arena *a = &pg.a;
 	const char *title = arena_printf(a, "%s, %s", mt->doc.title, date_label(a, mt->date));
-	struct value *c = page_ctx(&pg, "meetings", title, "meeting");
+	struct value *c = rd_page_ctx(&pg, "meetings", title, "meeting");
 	struct value *m = meeting_summary(r, a, mt);
-	put(a, m, "attendees", people_v(r, a, &mt->attendees));
-	put(a, m, "apologies", people_v(r, a, &mt->apologies));
-	struct value *guests = new_list(a);
+	rd_put(a, m, "attendees", people_v(r, a, &mt->attendees));
+	rd_put(a, m, "apologies", people_v(r, a, &mt->apologies));
+	struct value *guests = rd_new_list(a);
 	for (size_t i = 0; i < mt->nguests; i++) {
-		struct value *g = new_map(a);
-		put_s(a, g, "name", mt->guests[i]);
+		struct value *g = rd_new_map(a);
+		rd_put_s(a, g, "name", mt->guests[i]);
 		value_list_push(a, guests, g);
 	}
-	put(a, m, "guests", guests);
-	struct value *dec = new_list(a);
+	rd_put(a, m, "guests", guests);
+	struct value *dec = rd_new_list(a);
 	for (size_t i = 0; i < mt->ndecisions; i++) {
-		struct value *v = new_map(a);
-		put(a, v, "html", inline_html(&pg, mt->doc.path, mt->decisions[i]));
+		struct value *v = rd_new_map(a);
+		rd_put(a, v, "html", rd_inline_html(&pg, mt->doc.path, mt->decisions[i]));
 		value_list_push(a, dec, v);
 	}
-	put(a, m, "decisions", dec);
-	struct value *acts = new_list(a);
+	rd_put(a, m, "decisions", dec);
+	struct value *acts = rd_new_list(a);
 	for (size_t i = 0; i < mt->nactions; i++) {
 		const struct action *ac = &mt->actions[i];
-		struct value *v = new_map(a);
+		struct value *v = rd_new_map(a);
 		put_n(a, v, "id", ac->id);
-		put(a, v, "html", inline_html(&pg, mt->doc.path, ac->text));
-		put(a, v, "owner", person_v(r, a, ac->owner.id));
-		put_s(a, v, "due", date_label(a, ac->due));
-		put_s(a, v, "due_iso", date_iso_s(a, ac->due));
+		rd_put(a, v, "html", rd_inline_html(&pg, mt->doc.path, ac->text));
+		rd_put(a, v, "owner", person_v(r, a, ac->owner.id));
+		rd_put_s(a, v, "due", date_label(a, ac->due));
+		rd_put_s(a, v, "due_iso", date_iso_s(a, ac->due));
 		put_b(a, v, "done", ac->done);
-		put_s(a, v, "state_label", ac->done ? "Done" : "Open");
+		rd_put_s(a, v, "state_label", ac->done ? "Done" : "Open");
 		const struct project *pr = find_project(r, ac->project.id);
-		if (pr && visible(r, &pr->doc)) {
-			put_s(a, v, "project", pr->doc.title);
-			put_s(a, v, "project_href", doc_href(a, &pr->doc));
+		if (pr && rd_visible(r, &pr->doc)) {
+			rd_put_s(a, v, "project", pr->doc.title);
+			rd_put_s(a, v, "project_href", rd_doc_href(a, &pr->doc));
 		}
 		value_list_push(a, acts, v);
 	}
-	put(a, m, "actions", acts);
+	rd_put(a, m, "actions", acts);
 	if (mt->next.present) {
-		struct value *n = new_map(a);
-		put_s(a, n, "date", date_label(a, mt->next.date));
-		put_s(a, n, "date_iso", date_iso_s(a, mt->next.date));
-		put_s(a, n, "weekday", date_weekday_name(mt->next.date));
-		put_s(a, n, "time", time_range(a, mt->next.start, mt->next.end));
-		put_s(a, n, "venue", mt->next.venue);
-		put_s(a, n, "note", mt->next.note);
-		put(a, m, "next", n);
+		struct value *n = rd_new_map(a);
+		rd_put_s(a, n, "date", date_label(a, mt->next.date));
+		rd_put_s(a, n, "date_iso", date_iso_s(a, mt->next.date));
+		rd_put_s(a, n, "weekday", date_weekday_name(mt->next.date));
+		rd_put_s(a, n, "time", time_range(a, mt->next.start, mt->next.end));
+		rd_put_s(a, n, "venue", mt->next.venue);
+		rd_put_s(a, n, "note", mt->next.note);
+		rd_put(a, m, "next", n);
 	}
-	put(a, c, "meeting", m);
-	put_body(&pg, c, &mt->doc);
-	page_end(&pg, "meeting", c, NULL);
+	rd_put(a, c, "meeting", m);
+	rd_put_body(&pg, c, &mt->doc);
+	rd_page_end(&pg, "meeting", c, NULL);
 }
 
 static struct value *upcoming(struct render *r, struct arena *a);
@@ -755,417 +700,31 @@ static struct value *upcoming(struct render *r, struct arena *a);
 static void render_meetings_index(struct render *r)
 {
 	struct pagectx pg;
-	page_begin(&pg, r, "meetings/", NULL);
+	rd_page_begin(&pg, r, "meetings/", NULL);
 	struct arena *a = &pg.a;
-	struct value *c = page_ctx(&pg, "meetings", "Meetings", "meetings");
-	struct value *years = new_list(a);
+	struct value *c = rd_page_ctx(&pg, "meetings", "Meetings", "meetings");
+	struct value *years = rd_new_list(a);
 	struct value *year = NULL, *list = NULL;
 	int cur = 0;
 	for (size_t i = 0; i < r->nmeetings; i++) {
 		const struct meeting *mt = r->meetings[i];
 		if (!year || mt->date.y != cur) {
 			if (year)
-				put(a, year, "meetings", list);
+				rd_put(a, year, "meetings", list);
 			cur = mt->date.y;
-			year = new_map(a);
-			list = new_list(a);
+			year = rd_new_map(a);
+			list = rd_new_list(a);
 			put_n(a, year, "year", cur);
 			value_list_push(a, years, year);
 		}
 		value_list_push(a, list, meeting_summary(r, a, mt));
 	}
 	if (year)
-		put(a, year, "meetings", list);
-	put(a, c, "years", years);
-	put(a, c, "upcoming", upcoming(r, a));
+		rd_put(a, year, "meetings", list);
+	rd_put(a, c, "years", years);
+	rd_put(a, c, "upcoming", upcoming(r, a));
 	put_b(a, c, "practices", r->audience >= VIS_PRACTICES);
-	page_end(&pg, "meetings", c, NULL);
-}
-
-/* ------------------------------------------------------- reports */
-
-static int cmp_report_newest(const void *x, const void *y)
-{
-	const struct report *const *a = x, *const *b = y;
-	return strcmp((*b)->doc.id, (*a)->doc.id);
-}
-
-static struct value *report_summary(struct arena *a, const struct report *rp)
-{
-	struct value *m = new_map(a);
-	put_s(a, m, "title", rp->doc.title);
-	put_s(a, m, "href", doc_href(a, &rp->doc));
-	if (rp->has_month)
-		put_s(a, m, "month", month_label(a, rp->month));
-	put_s(a, m, "month_iso", rp->doc.id);
-	return m;
-}
-
-/* ----------------------------------------------------- monthly reports */
-
-/* m[key] = v: replaces the value of an existing key, else adds it. */
-static void map_set(struct arena *a, struct value *m, const char *key, struct value *v)
-{
-	struct value_pair *p = value_get_pair(m, key);
-	if (p)
-		p->val = v;
-	else
-		put(a, m, key, v);
-}
-
-/* A shallow copy of a map, so that a page can change it without changing a
- * value shared with other pages. */
-static struct value *map_copy(struct arena *a, const struct value *m)
-{
-	struct value *c = new_map(a);
-	for (size_t i = 0; m && i < m->n; i++)
-		value_map_put(a, c, m->u.pairs[i].key, m->u.pairs[i].val);
-	return c;
-}
-
-static const char *vstr(const struct value *m, const char *k)
-{
-	const struct value *v = value_get(m, k);
-	return v && v->str ? v->str : NULL;
-}
-
-/* What a report is made from, in words: where its figures come from and,
- * when status changes cannot be shown, why. */
-static void report_notes(struct arena *a, const struct report *rp, const struct monthly *m,
-			 const char **data_note, const char **changes_note)
-{
-	const char *month = month_label(a, rp->month);
-	*changes_note = NULL;
-	if (!m) {
-		*data_note = arena_printf(a, "The figures below are as this version of the site "
-					     "records them, not as they stood at the end of %s.",
-					  month);
-		*changes_note = "This version of the site does not keep the figures of earlier "
-				"months, so changes cannot be shown.";
-		return;
-	}
-	if (m->as_of)
-		*data_note = arena_printf(a, "No saved version of the site is as old as the end "
-					     "of %s: the figures below are as of %s.",
-					  month, m->as_of);
-	else
-		*data_note = arena_printf(a, "The figures below are as they stood at the end of %s "
-					     "(version %s of %s).",
-					  month, m->data_commit, m->data_date);
-	if (!m->prev_month)
-		*changes_note = "This is the first report, so there is nothing earlier to "
-				"compare with.";
-	else if (m->prev_missing)
-		*changes_note = arena_printf(a, "No saved version of the site is as old as the end "
-						"of %s, the month of the previous report, so "
-						"changes cannot be shown.",
-					     m->prev_month);
-}
-
-/* "DacCom Ltd" → "daccom-ltd", for the PDF's file name. */
-static const char *slug(struct arena *a, const char *s)
-{
-	struct buf b = BUF_INIT;
-	for (; s && *s; s++) {
-		char c = *s;
-		if (c >= 'A' && c <= 'Z')
-			c = (char)(c + 32);
-		if ((c >= 'a' && c <= 'z') || (c >= '0' && c <= '9'))
-			buf_putc(&b, c);
-		else if (b.len && b.ptr[b.len - 1] != '-')
-			buf_putc(&b, '-');
-	}
-	while (b.len && b.ptr[b.len - 1] == '-')
-		buf_truncate(&b, b.len - 1);
-	const char *r = arena_strndup(a, b.len ? b.ptr : "report", b.len ? b.len : 6);
-	buf_release(&b);
-	return r;
-}
-
-static const char *pdf_name(struct arena *a, const struct site *s, const struct report *rp)
-{
-	return arena_printf(a, "%s-status-%s.pdf", slug(a, s->config.organisation), rp->doc.id);
-}
-
-/* Links on paper: absolute URLs of the published site. */
-static bool pdf_link_cb(void *ctx, enum link_kind kind, const char *path, const char *frag,
-			struct buf *href)
-{
-	struct pagectx *pg = ctx;
-	const char *base = pg->r->s->config.base_url;
-	if (!base || kind == LINK_ANCHOR)
-		return false;
-	if (kind == LINK_DATA) {
-		buf_printf(href, "%s%s", base,
-			   strcmp(path, "content/people.yaml") == 0 ? "people/" : "plan/");
-	} else {
-		const struct doc *target = site_doc_by_path(pg->r->s, path);
-		if (!target || !visible(pg->r, target))
-			return false;
-		buf_printf(href, "%s%s", base, doc_dir(&pg->a, target));
-	}
-	if (frag && *frag)
-		buf_printf(href, "#%s", frag);
-	return true;
-}
-
-static struct value *inline_pdf(struct pagectx *pg, const char *from, const char *s)
-{
-	struct md_render o = {pg->r->audience, false, pdf_link_cb, pg, NULL};
-	return value_cstr(&pg->a, markdown_inline_pdf(&pg->a, from, s, strlen(s), &o));
-}
-
-/* A copy of the sections whose decisions and overdue actions carry their
- * Markdown text rendered by fn as field: "html" for the pages, "pdf" for
- * the PDF. */
-static struct value *rendered_texts(struct pagectx *pg, const struct report *rp,
-				    const struct value *sections, const char *field,
-				    struct value *(*fn)(struct pagectx *, const char *, const char *))
-{
-	struct arena *a = &pg->a;
-	struct value *sc = map_copy(a, sections);
-	const struct value *ds = value_get(sections, "decisions");
-	struct value *dl = new_list(a);
-	for (size_t i = 0; ds && i < ds->n; i++) {
-		struct value *mt = map_copy(a, ds->u.items[i]);
-		const struct value *items = value_get(ds->u.items[i], "decisions");
-		struct value *il = new_list(a);
-		for (size_t j = 0; items && j < items->n; j++) {
-			struct value *it = map_copy(a, items->u.items[j]);
-			put(a, it, field, fn(pg, rp->doc.path, vstr(items->u.items[j], "text")));
-			value_list_push(a, il, it);
-		}
-		map_set(a, mt, "decisions", il);
-		value_list_push(a, dl, mt);
-	}
-	map_set(a, sc, "decisions", dl);
-	const struct value *os = value_get(sections, "overdue_actions");
-	struct value *ol = new_list(a);
-	for (size_t i = 0; os && i < os->n; i++) {
-		struct value *ac = map_copy(a, os->u.items[i]);
-		put(a, ac, field, fn(pg, rp->doc.path, vstr(os->u.items[i], "text")));
-		value_list_push(a, ol, ac);
-	}
-	map_set(a, sc, "overdue_actions", ol);
-	return sc;
-}
-
-/* The computed sections of a report, in a: from its month's data when
- * known, else from the site itself. */
-static struct value *report_data(struct render *r, struct arena *a, const struct report *rp,
-				 const struct monthly *m)
-{
-	struct value *v = NULL;
-	if (m) {
-		v = monthly_sections(r->o->monthly, m, a, r->d);
-		if (!v)
-			r->failed = true;
-	}
-	return v ? v : report_sections(a, &r->own_ix, NULL, rp->month);
-}
-
-/* A key for everything a PDF is made from: the same key, the same bytes. */
-static uint64_t pdf_key(const struct pdf_doc *doc)
-{
-	struct buf b = BUF_INIT;
-	buf_printf(&b, "plansite %s\n%s\n%s\n%s\n%s\n%s\n", PLANSITE_VERSION, doc->title,
-		   doc->author, doc->subject, doc->header, doc->date);
-	for (size_t i = 0; i < doc->nblocks; i++) {
-		const struct pdf_block *k = &doc->blocks[i];
-		buf_printf(&b, "%d %d %d %d %s\n", k->kind, k->level, k->ordered, k->number,
-			   k->text ? k->text : "");
-		const struct pdf_table *t = &k->table;
-		for (size_t c = 0; t->cells && c < t->ncols * t->nrows; c++)
-			buf_printf(&b, "|%s", t->cells[c] ? t->cells[c] : "");
-		for (size_t c = 0; t->widths && c < t->ncols; c++)
-			buf_printf(&b, "/%g", t->widths[c]);
-		buf_printf(&b, "#%s\n", t->align ? t->align : "");
-	}
-	uint64_t h = hash_bytes(b.ptr, b.len);
-	buf_release(&b);
-	return h;
-}
-
-/* The report's PDF: from the cache when the same one was made before. */
-static void write_pdf(struct pagectx *pg, const struct report *rp, const struct monthly *m,
-		      const char *path, const struct value *sections)
-{
-	struct render *r = pg->r;
-	struct arena *a = &pg->a;
-	const struct site *s = r->s;
-	const char *month = month_label(a, rp->month);
-	const char *data_note, *changes_note;
-	report_notes(a, rp, m, &data_note, &changes_note);
-
-	struct pdf_block *v = NULL;
-	size_t n = 0, cap = 0;
-	size_t nn;
-	struct md_render o = {r->audience, false, pdf_link_cb, pg, NULL};
-	struct pdf_block *narrative = markdown_pdf(a, &rp->doc, &o, &nn);
-	cap = nn + 64;
-	v = arena_alloc(a, cap * sizeof(*v));
-	struct buf t = BUF_INIT;
-	escape_html(&t, rp->doc.title, strlen(rp->doc.title));
-	buf_printf(&t, ": %s", month);
-	v[n++] = (struct pdf_block){PDF_HEADING, 1, false, 0, arena_strndup(a, t.ptr, t.len), {0}};
-	buf_truncate(&t, 0);
-	escape_html(&t, s->config.organisation, strlen(s->config.organisation));
-	v[n++] = (struct pdf_block){PDF_PARAGRAPH, 0, false, 0, arena_strndup(a, t.ptr, t.len), {0}};
-	memcpy(v + n, narrative, nn * sizeof(*v));
-	n += nn;
-	report_pdf_sections(a, rendered_texts(pg, rp, sections, "pdf", inline_pdf), data_note,
-			    changes_note, &v, &n, &cap);
-
-	struct date end = rp->month;
-	end.d = date_days_in_month(end.y, end.m);
-	struct pdf_doc doc = {
-		arena_printf(a, "%s: %s", rp->doc.title, month),
-		s->config.organisation,
-		arena_printf(a, "The %s programme status report for %s", s->config.organisation, month),
-		arena_printf(a, "%s \u00b7 %s, %s", t.ptr, rp->doc.title, month),
-		arena_printf(a, "%04d-%02d-%02dT00:00:00Z", end.y, end.m, end.d),
-		v,
-		n,
-	};
-	buf_release(&t);
-
-	struct buf pdf = BUF_INIT, cpath = BUF_INIT;
-	bool cached = false;
-	if (s->src && s->src->root) {
-		buf_printf(&cpath, "%s/.plansite-cache/pdf/%016llx.pdf", s->src->root,
-			   (unsigned long long)pdf_key(&doc));
-		FILE *f = fopen(cpath.ptr, "rb");
-		if (f) {
-			char chunk[65536];
-			size_t k;
-			while ((k = fread(chunk, 1, sizeof(chunk), f)) > 0)
-				buf_put(&pdf, chunk, k);
-			cached = !ferror(f) && pdf.len > 0;
-			fclose(f);
-			if (!cached)
-				buf_truncate(&pdf, 0);
-		}
-	}
-	if (!cached) {
-		if (pdf_render(&doc, &pdf, r->d) < 0) {
-			r->failed = true;
-			goto out;
-		}
-		/* Keep it for the next build; a cache that cannot be written
-		 * only costs the time to make the PDF again. */
-		struct buf dir = BUF_INIT;
-		if (cpath.len && cache_folder(s->src->root, "pdf", &dir) == 0)
-			file_replace(cpath.ptr, pdf.ptr, pdf.len);
-		buf_release(&dir);
-	}
-	if (writer_put(r->w, path, pdf.ptr, pdf.len) < 0)
-		r->failed = true;
-out:
-	buf_release(&pdf);
-	buf_release(&cpath);
-}
-
-/* The report's context: its summary, the computed sections with their
- * decisions and actions rendered, and the notes. */
-static void report_ctx(struct pagectx *pg, struct value *c, const struct report *rp,
-		       const struct monthly *m, bool pdf, const struct value *sections)
-{
-	struct render *r = pg->r;
-	struct arena *a = &pg->a;
-	struct value *rs = report_summary(a, rp);
-	put_s(a, rs, "print_href", arena_printf(a, "%sprint/index.html", doc_dir(a, &rp->doc)));
-	if (pdf) {
-		const char *name = pdf_name(a, r->s, rp);
-		put_s(a, rs, "pdf_name", name);
-		put_s(a, rs, "pdf_href", arena_printf(a, "%s%s", doc_dir(a, &rp->doc), name));
-	}
-	put(a, c, "report", rs);
-	/* decisions and action texts are Markdown inline: render them */
-	struct value *sc = rendered_texts(pg, rp, sections, "html", inline_html);
-	const char *data_note, *changes_note;
-	report_notes(a, rp, m, &data_note, &changes_note);
-	put_s(a, sc, "data_note", data_note);
-	put_s(a, sc, "changes_note", changes_note);
-	put(a, c, "sections", sc);
-}
-
-/* Where a report's three files go, and the way back to the site's root
- * from its pages (NULL: relative, as on the site). */
-struct report_out {
-	const char *dir, *print_dir, *pdf_path, *root;
-};
-
-static void render_report_to(struct render *r, const struct report *rp,
-			     const struct report_out *out)
-{
-	const struct monthly *m = monthly_of(r->o->monthly, rp);
-	bool pdf = r->o->pdf && rp->has_month;
-	const char *title;
-	/* The computed sections, once for the three forms. */
-	struct arena ra = ARENA_INIT;
-	const struct value *sections = rp->has_month ? report_data(r, &ra, rp, m) : NULL;
-
-	/* The web page: the narrative, then the computed sections. */
-	struct pagectx pg;
-	page_begin(&pg, r, out->dir, &rp->doc);
-	if (out->root)
-		pg.root = arena_strdup(&pg.a, out->root);
-	title = rp->has_month ? arena_printf(&pg.a, "%s: %s", rp->doc.title,
-					     month_label(&pg.a, rp->month))
-			      : rp->doc.title;
-	struct value *c = page_ctx(&pg, "reports", title, "report");
-	if (rp->has_month)
-		report_ctx(&pg, c, rp, m, pdf, sections);
-	else
-		put(&pg.a, c, "report", report_summary(&pg.a, rp));
-	put_body(&pg, c, &rp->doc);
-	page_end(&pg, "report", c, NULL);
-	if (!rp->has_month)
-		return;
-
-	/* The print page: the same content in the same order, for A4. */
-	page_begin(&pg, r, out->print_dir, &rp->doc);
-	if (out->root)
-		pg.root = arena_strdup(&pg.a, out->root);
-	title = arena_printf(&pg.a, "%s: %s", rp->doc.title, month_label(&pg.a, rp->month));
-	c = page_ctx(&pg, "reports", title, "report-print");
-	report_ctx(&pg, c, rp, m, pdf, sections);
-	struct buf html = BUF_INIT;
-	struct md_render o = md_opts(&pg, NULL);
-	markdown_fill(&rp->doc, &o, &html);
-	put_buf(&pg.a, c, "body", &html);
-	buf_release(&html);
-	page_end(&pg, "report-print", c, NULL);
-
-	if (pdf) {
-		page_begin(&pg, r, out->dir, &rp->doc);
-		write_pdf(&pg, rp, m, out->pdf_path, sections);
-		arena_release(&pg.a);
-	}
-	arena_release(&ra);
-}
-
-static void render_report(struct render *r, const struct report *rp)
-{
-	struct arena a = ARENA_INIT;
-	const char *dir = doc_dir(&a, &rp->doc);
-	struct report_out out = {dir, arena_printf(&a, "%sprint/", dir),
-				 arena_printf(&a, "%s%s", dir, pdf_name(&a, r->s, rp)), NULL};
-	render_report_to(r, rp, &out);
-	arena_release(&a);
-}
-
-static void render_reports_index(struct render *r)
-{
-	struct pagectx pg;
-	page_begin(&pg, r, "reports/", NULL);
-	struct arena *a = &pg.a;
-	struct value *c = page_ctx(&pg, "reports", "Reports", "reports");
-	struct value *l = new_list(a);
-	for (size_t i = 0; i < r->nreports; i++)
-		value_list_push(a, l, report_summary(a, r->reports[i]));
-	put(a, c, "reports", l);
-	page_end(&pg, "reports", c, NULL);
+	rd_page_end(&pg, "meetings", c, NULL);
 }
 
 /* ------------------------------------------------------- the plan */
@@ -1181,7 +740,7 @@ static const struct section **visible_sections(struct render *r, size_t *n)
 	const struct section **v = arena_alloc(&r->a, (r->s->nsections + 1) * sizeof(*v));
 	*n = 0;
 	for (size_t i = 0; i < r->s->nsections; i++)
-		if (visible(r, &r->s->sections[i].doc))
+		if (rd_visible(r, &r->s->sections[i].doc))
 			v[(*n)++] = &r->s->sections[i];
 	qsort(v, *n, sizeof(*v), cmp_section);
 	return v;
@@ -1189,11 +748,11 @@ static const struct section **visible_sections(struct render *r, size_t *n)
 
 static struct value *section_summary(struct arena *a, const struct section *sec)
 {
-	struct value *m = new_map(a);
+	struct value *m = rd_new_map(a);
 	put_n(a, m, "number", sec->number);
-	put_s(a, m, "title", sec->doc.title);
-	put_s(a, m, "summary", sec->doc.summary);
-	put_s(a, m, "href", doc_href(a, &sec->doc));
+	rd_put_s(a, m, "title", sec->doc.title);
+	rd_put_s(a, m, "summary", sec->doc.summary);
+	rd_put_s(a, m, "href", rd_doc_href(a, &sec->doc));
 	return m;
 }
 
@@ -1201,119 +760,119 @@ static void render_plan(struct render *r, const struct section **secs, size_t ns
 {
 	const struct plan *plan = &r->s->plan;
 	struct pagectx pg;
-	page_begin(&pg, r, "plan/", NULL);
+	rd_page_begin(&pg, r, "plan/", NULL);
 	struct arena *a = &pg.a;
-	struct value *c = page_ctx(&pg, "plan", plan->title ? plan->title : "Plan", "plan");
-	struct value *p = new_map(a);
-	put_s(a, p, "title", plan->title);
-	put_s(a, p, "start", date_label(a, plan->start));
-	put_s(a, p, "end", date_label(a, plan->end));
-	struct value *sl = new_list(a);
+	struct value *c = rd_page_ctx(&pg, "plan", plan->title ? plan->title : "Plan", "plan");
+	struct value *p = rd_new_map(a);
+	rd_put_s(a, p, "title", plan->title);
+	rd_put_s(a, p, "start", date_label(a, plan->start));
+	rd_put_s(a, p, "end", date_label(a, plan->end));
+	struct value *sl = rd_new_list(a);
 	for (size_t i = 0; i < nsecs; i++)
 		value_list_push(a, sl, section_summary(a, secs[i]));
-	put(a, p, "sections", sl);
+	rd_put(a, p, "sections", sl);
 
-	struct value *levels = new_list(a);
+	struct value *levels = rd_new_list(a);
 	for (size_t i = 0; i < plan->nlevels; i++) {
-		struct value *v = new_map(a);
+		struct value *v = rd_new_map(a);
 		put_n(a, v, "number", plan->levels[i].number);
-		put_s(a, v, "name", plan->levels[i].name);
+		rd_put_s(a, v, "name", plan->levels[i].name);
 		put_b(a, v, "projects", plan->levels[i].projects);
 		value_list_push(a, levels, v);
 	}
-	put(a, p, "levels", levels);
+	rd_put(a, p, "levels", levels);
 
-	struct value *areas = new_list(a);
+	struct value *areas = rd_new_list(a);
 	for (size_t i = 0; i < plan->nareas; i++) {
 		const struct area *ar = &plan->areas[i];
 		const struct level *lv = find_level(plan, ar->level);
-		struct value *v = new_map(a);
-		put_s(a, v, "id", ar->id);
-		put_s(a, v, "name", ar->name);
+		struct value *v = rd_new_map(a);
+		rd_put_s(a, v, "id", ar->id);
+		rd_put_s(a, v, "name", ar->name);
 		put_n(a, v, "level", ar->level);
-		put_s(a, v, "level_name", lv ? lv->name : NULL);
+		rd_put_s(a, v, "level_name", lv ? lv->name : NULL);
 		put_b(a, v, "projects", lv && lv->projects);
-		struct value *prs = new_list(a);
+		struct value *prs = rd_new_list(a);
 		for (size_t k = 0; k < r->s->nprojects; k++) {
 			const struct project *pr = &r->s->projects[k];
-			if (visible(r, &pr->doc) && pr->area.id && strcmp(pr->area.id, ar->id) == 0) {
-				struct value *pv = new_map(a);
-				put_s(a, pv, "title", pr->doc.title);
-				put_s(a, pv, "href", doc_href(a, &pr->doc));
+			if (rd_visible(r, &pr->doc) && pr->area.id && strcmp(pr->area.id, ar->id) == 0) {
+				struct value *pv = rd_new_map(a);
+				rd_put_s(a, pv, "title", pr->doc.title);
+				rd_put_s(a, pv, "href", rd_doc_href(a, &pr->doc));
 				value_list_push(a, prs, pv);
 			}
 		}
-		put(a, v, "area_projects", prs);
+		rd_put(a, v, "area_projects", prs);
 		value_list_push(a, areas, v);
 	}
-	put(a, p, "areas", areas);
+	rd_put(a, p, "areas", areas);
 
-	struct value *ms = new_list(a);
+	struct value *ms = rd_new_list(a);
 	for (size_t i = 0; i < plan->nmilestones; i++) {
 		const struct milestone_def *m = &plan->milestones[i];
-		struct value *v = new_map(a);
+		struct value *v = rd_new_map(a);
 		put_n(a, v, "number", m->number);
-		put_s(a, v, "name", m->name);
-		struct value *checks = new_list(a);
+		rd_put_s(a, v, "name", m->name);
+		struct value *checks = rd_new_list(a);
 		for (size_t k = 0; k < m->nchecks; k++) {
-			struct value *cv = new_map(a);
-			put_s(a, cv, "id", m->checks[k].id);
-			put_s(a, cv, "text", m->checks[k].text);
+			struct value *cv = rd_new_map(a);
+			rd_put_s(a, cv, "id", m->checks[k].id);
+			rd_put_s(a, cv, "text", m->checks[k].text);
 			value_list_push(a, checks, cv);
 		}
-		put(a, v, "checks", checks);
+		rd_put(a, v, "checks", checks);
 		if (m->has_window)
-			put_s(a, v, "window",
+			rd_put_s(a, v, "window",
 			      arena_printf(a, "%d to %d months after milestone %d", m->min_months,
 					   m->max_months, m->after));
 		value_list_push(a, ms, v);
 	}
-	put(a, p, "milestones", ms);
+	rd_put(a, p, "milestones", ms);
 
-	struct value *funding = new_list(a);
+	struct value *funding = rd_new_list(a);
 	for (size_t i = 0; i < plan->nfunding; i++) {
 		const struct funding *f = &plan->funding[i];
-		struct value *v = new_map(a);
-		put_s(a, v, "name", f->name);
-		put_s(a, v, "covers",
-		      f->from == f->to ? arena_printf(a, "milestone %d", f->from)
+		struct value *v = rd_new_map(a);
+		rd_put_s(a, v, "name", f->name);
+		rd_put_s(a, v, "covers",
+			 f->from == f->to ? arena_printf(a, "milestone %d", f->from)
 				       : arena_printf(a, "milestones %d to %d", f->from, f->to));
 		put_b(a, v, "needs_approval", f->needs_approval);
 		value_list_push(a, funding, v);
 	}
-	put(a, p, "funding", funding);
+	rd_put(a, p, "funding", funding);
 
-	struct value *objs = new_list(a);
+	struct value *objs = rd_new_list(a);
 	for (size_t i = 0; i < plan->nobjectives; i++) {
 		const struct objective *o = &plan->objectives[i];
-		struct value *v = new_map(a);
-		put_s(a, v, "text", o->text);
-		put_s(a, v, "due", date_label(a, o->due));
+		struct value *v = rd_new_map(a);
+		rd_put_s(a, v, "text", o->text);
+		rd_put_s(a, v, "due", date_label(a, o->due));
 		if (o->achieved)
-			put_s(a, v, "achieved", date_label(a, o->achieved_on));
+			rd_put_s(a, v, "achieved", date_label(a, o->achieved_on));
 		value_list_push(a, objs, v);
 	}
-	put(a, p, "objectives", objs);
-	put(a, c, "plan", p);
-	page_end(&pg, "plan", c, NULL);
+	rd_put(a, p, "objectives", objs);
+	rd_put(a, c, "plan", p);
+	rd_page_end(&pg, "plan", c, NULL);
 }
 
 static void render_section(struct render *r, const struct section **secs, size_t n, size_t i)
 {
 	const struct section *sec = secs[i];
 	struct pagectx pg;
-	page_begin(&pg, r, NULL, &sec->doc);
+	rd_page_begin(&pg, r, NULL, &sec->doc);
 	struct arena *a = &pg.a;
-	struct value *c = page_ctx(&pg, "plan", sec->doc.title, "section");
+	struct value *c = rd_page_ctx(&pg, "plan", sec->doc.title, "section");
 	struct value *m = section_summary(a, sec);
 	if (i > 0)
-		put(a, m, "previous", section_summary(a, secs[i - 1]));
+		rd_put(a, m, "previous", section_summary(a, secs[i - 1]));
 	if (i + 1 < n)
-		put(a, m, "next", section_summary(a, secs[i + 1]));
-	put(a, c, "section", m);
-	put_s(a, c, "plan_title", r->s->plan.title);
-	put_body(&pg, c, &sec->doc);
-	page_end(&pg, "section", c, NULL);
+		rd_put(a, m, "next", section_summary(a, secs[i + 1]));
+	rd_put(a, c, "section", m);
+	rd_put_s(a, c, "plan_title", r->s->plan.title);
+	rd_put_body(&pg, c, &sec->doc);
+	rd_page_end(&pg, "section", c, NULL);
 }
 
 /* ------------------------------------------------- people, pages, home */
@@ -1322,41 +881,41 @@ static void render_people(struct render *r)
 {
 	const struct site *s = r->s;
 	struct pagectx pg;
-	page_begin(&pg, r, "people/", NULL);
+	rd_page_begin(&pg, r, "people/", NULL);
 	struct arena *a = &pg.a;
-	struct value *c = page_ctx(&pg, "people", "People", "people");
-	struct value *members = new_list(a), *others = new_list(a), *practices = new_list(a);
+	struct value *c = rd_page_ctx(&pg, "people", "People", "people");
+	struct value *members = rd_new_list(a), *others = rd_new_list(a), *practices = rd_new_list(a);
 	for (size_t i = 0; i < s->npeople; i++) {
 		struct value *v = person_v(r, a, s->people[i].id);
 		value_list_push(a, s->people[i].practice.id ? members : others, v);
 	}
 	for (size_t i = 0; i < s->npractices; i++) {
-		struct value *v = new_map(a);
-		put_s(a, v, "name", s->practices[i].name);
-		put_s(a, v, "town", s->practices[i].town);
-		put_s(a, v, "address", s->practices[i].address);
+		struct value *v = rd_new_map(a);
+		rd_put_s(a, v, "name", s->practices[i].name);
+		rd_put_s(a, v, "town", s->practices[i].town);
+		rd_put_s(a, v, "address", s->practices[i].address);
 		value_list_push(a, practices, v);
 	}
-	put(a, c, "members", members);
-	put(a, c, "partners", others);
-	put(a, c, "practices", practices);
-	page_end(&pg, "people", c, NULL);
+	rd_put(a, c, "members", members);
+	rd_put(a, c, "partners", others);
+	rd_put(a, c, "practices", practices);
+	rd_page_end(&pg, "people", c, NULL);
 }
 
 static void render_free_page(struct render *r, const struct doc *doc)
 {
 	struct pagectx pg;
-	page_begin(&pg, r, NULL, doc);
-	struct value *c = page_ctx(&pg, NULL, doc->title, "page");
-	put_body(&pg, c, doc);
-	page_end(&pg, "page", c, NULL);
+	rd_page_begin(&pg, r, NULL, doc);
+	struct value *c = rd_page_ctx(&pg, NULL, doc->title, "page");
+	rd_put_body(&pg, c, doc);
+	rd_page_end(&pg, "page", c, NULL);
 }
 
 /* Upcoming meetings as of today: meetings and announced next meetings on or
  * after today, each date once, soonest first. */
 static struct value *upcoming(struct render *r, struct arena *a)
 {
-	struct value *l = new_list(a);
+	struct value *l = rd_new_list(a);
 	struct item {
 		struct date date;
 		const struct meeting *m; /* a meeting file, or the one announcing it */
@@ -1389,18 +948,18 @@ static struct value *upcoming(struct render *r, struct arena *a)
 		}
 	for (size_t i = 0; i < n && i < 5; i++) {
 		const struct meeting *m = items[i].m;
-		struct value *v = new_map(a);
-		put_s(a, v, "title", m->doc.title);
-		put_s(a, v, "date", date_label(a, items[i].date));
-		put_s(a, v, "date_iso", date_iso_s(a, items[i].date));
+		struct value *v = rd_new_map(a);
+		rd_put_s(a, v, "title", m->doc.title);
+		rd_put_s(a, v, "date", date_label(a, items[i].date));
+		rd_put_s(a, v, "date_iso", date_iso_s(a, items[i].date));
 		if (items[i].announced) {
-			put_s(a, v, "time", time_range(a, m->next.start, m->next.end));
-			put_s(a, v, "venue", m->next.venue);
-			put_s(a, v, "note", m->next.note);
+			rd_put_s(a, v, "time", time_range(a, m->next.start, m->next.end));
+			rd_put_s(a, v, "venue", m->next.venue);
+			rd_put_s(a, v, "note", m->next.note);
 		} else {
-			put_s(a, v, "time", time_range(a, m->start, m->end));
-			put_s(a, v, "venue", m->venue);
-			put_s(a, v, "href", doc_href(a, &m->doc));
+			rd_put_s(a, v, "time", time_range(a, m->start, m->end));
+			rd_put_s(a, v, "venue", m->venue);
+			rd_put_s(a, v, "href", rd_doc_href(a, &m->doc));
 		}
 		value_list_push(a, l, v);
 	}
@@ -1411,47 +970,47 @@ static struct value *upcoming(struct render *r, struct arena *a)
 static void render_home(struct render *r)
 {
 	struct pagectx pg;
-	page_begin(&pg, r, "", NULL);
+	rd_page_begin(&pg, r, "", NULL);
 	struct arena *a = &pg.a;
-	struct value *c = page_ctx(&pg, "home", r->s->config.title, "home");
+	struct value *c = rd_page_ctx(&pg, "home", r->s->config.title, "home");
 	if (r->nreports)
-		put(a, c, "latest_report", report_summary(a, r->reports[0]));
-	put(a, c, "upcoming", upcoming(r, a));
-	struct value *recent = new_list(a);
+		rd_put(a, c, "latest_report", rd_report_summary(a, r->reports[0]));
+	rd_put(a, c, "upcoming", upcoming(r, a));
+	struct value *recent = rd_new_list(a);
 	for (size_t i = 0; i < r->nmeetings && i < 3; i++)
 		value_list_push(a, recent, meeting_summary(r, a, r->meetings[i]));
-	put(a, c, "recent_meetings", recent);
-	put(a, c, "projects", r->tracker);
+	rd_put(a, c, "recent_meetings", recent);
+	rd_put(a, c, "projects", r->tracker);
 	/* The about page's summary, when there is one, introduces the group. */
 	for (size_t i = 0; i < r->s->npages; i++) {
 		const struct doc *d = &r->s->pages[i].doc;
-		if (visible(r, d) && strcmp(d->id, "about") == 0) {
-			put_s(a, c, "about", d->summary);
-			put_s(a, c, "about_href", doc_href(a, d));
+		if (rd_visible(r, d) && strcmp(d->id, "about") == 0) {
+			rd_put_s(a, c, "about", d->summary);
+			rd_put_s(a, c, "about_href", rd_doc_href(a, d));
 		}
 	}
-	struct value *pages = new_list(a);
+	struct value *pages = rd_new_list(a);
 	for (size_t i = 0; i < r->s->npages; i++) {
 		const struct doc *d = &r->s->pages[i].doc;
-		if (!visible(r, d))
+		if (!rd_visible(r, d))
 			continue;
-		struct value *v = new_map(a);
-		put_s(a, v, "title", d->title);
-		put_s(a, v, "summary", d->summary);
-		put_s(a, v, "href", doc_href(a, d));
+		struct value *v = rd_new_map(a);
+		rd_put_s(a, v, "title", d->title);
+		rd_put_s(a, v, "summary", d->summary);
+		rd_put_s(a, v, "href", rd_doc_href(a, d));
 		value_list_push(a, pages, v);
 	}
-	put(a, c, "pages", pages);
-	page_end(&pg, "home", c, NULL);
+	rd_put(a, c, "pages", pages);
+	rd_page_end(&pg, "home", c, NULL);
 }
 
 static void render_search(struct render *r)
 {
 	struct pagectx pg;
-	page_begin(&pg, r, "search/", NULL);
-	struct value *c = page_ctx(&pg, "search", "Search", "search");
-	put_s(&pg.a, c, "index", "search-index.json");
-	page_end(&pg, "search", c, NULL);
+	rd_page_begin(&pg, r, "search/", NULL);
+	struct value *c = rd_page_ctx(&pg, "search", "Search", "search");
+	rd_put_s(&pg.a, c, "index", "search-index.json");
+	rd_page_end(&pg, "search", c, NULL);
 }
 
 /* The 404 page is served for any missing path, at any depth: its links are
@@ -1459,7 +1018,7 @@ static void render_search(struct render *r)
 static void render_404(struct render *r)
 {
 	struct pagectx pg;
-	page_begin(&pg, r, "", NULL);
+	rd_page_begin(&pg, r, "", NULL);
 	const char *base = r->s->config.base_url;
 	const char *path = "/";
 	if (base) {
@@ -1469,8 +1028,8 @@ static void render_404(struct render *r)
 			path = p;
 	}
 	pg.root = arena_printf(&pg.a, "%s%s", path, r->prefix);
-	struct value *c = page_ctx(&pg, NULL, "Page not found", "notfound");
-	page_end(&pg, "notfound", c, "404.html");
+	struct value *c = rd_page_ctx(&pg, NULL, "Page not found", "notfound");
+	rd_page_end(&pg, "notfound", c, "404.html");
 }
 
 /* ------------------------------------------ history, versions, changes */
@@ -1481,14 +1040,14 @@ static void render_history(struct render *r, const struct doc *doc)
 	struct pagectx pg;
 	struct buf dir = BUF_INIT;
 	buf_printf(&dir, "history/%s/%s/", doc_kind_folder(doc->kind), doc->id);
-	page_begin(&pg, r, dir.ptr, NULL);
+	rd_page_begin(&pg, r, dir.ptr, NULL);
 	buf_release(&dir);
 	struct arena *a = &pg.a;
 	const char *title = arena_printf(a, "History of %s", doc->title ? doc->title : doc->id);
-	struct value *c = page_ctx(&pg, NULL, title, "history");
-	put(a, c, "history", history_value(a, doc, history_of(r->o->history, doc->path),
+	struct value *c = rd_page_ctx(&pg, NULL, title, "history");
+	rd_put(a, c, "history", history_value(a, doc, history_of(r->o->history, doc->path),
 					  r->o->history->shallow));
-	page_end(&pg, "history", c, NULL);
+	rd_page_end(&pg, "history", c, NULL);
 }
 
 /*
@@ -1502,7 +1061,7 @@ static void *render_histories(void *arg)
 {
 	struct render *r = arg;
 	for (size_t i = 0; i < r->s->ndocs; i++)
-		if (visible(r, r->s->docs[i]))
+		if (rd_visible(r, r->s->docs[i]))
 			render_history(r, r->s->docs[i]);
 	return NULL;
 }
@@ -1511,77 +1070,77 @@ static void *render_histories(void *arg)
 static void render_versions(struct render *r)
 {
 	struct pagectx pg;
-	page_begin(&pg, r, "versions/", NULL);
+	rd_page_begin(&pg, r, "versions/", NULL);
 	struct arena *a = &pg.a;
-	struct value *c = page_ctx(&pg, NULL, "Published versions", "versions");
-	struct value *l = new_list(a);
+	struct value *c = rd_page_ctx(&pg, NULL, "Published versions", "versions");
+	struct value *l = rd_new_list(a);
 	for (size_t i = r->o->nversions; i-- > 0;) {
 		const struct version *v = &r->o->versions[i];
 		if (!v->ok)
 			continue;
 		struct date day = date_from_unix(v->tag->time, v->tag->offset);
-		struct value *m = new_map(a);
-		put_s(a, m, "tag", v->tag->name);
-		put_s(a, m, "slug", v->slug);
-		put_s(a, m, "date", date_label(a, day));
-		put_s(a, m, "date_iso", date_iso_s(a, day));
-		put_s(a, m, "message", v->tag->message[0] ? v->tag->message : NULL);
-		put_s(a, m, "commit", v->tag->commit.short_id);
-		put_s(a, m, "href", arena_printf(a, "versions/%s/index.html", v->slug));
+		struct value *m = rd_new_map(a);
+		rd_put_s(a, m, "tag", v->tag->name);
+		rd_put_s(a, m, "slug", v->slug);
+		rd_put_s(a, m, "date", date_label(a, day));
+		rd_put_s(a, m, "date_iso", date_iso_s(a, day));
+		rd_put_s(a, m, "message", v->tag->message[0] ? v->tag->message : NULL);
+		rd_put_s(a, m, "commit", v->tag->commit.short_id);
+		rd_put_s(a, m, "href", arena_printf(a, "versions/%s/index.html", v->slug));
 		if (v->prev != SIZE_MAX)
-			put_s(a, m, "changes_href", arena_printf(a, "versions/%s/changes/index.html",
+			rd_put_s(a, m, "changes_href", arena_printf(a, "versions/%s/changes/index.html",
 								 v->slug));
 		value_list_push(a, l, m);
 	}
-	put(a, c, "versions", l);
-	page_end(&pg, "versions", c, NULL);
+	rd_put(a, c, "versions", l);
+	rd_page_end(&pg, "versions", c, NULL);
 }
 
 /* changes/ of an old version: what changed since the version before it. */
 static void render_changes(struct render *r)
 {
 	struct pagectx pg;
-	page_begin(&pg, r, "changes/", NULL);
+	rd_page_begin(&pg, r, "changes/", NULL);
 	struct arena *a = &pg.a;
 	const struct tag_info *t = r->o->archive->tag;
-	struct value *c = page_ctx(&pg, NULL, arena_printf(a, "What changed in %s", t->name),
-				   "changes");
+	struct value *c = rd_page_ctx(&pg, NULL, arena_printf(a, "What changed in %s", t->name),
+				      "changes");
 	struct value *m = r->o->changes ? changes_value(a, r->o->changes, r->audience,
 							 r->o->prev_slug)
-					 : new_map(a);
+					 : rd_new_map(a);
 	put_b(a, m, "first", r->o->changes == NULL);
-	put_s(a, m, "tag", t->name);
+	rd_put_s(a, m, "tag", t->name);
 	if (r->o->prev_slug)
-		put_s(a, m, "prev_href", arena_printf(a, "../%s/index.html", r->o->prev_slug));
-	put(a, c, "changes", m);
-	page_end(&pg, "changes", c, NULL);
+		rd_put_s(a, m, "prev_href", arena_printf(a, "../%s/index.html", r->o->prev_slug));
+	rd_put(a, c, "changes", m);
+	rd_page_end(&pg, "changes", c, NULL);
 }
 
 /* version.json: what this build is, for scripts and monitoring. */
 static void render_version_json(struct render *r)
 {
 	struct arena *a = &r->a;
-	struct value *m = new_map(a);
+	struct value *m = rd_new_map(a);
 	const struct source *src = r->s->src;
 	bool git = src->mode == SOURCE_GIT;
-	put_s(a, m, "version", git ? (r->o->tag ? r->o->tag : src->short_id) : "draft");
+	rd_put_s(a, m, "version", git ? (r->o->tag ? r->o->tag : src->short_id) : "draft");
 	if (r->o->tag)
-		put_s(a, m, "tag", r->o->tag);
+		rd_put_s(a, m, "tag", r->o->tag);
 	else
 		value_map_put(a, m, "tag", value_new(a, VALUE_NULL, nopos));
 	if (git)
-		put_s(a, m, "commit", src->commit);
+		rd_put_s(a, m, "commit", src->commit);
 	else
 		value_map_put(a, m, "commit", value_new(a, VALUE_NULL, nopos));
 	struct date day = git ? date_from_unix(src->commit_time, src->commit_offset) : r->s->today;
-	put_s(a, m, "date", date_iso_s(a, day));
+	rd_put_s(a, m, "date", date_iso_s(a, day));
 	put_b(a, m, "draft", !git);
-	put_s(a, m, "audience", visibility_name(r->audience));
+	rd_put_s(a, m, "audience", visibility_name(r->audience));
 	if (r->o->archive) {
 		const struct tag_info *t = r->o->archive->tag;
-		put_s(a, m, "published", date_iso_s(a, date_from_unix(t->time, t->offset)));
+		rd_put_s(a, m, "published", date_iso_s(a, date_from_unix(t->time, t->offset)));
 	}
-	put_s(a, m, "generator", "plansite " PLANSITE_VERSION);
+	rd_put_s(a, m, "generator", "plansite " PLANSITE_VERSION);
 	struct buf b = BUF_INIT;
 	value_to_json(&b, m);
 	buf_putc(&b, '\n');
@@ -1592,7 +1151,7 @@ static void render_version_json(struct render *r)
 
 /* ------------------------------------------------------- the whole site */
 
-static void build_shared(struct render *r)
+void rd_build_shared(struct render *r)
 {
 	const struct site *s = r->s;
 	struct arena *a = &r->a;
@@ -1612,76 +1171,76 @@ static void build_shared(struct render *r)
 	for (size_t i = 0; i < s->plan.nareas; i++)
 		idmap_put(&r->areas, s->plan.areas[i].id, i);
 
-	r->site_v = new_map(a);
-	put_s(a, r->site_v, "title", s->config.title);
-	put_s(a, r->site_v, "tagline", s->config.tagline);
-	put_s(a, r->site_v, "organisation", s->config.organisation);
-	put_s(a, r->site_v, "language", s->config.language);
-	put_s(a, r->site_v, "base_url", s->config.base_url);
+	r->site_v = rd_new_map(a);
+	rd_put_s(a, r->site_v, "title", s->config.title);
+	rd_put_s(a, r->site_v, "tagline", s->config.tagline);
+	rd_put_s(a, r->site_v, "organisation", s->config.organisation);
+	rd_put_s(a, r->site_v, "language", s->config.language);
+	rd_put_s(a, r->site_v, "base_url", s->config.base_url);
 	if (s->config.contact_email || s->config.contact_address) {
-		struct value *ct = new_map(a);
-		put_s(a, ct, "email", s->config.contact_email);
-		put_s(a, ct, "address", s->config.contact_address);
-		put(a, r->site_v, "contact", ct);
+		struct value *ct = rd_new_map(a);
+		rd_put_s(a, ct, "email", s->config.contact_email);
+		rd_put_s(a, ct, "address", s->config.contact_address);
+		rd_put(a, r->site_v, "contact", ct);
 	}
-	struct value *pages = new_list(a);
+	struct value *pages = rd_new_list(a);
 	for (size_t i = 0; i < s->npages; i++) {
 		const struct doc *d = &s->pages[i].doc;
-		if (!visible(r, d))
+		if (!rd_visible(r, d))
 			continue;
-		struct value *v = new_map(a);
-		put_s(a, v, "title", d->title);
-		put_s(a, v, "href", doc_href(a, d));
+		struct value *v = rd_new_map(a);
+		rd_put_s(a, v, "title", d->title);
+		rd_put_s(a, v, "href", rd_doc_href(a, d));
 		value_list_push(a, pages, v);
 	}
-	put(a, r->site_v, "pages", pages);
-	r->assets_v = new_map(a);
+	rd_put(a, r->site_v, "pages", pages);
+	r->assets_v = rd_new_map(a);
 	for (size_t i = 0; i < r->t->nassets; i++)
-		put_s(a, r->assets_v, r->t->assets[i].key, r->t->assets[i].out);
+		rd_put_s(a, r->assets_v, r->t->assets[i].key, r->t->assets[i].out);
 
-	r->build_v = new_map(a);
-	put_s(a, r->build_v, "audience", visibility_name(r->audience));
+	r->build_v = rd_new_map(a);
+	rd_put_s(a, r->build_v, "audience", visibility_name(r->audience));
 	put_b(a, r->build_v, "practices", r->audience >= VIS_PRACTICES);
 	const struct source *src = s->src;
 	if (src->mode == SOURCE_GIT) {
 		struct date day = date_from_unix(src->commit_time, src->commit_offset);
-		put_s(a, r->build_v, "version", r->o->tag ? r->o->tag : src->short_id);
-		put_s(a, r->build_v, "tag", r->o->tag);
-		put_s(a, r->build_v, "commit", src->short_id);
-		put_s(a, r->build_v, "commit_id", src->commit);
-		put_s(a, r->build_v, "date", date_label(a, day));
-		put_s(a, r->build_v, "date_iso", date_iso_s(a, day));
+		rd_put_s(a, r->build_v, "version", r->o->tag ? r->o->tag : src->short_id);
+		rd_put_s(a, r->build_v, "tag", r->o->tag);
+		rd_put_s(a, r->build_v, "commit", src->short_id);
+		rd_put_s(a, r->build_v, "commit_id", src->commit);
+		rd_put_s(a, r->build_v, "date", date_label(a, day));
+		rd_put_s(a, r->build_v, "date_iso", date_iso_s(a, day));
 		if (r->o->archive) {
 			const struct tag_info *t = r->o->archive->tag;
 			struct date pub = date_from_unix(t->time, t->offset);
-			struct value *ar = new_map(a);
-			put_s(a, ar, "tag", t->name);
-			put_s(a, ar, "slug", r->o->archive->slug);
-			put_s(a, ar, "date", date_label(a, pub));
-			put_s(a, ar, "date_iso", date_iso_s(a, pub));
-			put(a, r->build_v, "archive", ar);
+			struct value *ar = rd_new_map(a);
+			rd_put_s(a, ar, "tag", t->name);
+			rd_put_s(a, ar, "slug", r->o->archive->slug);
+			rd_put_s(a, ar, "date", date_label(a, pub));
+			rd_put_s(a, ar, "date_iso", date_iso_s(a, pub));
+			rd_put(a, r->build_v, "archive", ar);
 		}
 		size_t nok = 0;
 		for (size_t i = 0; i < r->o->nversions; i++)
 			nok += r->o->versions[i].ok;
 		put_b(a, r->build_v, "has_versions", nok > 0);
 	} else {
-		put_s(a, r->build_v, "version", "draft");
+		rd_put_s(a, r->build_v, "version", "draft");
 		put_b(a, r->build_v, "draft", true);
 	}
 
 	r->meetings = arena_alloc(a, (s->nmeetings + 1) * sizeof(*r->meetings));
 	for (size_t i = 0; i < s->nmeetings; i++)
-		if (visible(r, &s->meetings[i].doc))
+		if (rd_visible(r, &s->meetings[i].doc))
 			r->meetings[r->nmeetings++] = &s->meetings[i];
 	qsort(r->meetings, r->nmeetings, sizeof(*r->meetings), cmp_meeting_newest);
 	r->reports = arena_alloc(a, (s->nreports + 1) * sizeof(*r->reports));
 	for (size_t i = 0; i < s->nreports; i++)
-		if (visible(r, &s->reports[i].doc))
+		if (rd_visible(r, &s->reports[i].doc))
 			r->reports[r->nreports++] = &s->reports[i];
-	qsort(r->reports, r->nreports, sizeof(*r->reports), cmp_report_newest);
+	qsort(r->reports, r->nreports, sizeof(*r->reports), rd_cmp_report_newest);
 	build_tracker(r);
-	r->search = new_list(a);
+	r->search = rd_new_list(a);
 	/* Each project's actions, found once rather than once per project. */
 	r->actions_of = xcalloc(s->nprojects + 1, sizeof(*r->actions_of));
 	for (size_t i = 0; i < r->nmeetings; i++) {
@@ -1703,7 +1262,7 @@ static void build_shared(struct render *r)
 	}
 }
 
-static void release_shared(struct render *r)
+void rd_release_shared(struct render *r)
 {
 	for (size_t i = 0; r->actions_of && i < r->s->nprojects; i++)
 		free(r->actions_of[i].v);
@@ -1744,10 +1303,10 @@ static void run_job(struct render *r, struct job *j)
 		render_meeting(r, j->item);
 		break;
 	case J_REPORTS:
-		render_reports_index(r);
+		rd_render_reports_index(r);
 		break;
 	case J_REPORT:
-		render_report(r, j->item);
+		rd_render_report(r, j->item);
 		break;
 	case J_PEOPLE:
 		render_people(r);
@@ -1818,7 +1377,7 @@ static void render_pages(struct render *r)
 		add_job(r, J_SECTION, NULL, i);
 	add_job(r, J_PROJECTS, NULL, 0);
 	for (size_t i = 0; i < site->nprojects; i++)
-		if (visible(r, &site->projects[i].doc))
+		if (rd_visible(r, &site->projects[i].doc))
 			add_job(r, J_PROJECT, &site->projects[i], 0);
 	add_job(r, J_MEETINGS, NULL, 0);
 	for (size_t i = 0; i < r->nmeetings; i++)
@@ -1828,7 +1387,7 @@ static void render_pages(struct render *r)
 		add_job(r, J_REPORT, r->reports[i], 0);
 	add_job(r, J_PEOPLE, NULL, 0);
 	for (size_t i = 0; i < site->npages; i++)
-		if (visible(r, &site->pages[i].doc))
+		if (rd_visible(r, &site->pages[i].doc))
 			add_job(r, J_PAGE, &site->pages[i].doc, 0);
 	add_job(r, J_SEARCH, NULL, 0);
 	add_job(r, J_404, NULL, 0);
@@ -1882,7 +1441,7 @@ int render_site_opts(const struct site *site, const struct theme *theme,
 	r.w = w;
 	r.d = d;
 	r.prefix = o->archive ? arena_printf(&r.a, "versions/%s/", o->archive->slug) : "";
-	build_shared(&r);
+	rd_build_shared(&r);
 
 	for (size_t i = 0; i < theme->nassets; i++)
 		if (writer_put(w, theme->assets[i].out, theme->assets[i].data, theme->assets[i].len) <
@@ -1910,29 +1469,7 @@ int render_site_opts(const struct site *site, const struct theme *theme,
 	for (size_t i = 0; i < r.nworker_arenas; i++)
 		arena_release(&r.worker_arenas[i]);
 	free(r.worker_arenas);
-	release_shared(&r);
+	rd_release_shared(&r);
 	return r.failed ? -1 : 0;
 }
 
-int render_report_files(const struct site *site, const struct theme *theme,
-			const struct render_opts *o, const struct report *rp, struct writer *w,
-			struct diag *d)
-{
-	struct render r;
-	memset(&r, 0, sizeof(r));
-	r.s = site;
-	r.t = theme;
-	r.audience = o->audience;
-	r.o = o;
-	r.w = w;
-	r.d = d;
-	r.prefix = "";
-	build_shared(&r);
-	/* The pages stand alone: their links and styles point at the
-	 * published site. */
-	struct report_out out = {"", "print/", pdf_name(&r.a, site, rp),
-				 site->config.base_url ? site->config.base_url : ""};
-	render_report_to(&r, rp, &out);
-	release_shared(&r);
-	return r.failed ? -1 : 0;
-}
