@@ -439,6 +439,18 @@ static bool read_one_blob(git_repository *repo, struct blob_reads *br, const str
 	return true;
 }
 
+/* Reads blobs with repo until none is left or one failed. */
+static void read_share(git_repository *repo, struct blob_reads *br)
+{
+	for (;;) {
+		size_t i = __atomic_fetch_add(&br->next, 1, __ATOMIC_RELAXED);
+		if (i >= br->n || br->failed)
+			break;
+		if (!read_one_blob(repo, br, &br->v[i]))
+			br->failed = true;
+	}
+}
+
 static void *blob_worker(void *arg)
 {
 	struct blob_reads *br = arg;
@@ -448,13 +460,7 @@ static void *blob_worker(void *arg)
 		br->failed = true;
 		return NULL;
 	}
-	for (;;) {
-		size_t i = __atomic_fetch_add(&br->next, 1, __ATOMIC_RELAXED);
-		if (i >= br->n || br->failed)
-			break;
-		if (!read_one_blob(repo, br, &br->v[i]))
-			br->failed = true;
-	}
+	read_share(repo, br);
 	git_repository_free(repo);
 	return NULL;
 }
@@ -478,13 +484,7 @@ static int read_blobs(git_repository *repo, struct blob_reads *br)
 	for (; started + 1 < nw; started++)
 		if (pthread_create(&ts[started], NULL, blob_worker, br) != 0)
 			break;
-	for (;;) {
-		size_t i = __atomic_fetch_add(&br->next, 1, __ATOMIC_RELAXED);
-		if (i >= br->n || br->failed)
-			break;
-		if (!read_one_blob(repo, br, &br->v[i]))
-			br->failed = true;
-	}
+	read_share(repo, br);
 	for (size_t t = 0; t < started; t++)
 		pthread_join(ts[t], NULL);
 	free(ts);

@@ -143,6 +143,20 @@ static struct value *inline_pdf(struct pagectx *pg, const char *from, const char
 	return value_cstr(&pg->a, markdown_inline_pdf(&pg->a, from, s, strlen(s), &o));
 }
 
+/* A copy of the list of maps l, each with field: its "text" rendered by fn. */
+static struct value *with_rendered(struct pagectx *pg, const struct report *rp,
+				   const struct value *l, const char *field,
+				   struct value *(*fn)(struct pagectx *, const char *, const char *))
+{
+	struct value *out = rd_new_list(&pg->a);
+	for (size_t i = 0; l && i < l->n; i++) {
+		struct value *it = map_copy(&pg->a, l->u.items[i]);
+		rd_put(&pg->a, it, field, fn(pg, rp->doc.path, vstr(l->u.items[i], "text")));
+		value_list_push(&pg->a, out, it);
+	}
+	return out;
+}
+
 /* A copy of the sections whose decisions and overdue actions carry their
  * Markdown text rendered by fn as field: "html" for the pages, "pdf" for
  * the PDF. */
@@ -156,25 +170,13 @@ static struct value *rendered_texts(struct pagectx *pg, const struct report *rp,
 	struct value *dl = rd_new_list(a);
 	for (size_t i = 0; ds && i < ds->n; i++) {
 		struct value *mt = map_copy(a, ds->u.items[i]);
-		const struct value *items = value_get(ds->u.items[i], "decisions");
-		struct value *il = rd_new_list(a);
-		for (size_t j = 0; items && j < items->n; j++) {
-			struct value *it = map_copy(a, items->u.items[j]);
-			rd_put(a, it, field, fn(pg, rp->doc.path, vstr(items->u.items[j], "text")));
-			value_list_push(a, il, it);
-		}
-		map_set(a, mt, "decisions", il);
+		map_set(a, mt, "decisions",
+			with_rendered(pg, rp, value_get(ds->u.items[i], "decisions"), field, fn));
 		value_list_push(a, dl, mt);
 	}
 	map_set(a, sc, "decisions", dl);
-	const struct value *os = value_get(sections, "overdue_actions");
-	struct value *ol = rd_new_list(a);
-	for (size_t i = 0; os && i < os->n; i++) {
-		struct value *ac = map_copy(a, os->u.items[i]);
-		rd_put(a, ac, field, fn(pg, rp->doc.path, vstr(os->u.items[i], "text")));
-		value_list_push(a, ol, ac);
-	}
-	map_set(a, sc, "overdue_actions", ol);
+	map_set(a, sc, "overdue_actions",
+		with_rendered(pg, rp, value_get(sections, "overdue_actions"), field, fn));
 	return sc;
 }
 
