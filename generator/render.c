@@ -47,12 +47,12 @@ void rd_put_s(struct arena *a, struct value *m, const char *k, const char *s)
 		value_map_put(a, m, k, value_cstr(a, s));
 }
 
-static void put_b(struct arena *a, struct value *m, const char *k, bool b)
+void rd_put_b(struct arena *a, struct value *m, const char *k, bool b)
 {
 	value_map_put(a, m, k, value_bool(a, b));
 }
 
-static void put_n(struct arena *a, struct value *m, const char *k, double n)
+void rd_put_n(struct arena *a, struct value *m, const char *k, double n)
 {
 	value_map_put(a, m, k, value_number(a, n));
 }
@@ -62,7 +62,7 @@ void rd_put_buf(struct arena *a, struct value *m, const char *k, const struct bu
 	value_map_put(a, m, k, value_string(a, b->ptr, b->len, nopos));
 }
 
-static const char *date_label(struct arena *a, struct date d)
+const char *rd_date_label(struct arena *a, struct date d)
 {
 	struct buf b = BUF_INIT;
 	date_long(&b, d);
@@ -71,7 +71,7 @@ static const char *date_label(struct arena *a, struct date d)
 	return s;
 }
 
-static const char *date_iso_s(struct arena *a, struct date d)
+const char *rd_date_iso_s(struct arena *a, struct date d)
 {
 	return arena_printf(a, "%04d-%02d-%02d", d.y, d.m, d.d);
 }
@@ -81,7 +81,7 @@ const char *rd_month_label(struct arena *a, struct date d)
 	return arena_printf(a, "%s %d", date_month_name(d.m), d.y);
 }
 
-static const char *time_range(struct arena *a, int start, int end)
+const char *rd_time_range(struct arena *a, int start, int end)
 {
 	if (start < 0)
 		return NULL;
@@ -136,19 +136,19 @@ static const struct practice *find_practice(const struct render *r, const char *
 	return id && idmap_get(&r->practices, id, &i) ? &r->s->practices[i] : NULL;
 }
 
-static const struct project *find_project(const struct render *r, const char *id)
+const struct project *rd_find_project(const struct render *r, const char *id)
 {
 	size_t i;
 	return id && idmap_get(&r->projects, id, &i) ? &r->s->projects[i] : NULL;
 }
 
-static const struct area *find_area(const struct render *r, const char *id)
+const struct area *rd_find_area(const struct render *r, const char *id)
 {
 	size_t i;
 	return id && idmap_get(&r->areas, id, &i) ? &r->s->plan.areas[i] : NULL;
 }
 
-static const struct level *find_level(const struct plan *p, int n)
+const struct level *rd_find_level(const struct plan *p, int n)
 {
 	for (size_t i = 0; i < p->nlevels; i++)
 		if (p->levels[i].number == n)
@@ -157,7 +157,7 @@ static const struct level *find_level(const struct plan *p, int n)
 }
 
 /* {name, role, practice, organisation, href?} for a person id. */
-static struct value *person_v(struct render *r, struct arena *a, const char *id)
+struct value *rd_person_v(struct render *r, struct arena *a, const char *id)
 {
 	struct value *m = rd_new_map(a);
 	const struct person *p = find_person(r, id);
@@ -174,15 +174,15 @@ static struct value *person_v(struct render *r, struct arena *a, const char *id)
 	return m;
 }
 
-static struct value *people_v(struct render *r, struct arena *a, const struct refs *refs)
+struct value *rd_people_v(struct render *r, struct arena *a, const struct refs *refs)
 {
 	struct value *l = rd_new_list(a);
 	for (size_t i = 0; i < refs->n; i++)
-		value_list_push(a, l, person_v(r, a, refs->v[i].id));
+		value_list_push(a, l, rd_person_v(r, a, refs->v[i].id));
 	return l;
 }
 
-static const char *status_label(enum status s)
+const char *rd_status_label(enum status s)
 {
 	static const char *const labels[] = {"Green: on track", "Amber: some risk",
 					     "Red: serious risk", "Closed"};
@@ -256,9 +256,9 @@ static struct value *nav_v(struct pagectx *pg, const char *current, bool index_p
 		rd_put_s(a, m, "title", items[i][1]);
 		rd_put_s(a, m, "href", items[i][2]);
 		bool cur = current && strcmp(current, items[i][0]) == 0;
-		put_b(a, m, "current", cur);
+		rd_put_b(a, m, "current", cur);
 		/* the section's own index page, not a page within it */
-		put_b(a, m, "current_page", cur && index_page);
+		rd_put_b(a, m, "current_page", cur && index_page);
 		value_list_push(a, l, m);
 	}
 	return l;
@@ -271,8 +271,8 @@ static struct value *updated_v(struct arena *a, const struct doc *doc, const str
 	const struct commit_info *c = h->v[0].commit;
 	struct date day = date_from_unix(c->time, c->offset);
 	struct value *m = rd_new_map(a);
-	rd_put_s(a, m, "date", date_label(a, day));
-	rd_put_s(a, m, "date_iso", date_iso_s(a, day));
+	rd_put_s(a, m, "date", rd_date_label(a, day));
+	rd_put_s(a, m, "date_iso", rd_date_iso_s(a, day));
 	rd_put_s(a, m, "subject", c->subject);
 	rd_put_s(a, m, "short_id", c->short_id);
 	rd_put_s(a, m, "href", arena_printf(a, "history/%s/%s/index.html", doc_kind_folder(doc->kind),
@@ -367,7 +367,7 @@ void rd_put_body(struct pagectx *pg, struct value *c, const struct doc *doc)
 		struct value *v = rd_new_map(&pg->a);
 		rd_put_s(&pg->a, v, "id", h->id);
 		rd_put_s(&pg->a, v, "text", h->text);
-		put_n(&pg->a, v, "level", h->level);
+		rd_put_n(&pg->a, v, "level", h->level);
 		value_list_push(&pg->a, hs, v);
 	}
 	rd_put(&pg->a, c, "headings", hs);
@@ -401,635 +401,6 @@ void rd_put_body(struct pagectx *pg, struct value *c, const struct doc *doc)
 	}
 	buf_release(&html);
 	buf_release(&text);
-}
-
-/* ------------------------------------------------------- projects */
-
-/* Where a project stands: k reached, and the milestone it works toward. */
-struct standing {
-	int reached;                     /* highest reached, 0 for none */
-	const struct milestone *last;    /* that milestone's entry */
-	const struct milestone *current; /* the one in progress, or NULL */
-};
-
-static struct standing standing_of(const struct project *pr)
-{
-	struct standing st = {0, NULL, NULL};
-	for (size_t i = 0; i < pr->nmilestones; i++) {
-		const struct milestone *m = &pr->milestones[i];
-		if (m->reached && m->number > st.reached) {
-			st.reached = m->number;
-			st.last = m;
-		}
-	}
-	for (size_t i = 0; i < pr->nmilestones; i++)
-		if (!pr->milestones[i].reached && pr->milestones[i].number == st.reached + 1)
-			st.current = &pr->milestones[i];
-	return st;
-}
-
-static const struct milestone_def *plan_milestone(const struct plan *p, int n)
-{
-	for (size_t i = 0; i < p->nmilestones; i++)
-		if (p->milestones[i].number == n)
-			return &p->milestones[i];
-	return NULL;
-}
-
-/* One row of the project tracker (shared by the home and projects pages). */
-static struct value *tracker_row(struct render *r, const struct project *pr)
-{
-	struct arena *a = &r->a;
-	const struct plan *plan = &r->s->plan;
-	struct value *m = rd_new_map(a);
-	rd_put_s(a, m, "title", pr->doc.title);
-	rd_put_s(a, m, "href", rd_doc_href(a, &pr->doc));
-	rd_put_s(a, m, "summary", pr->doc.summary);
-	const struct area *ar = find_area(r, pr->area.id);
-	rd_put_s(a, m, "area", ar ? ar->name : pr->area.id);
-	rd_put_s(a, m, "status", status_name(pr->status));
-	rd_put_s(a, m, "status_label", status_label(pr->status));
-	struct value *leads = people_v(r, a, &pr->clinical_leads);
-	rd_put(a, m, "leads", leads);
-	rd_put(a, m, "manager", person_v(r, a, pr->project_manager.id));
-	struct standing st = standing_of(pr);
-	if (st.reached) {
-		const struct milestone_def *def = plan_milestone(plan, st.reached);
-		struct value *rm = rd_new_map(a);
-		put_n(a, rm, "number", st.reached);
-		rd_put_s(a, rm, "name", def ? def->name : NULL);
-		if (st.last && st.last->has_date)
-			rd_put_s(a, rm, "date", date_label(a, st.last->date));
-		rd_put(a, m, "reached", rm);
-	} else { /* present but null, so a template's lookup stops here */
-		rd_put(a, m, "reached", value_new(a, VALUE_NULL, nopos));
-	}
-	const struct milestone_def *next = plan_milestone(plan, st.reached + 1);
-	if (!next || pr->status == STATUS_CLOSED)
-		rd_put(a, m, "next", value_new(a, VALUE_NULL, nopos));
-	if (next && pr->status != STATUS_CLOSED) {
-		struct value *nm = rd_new_map(a);
-		put_n(a, nm, "number", next->number);
-		rd_put_s(a, nm, "name", next->name);
-		if (st.current && st.current->has_date)
-			rd_put_s(a, nm, "target", date_label(a, st.current->date));
-		rd_put(a, m, "next", nm);
-	}
-	return m;
-}
-
-static int cmp_project_title(const void *x, const void *y)
-{
-	const struct project *const *a = x, *const *b = y;
-	return strcmp((*a)->doc.title ? (*a)->doc.title : "", (*b)->doc.title ? (*b)->doc.title : "");
-}
-
-static void build_tracker(struct render *r)
-{
-	const struct site *s = r->s;
-	const struct project **ps = xcalloc(s->nprojects + 1, sizeof(*ps));
-	size_t n = 0;
-	for (size_t i = 0; i < s->nprojects; i++)
-		if (rd_visible(r, &s->projects[i].doc))
-			ps[n++] = &s->projects[i];
-	qsort(ps, n, sizeof(*ps), cmp_project_title);
-	r->tracker = rd_new_list(&r->a);
-	for (size_t i = 0; i < n; i++)
-		value_list_push(&r->a, r->tracker, tracker_row(r, ps[i]));
-	free(ps);
-}
-
-/* The milestone path of a project: every milestone of the plan, reached (with
- * its date), in progress ("2 of 3 checks", target) or still to come. */
-static struct value *milestone_path(struct pagectx *pg, const struct project *pr)
-{
-	struct arena *a = &pg->a;
-	const struct plan *plan = &pg->r->s->plan;
-	struct value *l = rd_new_list(a);
-	for (size_t i = 0; i < plan->nmilestones; i++) {
-		const struct milestone_def *def = &plan->milestones[i];
-		const struct milestone *m = NULL;
-		for (size_t j = 0; j < pr->nmilestones; j++)
-			if (pr->milestones[j].number == def->number)
-				m = &pr->milestones[j];
-		struct value *v = rd_new_map(a);
-		put_n(a, v, "number", def->number);
-		rd_put_s(a, v, "name", def->name);
-		const char *state = !m ? "future" : m->reached ? "reached" : "progress";
-		rd_put_s(a, v, "state", state);
-		put_b(a, v, "reached", m && m->reached);
-		put_b(a, v, "progress", m && !m->reached);
-		put_b(a, v, "future", !m);
-		rd_put_s(a, v, "state_label",
-			 !m ? "Not started" : m->reached ? "Reached" : "In progress");
-		if (m && m->has_date) {
-			rd_put_s(a, v, m->reached ? "date" : "target", date_label(a, m->date));
-			rd_put_s(a, v, m->reached ? "date_iso" : "target_iso", date_iso_s(a, m->date));
-		}
-		struct value *checks = rd_new_list(a);
-		size_t done = 0;
-		for (size_t k = 0; k < def->nchecks; k++) {
-			bool ticked = false;
-			for (size_t q = 0; m && q < m->checks.n; q++)
-				ticked |= strcmp(m->checks.v[q].id, def->checks[k].id) == 0;
-			done += ticked;
-			struct value *c = rd_new_map(a);
-			rd_put_s(a, c, "text", def->checks[k].text);
-			put_b(a, c, "done", ticked);
-			value_list_push(a, checks, c);
-		}
-		rd_put(a, v, "checks", checks);
-		put_n(a, v, "checks_done", (double)done);
-		put_n(a, v, "checks_total", (double)def->nchecks);
-		if (m && !m->reached)
-			rd_put_s(a, v, "checks_label",
-				 arena_printf(a, "%zu of %zu checks done", done, def->nchecks));
-		value_list_push(a, l, v);
-	}
-	return l;
-}
-
-static void render_project(struct render *r, const struct project *pr)
-{
-	struct pagectx pg;
-	rd_page_begin(&pg, r, NULL, &pr->doc);
-	struct arena *a = &pg.a;
-	struct value *c = rd_page_ctx(&pg, "projects", pr->doc.title, "project");
-	struct value *p = rd_new_map(a);
-	rd_put_s(a, p, "title", pr->doc.title);
-	rd_put_s(a, p, "summary", pr->doc.summary);
-	rd_put_s(a, p, "status", status_name(pr->status));
-	rd_put_s(a, p, "status_label", status_label(pr->status));
-	const struct area *ar = find_area(r, pr->area.id);
-	if (ar) {
-		rd_put_s(a, p, "area", ar->name);
-		const struct level *lv = find_level(&r->s->plan, ar->level);
-		put_n(a, p, "level", ar->level);
-		rd_put_s(a, p, "level_name", lv ? lv->name : NULL);
-	}
-	rd_put(a, p, "leads", people_v(r, a, &pr->clinical_leads));
-	rd_put(a, p, "manager", person_v(r, a, pr->project_manager.id));
-	struct value *funding = rd_new_list(a);
-	for (size_t i = 0; i < pr->funding.n; i++) {
-		const char *name = pr->funding.v[i].id;
-		for (size_t k = 0; k < r->s->plan.nfunding; k++)
-			if (strcmp(r->s->plan.funding[k].id, name) == 0)
-				name = r->s->plan.funding[k].name;
-		struct value *f = rd_new_map(a);
-		rd_put_s(a, f, "name", name);
-		value_list_push(a, funding, f);
-	}
-	rd_put(a, p, "funding", funding);
-	rd_put(a, p, "milestones", milestone_path(&pg, pr));
-	/* Actions from the meetings this audience may see. */
-	struct value *actions = rd_new_list(a);
-	size_t pi;
-	const struct project_actions *pa =
-		idmap_get(&r->projects, pr->doc.id, &pi) ? &r->actions_of[pi] : NULL;
-	for (size_t k = 0; pa && k < pa->n; k++) {
-		const struct meeting *mt = pa->v[k].meeting;
-		{
-			const struct action *ac = pa->v[k].action;
-			struct value *v = rd_new_map(a);
-			rd_put(a, v, "html", rd_inline_html(&pg, mt->doc.path, ac->text));
-			rd_put(a, v, "owner", person_v(r, a, ac->owner.id));
-			rd_put_s(a, v, "due", date_label(a, ac->due));
-			put_b(a, v, "done", ac->done);
-			rd_put_s(a, v, "meeting", mt->doc.title);
-			rd_put_s(a, v, "meeting_date", date_label(a, mt->date));
-			rd_put_s(a, v, "meeting_href", rd_doc_href(a, &mt->doc));
-			value_list_push(a, actions, v);
-		}
-	}
-	rd_put(a, p, "actions", actions);
-	rd_put(a, c, "project", p);
-	rd_put_body(&pg, c, &pr->doc);
-	rd_page_end(&pg, "project", c, NULL);
-}
-
-static void render_projects_index(struct render *r)
-{
-	struct pagectx pg;
-	rd_page_begin(&pg, r, "projects/", NULL);
-	struct value *c = rd_page_ctx(&pg, "projects", "Projects", "projects");
-	rd_put(&pg.a, c, "projects", r->tracker);
-	rd_page_end(&pg, "projects", c, NULL);
-}
-
-/* ------------------------------------------------------- meetings */
-
-static int cmp_meeting_newest(const void *x, const void *y)
-{
-	const struct meeting *const *a = x, *const *b = y;
-	int c = date_cmp((*b)->date, (*a)->date);
-	return c ? c : strcmp((*a)->doc.id, (*b)->doc.id);
-}
-
-static struct value *meeting_summary(struct render *r, struct arena *a, const struct meeting *mt)
-{
-	struct value *m = rd_new_map(a);
-	rd_put_s(a, m, "title", mt->doc.title);
-	rd_put_s(a, m, "href", rd_doc_href(a, &mt->doc));
-	rd_put_s(a, m, "date", date_label(a, mt->date));
-	rd_put_s(a, m, "date_iso", date_iso_s(a, mt->date));
-	rd_put_s(a, m, "time", time_range(a, mt->start, mt->end));
-	rd_put_s(a, m, "venue", mt->venue);
-	return m;
-}
-
-static void render_meeting(struct render *r, const struct meeting *mt)
-{
-	struct pagectx pg;
-	rd_page_begin(&pg, r, NULL, &mt->doc);
-	struct arena *a = &pg.a;
-	const char *title = arena_printf(a, "%s, %s", mt->doc.title, date_label(a, mt->date));
-	struct value *c = rd_page_ctx(&pg, "meetings", title, "meeting");
-	struct value *m = meeting_summary(r, a, mt);
-	rd_put(a, m, "attendees", people_v(r, a, &mt->attendees));
-	rd_put(a, m, "apologies", people_v(r, a, &mt->apologies));
-	struct value *guests = rd_new_list(a);
-	for (size_t i = 0; i < mt->nguests; i++) {
-		struct value *g = rd_new_map(a);
-		rd_put_s(a, g, "name", mt->guests[i]);
-		value_list_push(a, guests, g);
-	}
-	rd_put(a, m, "guests", guests);
-	struct value *dec = rd_new_list(a);
-	for (size_t i = 0; i < mt->ndecisions; i++) {
-		struct value *v = rd_new_map(a);
-		rd_put(a, v, "html", rd_inline_html(&pg, mt->doc.path, mt->decisions[i]));
-		value_list_push(a, dec, v);
-	}
-	rd_put(a, m, "decisions", dec);
-	struct value *acts = rd_new_list(a);
-	for (size_t i = 0; i < mt->nactions; i++) {
-		const struct action *ac = &mt->actions[i];
-		struct value *v = rd_new_map(a);
-		put_n(a, v, "id", ac->id);
-		rd_put(a, v, "html", rd_inline_html(&pg, mt->doc.path, ac->text));
-		rd_put(a, v, "owner", person_v(r, a, ac->owner.id));
-		rd_put_s(a, v, "due", date_label(a, ac->due));
-		rd_put_s(a, v, "due_iso", date_iso_s(a, ac->due));
-		put_b(a, v, "done", ac->done);
-		rd_put_s(a, v, "state_label", ac->done ? "Done" : "Open");
-		const struct project *pr = find_project(r, ac->project.id);
-		if (pr && rd_visible(r, &pr->doc)) {
-			rd_put_s(a, v, "project", pr->doc.title);
-			rd_put_s(a, v, "project_href", rd_doc_href(a, &pr->doc));
-		}
-		value_list_push(a, acts, v);
-	}
-	rd_put(a, m, "actions", acts);
-	if (mt->next.present) {
-		struct value *n = rd_new_map(a);
-		rd_put_s(a, n, "date", date_label(a, mt->next.date));
-		rd_put_s(a, n, "date_iso", date_iso_s(a, mt->next.date));
-		rd_put_s(a, n, "weekday", date_weekday_name(mt->next.date));
-		rd_put_s(a, n, "time", time_range(a, mt->next.start, mt->next.end));
-		rd_put_s(a, n, "venue", mt->next.venue);
-		rd_put_s(a, n, "note", mt->next.note);
-		rd_put(a, m, "next", n);
-	}
-	rd_put(a, c, "meeting", m);
-	rd_put_body(&pg, c, &mt->doc);
-	rd_page_end(&pg, "meeting", c, NULL);
-}
-
-static struct value *upcoming(struct render *r, struct arena *a);
-
-static void render_meetings_index(struct render *r)
-{
-	struct pagectx pg;
-	rd_page_begin(&pg, r, "meetings/", NULL);
-	struct arena *a = &pg.a;
-	struct value *c = rd_page_ctx(&pg, "meetings", "Meetings", "meetings");
-	struct value *years = rd_new_list(a);
-	struct value *year = NULL, *list = NULL;
-	int cur = 0;
-	for (size_t i = 0; i < r->nmeetings; i++) {
-		const struct meeting *mt = r->meetings[i];
-		if (!year || mt->date.y != cur) {
-			if (year)
-				rd_put(a, year, "meetings", list);
-			cur = mt->date.y;
-			year = rd_new_map(a);
-			list = rd_new_list(a);
-			put_n(a, year, "year", cur);
-			value_list_push(a, years, year);
-		}
-		value_list_push(a, list, meeting_summary(r, a, mt));
-	}
-	if (year)
-		rd_put(a, year, "meetings", list);
-	rd_put(a, c, "years", years);
-	rd_put(a, c, "upcoming", upcoming(r, a));
-	put_b(a, c, "practices", r->audience >= VIS_PRACTICES);
-	rd_page_end(&pg, "meetings", c, NULL);
-}
-
-/* ------------------------------------------------------- the plan */
-
-static int cmp_section(const void *x, const void *y)
-{
-	const struct section *const *a = x, *const *b = y;
-	return ((*a)->number > (*b)->number) - ((*a)->number < (*b)->number);
-}
-
-static const struct section **visible_sections(struct render *r, size_t *n)
-{
-	const struct section **v = arena_alloc(&r->a, (r->s->nsections + 1) * sizeof(*v));
-	*n = 0;
-	for (size_t i = 0; i < r->s->nsections; i++)
-		if (rd_visible(r, &r->s->sections[i].doc))
-			v[(*n)++] = &r->s->sections[i];
-	qsort(v, *n, sizeof(*v), cmp_section);
-	return v;
-}
-
-static struct value *section_summary(struct arena *a, const struct section *sec)
-{
-	struct value *m = rd_new_map(a);
-	put_n(a, m, "number", sec->number);
-	rd_put_s(a, m, "title", sec->doc.title);
-	rd_put_s(a, m, "summary", sec->doc.summary);
-	rd_put_s(a, m, "href", rd_doc_href(a, &sec->doc));
-	return m;
-}
-
-static void render_plan(struct render *r, const struct section **secs, size_t nsecs)
-{
-	const struct plan *plan = &r->s->plan;
-	struct pagectx pg;
-	rd_page_begin(&pg, r, "plan/", NULL);
-	struct arena *a = &pg.a;
-	struct value *c = rd_page_ctx(&pg, "plan", plan->title ? plan->title : "Plan", "plan");
-	struct value *p = rd_new_map(a);
-	rd_put_s(a, p, "title", plan->title);
-	rd_put_s(a, p, "start", date_label(a, plan->start));
-	rd_put_s(a, p, "end", date_label(a, plan->end));
-	struct value *sl = rd_new_list(a);
-	for (size_t i = 0; i < nsecs; i++)
-		value_list_push(a, sl, section_summary(a, secs[i]));
-	rd_put(a, p, "sections", sl);
-
-	struct value *levels = rd_new_list(a);
-	for (size_t i = 0; i < plan->nlevels; i++) {
-		struct value *v = rd_new_map(a);
-		put_n(a, v, "number", plan->levels[i].number);
-		rd_put_s(a, v, "name", plan->levels[i].name);
-		put_b(a, v, "projects", plan->levels[i].projects);
-		value_list_push(a, levels, v);
-	}
-	rd_put(a, p, "levels", levels);
-
-	struct value *areas = rd_new_list(a);
-	for (size_t i = 0; i < plan->nareas; i++) {
-		const struct area *ar = &plan->areas[i];
-		const struct level *lv = find_level(plan, ar->level);
-		struct value *v = rd_new_map(a);
-		rd_put_s(a, v, "id", ar->id);
-		rd_put_s(a, v, "name", ar->name);
-		put_n(a, v, "level", ar->level);
-		rd_put_s(a, v, "level_name", lv ? lv->name : NULL);
-		put_b(a, v, "projects", lv && lv->projects);
-		struct value *prs = rd_new_list(a);
-		for (size_t k = 0; k < r->s->nprojects; k++) {
-			const struct project *pr = &r->s->projects[k];
-			if (rd_visible(r, &pr->doc) && pr->area.id && strcmp(pr->area.id, ar->id) == 0) {
-				struct value *pv = rd_new_map(a);
-				rd_put_s(a, pv, "title", pr->doc.title);
-				rd_put_s(a, pv, "href", rd_doc_href(a, &pr->doc));
-				value_list_push(a, prs, pv);
-			}
-		}
-		rd_put(a, v, "area_projects", prs);
-		value_list_push(a, areas, v);
-	}
-	rd_put(a, p, "areas", areas);
-
-	struct value *ms = rd_new_list(a);
-	for (size_t i = 0; i < plan->nmilestones; i++) {
-		const struct milestone_def *m = &plan->milestones[i];
-		struct value *v = rd_new_map(a);
-		put_n(a, v, "number", m->number);
-		rd_put_s(a, v, "name", m->name);
-		struct value *checks = rd_new_list(a);
-		for (size_t k = 0; k < m->nchecks; k++) {
-			struct value *cv = rd_new_map(a);
-			rd_put_s(a, cv, "id", m->checks[k].id);
-			rd_put_s(a, cv, "text", m->checks[k].text);
-			value_list_push(a, checks, cv);
-		}
-		rd_put(a, v, "checks", checks);
-		if (m->has_window)
-			rd_put_s(a, v, "window",
-			      arena_printf(a, "%d to %d months after milestone %d", m->min_months,
-					   m->max_months, m->after));
-		value_list_push(a, ms, v);
-	}
-	rd_put(a, p, "milestones", ms);
-
-	struct value *funding = rd_new_list(a);
-	for (size_t i = 0; i < plan->nfunding; i++) {
-		const struct funding *f = &plan->funding[i];
-		struct value *v = rd_new_map(a);
-		rd_put_s(a, v, "name", f->name);
-		rd_put_s(a, v, "covers",
-			 f->from == f->to ? arena_printf(a, "milestone %d", f->from)
-				       : arena_printf(a, "milestones %d to %d", f->from, f->to));
-		put_b(a, v, "needs_approval", f->needs_approval);
-		value_list_push(a, funding, v);
-	}
-	rd_put(a, p, "funding", funding);
-
-	struct value *objs = rd_new_list(a);
-	for (size_t i = 0; i < plan->nobjectives; i++) {
-		const struct objective *o = &plan->objectives[i];
-		struct value *v = rd_new_map(a);
-		rd_put_s(a, v, "text", o->text);
-		rd_put_s(a, v, "due", date_label(a, o->due));
-		if (o->achieved)
-			rd_put_s(a, v, "achieved", date_label(a, o->achieved_on));
-		value_list_push(a, objs, v);
-	}
-	rd_put(a, p, "objectives", objs);
-	rd_put(a, c, "plan", p);
-	rd_page_end(&pg, "plan", c, NULL);
-}
-
-static void render_section(struct render *r, const struct section **secs, size_t n, size_t i)
-{
-	const struct section *sec = secs[i];
-	struct pagectx pg;
-	rd_page_begin(&pg, r, NULL, &sec->doc);
-	struct arena *a = &pg.a;
-	struct value *c = rd_page_ctx(&pg, "plan", sec->doc.title, "section");
-	struct value *m = section_summary(a, sec);
-	if (i > 0)
-		rd_put(a, m, "previous", section_summary(a, secs[i - 1]));
-	if (i + 1 < n)
-		rd_put(a, m, "next", section_summary(a, secs[i + 1]));
-	rd_put(a, c, "section", m);
-	rd_put_s(a, c, "plan_title", r->s->plan.title);
-	rd_put_body(&pg, c, &sec->doc);
-	rd_page_end(&pg, "section", c, NULL);
-}
-
-/* ------------------------------------------------- people, pages, home */
-
-static void render_people(struct render *r)
-{
-	const struct site *s = r->s;
-	struct pagectx pg;
-	rd_page_begin(&pg, r, "people/", NULL);
-	struct arena *a = &pg.a;
-	struct value *c = rd_page_ctx(&pg, "people", "People", "people");
-	struct value *members = rd_new_list(a), *others = rd_new_list(a), *practices = rd_new_list(a);
-	for (size_t i = 0; i < s->npeople; i++) {
-		struct value *v = person_v(r, a, s->people[i].id);
-		value_list_push(a, s->people[i].practice.id ? members : others, v);
-	}
-	for (size_t i = 0; i < s->npractices; i++) {
-		struct value *v = rd_new_map(a);
-		rd_put_s(a, v, "name", s->practices[i].name);
-		rd_put_s(a, v, "town", s->practices[i].town);
-		rd_put_s(a, v, "address", s->practices[i].address);
-		value_list_push(a, practices, v);
-	}
-	rd_put(a, c, "members", members);
-	rd_put(a, c, "partners", others);
-	rd_put(a, c, "practices", practices);
-	rd_page_end(&pg, "people", c, NULL);
-}
-
-static void render_free_page(struct render *r, const struct doc *doc)
-{
-	struct pagectx pg;
-	rd_page_begin(&pg, r, NULL, doc);
-	struct value *c = rd_page_ctx(&pg, NULL, doc->title, "page");
-	rd_put_body(&pg, c, doc);
-	rd_page_end(&pg, "page", c, NULL);
-}
-
-/* Upcoming meetings as of today: meetings and announced next meetings on or
- * after today, each date once, soonest first. */
-static struct value *upcoming(struct render *r, struct arena *a)
-{
-	struct value *l = rd_new_list(a);
-	struct item {
-		struct date date;
-		const struct meeting *m; /* a meeting file, or the one announcing it */
-		bool announced;
-	};
-	size_t n = 0;
-	struct item *items = xcalloc(2 * r->nmeetings + 1, sizeof(*items));
-	for (size_t i = 0; i < r->nmeetings; i++) {
-		const struct meeting *m = r->meetings[i];
-		if (date_cmp(m->date, r->s->today) >= 0)
-			items[n++] = (struct item){m->date, m, false};
-	}
-	for (size_t i = 0; i < r->nmeetings; i++) {
-		const struct meeting *m = r->meetings[i];
-		if (!m->next.present || date_cmp(m->next.date, r->s->today) < 0)
-			continue;
-		bool dup = false;
-		for (size_t k = 0; k < n && !dup; k++)
-			dup = date_cmp(items[k].date, m->next.date) == 0 &&
-			      (!items[k].announced || strcmp(items[k].m->committee, m->committee) == 0);
-		if (!dup)
-			items[n++] = (struct item){m->next.date, m, true};
-	}
-	/* soonest first (insertion sort: a handful of items) */
-	for (size_t i = 1; i < n; i++)
-		for (size_t k = i; k > 0 && date_cmp(items[k].date, items[k - 1].date) < 0; k--) {
-			struct item t = items[k];
-			items[k] = items[k - 1];
-			items[k - 1] = t;
-		}
-	for (size_t i = 0; i < n && i < 5; i++) {
-		const struct meeting *m = items[i].m;
-		struct value *v = rd_new_map(a);
-		rd_put_s(a, v, "title", m->doc.title);
-		rd_put_s(a, v, "date", date_label(a, items[i].date));
-		rd_put_s(a, v, "date_iso", date_iso_s(a, items[i].date));
-		if (items[i].announced) {
-			rd_put_s(a, v, "time", time_range(a, m->next.start, m->next.end));
-			rd_put_s(a, v, "venue", m->next.venue);
-			rd_put_s(a, v, "note", m->next.note);
-		} else {
-			rd_put_s(a, v, "time", time_range(a, m->start, m->end));
-			rd_put_s(a, v, "venue", m->venue);
-			rd_put_s(a, v, "href", rd_doc_href(a, &m->doc));
-		}
-		value_list_push(a, l, v);
-	}
-	free(items);
-	return l;
-}
-
-static void render_home(struct render *r)
-{
-	struct pagectx pg;
-	rd_page_begin(&pg, r, "", NULL);
-	struct arena *a = &pg.a;
-	struct value *c = rd_page_ctx(&pg, "home", r->s->config.title, "home");
-	if (r->nreports)
-		rd_put(a, c, "latest_report", rd_report_summary(a, r->reports[0]));
-	rd_put(a, c, "upcoming", upcoming(r, a));
-	struct value *recent = rd_new_list(a);
-	for (size_t i = 0; i < r->nmeetings && i < 3; i++)
-		value_list_push(a, recent, meeting_summary(r, a, r->meetings[i]));
-	rd_put(a, c, "recent_meetings", recent);
-	rd_put(a, c, "projects", r->tracker);
-	/* The about page's summary, when there is one, introduces the group. */
-	for (size_t i = 0; i < r->s->npages; i++) {
-		const struct doc *d = &r->s->pages[i].doc;
-		if (rd_visible(r, d) && strcmp(d->id, "about") == 0) {
-			rd_put_s(a, c, "about", d->summary);
-			rd_put_s(a, c, "about_href", rd_doc_href(a, d));
-		}
-	}
-	struct value *pages = rd_new_list(a);
-	for (size_t i = 0; i < r->s->npages; i++) {
-		const struct doc *d = &r->s->pages[i].doc;
-		if (!rd_visible(r, d))
-			continue;
-		struct value *v = rd_new_map(a);
-		rd_put_s(a, v, "title", d->title);
-		rd_put_s(a, v, "summary", d->summary);
-		rd_put_s(a, v, "href", rd_doc_href(a, d));
-		value_list_push(a, pages, v);
-	}
-	rd_put(a, c, "pages", pages);
-	rd_page_end(&pg, "home", c, NULL);
-}
-
-static void render_search(struct render *r)
-{
-	struct pagectx pg;
-	rd_page_begin(&pg, r, "search/", NULL);
-	struct value *c = rd_page_ctx(&pg, "search", "Search", "search");
-	rd_put_s(&pg.a, c, "index", "search-index.json");
-	rd_page_end(&pg, "search", c, NULL);
-}
-
-/* The 404 page is served for any missing path, at any depth: its links are
- * absolute paths from base_url's path (usually "/"). */
-static void render_404(struct render *r)
-{
-	struct pagectx pg;
-	rd_page_begin(&pg, r, "", NULL);
-	const char *base = r->s->config.base_url;
-	const char *path = "/";
-	if (base) {
-		const char *p = strstr(base, "://");
-		p = p ? strchr(p + 3, '/') : NULL;
-		if (p)
-			path = p;
-	}
-	pg.root = arena_printf(&pg.a, "%s%s", path, r->prefix);
-	struct value *c = rd_page_ctx(&pg, NULL, "Page not found", "notfound");
-	rd_page_end(&pg, "notfound", c, "404.html");
 }
 
 /* ------------------------------------------ history, versions, changes */
@@ -1082,8 +453,8 @@ static void render_versions(struct render *r)
 		struct value *m = rd_new_map(a);
 		rd_put_s(a, m, "tag", v->tag->name);
 		rd_put_s(a, m, "slug", v->slug);
-		rd_put_s(a, m, "date", date_label(a, day));
-		rd_put_s(a, m, "date_iso", date_iso_s(a, day));
+		rd_put_s(a, m, "date", rd_date_label(a, day));
+		rd_put_s(a, m, "date_iso", rd_date_iso_s(a, day));
 		rd_put_s(a, m, "message", v->tag->message[0] ? v->tag->message : NULL);
 		rd_put_s(a, m, "commit", v->tag->commit.short_id);
 		rd_put_s(a, m, "href", arena_printf(a, "versions/%s/index.html", v->slug));
@@ -1108,7 +479,7 @@ static void render_changes(struct render *r)
 	struct value *m = r->o->changes ? changes_value(a, r->o->changes, r->audience,
 							 r->o->prev_slug)
 					 : rd_new_map(a);
-	put_b(a, m, "first", r->o->changes == NULL);
+	rd_put_b(a, m, "first", r->o->changes == NULL);
 	rd_put_s(a, m, "tag", t->name);
 	if (r->o->prev_slug)
 		rd_put_s(a, m, "prev_href", arena_printf(a, "../%s/index.html", r->o->prev_slug));
@@ -1133,12 +504,12 @@ static void render_version_json(struct render *r)
 	else
 		value_map_put(a, m, "commit", value_new(a, VALUE_NULL, nopos));
 	struct date day = git ? date_from_unix(src->commit_time, src->commit_offset) : r->s->today;
-	rd_put_s(a, m, "date", date_iso_s(a, day));
-	put_b(a, m, "draft", !git);
+	rd_put_s(a, m, "date", rd_date_iso_s(a, day));
+	rd_put_b(a, m, "draft", !git);
 	rd_put_s(a, m, "audience", visibility_name(r->audience));
 	if (r->o->archive) {
 		const struct tag_info *t = r->o->archive->tag;
-		rd_put_s(a, m, "published", date_iso_s(a, date_from_unix(t->time, t->offset)));
+		rd_put_s(a, m, "published", rd_date_iso_s(a, date_from_unix(t->time, t->offset)));
 	}
 	rd_put_s(a, m, "generator", "plansite " PLANSITE_VERSION);
 	struct buf b = BUF_INIT;
@@ -1200,7 +571,7 @@ void rd_build_shared(struct render *r)
 
 	r->build_v = rd_new_map(a);
 	rd_put_s(a, r->build_v, "audience", visibility_name(r->audience));
-	put_b(a, r->build_v, "practices", r->audience >= VIS_PRACTICES);
+	rd_put_b(a, r->build_v, "practices", r->audience >= VIS_PRACTICES);
 	const struct source *src = s->src;
 	if (src->mode == SOURCE_GIT) {
 		struct date day = date_from_unix(src->commit_time, src->commit_offset);
@@ -1208,38 +579,38 @@ void rd_build_shared(struct render *r)
 		rd_put_s(a, r->build_v, "tag", r->o->tag);
 		rd_put_s(a, r->build_v, "commit", src->short_id);
 		rd_put_s(a, r->build_v, "commit_id", src->commit);
-		rd_put_s(a, r->build_v, "date", date_label(a, day));
-		rd_put_s(a, r->build_v, "date_iso", date_iso_s(a, day));
+		rd_put_s(a, r->build_v, "date", rd_date_label(a, day));
+		rd_put_s(a, r->build_v, "date_iso", rd_date_iso_s(a, day));
 		if (r->o->archive) {
 			const struct tag_info *t = r->o->archive->tag;
 			struct date pub = date_from_unix(t->time, t->offset);
 			struct value *ar = rd_new_map(a);
 			rd_put_s(a, ar, "tag", t->name);
 			rd_put_s(a, ar, "slug", r->o->archive->slug);
-			rd_put_s(a, ar, "date", date_label(a, pub));
-			rd_put_s(a, ar, "date_iso", date_iso_s(a, pub));
+			rd_put_s(a, ar, "date", rd_date_label(a, pub));
+			rd_put_s(a, ar, "date_iso", rd_date_iso_s(a, pub));
 			rd_put(a, r->build_v, "archive", ar);
 		}
 		size_t nok = 0;
 		for (size_t i = 0; i < r->o->nversions; i++)
 			nok += r->o->versions[i].ok;
-		put_b(a, r->build_v, "has_versions", nok > 0);
+		rd_put_b(a, r->build_v, "has_versions", nok > 0);
 	} else {
 		rd_put_s(a, r->build_v, "version", "draft");
-		put_b(a, r->build_v, "draft", true);
+		rd_put_b(a, r->build_v, "draft", true);
 	}
 
 	r->meetings = arena_alloc(a, (s->nmeetings + 1) * sizeof(*r->meetings));
 	for (size_t i = 0; i < s->nmeetings; i++)
 		if (rd_visible(r, &s->meetings[i].doc))
 			r->meetings[r->nmeetings++] = &s->meetings[i];
-	qsort(r->meetings, r->nmeetings, sizeof(*r->meetings), cmp_meeting_newest);
+	qsort(r->meetings, r->nmeetings, sizeof(*r->meetings), rd_cmp_meeting_newest);
 	r->reports = arena_alloc(a, (s->nreports + 1) * sizeof(*r->reports));
 	for (size_t i = 0; i < s->nreports; i++)
 		if (rd_visible(r, &s->reports[i].doc))
 			r->reports[r->nreports++] = &s->reports[i];
 	qsort(r->reports, r->nreports, sizeof(*r->reports), rd_cmp_report_newest);
-	build_tracker(r);
+	rd_build_tracker(r);
 	r->search = rd_new_list(a);
 	/* Each project's actions, found once rather than once per project. */
 	r->actions_of = xcalloc(s->nprojects + 1, sizeof(*r->actions_of));
@@ -1282,25 +653,25 @@ static void run_job(struct render *r, struct job *j)
 	current_job = j;
 	switch (j->kind) {
 	case J_HOME:
-		render_home(r);
+		rd_render_home(r);
 		break;
 	case J_PLAN:
-		render_plan(r, r->secs, r->nsecs);
+		rd_render_plan(r, r->secs, r->nsecs);
 		break;
 	case J_SECTION:
-		render_section(r, r->secs, r->nsecs, j->i);
+		rd_render_section(r, r->secs, r->nsecs, j->i);
 		break;
 	case J_PROJECTS:
-		render_projects_index(r);
+		rd_render_projects_index(r);
 		break;
 	case J_PROJECT:
-		render_project(r, j->item);
+		rd_render_project(r, j->item);
 		break;
 	case J_MEETINGS:
-		render_meetings_index(r);
+		rd_render_meetings_index(r);
 		break;
 	case J_MEETING:
-		render_meeting(r, j->item);
+		rd_render_meeting(r, j->item);
 		break;
 	case J_REPORTS:
 		rd_render_reports_index(r);
@@ -1309,16 +680,16 @@ static void run_job(struct render *r, struct job *j)
 		rd_render_report(r, j->item);
 		break;
 	case J_PEOPLE:
-		render_people(r);
+		rd_render_people(r);
 		break;
 	case J_PAGE:
-		render_free_page(r, j->item);
+		rd_render_free_page(r, j->item);
 		break;
 	case J_SEARCH:
-		render_search(r);
+		rd_render_search(r);
 		break;
 	case J_404:
-		render_404(r);
+		rd_render_404(r);
 		break;
 	}
 	current_job = NULL;
@@ -1367,7 +738,7 @@ static void add_job(struct render *r, int kind, const void *item, size_t i)
 static void render_pages(struct render *r)
 {
 	const struct site *site = r->s;
-	r->secs = visible_sections(r, &r->nsecs);
+	r->secs = rd_visible_sections(r, &r->nsecs);
 	r->jobs = xcalloc(16 + r->nsecs + site->nprojects + r->nmeetings + r->nreports +
 				  site->npages,
 			  sizeof(*r->jobs));

@@ -1,7 +1,8 @@
 /*
- * render_int.h: what the page renderers share (render.c: the site's pages
- * and the build around them; render_report.c: the monthly reports' pages and
- * PDFs). Only they include it.
+ * render_int.h: what the page renderers share (render.c: the build, the
+ * contexts every page has, history and versions; render_pages.c: the site's
+ * pages; render_report.c: the monthly reports' pages and PDFs). Only they
+ * include it.
  */
 #ifndef RENDER_INT_H
 #define RENDER_INT_H
@@ -93,5 +94,32 @@ void rd_render_report_to(struct render *r, const struct report *rp,
 			 const struct report_out *out);
 void rd_render_report(struct render *r, const struct report *rp);
 void rd_render_reports_index(struct render *r);
+
+/* render.c and render_pages.c */
+void rd_put_b(struct arena *a, struct value *m, const char *k, bool b);
+void rd_put_n(struct arena *a, struct value *m, const char *k, double n);
+const char *rd_date_label(struct arena *a, struct date d);
+const char *rd_date_iso_s(struct arena *a, struct date d);
+const char *rd_time_range(struct arena *a, int start, int end);
+const struct project *rd_find_project(const struct render *r, const char *id);
+const struct area *rd_find_area(const struct render *r, const char *id);
+const struct level *rd_find_level(const struct plan *p, int n);
+struct value *rd_person_v(struct render *r, struct arena *a, const char *id);
+struct value *rd_people_v(struct render *r, struct arena *a, const struct refs *refs);
+const char *rd_status_label(enum status s);
+void rd_build_tracker(struct render *r);
+void rd_render_project(struct render *r, const struct project *pr);
+void rd_render_projects_index(struct render *r);
+int rd_cmp_meeting_newest(const void *x, const void *y);
+void rd_render_meeting(struct render *r, const struct meeting *mt);
+void rd_render_meetings_index(struct render *r);
+const struct section **rd_visible_sections(struct render *r, size_t *n);
+void rd_render_plan(struct render *r, const struct section **secs, size_t nsecs);
+void rd_render_section(struct render *r, const struct section **secs, size_t n, size_t i);
+void rd_render_people(struct render *r);
+void rd_render_free_page(struct render *r, const struct doc *doc);
+void rd_render_home(struct render *r);
+void rd_render_search(struct render *r);
+void rd_render_404(struct render *r);
 
 #endif
