@@ -28,15 +28,6 @@ static const char *say(struct arena *a, const char *fmt, ...)
 	return s;
 }
 
-static const char *long_date(struct arena *a, struct date d)
-{
-	struct buf b = BUF_INIT;
-	date_long(&b, d);
-	const char *s = arena_strndup(a, b.ptr, b.len);
-	buf_release(&b);
-	return s;
-}
-
 /* A list of strings that grows. */
 struct lines {
 	const char **v;
@@ -152,13 +143,13 @@ static void project_lines(struct arena *a, const struct site *from, const struct
 	for (int n = 1; n <= hi && n < 1000; n++) {
 		const struct milestone *t0 = target(p, n), *t1 = target(q, n);
 		if (t0 && t1 && date_cmp(t0->date, t1->date) != 0)
-			lines_add(out, say(a, "milestone %d target %s → %s", n, long_date(a, t0->date),
-					   long_date(a, t1->date)));
+			lines_add(out, say(a, "milestone %d target %s → %s", n, date_long_s(a, t0->date),
+					   date_long_s(a, t1->date)));
 		else if (!t0 && t1)
-			lines_add(out, say(a, "milestone %d target %s", n, long_date(a, t1->date)));
+			lines_add(out, say(a, "milestone %d target %s", n, date_long_s(a, t1->date)));
 		else if (t0 && !t1 && n > m1)
 			lines_add(out, say(a, "milestone %d target %s dropped", n,
-					   long_date(a, t0->date)));
+					   date_long_s(a, t0->date)));
 	}
 }
 

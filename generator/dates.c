@@ -150,6 +150,21 @@ void date_long(struct buf *b, struct date a)
 	buf_printf(b, "%d %s %d", a.d, date_month_name(a.m), a.y);
 }
 
+const char *date_long_s(struct arena *a, struct date d)
+{
+	return arena_printf(a, "%d %s %d", d.d, date_month_name(d.m), d.y);
+}
+
+const char *date_iso_s(struct arena *a, struct date d)
+{
+	return arena_printf(a, "%04d-%02d-%02d", d.y, d.m, d.d);
+}
+
+const char *date_month_s(struct arena *a, struct date d)
+{
+	return arena_printf(a, "%s %d", date_month_name(d.m), d.y);
+}
+
 const char *date_weekday_name(struct date a)
 {
 	int64_t days = date_to_days(a);

@@ -441,8 +441,7 @@ struct value *history_value(struct arena *a, const struct doc *doc, const struct
 		buf_truncate(&b, 0);
 		date_long(&b, day);
 		value_map_put(a, e, "date", value_string(a, b.ptr, b.len, nopos));
-		value_map_put(a, e, "date_iso", value_cstr(a, arena_printf(a, "%04d-%02d-%02d", day.y,
-									    day.m, day.d)));
+		value_map_put(a, e, "date_iso", value_cstr(a, date_iso_s(a, day)));
 		value_map_put(a, e, "subject", value_cstr(a, c->commit->subject));
 		value_map_put(a, e, "short_id", value_cstr(a, c->commit->short_id));
 		value_map_put(a, e, "commit", value_cstr(a, c->commit->id));

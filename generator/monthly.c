@@ -198,20 +198,6 @@ static int cmp_report_month(const void *x, const void *y)
 	return date_cmp((*a)->month, (*b)->month);
 }
 
-static const char *long_date(struct arena *a, struct date d)
-{
-	struct buf b = BUF_INIT;
-	date_long(&b, d);
-	const char *s = arena_strndup(a, b.ptr, b.len);
-	buf_release(&b);
-	return s;
-}
-
-static const char *month_name(struct arena *a, struct date m)
-{
-	return arena_printf(a, "%s %d", date_month_name(m.m), m.y);
-}
-
 /* The date of the tree being built, for "data as of". */
 static struct date built_date(const struct site *site)
 {
@@ -288,19 +274,19 @@ int monthly_compute(struct monthly_set *ms, const struct site *site, enum visibi
 		memset(m, 0, sizeof(*m));
 		m->report = r;
 		if (i > 0)
-			m->prev_month = month_name(a, rs[i - 1]->month);
+			m->prev_month = date_month_s(a, rs[i - 1]->month);
 		bool found = false;
 		if (start && founds[i]) {
 			const struct commit_info *ci = &cis[i];
 			found = true;
 			m->data_commit = arena_strdup(a, ci->short_id);
-			m->data_date = long_date(a, date_from_unix(ci->time, ci->offset));
+			m->data_date = date_long_s(a, date_from_unix(ci->time, ci->offset));
 			/* the tree being built serves as its own data */
 			if (src->mode != SOURCE_GIT || strcmp(ci->id, src->commit) != 0)
 				m->commit = arena_strdup(a, ci->id);
 		}
 		if (!found)
-			m->as_of = long_date(a, built_date(site));
+			m->as_of = date_long_s(a, built_date(site));
 		m->prev_missing = i > 0 && !prev_found;
 		m->has_prev = i > 0 && prev_found;
 		m->prev_commit = prev_commit;

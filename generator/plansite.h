@@ -646,6 +646,10 @@ int64_t london_time(struct date d, int minute);
 void date_iso(struct buf *b, struct date a);
 /* Appends "12 April 2007". */
 void date_long(struct buf *b, struct date a);
+/* "12 April 2007", "2007-04-12" and "April 2007", allocated in a. */
+const char *date_long_s(struct arena *a, struct date d);
+const char *date_iso_s(struct arena *a, struct date d);
+const char *date_month_s(struct arena *a, struct date d);
 /* Appends "Thursday". */
 const char *date_weekday_name(struct date a);
 const char *date_month_name(int m);

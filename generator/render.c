@@ -62,25 +62,6 @@ void rd_put_buf(struct arena *a, struct value *m, const char *k, const struct bu
 	value_map_put(a, m, k, value_string(a, b->ptr, b->len, nopos));
 }
 
-const char *rd_date_label(struct arena *a, struct date d)
-{
-	struct buf b = BUF_INIT;
-	date_long(&b, d);
-	const char *s = arena_strndup(a, b.ptr, b.len);
-	buf_release(&b);
-	return s;
-}
-
-const char *rd_date_iso_s(struct arena *a, struct date d)
-{
-	return arena_printf(a, "%04d-%02d-%02d", d.y, d.m, d.d);
-}
-
-const char *rd_month_label(struct arena *a, struct date d)
-{
-	return arena_printf(a, "%s %d", date_month_name(d.m), d.y);
-}
-
 const char *rd_time_range(struct arena *a, int start, int end)
 {
 	if (start < 0)
@@ -271,8 +252,8 @@ static struct value *updated_v(struct arena *a, const struct doc *doc, const str
 	const struct commit_info *c = h->v[0].commit;
 	struct date day = date_from_unix(c->time, c->offset);
 	struct value *m = rd_new_map(a);
-	rd_put_s(a, m, "date", rd_date_label(a, day));
-	rd_put_s(a, m, "date_iso", rd_date_iso_s(a, day));
+	rd_put_s(a, m, "date", date_long_s(a, day));
+	rd_put_s(a, m, "date_iso", date_iso_s(a, day));
 	rd_put_s(a, m, "subject", c->subject);
 	rd_put_s(a, m, "short_id", c->short_id);
 	rd_put_s(a, m, "href", arena_printf(a, "history/%s/%s/index.html", doc_kind_folder(doc->kind),
@@ -453,8 +434,8 @@ static void render_versions(struct render *r)
 		struct value *m = rd_new_map(a);
 		rd_put_s(a, m, "tag", v->tag->name);
 		rd_put_s(a, m, "slug", v->slug);
-		rd_put_s(a, m, "date", rd_date_label(a, day));
-		rd_put_s(a, m, "date_iso", rd_date_iso_s(a, day));
+		rd_put_s(a, m, "date", date_long_s(a, day));
+		rd_put_s(a, m, "date_iso", date_iso_s(a, day));
 		rd_put_s(a, m, "message", v->tag->message[0] ? v->tag->message : NULL);
 		rd_put_s(a, m, "commit", v->tag->commit.short_id);
 		rd_put_s(a, m, "href", arena_printf(a, "versions/%s/index.html", v->slug));
@@ -504,12 +485,12 @@ static void render_version_json(struct render *r)
 	else
 		value_map_put(a, m, "commit", value_new(a, VALUE_NULL, nopos));
 	struct date day = git ? date_from_unix(src->commit_time, src->commit_offset) : r->s->today;
-	rd_put_s(a, m, "date", rd_date_iso_s(a, day));
+	rd_put_s(a, m, "date", date_iso_s(a, day));
 	rd_put_b(a, m, "draft", !git);
 	rd_put_s(a, m, "audience", visibility_name(r->audience));
 	if (r->o->archive) {
 		const struct tag_info *t = r->o->archive->tag;
-		rd_put_s(a, m, "published", rd_date_iso_s(a, date_from_unix(t->time, t->offset)));
+		rd_put_s(a, m, "published", date_iso_s(a, date_from_unix(t->time, t->offset)));
 	}
 	rd_put_s(a, m, "generator", "plansite " PLANSITE_VERSION);
 	struct buf b = BUF_INIT;
@@ -579,16 +560,16 @@ void rd_build_shared(struct render *r)
 		rd_put_s(a, r->build_v, "tag", r->o->tag);
 		rd_put_s(a, r->build_v, "commit", src->short_id);
 		rd_put_s(a, r->build_v, "commit_id", src->commit);
-		rd_put_s(a, r->build_v, "date", rd_date_label(a, day));
-		rd_put_s(a, r->build_v, "date_iso", rd_date_iso_s(a, day));
+		rd_put_s(a, r->build_v, "date", date_long_s(a, day));
+		rd_put_s(a, r->build_v, "date_iso", date_iso_s(a, day));
 		if (r->o->archive) {
 			const struct tag_info *t = r->o->archive->tag;
 			struct date pub = date_from_unix(t->time, t->offset);
 			struct value *ar = rd_new_map(a);
 			rd_put_s(a, ar, "tag", t->name);
 			rd_put_s(a, ar, "slug", r->o->archive->slug);
-			rd_put_s(a, ar, "date", rd_date_label(a, pub));
-			rd_put_s(a, ar, "date_iso", rd_date_iso_s(a, pub));
+			rd_put_s(a, ar, "date", date_long_s(a, pub));
+			rd_put_s(a, ar, "date_iso", date_iso_s(a, pub));
 			rd_put(a, r->build_v, "archive", ar);
 		}
 		size_t nok = 0;

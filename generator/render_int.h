@@ -75,7 +75,6 @@ struct value *rd_new_list(struct arena *a);
 void rd_put(struct arena *a, struct value *m, const char *k, struct value *v);
 void rd_put_s(struct arena *a, struct value *m, const char *k, const char *s);
 void rd_put_buf(struct arena *a, struct value *m, const char *k, const struct buf *b);
-const char *rd_month_label(struct arena *a, struct date d);
 bool rd_visible(const struct render *r, const struct doc *doc);
 const char *rd_doc_dir(struct arena *a, const struct doc *doc);
 const char *rd_doc_href(struct arena *a, const struct doc *doc);
@@ -98,8 +97,6 @@ void rd_render_reports_index(struct render *r);
 /* render.c and render_pages.c */
 void rd_put_b(struct arena *a, struct value *m, const char *k, bool b);
 void rd_put_n(struct arena *a, struct value *m, const char *k, double n);
-const char *rd_date_label(struct arena *a, struct date d);
-const char *rd_date_iso_s(struct arena *a, struct date d);
 const char *rd_time_range(struct arena *a, int start, int end);
 const struct project *rd_find_project(const struct render *r, const char *id);
 const struct area *rd_find_area(const struct render *r, const char *id);

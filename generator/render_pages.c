@@ -67,7 +67,7 @@ static struct value *tracker_row(struct render *r, const struct project *pr)
 		rd_put_n(a, rm, "number", st.reached);
 		rd_put_s(a, rm, "name", def ? def->name : NULL);
 		if (st.last && st.last->has_date)
-			rd_put_s(a, rm, "date", rd_date_label(a, st.last->date));
+			rd_put_s(a, rm, "date", date_long_s(a, st.last->date));
 		rd_put(a, m, "reached", rm);
 	} else { /* present but null, so a template's lookup stops here */
 		rd_put(a, m, "reached", value_new(a, VALUE_NULL, nopos));
@@ -80,7 +80,7 @@ static struct value *tracker_row(struct render *r, const struct project *pr)
 		rd_put_n(a, nm, "number", next->number);
 		rd_put_s(a, nm, "name", next->name);
 		if (st.current && st.current->has_date)
-			rd_put_s(a, nm, "target", rd_date_label(a, st.current->date));
+			rd_put_s(a, nm, "target", date_long_s(a, st.current->date));
 		rd_put(a, m, "next", nm);
 	}
 	return m;
@@ -131,8 +131,8 @@ static struct value *milestone_path(struct pagectx *pg, const struct project *pr
 		rd_put_s(a, v, "state_label",
 			 !m ? "Not started" : m->reached ? "Reached" : "In progress");
 		if (m && m->has_date) {
-			rd_put_s(a, v, m->reached ? "date" : "target", rd_date_label(a, m->date));
-			rd_put_s(a, v, m->reached ? "date_iso" : "target_iso", rd_date_iso_s(a, m->date));
+			rd_put_s(a, v, m->reached ? "date" : "target", date_long_s(a, m->date));
+			rd_put_s(a, v, m->reached ? "date_iso" : "target_iso", date_iso_s(a, m->date));
 		}
 		struct value *checks = rd_new_list(a);
 		size_t done = 0;
@@ -201,10 +201,10 @@ void rd_render_project(struct render *r, const struct project *pr)
 			struct value *v = rd_new_map(a);
 			rd_put(a, v, "html", rd_inline_html(&pg, mt->doc.path, ac->text));
 			rd_put(a, v, "owner", rd_person_v(r, a, ac->owner.id));
-			rd_put_s(a, v, "due", rd_date_label(a, ac->due));
+			rd_put_s(a, v, "due", date_long_s(a, ac->due));
 			rd_put_b(a, v, "done", ac->done);
 			rd_put_s(a, v, "meeting", mt->doc.title);
-			rd_put_s(a, v, "meeting_date", rd_date_label(a, mt->date));
+			rd_put_s(a, v, "meeting_date", date_long_s(a, mt->date));
 			rd_put_s(a, v, "meeting_href", rd_doc_href(a, &mt->doc));
 			value_list_push(a, actions, v);
 		}
@@ -238,8 +238,8 @@ static struct value *meeting_summary(struct render *r, struct arena *a, const st
 	struct value *m = rd_new_map(a);
 	rd_put_s(a, m, "title", mt->doc.title);
 	rd_put_s(a, m, "href", rd_doc_href(a, &mt->doc));
-	rd_put_s(a, m, "date", rd_date_label(a, mt->date));
-	rd_put_s(a, m, "date_iso", rd_date_iso_s(a, mt->date));
+	rd_put_s(a, m, "date", date_long_s(a, mt->date));
+	rd_put_s(a, m, "date_iso", date_iso_s(a, mt->date));
 	rd_put_s(a, m, "time", rd_time_range(a, mt->start, mt->end));
 	rd_put_s(a, m, "venue", mt->venue);
 	return m;
@@ -250,7 +250,7 @@ void rd_render_meeting(struct render *r, const struct meeting *mt)
 	struct pagectx pg;
 	rd_page_begin(&pg, r, NULL, &mt->doc);
 	struct arena *a = &pg.a;
-	const char *title = arena_printf(a, "%s, %s", mt->doc.title, rd_date_label(a, mt->date));
+	const char *title = arena_printf(a, "%s, %s", mt->doc.title, date_long_s(a, mt->date));
 	struct value *c = rd_page_ctx(&pg, "meetings", title, "meeting");
 	struct value *m = meeting_summary(r, a, mt);
 	rd_put(a, m, "attendees", rd_people_v(r, a, &mt->attendees));
@@ -276,8 +276,8 @@ void rd_render_meeting(struct render *r, const struct meeting *mt)
 		rd_put_n(a, v, "id", ac->id);
 		rd_put(a, v, "html", rd_inline_html(&pg, mt->doc.path, ac->text));
 		rd_put(a, v, "owner", rd_person_v(r, a, ac->owner.id));
-		rd_put_s(a, v, "due", rd_date_label(a, ac->due));
-		rd_put_s(a, v, "due_iso", rd_date_iso_s(a, ac->due));
+		rd_put_s(a, v, "due", date_long_s(a, ac->due));
+		rd_put_s(a, v, "due_iso", date_iso_s(a, ac->due));
 		rd_put_b(a, v, "done", ac->done);
 		rd_put_s(a, v, "state_label", ac->done ? "Done" : "Open");
 		const struct project *pr = rd_find_project(r, ac->project.id);
@@ -290,8 +290,8 @@ void rd_render_meeting(struct render *r, const struct meeting *mt)
 	rd_put(a, m, "actions", acts);
 	if (mt->next.present) {
 		struct value *n = rd_new_map(a);
-		rd_put_s(a, n, "date", rd_date_label(a, mt->next.date));
-		rd_put_s(a, n, "date_iso", rd_date_iso_s(a, mt->next.date));
+		rd_put_s(a, n, "date", date_long_s(a, mt->next.date));
+		rd_put_s(a, n, "date_iso", date_iso_s(a, mt->next.date));
 		rd_put_s(a, n, "weekday", date_weekday_name(mt->next.date));
 		rd_put_s(a, n, "time", rd_time_range(a, mt->next.start, mt->next.end));
 		rd_put_s(a, n, "venue", mt->next.venue);
@@ -373,8 +373,8 @@ void rd_render_plan(struct render *r, const struct section **secs, size_t nsecs)
 	struct value *c = rd_page_ctx(&pg, "plan", plan->title ? plan->title : "Plan", "plan");
 	struct value *p = rd_new_map(a);
 	rd_put_s(a, p, "title", plan->title);
-	rd_put_s(a, p, "start", rd_date_label(a, plan->start));
-	rd_put_s(a, p, "end", rd_date_label(a, plan->end));
+	rd_put_s(a, p, "start", date_long_s(a, plan->start));
+	rd_put_s(a, p, "end", date_long_s(a, plan->end));
 	struct value *sl = rd_new_list(a);
 	for (size_t i = 0; i < nsecs; i++)
 		value_list_push(a, sl, section_summary(a, secs[i]));
@@ -455,9 +455,9 @@ void rd_render_plan(struct render *r, const struct section **secs, size_t nsecs)
 		const struct objective *o = &plan->objectives[i];
 		struct value *v = rd_new_map(a);
 		rd_put_s(a, v, "text", o->text);
-		rd_put_s(a, v, "due", rd_date_label(a, o->due));
+		rd_put_s(a, v, "due", date_long_s(a, o->due));
 		if (o->achieved)
-			rd_put_s(a, v, "achieved", rd_date_label(a, o->achieved_on));
+			rd_put_s(a, v, "achieved", date_long_s(a, o->achieved_on));
 		value_list_push(a, objs, v);
 	}
 	rd_put(a, p, "objectives", objs);
@@ -558,8 +558,8 @@ static struct value *upcoming(struct render *r, struct arena *a)
 		const struct meeting *m = items[i].m;
 		struct value *v = rd_new_map(a);
 		rd_put_s(a, v, "title", m->doc.title);
-		rd_put_s(a, v, "date", rd_date_label(a, items[i].date));
-		rd_put_s(a, v, "date_iso", rd_date_iso_s(a, items[i].date));
+		rd_put_s(a, v, "date", date_long_s(a, items[i].date));
+		rd_put_s(a, v, "date_iso", date_iso_s(a, items[i].date));
 		if (items[i].announced) {
 			rd_put_s(a, v, "time", rd_time_range(a, m->next.start, m->next.end));
 			rd_put_s(a, v, "venue", m->next.venue);

@@ -24,7 +24,7 @@ struct value *rd_report_summary(struct arena *a, const struct report *rp)
 	rd_put_s(a, m, "title", rp->doc.title);
 	rd_put_s(a, m, "href", rd_doc_href(a, &rp->doc));
 	if (rp->has_month)
-		rd_put_s(a, m, "month", rd_month_label(a, rp->month));
+		rd_put_s(a, m, "month", date_month_s(a, rp->month));
 	rd_put_s(a, m, "month_iso", rp->doc.id);
 	return m;
 }
@@ -62,7 +62,7 @@ static const char *vstr(const struct value *m, const char *k)
 static void report_notes(struct arena *a, const struct report *rp, const struct monthly *m,
 			 const char **data_note, const char **changes_note)
 {
-	const char *month = rd_month_label(a, rp->month);
+	const char *month = date_month_s(a, rp->month);
 	*changes_note = NULL;
 	if (!m) {
 		*data_note = arena_printf(a, "The figures below are as this version of the site "
@@ -223,7 +223,7 @@ static void write_pdf(struct pagectx *pg, const struct report *rp, const struct 
 	struct render *r = pg->r;
 	struct arena *a = &pg->a;
 	const struct site *s = r->s;
-	const char *month = rd_month_label(a, rp->month);
+	const char *month = date_month_s(a, rp->month);
 	const char *data_note, *changes_note;
 	report_notes(a, rp, m, &data_note, &changes_note);
 
@@ -341,7 +341,7 @@ void rd_render_report_to(struct render *r, const struct report *rp,
 	if (out->root)
 		pg.root = arena_strdup(&pg.a, out->root);
 	title = rp->has_month ? arena_printf(&pg.a, "%s: %s", rp->doc.title,
-					     rd_month_label(&pg.a, rp->month))
+					     date_month_s(&pg.a, rp->month))
 			      : rp->doc.title;
 	struct value *c = rd_page_ctx(&pg, "reports", title, "report");
 	if (rp->has_month)
@@ -357,7 +357,7 @@ void rd_render_report_to(struct render *r, const struct report *rp,
 	rd_page_begin(&pg, r, out->print_dir, &rp->doc);
 	if (out->root)
 		pg.root = arena_strdup(&pg.a, out->root);
-	title = arena_printf(&pg.a, "%s: %s", rp->doc.title, rd_month_label(&pg.a, rp->month));
+	title = arena_printf(&pg.a, "%s: %s", rp->doc.title, date_month_s(&pg.a, rp->month));
 	c = rd_page_ctx(&pg, "reports", title, "report-print");
 	report_ctx(&pg, c, rp, m, pdf, sections);
 	struct buf html = BUF_INIT;

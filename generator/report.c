@@ -36,15 +36,6 @@ static void put_list(struct arena *a, struct value *m, const char *k, struct val
 	value_map_put(a, m, arena_printf(a, "has_%s", k), value_bool(a, l->n > 0));
 }
 
-static const char *long_date(struct arena *a, struct date d)
-{
-	struct buf b = BUF_INIT;
-	date_long(&b, d);
-	const char *s = arena_strndup(a, b.ptr, b.len);
-	buf_release(&b);
-	return s;
-}
-
 static bool visible(const struct doc *doc, enum visibility audience)
 {
 	return doc->ok && doc->vis <= audience;
@@ -170,7 +161,7 @@ static struct value *project_rows(const struct report_index *x, struct arena *a)
 			value_map_put(a, rm, "number", value_number(a, k));
 			put_s(a, rm, "name", milestone_name(data, k));
 			if (last && last->has_date)
-				put_s(a, rm, "date", long_date(a, last->date));
+				put_s(a, rm, "date", date_long_s(a, last->date));
 			value_map_put(a, row, "reached", rm);
 		} else {
 			/* present but null: a template's lookup must not climb to
@@ -185,7 +176,7 @@ static struct value *project_rows(const struct report_index *x, struct arena *a)
 			value_map_put(a, nm, "number", value_number(a, k + 1));
 			put_s(a, nm, "name", nname);
 			if (cur && cur->has_date)
-				put_s(a, nm, "target", long_date(a, cur->date));
+				put_s(a, nm, "target", date_long_s(a, cur->date));
 			value_map_put(a, row, "next", nm);
 		}
 		put_s(a, row, "status", status_word(pr->status));
@@ -383,7 +374,7 @@ struct value *report_sections(struct arena *a, const struct report_index *ix,
 	struct date end = month;
 	end.d = date_days_in_month(month.y, month.m);
 	struct date nextm = date_add_months(month, 1);
-	put_s(a, r, "month", arena_printf(a, "%s %d", date_month_name(month.m), month.y));
+	put_s(a, r, "month", date_month_s(a, month));
 	put_s(a, r, "title_projects", "Where each project stands");
 	put_s(a, r, "title_reached",
 	      arena_printf(a, "Milestones reached in %s %d", date_month_name(month.m), month.y));
@@ -391,7 +382,7 @@ struct value *report_sections(struct arena *a, const struct report_index *ix,
 	      arena_printf(a, "Milestones due in %s %d", date_month_name(nextm.m), nextm.y));
 	put_s(a, r, "title_changes", "Status changes since the previous report");
 	put_s(a, r, "title_overdue",
-	      arena_printf(a, "Actions overdue at %s", long_date(a, end)));
+	      arena_printf(a, "Actions overdue at %s", date_long_s(a, end)));
 	put_s(a, r, "title_decisions",
 	      arena_printf(a, "Decisions in %s %d", date_month_name(month.m), month.y));
 	put_s(a, r, "title_objectives", "Corporate objectives due or overdue");
@@ -420,12 +411,12 @@ struct value *report_sections(struct arena *a, const struct report_index *ix,
 			put_s(a, v, "href", arena_printf(a, "projects/%s/index.html", pr->doc.id));
 			put_s(a, v, "milestone",
 			      arena_printf(a, "%d. %s", m->number, milestone_name(data, m->number)));
-			put_s(a, v, "date", long_date(a, m->date));
+			put_s(a, v, "date", date_long_s(a, m->date));
 		}
 	}
 	put_list(a, r, "reached_in_month", reached);
 	put_list(a, r, "due_next", due);
-	put_s(a, r, "next_month", arena_printf(a, "%s %d", date_month_name(next.m), next.y));
+	put_s(a, r, "next_month", date_month_s(a, next));
 
 	/* Status changes since the previous report. */
 	struct value *changes = list(a);
@@ -482,16 +473,15 @@ struct value *report_sections(struct arena *a, const struct report_index *ix,
 	struct value *overdue = list(a), *decisions = list(a);
 	for (size_t i = 0; i < nover;) {
 		const struct meeting *m = ix->all_meetings[over[i].meeting];
-		const char *mtitle = arena_printf(a, "%s, %s", m->doc.title, long_date(a, m->date));
+		const char *mtitle = arena_printf(a, "%s, %s", m->doc.title, date_long_s(a, m->date));
 		const char *mhref = arena_printf(a, "meetings/%s/index.html", m->doc.id);
 		for (; i < nover && ix->all_meetings[over[i].meeting] == m; i++) {
 			const struct action *ac = &m->actions[over[i].action];
 			struct value *v = map(a);
 			put_s(a, v, "text", ac->text);
 			put_s(a, v, "owner", person_name(ix, ac->owner.id));
-			put_s(a, v, "due", long_date(a, ac->due));
-			put_s(a, v, "due_iso", arena_printf(a, "%04d-%02d-%02d", ac->due.y, ac->due.m,
-							    ac->due.d));
+			put_s(a, v, "due", date_long_s(a, ac->due));
+			put_s(a, v, "due_iso", date_iso_s(a, ac->due));
 			put_s(a, v, "meeting", mtitle);
 			put_s(a, v, "meeting_href", mhref);
 			value_list_push(a, overdue, v);
@@ -499,7 +489,7 @@ struct value *report_sections(struct arena *a, const struct report_index *ix,
 	}
 	for (size_t i = 0; i < ndecided; i++) {
 		const struct meeting *m = ix->all_meetings[decided[i]];
-		const char *mtitle = arena_printf(a, "%s, %s", m->doc.title, long_date(a, m->date));
+		const char *mtitle = arena_printf(a, "%s, %s", m->doc.title, date_long_s(a, m->date));
 		const char *mhref = arena_printf(a, "meetings/%s/index.html", m->doc.id);
 		struct value *v = map(a), *items = list(a);
 		put_s(a, v, "meeting", mtitle);
@@ -529,7 +519,7 @@ struct value *report_sections(struct arena *a, const struct report_index *ix,
 			continue;
 		struct value *v = map(a);
 		put_s(a, v, "text", o->text);
-		put_s(a, v, "due", long_date(a, o->due));
+		put_s(a, v, "due", date_long_s(a, o->due));
 		put_s(a, v, "state", date_cmp(o->due, end) <= 0 ? "Overdue" : "Due soon");
 		value_list_push(a, objs, v);
 	}
