@@ -84,21 +84,6 @@ static void cache_close(struct cache *c)
 	memset(c, 0, sizeof(*c));
 }
 
-/* Reads a whole file into b; false when it cannot be read. */
-static bool read_whole(const char *path, struct buf *b)
-{
-	FILE *f = fopen(path, "rb");
-	if (!f)
-		return false;
-	char chunk[65536];
-	size_t n;
-	while ((n = fread(chunk, 1, sizeof(chunk), f)) > 0)
-		buf_put(b, chunk, n);
-	bool ok = !ferror(f);
-	fclose(f);
-	return ok;
-}
-
 /* ------------------------------------------------- the history walk */
 
 /* Each commit of the log with its changes. */
@@ -133,7 +118,7 @@ static void history_cache_read(const char *path, const char *prefix, struct aren
 	size_t n = 0, cap = 0;
 	*out = NULL;
 	*nout = 0;
-	if (!read_whole(path, &b))
+	if (!file_read(path, &b))
 		goto out;
 	buf_printf(&head, "%s %s %s\n", history_magic, PLANSITE_VERSION, prefix);
 	if (b.len < head.len || memcmp(b.ptr, head.ptr, head.len) != 0)
@@ -737,7 +722,7 @@ static bool cached_for(const char *dir, const char *key)
 {
 	struct buf b = BUF_INIT, path = BUF_INIT;
 	buf_printf(&path, "%s/.plansite-key", dir);
-	bool ok = read_whole(path.ptr, &b) && strcmp(b.ptr, key) == 0;
+	bool ok = file_read(path.ptr, &b) && strcmp(b.ptr, key) == 0;
 	buf_release(&b);
 	buf_release(&path);
 	return ok;
@@ -778,7 +763,7 @@ static void prune_versions(const struct cache *c, const char *key, const char *k
 		buf_truncate(&other, 0);
 		buf_truncate(&got, 0);
 		buf_puts(&path, "/.plansite-key");
-		if (!read_whole(path.ptr, &other))
+		if (!file_read(path.ptr, &other))
 			continue; /* being written by another build, or not ours */
 		key_line(other.ptr, "slug ", &got);
 		key_line(other.ptr, "audience ", &got);
@@ -860,7 +845,7 @@ int published_write(struct published *p, const struct theme *theme, struct write
 		mark = cache_path(&pp->cache, "checks", "c-", mk.ptr);
 		buf_release(&mk);
 		struct buf why = BUF_INIT;
-		if (read_whole(mark, &why)) {
+		if (file_read(mark, &why)) {
 			diag_warning(d, nopos, "W011",
 				     "version '%s' is left out: its content fails check (%s)", t->name,
 				     why.ptr);

@@ -1255,6 +1255,8 @@ void writer_tidy(const char *out);
  * temporary file and a rename; makes a folder and its parents; removes a
  * folder tree. Return 0, or -1 with errno set; nothing is reported. */
 int file_replace(const char *path, const void *data, size_t n);
+/* Appends the whole file at path to b; false when it cannot be read. */
+bool file_read(const char *path, struct buf *b);
 int dir_make(const char *path);
 /* Makes (when needed) the site's cache folder <root>/.plansite-cache, which
  * tells git to ignore it, and its subfolder sub (NULL for none); writes the

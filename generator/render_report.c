@@ -6,7 +6,6 @@
  */
 #include "render_int.h"
 
-#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -264,17 +263,9 @@ static void write_pdf(struct pagectx *pg, const struct report *rp, const struct 
 	if (s->src && s->src->root) {
 		buf_printf(&cpath, "%s/.plansite-cache/pdf/%016llx.pdf", s->src->root,
 			   (unsigned long long)pdf_key(&doc));
-		FILE *f = fopen(cpath.ptr, "rb");
-		if (f) {
-			char chunk[65536];
-			size_t k;
-			while ((k = fread(chunk, 1, sizeof(chunk), f)) > 0)
-				buf_put(&pdf, chunk, k);
-			cached = !ferror(f) && pdf.len > 0;
-			fclose(f);
-			if (!cached)
-				buf_truncate(&pdf, 0);
-		}
+		cached = file_read(cpath.ptr, &pdf) && pdf.len > 0;
+		if (!cached)
+			buf_truncate(&pdf, 0);
 	}
 	if (!cached) {
 		if (pdf_render(&doc, &pdf, r->d) < 0) {

@@ -539,6 +539,20 @@ int writer_link(struct writer *w, const char *rel, const char *src)
 	return rc;
 }
 
+bool file_read(const char *path, struct buf *b)
+{
+	FILE *f = fopen(path, "rb");
+	if (!f)
+		return false;
+	char chunk[65536];
+	size_t n;
+	while ((n = fread(chunk, 1, sizeof(chunk), f)) > 0)
+		buf_put(b, chunk, n);
+	bool ok = !ferror(f);
+	fclose(f);
+	return ok;
+}
+
 int file_replace(const char *path, const void *data, size_t n)
 {
 	struct buf tmp = BUF_INIT;
