@@ -122,8 +122,7 @@ static int data_load(struct data_site *ds, const char *root, const char *commit,
 		const void *rec = doc_pool_get(pool, f->path, f->oid, NULL, &b->d);
 		if (!rec)
 			continue;
-		struct data_file df = {((const struct doc *)rec)->path, {0}, kind, rec};
-		memcpy(df.oid, f->oid, 20);
+		struct data_file df = {((const struct doc *)rec)->path, kind, rec};
 		files_push(ds, &cap, &df);
 	}
 	data_view(ds);
@@ -182,8 +181,7 @@ static int data_derive(struct data_site *ds, const struct data_site *from, const
 		const void *rec = doc_pool_get(pool, b->path, b->new_id, repo, d);
 		if (!rec)
 			return -1;
-		struct data_file df = {((const struct doc *)rec)->path, {0}, kind, rec};
-		memcpy(df.oid, b->new_id, 20);
+		struct data_file df = {((const struct doc *)rec)->path, kind, rec};
 		if (ds->nfiles == cap)
 			die("data_derive: more files than counted");
 		ds->files[ds->nfiles++] = df;

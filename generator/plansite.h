@@ -1724,7 +1724,6 @@ struct data_base {
 /* A project or meeting file of a data site, parsed in the pool. */
 struct data_file {
 	const char *path; /* the pool's */
-	unsigned char oid[20];
 	int kind;         /* DOC_PROJECT or DOC_MEETING */
 	const void *rec;  /* struct project or struct meeting, in the pool */
 };

@@ -111,22 +111,20 @@ static int cmp_meeting_date(const void *x, const void *y)
 	return c ? c : (a->i > b->i) - (a->i < b->i);
 }
 
-static int cmp_open_due(const void *x, const void *y)
-{
-	const struct open_action *a = x, *b = y;
-	int c = date_cmp(a->due, b->due);
-	if (c)
-		return c;
-	return a->meeting != b->meeting ? (a->meeting < b->meeting ? -1 : 1)
-					 : (a->action > b->action) - (a->action < b->action);
-}
-
 /* Where an open action stands in the site's own order. */
 static int cmp_open_place(const void *x, const void *y)
 {
 	const struct open_action *a = x, *b = y;
 	return a->meeting != b->meeting ? (a->meeting < b->meeting ? -1 : 1)
 					: (a->action > b->action) - (a->action < b->action);
+}
+
+/* By due date, then in the site's order. */
+static int cmp_open_due(const void *x, const void *y)
+{
+	const struct open_action *a = x, *b = y;
+	int c = date_cmp(a->due, b->due);
+	return c ? c : cmp_open_place(x, y);
 }
 
 static bool in_month(struct date d, struct date month)
