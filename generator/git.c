@@ -289,41 +289,6 @@ int repo_resolve(struct repo *r, const char *spec, struct arena *a, struct commi
 	return 0;
 }
 
-/*
- * Follows the first parents from start (a full id) to the newest commit
- * whose committer time is at or before t: what the branch held then. A
- * commit whose parent is missing (a shallow clone) ends the line.
- */
-int repo_commit_before(struct repo *r, const char *start, int64_t t, struct arena *a,
-		       struct commit_info *out, struct diag *d)
-{
-	git_commit *c = NULL;
-	git_oid id;
-	int rc = -1;
-	memset(out, 0, sizeof(*out));
-	if (git_oid_fromstr(&id, start) < 0 || git_commit_lookup(&c, r->git, &id) < 0) {
-		git_report(d, "cannot read commit", start);
-		goto out;
-	}
-	for (;;) {
-		if ((int64_t)git_commit_time(c) <= t) {
-			git_commit_info(out, c, a);
-			rc = 0;
-			goto out;
-		}
-		git_commit *parent = NULL;
-		if (git_commit_parentcount(c) == 0 || git_commit_parent(&parent, c, 0) < 0) {
-			rc = 1; /* none is that old (or the rest of the line is not here) */
-			goto out;
-		}
-		git_commit_free(c);
-		c = parent;
-	}
-out:
-	git_commit_free(c);
-	return rc;
-}
-
 struct dated_cutoff {
 	int64_t t;
 	size_t i;
@@ -337,6 +302,11 @@ static int cmp_cutoff_desc(const void *x, const void *y)
 	return (a->i > b->i) - (a->i < b->i);
 }
 
+/*
+ * Follows the first parents from start (a full id) to the newest commit
+ * whose committer time is at or before each cutoff: what the branch held
+ * then. A commit whose parent is missing (a shallow clone) ends the line.
+ */
 int repo_commits_before(struct repo *r, const char *start, const int64_t *ts, size_t n,
 			struct arena *a, struct commit_info *out, bool *found, struct diag *d)
 {

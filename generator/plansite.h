@@ -515,11 +515,10 @@ int repo_head_unborn(struct repo *r, struct diag *d);
  * is reported with the closest branch or tag name. Subject copied into a. */
 int repo_resolve(struct repo *r, const char *spec, struct arena *a, struct commit_info *out,
 		 struct diag *d);
-/* The newest commit on the first-parent line from start (a full id) with a
- * committer time at or before t (seconds since the epoch). Returns 0 with
- * out filled, 1 when no commit is that old, -1 on failure. */
-/* repo_commit_before for n times at once, in one walk: out[i] and found[i]
- * for ts[i]. Returns 0, or -1 after reporting. */
+/* For each ts[i] (seconds since the epoch), the newest commit on the
+ * first-parent line from start (a full id) with a committer time at or
+ * before it: out[i], and found[i] false when no commit is that old. One
+ * walk for all. Returns 0, or -1 after reporting. */
 int repo_commits_before(struct repo *r, const char *start, const int64_t *ts, size_t n,
 			struct arena *a, struct commit_info *out, bool *found, struct diag *d);
 /* A file under the site's content/ whose blob differs between two commits. */
@@ -535,8 +534,6 @@ int repo_diff_blobs(struct repo *r, const char *from, const char *to, struct are
 /* The bytes of blob id: malloc'd, NUL-terminated after *len bytes. */
 int repo_read_blob(struct repo *r, const unsigned char id[20], char **data, size_t *len,
 		   struct diag *d);
-int repo_commit_before(struct repo *r, const char *start, int64_t t, struct arena *a,
-		       struct commit_info *out, struct diag *d);
 /* Reads site.yaml, content/ and themes/ from the tree of commit (a full id)
  * at the site root's path, without checking anything out. Returns 1 when
  * read, 0 when that tree has no site.yaml there (nothing is reported), -1. */
