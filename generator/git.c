@@ -353,6 +353,7 @@ out:
 struct blob_job {
 	size_t file;
 	git_oid id;
+	uint64_t key; /* where it is stored: pack_order_key */
 };
 
 /* The blobs of a tree walk, read once the walk is done: on several threads
@@ -435,9 +436,25 @@ static void *blob_worker(void *arg)
 	return NULL;
 }
 
-/* Reads the queued blobs. Returns 0, or -1 after reporting. */
+static int cmp_blob_job(const void *x, const void *y)
+{
+	const struct blob_job *a = x, *b = y;
+	if (a->key != b->key)
+		return a->key < b->key ? -1 : 1;
+	return a->file < b->file ? -1 : a->file > b->file;
+}
+
+/* Reads the queued blobs, in the order the packs store them (gitpack.c).
+ * Returns 0, or -1 after reporting. */
 static int read_blobs(git_repository *repo, struct blob_reads *br)
 {
+	if (br->n > 1) {
+		struct pack_order *po = pack_order_open(git_repository_path(repo));
+		for (size_t i = 0; i < br->n; i++)
+			br->v[i].key = pack_order_key(po, br->v[i].id.id);
+		pack_order_free(po);
+		qsort(br->v, br->n, sizeof(*br->v), cmp_blob_job);
+	}
 	size_t nw = (size_t)plansite_jobs();
 	if (nw > br->n / 256 + 1)
 		nw = br->n / 256 + 1;

@@ -32,4 +32,11 @@ void git_commit_info(struct commit_info *info, git_commit *c, struct arena *a);
 git_odb *git_repo_odb(struct repo *r, struct diag *d);
 void git_tree_cache_free(struct tree_cache *c);
 
+/* Where objects sit in the packs of gitdir (gitpack.c): a key that sorts
+ * blobs in the order they are stored, UINT64_MAX for one not found. */
+struct pack_order;
+struct pack_order *pack_order_open(const char *gitdir);
+uint64_t pack_order_key(const struct pack_order *po, const unsigned char id[20]);
+void pack_order_free(struct pack_order *po);
+
 #endif

@@ -126,6 +126,15 @@ else
 	echo "FAIL 700 files read from git ($n E010 findings; git and disk differ: $(cmp "$tmp/git.json" "$tmp/disk.json" 2>&1))"
 	fail=$((fail + 1))
 fi
+# The same blobs packed as deltas of each other (read in the packs' order).
+git -C "$big" repack -adq --depth=50 --window=250
+"$PLANSITE" -C "$big" check --format json --today 2007-05-31 >"$tmp/packed.json" 2>/dev/null
+if ls "$big"/.git/objects/pack/*.idx >/dev/null 2>&1 && cmp -s "$tmp/packed.json" "$tmp/disk.json"; then
+	echo "ok   the 700 files read from a pack: the findings of the files on disk"
+else
+	echo "FAIL the 700 files read from a pack differ from disk: $(cmp "$tmp/packed.json" "$tmp/disk.json" 2>&1)"
+	fail=$((fail + 1))
+fi
 
 # Outside git: the files on disk, with a warning.
 cp -r "$here/sites/valid-minimal" "$tmp/plain"

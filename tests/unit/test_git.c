@@ -5,7 +5,8 @@
  * random adds, deletes, edits, renames (as they are and edited) and files
  * turned into folders, in a flat folder of 300 files and a nested one; merges
  * count only what differs from every parent; a shallow clone's boundary is a
- * root; tags are matched as `git tag -l` does, with their messages trimmed.
+ * root; tags are matched as `git tag -l` does, with their messages trimmed;
+ * the packs' indexes give every object the offset `git verify-pack` gives.
  */
 #include "unit.h"
 
@@ -389,6 +390,85 @@ static void test_tags(void **state)
 	buf_release(&repo);
 }
 
+/* Declared in git_int.h, which only the libgit2 wrapper includes. */
+struct pack_order;
+struct pack_order *pack_order_open(const char *gitdir);
+uint64_t pack_order_key(const struct pack_order *po, const unsigned char id[20]);
+void pack_order_free(struct pack_order *po);
+
+static void hex_id(const char *hex, unsigned char id[20])
+{
+	for (int i = 0; i < 20; i++) {
+		unsigned v;
+		assert_int_equal(sscanf(hex + 2 * i, "%2x", &v), 1);
+		id[i] = (unsigned char)v;
+	}
+}
+
+/* Two packs and a loose object: every packed object's key is its pack's
+ * place (packs in name order) and its offset as git verify-pack prints it;
+ * the loose one, and an id in no pack, sort last. */
+static void test_pack_order(void **state)
+{
+	(void)state;
+	struct buf repo = BUF_INIT, out = BUF_INIT;
+	buf_printf(&repo, "%s/packs", tmp);
+	sh("mkdir -p '%s' && cd '%s' && " GIT " init -q", repo.ptr, repo.ptr);
+	for (int i = 0; i < 40; i++) {
+		sh("cd '%s' && seq 1 %d > f%d.txt && seq %d 200 >> common.txt", repo.ptr, 50 + i, i % 7, i);
+		commit_all(repo.ptr, "step");
+		if (i == 19)
+			sh("cd '%s' && " GIT " repack -adq --depth=50 --window=250", repo.ptr);
+	}
+	sh("cd '%s' && " GIT " repack -dq", repo.ptr); /* a second pack, of the rest */
+	sh("cd '%s' && echo loose > loose.txt && " GIT " hash-object -w loose.txt >/dev/null",
+	   repo.ptr);
+	struct buf gitdir = BUF_INIT;
+	buf_printf(&gitdir, "%s/.git", repo.ptr);
+	struct pack_order *po = pack_order_open(gitdir.ptr);
+	capture(&out, "cd '%s/objects/pack' && ls *.idx | sort", gitdir.ptr);
+	char *save = NULL;
+	int npacks = 0, nobjects = 0;
+	struct buf names = BUF_INIT;
+	buf_put(&names, out.ptr, out.len);
+	for (char *idx = strtok_r(names.ptr, "\n", &save); idx; idx = strtok_r(NULL, "\n", &save)) {
+		struct buf vp = BUF_INIT;
+		capture(&vp, "cd '%s/objects/pack' && git verify-pack -v '%s'", gitdir.ptr, idx);
+		char *s2 = NULL;
+		for (char *line = strtok_r(vp.ptr, "\n", &s2); line; line = strtok_r(NULL, "\n", &s2)) {
+			char hex[41], type[16];
+			unsigned long long size, psize, off;
+			if (sscanf(line, "%40s %15s %llu %llu %llu", hex, type, &size, &psize, &off) != 5)
+				continue;
+			unsigned char id[20];
+			hex_id(hex, id);
+			assert_true(pack_order_key(po, id) == ((uint64_t)npacks << 48 | off));
+			nobjects++;
+		}
+		buf_release(&vp);
+		npacks++;
+	}
+	assert_int_equal(npacks, 2);
+	assert_true(nobjects > 100);
+	struct buf loose = BUF_INIT;
+	capture(&loose, "cd '%s' && git hash-object loose.txt", repo.ptr);
+	unsigned char id[20];
+	hex_id(loose.ptr, id);
+	assert_true(pack_order_key(po, id) == UINT64_MAX);
+	memset(id, 0xab, sizeof(id));
+	assert_true(pack_order_key(po, id) == UINT64_MAX);
+	pack_order_free(po);
+	/* no packs at all: every key is the last */
+	po = pack_order_open(tmp);
+	assert_true(pack_order_key(po, id) == UINT64_MAX);
+	pack_order_free(po);
+	buf_release(&loose);
+	buf_release(&names);
+	buf_release(&gitdir);
+	buf_release(&out);
+	buf_release(&repo);
+}
+
 #define T(f) cmocka_unit_test_setup_teardown(f, setup, teardown)
 
 int main(void)
@@ -398,6 +478,7 @@ int main(void)
 		T(test_merges),
 		T(test_shallow),
 		T(test_tags),
+		T(test_pack_order),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
