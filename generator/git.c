@@ -478,6 +478,25 @@ static int read_blobs(git_repository *repo, struct blob_reads *br)
 	return br->failed ? -1 : 0;
 }
 
+int repo_read_blobs(struct repo *r, struct source_file *files, size_t n, struct diag *d)
+{
+	struct site_reader sr = {.files = files, .n = n, .cap = n, .d = d};
+	struct blob_reads br;
+	memset(&br, 0, sizeof(br));
+	br.r = &sr;
+	br.cap = n;
+	br.v = xcalloc(n + 1, sizeof(*br.v));
+	for (size_t i = 0; i < n; i++)
+		if (files[i].has_oid && !files[i].data) {
+			br.v[br.n].file = i;
+			git_oid_fromraw(&br.v[br.n].id, files[i].oid);
+			br.n++;
+		}
+	int rc = read_blobs(r->git, &br);
+	free(br.v);
+	return rc;
+}
+
 /* One folder being walked: its tree, the next entry, the length of its path. */
 struct tree_frame {
 	git_tree *tree;

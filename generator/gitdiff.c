@@ -19,6 +19,7 @@
  */
 #include "git_int.h"
 
+#include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -803,3 +804,75 @@ int repo_read_blob(struct repo *r, const unsigned char id[20], char **data, size
 	return 0;
 }
 
+
+/* ------------------------------------------------- many pairs at once */
+
+/* One thread's share of the pairs: lo..hi-1, in order, so that when each
+ * pair follows the one before (a chain), its older trees are the ones the
+ * pair before read last. */
+struct pairs_share {
+	const char *root;
+	const char *const *from, *const *to;
+	struct blob_changes *out;
+	size_t lo, hi;
+	struct arena arena;
+	struct diag *d;
+	int rc;
+	pthread_t thread;
+	bool threaded;
+};
+
+static void *pairs_work(void *arg)
+{
+	struct pairs_share *s = arg;
+	struct repo *r = NULL;
+	s->rc = -1;
+	if (repo_open(&r, s->root, s->d) != 0)
+		return NULL;
+	for (size_t i = s->lo; i < s->hi; i++)
+		if (repo_diff_blobs(r, s->from[i], s->to[i], &s->arena, &s->out[i].v,
+				    &s->out[i].n, s->d) < 0) {
+			repo_free(r);
+			return NULL;
+		}
+	repo_free(r);
+	s->rc = 0;
+	return NULL;
+}
+
+int repo_diff_pairs(const char *root, const char *const *from, const char *const *to, size_t n,
+		    struct blob_changes *out, struct arena **arenas, size_t *narenas,
+		    struct diag *d)
+{
+	*arenas = NULL;
+	*narenas = 0;
+	if (n == 0)
+		return 0;
+	size_t steps = n, nw = (size_t)plansite_jobs();
+	if (nw > steps)
+		nw = steps;
+	struct pairs_share *ss = xcalloc(nw, sizeof(*ss));
+	for (size_t t = 0; t < nw; t++) {
+		ss[t] = (struct pairs_share){.root = root, .from = from, .to = to, .out = out,
+					     .lo = steps * t / nw, .hi = steps * (t + 1) / nw,
+					     .arena = ARENA_INIT, .d = d, .rc = -1};
+		if (t > 0)
+			ss[t].threaded = pthread_create(&ss[t].thread, NULL, pairs_work, &ss[t]) == 0;
+	}
+	int rc = 0;
+	for (size_t t = 0; t < nw; t++) {
+		if (ss[t].threaded)
+			pthread_join(ss[t].thread, NULL);
+		else
+			pairs_work(&ss[t]); /* this thread's share, or one no thread took */
+		if (ss[t].rc < 0)
+			rc = -1;
+	}
+	struct arena *as = xcalloc(nw, sizeof(*as));
+	for (size_t t = 0; t < nw; t++)
+		as[t] = ss[t].arena;
+	free(ss);
+	*arenas = as;
+	*narenas = nw;
+	return rc;
+}

@@ -280,7 +280,7 @@ static double seconds(void)
 
 static int cmd_build(const struct options *o)
 {
-	double t0 = seconds(), t_read = 0, t_load = 0, t_render = 0;
+	double t0 = seconds(), t_read = 0, t_load = 0, t_months = 0, t_render = 0;
 	struct diag d;
 	struct source src = {0};
 	struct site site = {0};
@@ -344,6 +344,7 @@ static int cmd_build(const struct options *o)
 		status = EXIT_IO;
 		goto out;
 	}
+	t_months = seconds();
 	struct render_opts ro = {o->audience, pub.current, pub.versions, pub.nversions, pub.tag,
 				 NULL, NULL, NULL, &monthly, !o->no_pdf};
 	/* The versions first: the list of versions shows only those published. */
@@ -366,9 +367,10 @@ static int cmd_build(const struct options *o)
 	if (o->verbose) {
 		double t1 = seconds();
 		fprintf(stderr,
-			"plansite: %.2f s: read %.2f, load and check %.2f, render %.2f, "
-			"finish writing %.2f\n",
-			t1 - t0, t_read - t0, t_load - t_read, t_render - t_load, t1 - t_render);
+			"plansite: %.2f s: read %.2f, load and check %.2f, history and months' data "
+			"%.2f, render %.2f, finish writing %.2f\n",
+			t1 - t0, t_read - t0, t_load - t_read, t_months - t_load, t_render - t_months,
+			t1 - t_render);
 	}
 out:
 	report(&d);

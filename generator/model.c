@@ -648,6 +648,34 @@ static struct arena *run_jobs(struct pool *pool, struct loader *lo, size_t *n)
 	return arenas;
 }
 
+/* Parses the pool's jobs on every core into dp, whose arenas keep the
+ * records; the files' bytes are dropped (freed when owned). */
+static void pool_parse(struct doc_pool *dp, struct pool *pool, bool owned)
+{
+	size_t nar;
+	struct arena *ars = run_jobs(pool, &pool->proto, &nar);
+	for (size_t t = 0; t < nar; t++) {
+		if (dp->narenas == dp->caparenas) {
+			dp->caparenas = dp->caparenas ? dp->caparenas * 2 : 16;
+			dp->arenas = xrealloc(dp->arenas, dp->caparenas * sizeof(*dp->arenas));
+		}
+		dp->arenas[dp->narenas++] = ars[t];
+	}
+	free(ars);
+	for (size_t i = 0; i < pool->n; i++) {
+		struct source_file *g = (struct source_file *)pool->jobs[i].f;
+		struct doc *doc = pool->jobs[i].doc;
+		doc->body = NULL;
+		doc->body_len = 0;
+		if (owned)
+			free(g->data);
+		g->data = NULL;
+		g->len = 0;
+		pool_put(dp, g->path, g->oid, pool->jobs[i].kind, doc);
+	}
+	free(pool->jobs);
+}
+
 /* A data site's projects and meetings: from the pool when their files
  * (path and blob) were parsed before, else parsed now into the pool. */
 static void load_pooled(struct site *site, const struct source *src, const struct loader *proto)
@@ -688,26 +716,82 @@ static void load_pooled(struct site *site, const struct source *src, const struc
 		else
 			site->pool_meetings[site->npool_meetings++] = rec;
 	}
-	size_t nar;
-	struct arena *ars = run_jobs(&pool, &pool.proto, &nar);
-	for (size_t t = 0; t < nar; t++) {
-		if (dp->narenas == dp->caparenas) {
-			dp->caparenas = dp->caparenas ? dp->caparenas * 2 : 16;
-			dp->arenas = xrealloc(dp->arenas, dp->caparenas * sizeof(*dp->arenas));
+	pool_parse(dp, &pool, false);
+}
+
+void doc_pool_seed(struct doc_pool *dp, const struct site *site)
+{
+	for (size_t i = 0; i < site->nprojects; i++) {
+		const struct doc *doc = &site->projects[i].doc;
+		if (doc->ok && doc->file && doc->file->has_oid && !pool_find(dp, doc->path, doc->file->oid))
+			pool_put(dp, doc->path, doc->file->oid, DOC_PROJECT, (void *)&site->projects[i]);
+	}
+	for (size_t i = 0; i < site->nmeetings; i++) {
+		const struct doc *doc = &site->meetings[i].doc;
+		if (doc->ok && doc->file && doc->file->has_oid && !pool_find(dp, doc->path, doc->file->oid))
+			pool_put(dp, doc->path, doc->file->oid, DOC_MEETING, (void *)&site->meetings[i]);
+	}
+}
+
+static int cmp_change_path_id(const void *x, const void *y)
+{
+	const struct blob_change *const *a = x, *const *b = y;
+	int c = strcmp((*a)->path, (*b)->path);
+	return c ? c : memcmp((*a)->new_id, (*b)->new_id, 20);
+}
+
+int doc_pool_fill(struct doc_pool *dp, struct repo *repo, const struct blob_changes *lists,
+		  size_t nlists, struct diag *d)
+{
+	/* the project and meeting files the pool lacks, each once */
+	size_t n = 0;
+	for (size_t l = 0; l < nlists; l++)
+		n += lists[l].n;
+	const struct blob_change **want = xcalloc(n + 1, sizeof(*want));
+	size_t nw = 0;
+	for (size_t l = 0; l < nlists; l++)
+		for (size_t i = 0; i < lists[l].n; i++) {
+			const struct blob_change *c = &lists[l].v[i];
+			if (c->has_new && data_kind(kind_of(c->path)) &&
+			    !pool_find(dp, c->path, c->new_id))
+				want[nw++] = c;
 		}
-		dp->arenas[dp->narenas++] = ars[t];
+	if (nw)
+		qsort(want, nw, sizeof(*want), cmp_change_path_id);
+	struct source_file *gs = arena_alloc(&dp->arena, (nw + 1) * sizeof(*gs));
+	size_t ng = 0;
+	for (size_t i = 0; i < nw; i++) {
+		if (i > 0 && cmp_change_path_id(&want[i - 1], &want[i]) == 0)
+			continue;
+		struct source_file *g = &gs[ng++];
+		memset(g, 0, sizeof(*g));
+		g->path = arena_strdup(&dp->arena, want[i]->path);
+		memcpy(g->oid, want[i]->new_id, 20);
+		g->has_oid = true;
 	}
-	free(ars);
-	for (size_t i = 0; i < pool.n; i++) {
-		struct source_file *g = (struct source_file *)pool.jobs[i].f;
-		struct doc *doc = pool.jobs[i].doc;
-		doc->body = NULL;
-		doc->body_len = 0;
-		g->data = NULL;
-		g->len = 0;
-		pool_put(dp, g->path, g->oid, pool.jobs[i].kind, doc);
+	free(want);
+	if (repo_read_blobs(repo, gs, ng, d) < 0) {
+		for (size_t i = 0; i < ng; i++)
+			free(gs[i].data);
+		return -1;
 	}
-	free(pool.jobs);
+	/* parsed as a data site's load would: findings dropped, no body */
+	static struct site data_only = {.no_bodies = true};
+	struct diag quiet;
+	diag_init(&quiet, DIAG_TEXT);
+	struct arena scratch = ARENA_INIT;
+	struct loader lo = {&data_only, &dp->arena, &scratch, &quiet, yaml_default_limits,
+			    1024 * 1024};
+	struct pool pool = {xcalloc(ng + 1, sizeof(struct job)), 0, 0, lo};
+	for (size_t i = 0; i < ng; i++) {
+		int k = kind_of(gs[i].path);
+		void *rec = arena_alloc(&dp->arena, record_size(k));
+		pool.jobs[pool.n++] = (struct job){&gs[i], k, rec};
+	}
+	pool_parse(dp, &pool, true);
+	arena_release(&scratch);
+	diag_release(&quiet);
+	return 0;
 }
 
 const void *doc_pool_get(struct doc_pool *p, const char *path, const unsigned char oid[20],

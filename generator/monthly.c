@@ -8,13 +8,17 @@
  * being built and the report says "data as of" its date.
  *
  * Which commit each report's data comes from is found once, in one walk
- * down the first-parent line. The old data is made when a page needs it,
- * into one of MONTHLY_SLOTS slots: only the projects and meetings matter,
- * as pointers into a pool of documents parsed once per blob, and a month's
- * data is made from the one held last and the files that differ between
- * their commits (loaded whole when the plan, the people or the practices
- * changed, or when none is held); its index too. Making data is one thread
- * at a time; computing a report's sections from it is not. The computed
+ * down the first-parent line. Those commits, oldest first, make a chain;
+ * before any page, on every core, the files that differ at each step of it
+ * are found (or taken from the cache, .plansite-cache/months), their blobs
+ * read and parsed into a pool of documents parsed once per blob (which
+ * starts with the site's own), and the oldest commit's data is loaded. The
+ * old data is made when a page needs it, into one of MONTHLY_SLOTS slots:
+ * only the projects and meetings matter, as pointers into the pool, and a
+ * month's data is made from the one held last and the changes of the
+ * steps between them (loaded whole when the plan, the people or the
+ * practices changed); its index too. That is a merge, one thread at a
+ * time; computing a report's sections from it is not. The computed
  * sections live as long as the report's pages.
  */
 #include "plansite.h"
@@ -129,20 +133,91 @@ static int data_load(struct data_site *ds, const char *root, const char *commit,
 	return 0;
 }
 
+/* Where commit is in the chain of data commits; -1 when it is not. */
+static ptrdiff_t chain_find(const struct monthly_set *ms, const char *commit)
+{
+	for (size_t i = 0; i < ms->nchain; i++)
+		if (strcmp(ms->chain[i], commit) == 0)
+			return (ptrdiff_t)i;
+	return -1;
+}
+
+/* A change of one step of the chain, for sorting by path, then step. */
+struct step_ref {
+	const struct blob_change *c;
+	size_t step;
+};
+
+static int cmp_step_ref(const void *x, const void *y)
+{
+	const struct step_ref *a = x, *b = y;
+	int c = strcmp(a->c->path, b->c->path);
+	return c ? c : (a->step > b->step) - (a->step < b->step);
+}
+
+/* The files that differ between chain[from] and chain[to], in path order,
+ * from the steps between them: a file's first step says what it was, its
+ * last what it became (the other way round when to is the older); a file
+ * that came back as it was is no change. Allocated in a. */
+static struct blob_change *chain_changes(const struct monthly_set *ms, size_t from, size_t to,
+					 struct arena *a, size_t *nout)
+{
+	size_t lo = from < to ? from : to, hi = from < to ? to : from, n = 0;
+	for (size_t s = lo; s < hi; s++)
+		n += ms->steps[s].n;
+	struct step_ref *refs = xcalloc(n + 1, sizeof(*refs));
+	n = 0;
+	for (size_t s = lo; s < hi; s++)
+		for (size_t i = 0; i < ms->steps[s].n; i++)
+			refs[n++] = (struct step_ref){&ms->steps[s].v[i], s};
+	if (n)
+		qsort(refs, n, sizeof(*refs), cmp_step_ref);
+	struct blob_change *v = arena_alloc(a, (n + 1) * sizeof(*v));
+	size_t k = 0;
+	for (size_t i = 0, j; i < n; i = j) {
+		for (j = i + 1; j < n && strcmp(refs[j].c->path, refs[i].c->path) == 0; j++)
+			;
+		const struct blob_change *first = refs[i].c, *last = refs[j - 1].c;
+		struct blob_change c = {first->path, {0}, {0}, first->has_old, last->has_new};
+		memcpy(c.old_id, first->old_id, 20);
+		memcpy(c.new_id, last->new_id, 20);
+		if (from > to) {
+			bool h = c.has_old;
+			c.has_old = c.has_new;
+			c.has_new = h;
+			unsigned char t[20];
+			memcpy(t, c.old_id, 20);
+			memcpy(c.old_id, c.new_id, 20);
+			memcpy(c.new_id, t, 20);
+		}
+		if (c.has_old == c.has_new && (!c.has_old || memcmp(c.old_id, c.new_id, 20) == 0))
+			continue;
+		v[k++] = c;
+	}
+	free(refs);
+	*nout = k;
+	return v;
+}
+
 /* Makes the data of commit from the data of another commit, from and the
- * files that differ between the two: 1 made, 0 not (the plan, the people
- * or the practices changed: load it whole), -1 after reporting. Fills mv
- * with where from's meetings went, for report_index_derive. */
+ * files that differ between the two (from the chain's steps when both are
+ * in it): 1 made, 0 not (the plan, the people or the practices changed:
+ * load it whole), -1 after reporting. Fills mv with where from's meetings
+ * went, for report_index_derive. */
 static int data_derive(struct data_site *ds, const struct data_site *from, const char *commit,
-		       struct doc_pool *pool, struct repo *repo, struct meeting_moves *mv,
-		       struct diag *d)
+		       struct monthly_set *ms, struct meeting_moves *mv, struct diag *d)
 {
 	memset(ds, 0, sizeof(*ds));
 	ds->loaded = true;
 	snprintf(ds->commit, sizeof(ds->commit), "%s", commit);
+	struct doc_pool *pool = ms->pool;
+	struct repo *repo = ms->repo;
 	struct blob_change *ch;
 	size_t nch;
-	if (repo_diff_blobs(repo, from->commit, commit, &ds->arena, &ch, &nch, d) < 0)
+	ptrdiff_t cf = chain_find(ms, from->commit), ct = chain_find(ms, commit);
+	if (cf >= 0 && ct >= 0)
+		ch = chain_changes(ms, (size_t)cf, (size_t)ct, &ds->arena, &nch);
+	else if (repo_diff_blobs(repo, from->commit, commit, &ds->arena, &ch, &nch, d) < 0)
 		return -1;
 	for (size_t i = 0; i < nch; i++)
 		if (strcmp(ch[i].path, "content/plan.yaml") == 0 ||
@@ -203,6 +278,242 @@ static struct date built_date(const struct site *site)
 	if (src && src->mode == SOURCE_GIT)
 		return date_from_unix(src->commit_time, src->commit_offset);
 	return site->today;
+}
+
+/* --------------------------------------------------- the steps' cache */
+
+/*
+ * The changes of each step of the chain are the same on every build (two
+ * commits never change), and finding them reads each month's trees, which
+ * git stores as deltas on deltas: .plansite-cache/months keeps them. After
+ * a first line naming the format, plansite's version and the site's path
+ * in the repository, a step is a line "<from> <to> <n>" and n lines
+ * "<old blob|-> <new blob|-> <path>", in path order. Anything unexpected
+ * makes the whole file ignored.
+ */
+static const char *const steps_magic = "plansite-months 1";
+
+static bool hex_to_id(const char *s, unsigned char id[20])
+{
+	for (int i = 0; i < 20; i++) {
+		int v = 0;
+		for (int k = 0; k < 2; k++) {
+			char c = s[2 * i + k];
+			int x = c >= '0' && c <= '9' ? c - '0' : c >= 'a' && c <= 'f' ? c - 'a' + 10 : -1;
+			if (x < 0)
+				return false;
+			v = v * 16 + x;
+		}
+		id[i] = (unsigned char)v;
+	}
+	return true;
+}
+
+/* "<40 hex> " or "- " at *p into id; false when neither. */
+static bool take_id(char **p, const char *end, bool *has, unsigned char id[20])
+{
+	if (end - *p >= 2 && (*p)[0] == '-' && (*p)[1] == ' ') {
+		*has = false;
+		memset(id, 0, 20);
+		*p += 2;
+		return true;
+	}
+	if (end - *p < 41 || (*p)[40] != ' ' || !hex_to_id(*p, id))
+		return false;
+	*has = true;
+	*p += 41;
+	return true;
+}
+
+static void put_id(struct buf *b, bool has, const unsigned char id[20])
+{
+	if (!has) {
+		buf_puts(b, "- ");
+		return;
+	}
+	for (int i = 0; i < 20; i++)
+		buf_printf(b, "%02x", id[i]);
+	buf_putc(b, ' ');
+}
+
+/* The header line of the cache for the site at prefix. */
+static void steps_head(struct buf *b, const char *prefix)
+{
+	buf_printf(b, "%s %s %s\n", steps_magic, PLANSITE_VERSION, prefix);
+}
+
+/* Fills steps[i] and have[i] for the steps of the chain the cache holds. */
+static void steps_cache_read(struct monthly_set *ms, const char *path, const char *prefix,
+			     bool *have)
+{
+	size_t nsteps = ms->nchain - 1;
+	struct buf b = BUF_INIT, head = BUF_INIT, key = BUF_INIT;
+	struct idmap at;
+	idmap_init(&at, nsteps);
+	struct arena *a = &ms->arena;
+	for (size_t i = 0; i < nsteps; i++) {
+		buf_truncate(&key, 0);
+		buf_printf(&key, "%s %s", ms->chain[i], ms->chain[i + 1]);
+		idmap_set(&at, arena_strdup(a, key.ptr), i);
+	}
+	if (!file_read(path, &b))
+		goto out;
+	steps_head(&head, prefix);
+	if (b.len < head.len || memcmp(b.ptr, head.ptr, head.len) != 0)
+		goto out;
+	char *p = b.ptr + head.len, *end = b.ptr + b.len;
+	while (p < end) {
+		char *nl = memchr(p, '\n', (size_t)(end - p));
+		char from[41], to[41];
+		unsigned long n;
+		if (!nl)
+			goto bad;
+		*nl = '\0';
+		if (sscanf(p, "%40s %40s %lu", from, to, &n) != 3 || n > 10000000)
+			goto bad;
+		p = nl + 1;
+		buf_truncate(&key, 0);
+		buf_printf(&key, "%s %s", from, to);
+		size_t i;
+		bool want = idmap_get(&at, key.ptr, &i) && !have[i];
+		struct blob_change *v = want ? arena_alloc(a, (n + 1) * sizeof(*v)) : NULL;
+		for (size_t k = 0; k < n; k++) {
+			nl = p < end ? memchr(p, '\n', (size_t)(end - p)) : NULL;
+			if (!nl)
+				goto bad;
+			*nl = '\0';
+			struct blob_change c;
+			if (!take_id(&p, nl, &c.has_old, c.old_id) ||
+			    !take_id(&p, nl, &c.has_new, c.new_id) || p == nl ||
+			    (!c.has_old && !c.has_new))
+				goto bad;
+			c.path = p;
+			if (want) {
+				if (k > 0 && strcmp(v[k - 1].path, p) >= 0)
+					goto bad;
+				c.path = arena_strdup(a, p);
+				v[k] = c;
+			}
+			p = nl + 1;
+		}
+		if (want) {
+			ms->steps[i] = (struct blob_changes){v, n};
+			have[i] = true;
+		}
+	}
+	goto out;
+bad:
+	memset(have, 0, nsteps * sizeof(*have));
+out:
+	idmap_release(&at);
+	buf_release(&b);
+	buf_release(&head);
+	buf_release(&key);
+}
+
+static bool path_storable(const char *p)
+{
+	return !strpbrk(p, "\n\r");
+}
+
+static void steps_cache_write(const struct monthly_set *ms, const char *path, const char *prefix)
+{
+	struct buf b = BUF_INIT;
+	steps_head(&b, prefix);
+	for (size_t i = 0; i + 1 < ms->nchain; i++) {
+		const struct blob_changes *st = &ms->steps[i];
+		bool ok = true;
+		for (size_t k = 0; k < st->n && ok; k++)
+			ok = path_storable(st->v[k].path);
+		if (!ok)
+			continue; /* found again next time */
+		buf_printf(&b, "%s %s %zu\n", ms->chain[i], ms->chain[i + 1], st->n);
+		for (size_t k = 0; k < st->n; k++) {
+			put_id(&b, st->v[k].has_old, st->v[k].old_id);
+			put_id(&b, st->v[k].has_new, st->v[k].new_id);
+			buf_puts(&b, st->v[k].path);
+			buf_putc(&b, '\n');
+		}
+	}
+	file_replace(path, b.ptr, b.len); /* a cache: failing to keep it costs time only */
+	buf_release(&b);
+}
+
+/* The chain's steps: from the cache, and those it lacks from git (on
+ * every core), then kept. Returns 0, or -1 after reporting. */
+static int chain_steps(struct monthly_set *ms, const char *root, const char *prefix,
+		       struct diag *d)
+{
+	size_t nsteps = ms->nchain - 1, nmiss = 0;
+	ms->steps = arena_alloc(&ms->arena, (nsteps + 1) * sizeof(*ms->steps));
+	bool *have = xcalloc(nsteps + 1, sizeof(*have));
+	struct buf path = BUF_INIT;
+	bool cached = cache_folder(root, NULL, &path) == 0;
+	buf_puts(&path, "/months");
+	if (cached)
+		steps_cache_read(ms, path.ptr, prefix, have);
+	const char **from = xcalloc(nsteps + 1, sizeof(*from));
+	const char **to = xcalloc(nsteps + 1, sizeof(*to));
+	size_t *at = xcalloc(nsteps + 1, sizeof(*at));
+	for (size_t i = 0; i < nsteps; i++)
+		if (!have[i]) {
+			from[nmiss] = ms->chain[i];
+			to[nmiss] = ms->chain[i + 1];
+			at[nmiss++] = i;
+		}
+	struct blob_changes *got = xcalloc(nmiss + 1, sizeof(*got));
+	int rc = repo_diff_pairs(root, from, to, nmiss, got, &ms->step_arenas, &ms->nstep_arenas,
+				 d);
+	if (rc == 0) {
+		for (size_t j = 0; j < nmiss; j++)
+			ms->steps[at[j]] = got[j];
+		if (cached && nmiss)
+			steps_cache_write(ms, path.ptr, prefix);
+	}
+	free(got);
+	free(at);
+	free(to);
+	free(from);
+	free(have);
+	buf_release(&path);
+	return rc;
+}
+
+/*
+ * Makes ready, on every core, what the months' data are made from: the
+ * chain of data commits, the files that differ at each step of it, those
+ * files parsed into the pool, and the oldest commit's data whole, in the
+ * first slot. Making a month's data is then a merge. Returns 0, or -1 after
+ * reporting.
+ */
+static int chain_prepare(struct monthly_set *ms, struct diag *d)
+{
+	const char *root = ms->site->src->root;
+	ms->chain = arena_alloc(&ms->arena, (2 * ms->n + 1) * sizeof(*ms->chain));
+	for (size_t i = 0; i < ms->n; i++) {
+		const struct monthly *m = &ms->v[i];
+		const char *cs[2] = {m->has_prev ? m->prev_commit : NULL, m->commit};
+		for (int k = 0; k < 2; k++)
+			if (cs[k] && (ms->nchain == 0 || strcmp(ms->chain[ms->nchain - 1], cs[k]) != 0))
+				ms->chain[ms->nchain++] = cs[k];
+	}
+	if (ms->nchain < 2)
+		return 0;
+	if (repo_open(&ms->repo, root, d) != 0 ||
+	    chain_steps(ms, root, repo_prefix(ms->repo), d) < 0)
+		return -1;
+	ms->pool = doc_pool_new();
+	doc_pool_seed(ms->pool, ms->site);
+	struct data_site *first = &ms->slots[0];
+	if (data_load(first, root, ms->chain[0], ms->pool) < 0) {
+		data_release(first);
+		diag_error(d, (struct pos){NULL, 0, 0}, "E026", "cannot read the data of commit %.7s",
+			   ms->chain[0]);
+		return -1;
+	}
+	report_index_init(&first->ix, &first->view, ms->audience, false);
+	first->tick = ++ms->tick;
+	return doc_pool_fill(ms->pool, ms->repo, ms->steps, ms->nchain - 1, d);
 }
 
 int monthly_compute(struct monthly_set *ms, const struct site *site, enum visibility audience,
@@ -295,7 +606,7 @@ int monthly_compute(struct monthly_set *ms, const struct site *site, enum visibi
 	}
 	free(cis);
 	free(founds);
-	rc = 0;
+	rc = start ? chain_prepare(ms, d) : 0;
 out:
 	repo_free(repo);
 	free(rs);
@@ -352,7 +663,7 @@ static int data_take(struct monthly_set *ms, const char *commit, struct diag *d)
 	struct meeting_moves mv = {NULL, NULL, 0};
 	int got = 0;
 	if (from) {
-		got = data_derive(&made, from, commit, ms->pool, ms->repo, &mv, d);
+		got = data_derive(&made, from, commit, ms, &mv, d);
 		if (got <= 0)
 			data_release(&made);
 	}
@@ -446,6 +757,9 @@ void monthly_release(struct monthly_set *ms)
 		report_index_release(&ms->site_ix);
 	doc_pool_free(ms->pool);
 	repo_free(ms->repo);
+	for (size_t i = 0; i < ms->nstep_arenas; i++)
+		arena_release(&ms->step_arenas[i]);
+	free(ms->step_arenas);
 	if (ms->lock_made) {
 		pthread_mutex_destroy(&ms->lock);
 		pthread_cond_destroy(&ms->freed);

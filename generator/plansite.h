@@ -531,6 +531,23 @@ struct blob_change {
  * ids), in path order, without pairing renames. Allocates in a. */
 int repo_diff_blobs(struct repo *r, const char *from, const char *to, struct arena *a,
 		    struct blob_change **out, size_t *n, struct diag *d);
+/* The changes of one step of a chain of commits. */
+struct blob_changes {
+	struct blob_change *v;
+	size_t n;
+};
+/* repo_diff_blobs for each pair of commits from[i], to[i] (i < n): into
+ * out[i], on every core (each thread with a repository of its own, opened
+ * at root; a thread takes a run of pairs in order, so a chain of commits
+ * reads each tree once). The lists are allocated in *arenas (*narenas of
+ * them, for the caller to release). Returns 0, or -1 after reporting. */
+int repo_diff_pairs(const char *root, const char *const *from, const char *const *to, size_t n,
+		    struct blob_changes *out, struct arena **arenas, size_t *narenas,
+		    struct diag *d);
+/* Reads the blobs of the files[0..n) that have an id and no data yet (each
+ * data malloc'd and NUL-terminated), in the packs' order, on every core.
+ * Returns 0, or -1 after reporting. */
+int repo_read_blobs(struct repo *r, struct source_file *files, size_t n, struct diag *d);
 /* The bytes of blob id: malloc'd, NUL-terminated after *len bytes. */
 int repo_read_blob(struct repo *r, const unsigned char id[20], char **data, size_t *len,
 		   struct diag *d);
@@ -1026,6 +1043,15 @@ bool doc_pool_known(void *pool, const char *path, const unsigned char oid[20]);
  * another kind of file, or after reporting a failure to read. */
 const void *doc_pool_get(struct doc_pool *p, const char *path, const unsigned char oid[20],
 			 struct repo *repo, struct diag *d);
+/* Puts site's own projects and meetings (read from git) into the pool, as
+ * the records of their files' blobs: the fields a data site reads are
+ * those of the same bytes parsed again. The site must outlive the pool. */
+void doc_pool_seed(struct doc_pool *p, const struct site *site);
+/* Reads and parses into the pool, on every core, the new blobs of the
+ * project and meeting files of lists[0..nlists) that it does not hold.
+ * Returns 0, or -1 after reporting a failure to read. */
+int doc_pool_fill(struct doc_pool *p, struct repo *repo, const struct blob_changes *lists,
+		  size_t nlists, struct diag *d);
 /* Lookups by id; NULL when unknown. */
 const struct doc *site_doc_by_path(const struct site *site, const char *path);
 
@@ -1759,6 +1785,12 @@ struct monthly_set {
 	bool site_ix_made;
 	struct doc_pool *pool;       /* the old data's documents, parsed once */
 	struct repo *repo;           /* for old data */
+	const char **chain;          /* the months' data commits, oldest first, each once */
+	size_t nchain;
+	struct blob_changes *steps;  /* steps[i]: the files that differ from chain[i]
+					to chain[i + 1] */
+	struct arena *step_arenas;
+	size_t nstep_arenas;
 };
 
 /*
