@@ -145,19 +145,71 @@ const char *date_month_name(int m)
 	return m >= 1 && m <= 12 ? month_names[m - 1] : "?";
 }
 
+/* Writes n (0 to 9999) in decimal, at least width digits, at p; returns
+ * the end. Dates are formatted by hand: a build formats tens of thousands,
+ * and vsnprintf costs a thousand instructions each. */
+static char *put_digits(char *p, int n, int width)
+{
+	char t[4];
+	int k = 0;
+	do {
+		t[k++] = (char)('0' + n % 10);
+		n /= 10;
+	} while (n && k < 4);
+	while (k < width)
+		t[k++] = '0';
+	while (k)
+		*p++ = t[--k];
+	return p;
+}
+
+static bool plain_date(struct date d)
+{
+	return d.y >= 0 && d.y <= 9999 && d.m >= 1 && d.m <= 12 && d.d >= 1 && d.d <= 31;
+}
+
+/* "12 April 2007" into t; its length. */
+static size_t long_chars(char t[32], struct date d)
+{
+	char *p = put_digits(t, d.d, 1);
+	const char *m = date_month_name(d.m);
+	size_t ml = strlen(m);
+	*p++ = ' ';
+	memcpy(p, m, ml);
+	p += ml;
+	*p++ = ' ';
+	p = put_digits(p, d.y, 1);
+	return (size_t)(p - t);
+}
+
 void date_long(struct buf *b, struct date a)
 {
-	buf_printf(b, "%d %s %d", a.d, date_month_name(a.m), a.y);
+	if (!plain_date(a)) {
+		buf_printf(b, "%d %s %d", a.d, date_month_name(a.m), a.y);
+		return;
+	}
+	char t[32];
+	buf_put(b, t, long_chars(t, a));
 }
 
 const char *date_long_s(struct arena *a, struct date d)
 {
-	return arena_printf(a, "%d %s %d", d.d, date_month_name(d.m), d.y);
+	if (!plain_date(d))
+		return arena_printf(a, "%d %s %d", d.d, date_month_name(d.m), d.y);
+	char t[32];
+	return arena_strndup(a, t, long_chars(t, d));
 }
 
 const char *date_iso_s(struct arena *a, struct date d)
 {
-	return arena_printf(a, "%04d-%02d-%02d", d.y, d.m, d.d);
+	if (!plain_date(d))
+		return arena_printf(a, "%04d-%02d-%02d", d.y, d.m, d.d);
+	char t[16], *p = put_digits(t, d.y, 4);
+	*p++ = '-';
+	p = put_digits(p, d.m, 2);
+	*p++ = '-';
+	p = put_digits(p, d.d, 2);
+	return arena_strndup(a, t, (size_t)(p - t));
 }
 
 const char *date_month_s(struct arena *a, struct date d)

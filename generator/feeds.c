@@ -399,17 +399,21 @@ int render_feeds(const struct feeds *f, struct writer *w, struct diag *d)
 	write_ics(f, &b);
 	rc |= writer_put(w, "meetings.ics", b.ptr, b.len);
 	buf_release(&b);
+	return rc ? -1 : 0;
+}
+
+int render_search_index(const struct feeds *f, struct writer *w)
+{
 	/* the largest file of a build: written as it is made, an entry at a
 	 * time, the same bytes as value_to_json of the whole list */
 	struct wstream *st = writer_stream(w, "search-index.json");
 	buf_putc(wstream_buf(st), '[');
-	for (size_t i = 0; f->search && i < f->search->n; i++) {
+	for (size_t i = 0; i < f->nsearch; i++) {
 		struct buf *o = wstream_buf(st);
 		if (i)
 			buf_putc(o, ',');
-		value_to_json(o, f->search->u.items[i]);
+		buf_puts(o, f->search[i]);
 	}
 	buf_puts(wstream_buf(st), "]\n");
-	rc |= wstream_close(st);
-	return rc ? -1 : 0;
+	return wstream_close(st) ? -1 : 0;
 }

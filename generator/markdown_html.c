@@ -276,11 +276,15 @@ void md_render_tree(struct html *h, cmark_node *root)
 				md_plain_text(n, &h->text);
 				const char *id = heading_id(h, h->text.ptr, h->text.len);
 				cr(o);
-				buf_printf(o, "<h%d id=\"", level);
+				buf_puts(o, "<h");
+				buf_putc(o, (char)('0' + level)); /* 1 to 6 */
+				buf_puts(o, " id=\"");
 				escape_html(o, id, strlen(id));
 				buf_puts(o, "\">");
 			} else {
-				buf_printf(o, "</h%d>\n", level);
+				buf_puts(o, "</h");
+				buf_putc(o, (char)('0' + level));
+				buf_puts(o, ">\n");
 				if (h->r->text)
 					buf_putc(h->r->text, '\n');
 			}

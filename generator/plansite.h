@@ -65,6 +65,8 @@ void *arena_alloc(struct arena *a, size_t n);
 char *arena_strndup(struct arena *a, const char *s, size_t n);
 char *arena_strdup(struct arena *a, const char *s);
 char *arena_printf(struct arena *a, const char *fmt, ...) PRINTF_LIKE(2, 3);
+/* The strings given, up to a NULL, one after another. */
+char *arena_cat(struct arena *a, ...) __attribute__((sentinel));
 /* Frees everything allocated in a, keeping one block for what comes next. */
 void arena_reset(struct arena *a);
 void arena_release(struct arena *a);
@@ -1549,18 +1551,25 @@ struct feeds {
 	size_t nmeetings;
 	const struct report *const *reports;
 	size_t nreports;
-	const struct value *search; /* list of {title, url, kind, summary, words} */
+	const char *const *search; /* the entries of search-index.json, each a JSON map
+				      {title, url, kind, summary, words} */
+	size_t nsearch;
 	const char *base_url; /* where the site is published; NULL: site.yaml's base_url
 				 (an old version is published under versions/<slug>/) */
+	struct writer *w;     /* for a thread writing the feeds: where, and */
+	int rc;               /* what render_feeds returned */
 };
 
 /*
- * Writes feed.xml (Atom), sitemap.xml, meetings.ics (RFC 5545, Europe/London
- * with a VTIMEZONE; every meeting and announced next meeting once) and
- * search-index.json. Absolute URLs come from base_url; no file holds the
- * wall-clock time. Returns -1 on a write failure.
+ * Writes feed.xml (Atom), sitemap.xml and meetings.ics (RFC 5545,
+ * Europe/London with a VTIMEZONE; every meeting and announced next meeting
+ * once). Absolute URLs come from base_url; no file holds the wall-clock
+ * time. Returns -1 on a write failure.
  */
 int render_feeds(const struct feeds *f, struct writer *w, struct diag *d);
+/* Writes search-index.json: a JSON list of f's search entries. Returns -1
+ * on a write failure. */
+int render_search_index(const struct feeds *f, struct writer *w);
 
 /* ----------------------------------------------------------------- pdf.c */
 

@@ -37,7 +37,7 @@ void rd_put(struct arena *a, struct value *m, const char *k, struct value *v)
 {
 	value_map_put(a, m, k, v);
 	if (v && v->kind == VALUE_LIST)
-		value_map_put(a, m, arena_printf(a, "has_%s", k), value_bool(a, v->n > 0));
+		value_map_put(a, m, arena_cat(a, "has_", k, NULL), value_bool(a, v->n > 0));
 }
 
 /* Puts a string; nothing when s is NULL (so {{#k}} is false). */
@@ -66,10 +66,22 @@ const char *rd_time_range(struct arena *a, int start, int end)
 {
 	if (start < 0)
 		return NULL;
+	if (start >= 100 * 60 || end >= 100 * 60) { /* not times of day: cannot happen */
+		if (end < 0)
+			return arena_printf(a, "%02d:%02d", start / 60, start % 60);
+		return arena_printf(a, "%02d:%02d to %02d:%02d", start / 60, start % 60,
+				    end / 60, end % 60);
+	}
+	/* two digits each, written directly: a page has many */
+	char t[] = "hh:mm to hh:mm";
+	int v[] = {start / 60, start % 60, end < 0 ? 0 : end / 60, end < 0 ? 0 : end % 60};
+	for (int i = 0; i < 4; i++) {
+		t[(i / 2) * 9 + (i % 2) * 3] = (char)('0' + v[i] / 10);
+		t[(i / 2) * 9 + (i % 2) * 3 + 1] = (char)('0' + v[i] % 10);
+	}
 	if (end < 0)
-		return arena_printf(a, "%02d:%02d", start / 60, start % 60);
-	return arena_printf(a, "%02d:%02d to %02d:%02d", start / 60, start % 60, end / 60,
-			    end % 60);
+		t[5] = '\0';
+	return arena_strndup(a, t, strlen(t));
 }
 
 /* --------------------------------------------------------- the build */
@@ -85,13 +97,15 @@ bool rd_visible(const struct render *r, const struct doc *doc)
 const char *rd_doc_dir(struct arena *a, const struct doc *doc)
 {
 	if (doc->kind == DOC_PAGE)
-		return arena_printf(a, "%s/", doc->id);
-	return arena_printf(a, "%s/%s/", doc_kind_folder(doc->kind), doc->id);
+		return arena_cat(a, doc->id, "/", NULL);
+	return arena_cat(a, doc_kind_folder(doc->kind), "/", doc->id, "/", NULL);
 }
 
 const char *rd_doc_href(struct arena *a, const struct doc *doc)
 {
-	return arena_printf(a, "%sindex.html", rd_doc_dir(a, doc));
+	if (doc->kind == DOC_PAGE)
+		return arena_cat(a, doc->id, "/index.html", NULL);
+	return arena_cat(a, doc_kind_folder(doc->kind), "/", doc->id, "/index.html", NULL);
 }
 
 static const char *root_for(struct arena *a, const char *dir)
@@ -183,21 +197,25 @@ static bool link_cb(void *ctx, enum link_kind kind, const char *path, const char
 		return true;
 	}
 	if (kind == LINK_DATA) {
-		buf_printf(href, "%s%s", pg->root,
-			   strcmp(path, "content/people.yaml") == 0 ? "people/index.html"
-								   : "plan/index.html");
+		buf_puts(href, pg->root);
+		buf_puts(href, strcmp(path, "content/people.yaml") == 0 ? "people/index.html"
+								       : "plan/index.html");
 	} else {
 		const struct doc *target = site_doc_by_path(pg->r->s, path);
 		if (!target || !rd_visible(pg->r, target))
 			return false;
 		if (target == pg->doc && frag && *frag) {
-			buf_printf(href, "#%s", frag);
+			buf_putc(href, '#');
+			buf_puts(href, frag);
 			return true;
 		}
-		buf_printf(href, "%s%s", pg->root, rd_doc_href(&pg->a, target));
+		buf_puts(href, pg->root);
+		buf_puts(href, rd_doc_href(&pg->a, target));
 	}
-	if (frag && *frag)
-		buf_printf(href, "#%s", frag);
+	if (frag && *frag) {
+		buf_putc(href, '#');
+		buf_puts(href, frag);
+	}
 	return true;
 }
 
@@ -378,7 +396,11 @@ void rd_put_body(struct pagectx *pg, struct value *c, const struct doc *doc)
 				buf_puts(&text, doc->summary);
 			rd_put_s(wa, e, "words", text_words(wa, text.ptr, text.len));
 		}
-		job->search = e;
+		/* as JSON here, on this core, rather than all at the end */
+		struct buf js = BUF_INIT;
+		value_to_json(&js, e);
+		job->search = arena_strndup(wa, js.ptr, js.len);
+		buf_release(&js);
 	}
 	buf_release(&html);
 	buf_release(&text);
@@ -592,7 +614,6 @@ void rd_build_shared(struct render *r)
 			r->reports[r->nreports++] = &s->reports[i];
 	qsort(r->reports, r->nreports, sizeof(*r->reports), rd_cmp_report_newest);
 	rd_build_tracker(r);
-	r->search = rd_new_list(a);
 	/* Each project's actions, found once rather than once per project. */
 	r->actions_of = xcalloc(s->nprojects + 1, sizeof(*r->actions_of));
 	for (size_t i = 0; i < r->nmeetings; i++) {
@@ -760,15 +781,23 @@ static void render_pages(struct render *r)
 	work(&ws[0]); /* this thread works too */
 	for (size_t t = 1; t <= started; t++)
 		pthread_join(ws[t].thread, NULL);
+	r->search = arena_alloc(&r->a, (r->njobs + 1) * sizeof(*r->search));
 	for (size_t i = 0; i < r->njobs; i++)
 		if (r->jobs[i].search)
-			value_list_push(&r->a, r->search, r->jobs[i].search);
+			r->search[r->nsearch++] = r->jobs[i].search;
 	r->worker_arenas = xcalloc(nw, sizeof(*r->worker_arenas));
 	for (size_t t = 0; t <= started; t++)
 		r->worker_arenas[r->nworker_arenas++] = ws[t].arena;
 	free(ws);
 	free(r->jobs);
 	r->jobs = NULL;
+}
+
+static void *feeds_work(void *arg)
+{
+	struct feeds *f = arg;
+	f->rc = render_feeds(f, f->w, NULL);
+	return NULL;
 }
 
 int render_site(const struct site *site, const struct theme *theme, enum visibility audience,
@@ -800,23 +829,34 @@ int render_site_opts(const struct site *site, const struct theme *theme,
 		    0)
 			r.failed = true;
 
-	pthread_t histories;
+	/* The history pages and the feeds need only the site: each on a thread
+	 * of its own beside the pages. The search index needs the pages. */
+	struct feeds f = {site, audience, r.meetings, r.nmeetings, r.reports, r.nreports, NULL, 0,
+			  NULL, w, 0};
+	if (o->archive && site->config.base_url)
+		f.base_url = arena_printf(&r.a, "%s%s", site->config.base_url, r.prefix);
+	pthread_t histories, feeds;
 	bool threaded = o->history && pthread_create(&histories, NULL, render_histories, &r) == 0;
+	bool feeds_threaded = pthread_create(&feeds, NULL, feeds_work, &f) == 0;
 	render_pages(&r);
 	if (threaded)
 		pthread_join(histories, NULL);
 	else if (o->history)
 		render_histories(&r);
+	if (feeds_threaded)
+		pthread_join(feeds, NULL);
+	else
+		feeds_work(&f);
+	if (f.rc < 0)
+		r.failed = true;
 	if (o->nversions && !o->archive)
 		render_versions(&r);
 	if (o->archive)
 		render_changes(&r);
 	render_version_json(&r);
-	struct feeds f = {site, audience, r.meetings, r.nmeetings, r.reports, r.nreports, r.search,
-			  NULL};
-	if (o->archive && site->config.base_url)
-		f.base_url = arena_printf(&r.a, "%s%s", site->config.base_url, r.prefix);
-	if (render_feeds(&f, w, d) < 0)
+	f.search = r.search;
+	f.nsearch = r.nsearch;
+	if (render_search_index(&f, w) < 0)
 		r.failed = true;
 	for (size_t i = 0; i < r.nworker_arenas; i++)
 		arena_release(&r.worker_arenas[i]);

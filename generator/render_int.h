@@ -26,7 +26,8 @@ struct render {
 	size_t nmeetings;
 	const struct report **reports; /* visible, newest first */
 	size_t nreports;
-	struct value *search; /* one entry per document page, for search-index.json */
+	const char **search; /* per document page, its entry of search-index.json (JSON) */
+	size_t nsearch;
 	struct project_actions {
 		struct {
 			const struct meeting *meeting;
@@ -51,7 +52,7 @@ struct job {
 	       J_REPORTS, J_REPORT, J_PEOPLE, J_PAGE, J_SEARCH, J_404 } kind;
 	const void *item;     /* the project, meeting, report or page */
 	size_t i;             /* J_SECTION: the index in the visible sections */
-	struct value *search; /* the page's search entry, or NULL */
+	const char *search;   /* the page's search entry as JSON, or NULL */
 	struct arena *arena;  /* the worker's, for what outlives the page */
 	struct buf *out;      /* the worker's, for each page's bytes in turn */
 };

@@ -68,7 +68,8 @@ struct arena_block {
 
 #define ARENA_BLOCK (64 * 1024)
 
-void *arena_alloc(struct arena *a, size_t n)
+/* n bytes of a, 16-byte aligned, not cleared. */
+static void *arena_take(struct arena *a, size_t n)
 {
 	n = (n + 15) & ~(size_t)15;
 	if (n == 0)
@@ -82,7 +83,6 @@ void *arena_alloc(struct arena *a, size_t n)
 			 * the current one so the current block's space stays usable. */
 			b->next = a->head->next;
 			a->head->next = b;
-			memset(b->data, 0, n);
 			return b->data;
 		}
 		b->next = a->head;
@@ -92,13 +92,21 @@ void *arena_alloc(struct arena *a, size_t n)
 	}
 	void *p = a->next;
 	a->next += n;
+	return p;
+}
+
+void *arena_alloc(struct arena *a, size_t n)
+{
+	void *p = arena_take(a, n);
 	memset(p, 0, n);
 	return p;
 }
 
+/* Copies are written whole: no need to clear them first (most of a
+ * build's rendered HTML passes through here). */
 char *arena_strndup(struct arena *a, const char *s, size_t n)
 {
-	char *p = arena_alloc(a, n + 1);
+	char *p = arena_take(a, n + 1);
 	memcpy(p, s, n);
 	p[n] = '\0';
 	return p;
@@ -111,13 +119,40 @@ char *arena_strdup(struct arena *a, const char *s)
 
 char *arena_printf(struct arena *a, const char *fmt, ...)
 {
-	struct buf b = BUF_INIT;
+	/* most are short: formatted once, on the stack, then copied */
+	char small[256];
 	va_list ap;
 	va_start(ap, fmt);
-	buf_vprintf(&b, fmt, ap);
+	int n = vsnprintf(small, sizeof(small), fmt, ap);
 	va_end(ap);
-	char *p = arena_strndup(a, b.ptr, b.len);
-	buf_release(&b);
+	if (n < 0)
+		die("vsnprintf failed");
+	if ((size_t)n < sizeof(small))
+		return arena_strndup(a, small, (size_t)n);
+	char *p = arena_take(a, (size_t)n + 1);
+	va_start(ap, fmt);
+	vsnprintf(p, (size_t)n + 1, fmt, ap);
+	va_end(ap);
+	return p;
+}
+
+char *arena_cat(struct arena *a, ...)
+{
+	size_t n = 0;
+	va_list ap;
+	va_start(ap, a);
+	for (const char *s; (s = va_arg(ap, const char *));)
+		n += strlen(s);
+	va_end(ap);
+	char *p = arena_take(a, n + 1), *q = p;
+	va_start(ap, a);
+	for (const char *s; (s = va_arg(ap, const char *));) {
+		size_t l = strlen(s);
+		memcpy(q, s, l);
+		q += l;
+	}
+	va_end(ap);
+	*q = '\0';
 	return p;
 }
 
