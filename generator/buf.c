@@ -60,6 +60,20 @@ void buf_printf(struct buf *b, const char *fmt, ...)
 	va_end(ap);
 }
 
+void buf_put_int(struct buf *b, long long v)
+{
+	char t[24];
+	size_t k = sizeof(t);
+	unsigned long long u = v < 0 ? 0 - (unsigned long long)v : (unsigned long long)v;
+	do {
+		t[--k] = (char)('0' + u % 10);
+		u /= 10;
+	} while (u);
+	if (v < 0)
+		t[--k] = '-';
+	buf_put(b, t + k, sizeof(t) - k);
+}
+
 void buf_truncate(struct buf *b, size_t len)
 {
 	if (len < b->len) {

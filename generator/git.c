@@ -302,16 +302,51 @@ static int cmp_cutoff_desc(const void *x, const void *y)
 	return (a->i > b->i) - (a->i < b->i);
 }
 
-/*
- * Follows the first parents from start (a full id) to the newest commit
- * whose committer time is at or before each cutoff: what the branch held
- * then. A commit whose parent is missing (a shallow clone) ends the line.
- */
-int repo_commits_before(struct repo *r, const char *start, const int64_t *ts, size_t n,
-			struct arena *a, struct commit_info *out, bool *found, struct diag *d)
+int repo_first_parent_line(struct repo *r, const char *start, struct commit_line *out,
+			   struct diag *d)
 {
-	git_commit *c = NULL;
+	memset(out, 0, sizeof(*out));
 	git_oid id;
+	git_commit *c = NULL;
+	if (git_oid_fromstr(&id, start) < 0 || git_commit_lookup(&c, r->git, &id) < 0) {
+		git_report(d, "cannot read commit", start);
+		return -1;
+	}
+	size_t cap = 0;
+	for (;;) {
+		if (out->n == cap) {
+			cap = cap ? cap * 2 : 1024;
+			out->ids = xrealloc(out->ids, cap * sizeof(*out->ids));
+			out->times = xrealloc(out->times, cap * sizeof(*out->times));
+		}
+		memcpy(out->ids[out->n], git_commit_id(c)->id, 20);
+		out->times[out->n++] = (int64_t)git_commit_time(c);
+		git_commit *parent = NULL;
+		if (git_commit_parentcount(c) == 0 || git_commit_parent(&parent, c, 0) < 0)
+			break; /* the first commit (or the rest of the line is not here) */
+		git_commit_free(c);
+		c = parent;
+	}
+	git_commit_free(c);
+	return 0;
+}
+
+void commit_line_release(struct commit_line *l)
+{
+	free(l->ids);
+	free(l->times);
+	memset(l, 0, sizeof(*l));
+}
+
+/*
+ * Down the first-parent line, the newest commit whose committer time is at
+ * or before each cutoff: what the branch held then. A commit whose parent
+ * is missing (a shallow clone) ends the line.
+ */
+int repo_commits_before(struct repo *r, const struct commit_line *line, const int64_t *ts,
+			size_t n, struct arena *a, struct commit_info *out, bool *found,
+			struct diag *d)
+{
 	int rc = -1;
 	struct dated_cutoff *order = xcalloc(n + 1, sizeof(*order));
 	for (size_t i = 0; i < n; i++) {
@@ -322,27 +357,26 @@ int repo_commits_before(struct repo *r, const char *start, const int64_t *ts, si
 	/* The latest cutoff first: down the first-parent line, each cutoff's
 	 * commit is at or below the one of the cutoff before. */
 	qsort(order, n, sizeof(*order), cmp_cutoff_desc);
-	if (git_oid_fromstr(&id, start) < 0 || git_commit_lookup(&c, r->git, &id) < 0) {
-		git_report(d, "cannot read commit", start);
-		goto out;
-	}
-	size_t k = 0;
-	while (k < n) {
-		if ((int64_t)git_commit_time(c) <= order[k].t) {
-			git_commit_info(&out[order[k].i], c, a);
-			found[order[k].i] = true;
-			k++;
+	size_t k = 0, i = 0;
+	while (k < n && i < line->n) {
+		if (line->times[i] > order[k].t) {
+			i++;
 			continue;
 		}
-		git_commit *parent = NULL;
-		if (git_commit_parentcount(c) == 0 || git_commit_parent(&parent, c, 0) < 0)
-			break; /* none is that old (or the rest of the line is not here) */
+		git_oid id;
+		git_commit *c = NULL;
+		git_oid_fromraw(&id, line->ids[i]);
+		if (git_commit_lookup(&c, r->git, &id) < 0) {
+			git_report(d, "cannot read commit", git_oid_tostr_s(&id));
+			goto out;
+		}
+		git_commit_info(&out[order[k].i], c, a);
 		git_commit_free(c);
-		c = parent;
+		found[order[k].i] = true;
+		k++;
 	}
 	rc = 0;
 out:
-	git_commit_free(c);
 	free(order);
 	return rc;
 }

@@ -325,6 +325,7 @@ static int cmd_build(const struct options *o)
 		status = EXIT_IO;
 		goto out;
 	}
+	monthly_begin(&monthly, &src); /* the history the reports' data comes from */
 	/* every body is parsed once: scanned and rendered together */
 	site.prepare = true;
 	site.prepare_audience = o->audience;

@@ -516,6 +516,47 @@ static int chain_prepare(struct monthly_set *ms, struct diag *d)
 	return doc_pool_fill(ms->pool, ms->repo, ms->steps, ms->nchain - 1, d);
 }
 
+static void *line_work(void *arg)
+{
+	struct monthly_set *ms = arg;
+	struct repo *r = NULL;
+	ms->line_rc = -1;
+	if (repo_open(&r, ms->line_root, &ms->line_d) == 0 &&
+	    repo_first_parent_line(r, ms->line_start, &ms->line, &ms->line_d) == 0)
+		ms->line_rc = 0;
+	repo_free(r);
+	return NULL;
+}
+
+void monthly_begin(struct monthly_set *ms, const struct source *src)
+{
+	if (!src || src->mode != SOURCE_GIT)
+		return;
+	diag_init(&ms->line_d, DIAG_TEXT);
+	ms->line_root = src->root;
+	ms->line_start = src->commit;
+	ms->line_started = pthread_create(&ms->line_thread, NULL, line_work, ms) == 0;
+	if (!ms->line_started)
+		diag_release(&ms->line_d);
+}
+
+/* Waits for monthly_begin's thread; its findings go to d. */
+static int line_join(struct monthly_set *ms, struct diag *d)
+{
+	if (!ms->line_started)
+		return 0;
+	pthread_join(ms->line_thread, NULL);
+	ms->line_started = false;
+	for (size_t i = 0; d && i < ms->line_d.n; i++) {
+		const struct finding *f = &ms->line_d.items[i];
+		if (f->severity == DIAG_ERROR)
+			diag_error(d, f->pos, f->code, "%s", f->message);
+	}
+	diag_release(&ms->line_d);
+	ms->line_read = ms->line_rc == 0;
+	return ms->line_rc;
+}
+
 int monthly_compute(struct monthly_set *ms, const struct site *site, enum visibility audience,
 		    const char *only, struct diag *d)
 {
@@ -569,7 +610,16 @@ int monthly_compute(struct monthly_set *ms, const struct site *site, enum visibi
 			end.d = date_days_in_month(end.y, end.m);
 			cutoffs[i] = london_time(end, 23 * 60 + 59) + 59;
 		}
-		int k = repo_commits_before(repo, start, cutoffs, n, a, cis, founds, d);
+		/* the line monthly_begin read, when it read this one */
+		bool same = ms->line_start && strcmp(ms->line_start, start) == 0;
+		int k = line_join(ms, d);
+		if (k == 0 && (!ms->line_read || !same)) {
+			commit_line_release(&ms->line);
+			k = repo_first_parent_line(repo, start, &ms->line, d);
+			ms->line_read = k == 0;
+		}
+		if (k == 0)
+			k = repo_commits_before(repo, &ms->line, cutoffs, n, a, cis, founds, d);
 		free(cutoffs);
 		if (k < 0) {
 			free(cis);
@@ -757,6 +807,8 @@ void monthly_release(struct monthly_set *ms)
 		report_index_release(&ms->site_ix);
 	doc_pool_free(ms->pool);
 	repo_free(ms->repo);
+	line_join(ms, NULL);
+	commit_line_release(&ms->line);
 	for (size_t i = 0; i < ms->nstep_arenas; i++)
 		arena_release(&ms->step_arenas[i]);
 	free(ms->step_arenas);

@@ -156,6 +156,8 @@ static inline void buf_putc(struct buf *b, char c)
 	b->ptr[b->len] = '\0';
 }
 void buf_printf(struct buf *b, const char *fmt, ...) PRINTF_LIKE(2, 3);
+/* v in decimal, as printf's %lld would write it. */
+void buf_put_int(struct buf *b, long long v);
 void buf_vprintf(struct buf *b, const char *fmt, va_list ap);
 void buf_truncate(struct buf *b, size_t len);
 char *buf_detach(struct buf *b, size_t *len);
@@ -517,12 +519,24 @@ int repo_head_unborn(struct repo *r, struct diag *d);
  * is reported with the closest branch or tag name. Subject copied into a. */
 int repo_resolve(struct repo *r, const char *spec, struct arena *a, struct commit_info *out,
 		 struct diag *d);
-/* For each ts[i] (seconds since the epoch), the newest commit on the
- * first-parent line from start (a full id) with a committer time at or
- * before it: out[i], and found[i] false when no commit is that old. One
- * walk for all. Returns 0, or -1 after reporting. */
-int repo_commits_before(struct repo *r, const char *start, const int64_t *ts, size_t n,
-			struct arena *a, struct commit_info *out, bool *found, struct diag *d);
+/* The first-parent line from a commit: ids and committer times, newest
+ * first, down to the first commit or a missing parent (a shallow clone). */
+struct commit_line {
+	unsigned char (*ids)[20];
+	int64_t *times;
+	size_t n;
+};
+/* Reads the first-parent line from start (a full id). Returns 0, or -1
+ * after reporting. */
+int repo_first_parent_line(struct repo *r, const char *start, struct commit_line *out,
+			   struct diag *d);
+void commit_line_release(struct commit_line *l);
+/* For each ts[i] (seconds since the epoch), the newest commit of line with
+ * a committer time at or before it: out[i], and found[i] false when none
+ * is that old. Returns 0, or -1 after reporting. */
+int repo_commits_before(struct repo *r, const struct commit_line *line, const int64_t *ts,
+			size_t n, struct arena *a, struct commit_info *out, bool *found,
+			struct diag *d);
 /* A file under the site's content/ whose blob differs between two commits. */
 struct blob_change {
 	const char *path; /* relative to the site root: "content/meetings/x.md" */
@@ -1264,9 +1278,18 @@ int wstream_close(struct wstream *st);
  * cached output is reused. Counts the files. */
 int writer_link(struct writer *w, const char *rel, const char *src);
 size_t writer_count(const struct writer *w);
-/* Every file written (writer_put, writer_link), relative to the output, in
- * path order; they live as long as w. */
-const char *const *writer_paths(struct writer *w, size_t *n);
+/* A file written: its path relative to the output, and, when known (the
+ * writing thread looked), its size and modification time. */
+struct written_file {
+	const char *path;
+	bool known;
+	uint64_t size;
+	int64_t sec;
+	long nsec;
+};
+/* Every file written (writer_put, writer_link), in path order; they live as
+ * long as w. */
+const struct written_file *writer_files(struct writer *w, size_t *n);
 int writer_commit(struct writer *w);
 void writer_free(struct writer *w);
 /* The absolute path of an output folder as writer_open takes it (no trailing
@@ -1800,7 +1823,19 @@ struct monthly_set {
 					to chain[i + 1] */
 	struct arena *step_arenas;
 	size_t nstep_arenas;
+	struct commit_line line;     /* the first-parent line of the commit being built */
+	bool line_read;              /* line holds it */
+	pthread_t line_thread;       /* reading it while the site loads (monthly_begin) */
+	bool line_started;
+	struct diag line_d;          /* what that thread found */
+	const char *line_root, *line_start;
+	int line_rc;
 };
+
+/* Starts reading, on a thread of its own, the first-parent line of the
+ * commit src is built from (read from git), for monthly_compute, so that it
+ * costs no time while the site loads. No operation for files on disk. */
+void monthly_begin(struct monthly_set *ms, const struct source *src);
 
 /*
  * Finds, for every report of site that audience may see (or only the one

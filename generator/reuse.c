@@ -427,17 +427,29 @@ static void reuse_save(struct reuse *r, struct writer *w, const struct diag *d)
 		buf_putc(&b, '\n');
 	}
 	size_t n;
-	const char *const *paths = writer_paths(w, &n);
+	const struct written_file *files = writer_files(w, &n);
 	dfd = open(r->out, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
 	if (dfd < 0)
 		goto out;
 	for (size_t i = 0; i < n; i++) {
+		/* what the writing thread saw, else a look now */
+		struct written_file f = files[i];
 		struct stat st;
-		if (fstatat(dfd, paths[i], &st, AT_SYMLINK_NOFOLLOW) < 0 || !S_ISREG(st.st_mode))
-			goto out;
-		buf_printf(&b, "file\t%llu\t%lld\t%ld\t", (unsigned long long)st.st_size,
-			   (long long)st.st_mtim.tv_sec, (long)st.st_mtim.tv_nsec);
-		put_escaped(&b, paths[i]);
+		if (!f.known) {
+			if (fstatat(dfd, f.path, &st, AT_SYMLINK_NOFOLLOW) < 0 || !S_ISREG(st.st_mode))
+				goto out;
+			f.size = (uint64_t)st.st_size;
+			f.sec = (int64_t)st.st_mtim.tv_sec;
+			f.nsec = (long)st.st_mtim.tv_nsec;
+		}
+		buf_puts(&b, "file\t");
+		buf_put_int(&b, (long long)f.size);
+		buf_putc(&b, '\t');
+		buf_put_int(&b, (long long)f.sec);
+		buf_putc(&b, '\t');
+		buf_put_int(&b, (long long)f.nsec);
+		buf_putc(&b, '\t');
+		put_escaped(&b, f.path);
 		buf_putc(&b, '\n');
 	}
 	buf_puts(&b, "end\n");

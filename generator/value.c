@@ -45,17 +45,7 @@ static void number_text(struct buf *b, double d)
 	/* range first: converting a double outside long long's range is undefined */
 	if (fabs(d) < 1e15 && d == (double)(long long)d) {
 		/* a whole number: its digits, without printf (templates show many) */
-		long long n = (long long)d;
-		char t[24];
-		size_t k = sizeof(t);
-		unsigned long long u = n < 0 ? (unsigned long long)-n : (unsigned long long)n;
-		do {
-			t[--k] = (char)('0' + u % 10);
-			u /= 10;
-		} while (u);
-		if (n < 0)
-			t[--k] = '-';
-		buf_put(b, t + k, sizeof(t) - k);
+		buf_put_int(b, (long long)d);
 		return;
 	}
 	char tmp[40];

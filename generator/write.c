@@ -39,12 +39,13 @@ struct writer {
 	uint64_t bytes;
 	/* every file written, relative to the output (for the build's manifest) */
 	struct arena names;
-	const char **paths;
+	struct written_file *paths;
 	size_t npaths, cappaths;
 };
 
-/* Counts a file written and remembers its path. Takes the lock. */
-static void count_file(struct writer *w, const char *rel, uint64_t size)
+/* Counts a file written and remembers its path, and its size and time when
+ * st (taken by the thread that wrote it) is not NULL. Takes the lock. */
+static void count_file(struct writer *w, const char *rel, uint64_t size, const struct stat *st)
 {
 	pthread_mutex_lock(&w->lock);
 	w->files++;
@@ -53,7 +54,15 @@ static void count_file(struct writer *w, const char *rel, uint64_t size)
 		w->cappaths = w->cappaths ? w->cappaths * 2 : 1024;
 		w->paths = xrealloc(w->paths, w->cappaths * sizeof(*w->paths));
 	}
-	w->paths[w->npaths++] = arena_strdup(&w->names, rel);
+	struct written_file *f = &w->paths[w->npaths++];
+	memset(f, 0, sizeof(*f));
+	f->path = arena_strdup(&w->names, rel);
+	if (st) {
+		f->known = true;
+		f->size = (uint64_t)st->st_size;
+		f->sec = (int64_t)st->st_mtim.tv_sec;
+		f->nsec = (long)st->st_mtim.tv_nsec;
+	}
 	pthread_mutex_unlock(&w->lock);
 }
 
@@ -346,11 +355,14 @@ static int write_file(struct writer *w, const char *rel, const void *data, size_
 		close(fd);
 		return -1;
 	}
+	/* its size and time for the build's record, here on this core */
+	struct stat st;
+	bool known = fstat(fd, &st) == 0;
 	if (close(fd) < 0) {
 		put_error(w, "write", rel);
 		return -1;
 	}
-	count_file(w, rel, n);
+	count_file(w, rel, n, known ? &st : NULL);
 	return 0;
 }
 
@@ -421,7 +433,7 @@ int wstream_close(struct wstream *st)
 		rc = -1;
 	}
 	if (rc == 0)
-		count_file(st->w, st->rel, st->size);
+		count_file(st->w, st->rel, st->size, NULL);
 	buf_release(&st->b);
 	free(st->rel);
 	free(st);
@@ -503,7 +515,8 @@ static int link_tree(struct writer *w, const char *src, const char *dst, int dep
 			if (link(s.ptr, d.ptr) < 0 && copy_file(s.ptr, d.ptr) < 0)
 				rc = -1;
 			else
-				count_file(w, d.ptr + strlen(w->staging) + 1, (uint64_t)st.st_size);
+				count_file(w, d.ptr + strlen(w->staging) + 1, (uint64_t)st.st_size,
+					   NULL);
 		}
 	}
 	closedir(dir);
@@ -628,16 +641,17 @@ size_t writer_count(const struct writer *w)
 	return w->files;
 }
 
-static int cmp_str(const void *a, const void *b)
+static int cmp_written(const void *a, const void *b)
 {
-	return strcmp(*(const char *const *)a, *(const char *const *)b);
+	return strcmp(((const struct written_file *)a)->path,
+		      ((const struct written_file *)b)->path);
 }
 
-const char *const *writer_paths(struct writer *w, size_t *n)
+const struct written_file *writer_files(struct writer *w, size_t *n)
 {
 	pthread_mutex_lock(&w->lock);
 	if (w->npaths)
-		qsort(w->paths, w->npaths, sizeof(*w->paths), cmp_str);
+		qsort(w->paths, w->npaths, sizeof(*w->paths), cmp_written);
 	*n = w->npaths;
 	pthread_mutex_unlock(&w->lock);
 	return w->paths;
