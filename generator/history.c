@@ -92,6 +92,8 @@ struct walked {
 	struct change **changes; /* per commit */
 	size_t *nchanges;
 	struct arena arena;      /* the changes */
+	struct arena *more;      /* the changes found on other threads */
+	size_t nmore;
 	struct idmap index;      /* commit id → index in the log */
 };
 
@@ -218,8 +220,86 @@ static void walked_release(struct walked *wk)
 	free(wk->changes);
 	free(wk->nchanges);
 	arena_release(&wk->arena);
+	for (size_t i = 0; i < wk->nmore; i++)
+		arena_release(&wk->more[i]);
+	free(wk->more);
 	idmap_release(&wk->index);
 	memset(wk, 0, sizeof(*wk));
+}
+
+/* A run of the commits whose changes are not cached, for one thread: in log
+ * order, so that each commit's trees are read as the one before's parent's,
+ * with a repository of its own (opened at root). */
+struct walk_share {
+	struct walked *wk;
+	const char *root;
+	const size_t *idx;
+	size_t lo, hi;
+	struct arena arena;
+	struct diag *d;
+	int rc;
+	pthread_t thread;
+	bool threaded;
+};
+
+static void *walk_work(void *arg)
+{
+	struct walk_share *s = arg;
+	struct repo *r = NULL;
+	s->rc = -1;
+	if (repo_open(&r, s->root, s->d) != 0)
+		return NULL;
+	for (size_t k = s->lo; k < s->hi; k++) {
+		size_t i = s->idx[k];
+		if (repo_changes(r, &s->wk->log, i, &s->arena, &s->wk->changes[i],
+				 &s->wk->nchanges[i], s->d) < 0) {
+			repo_free(r);
+			return NULL;
+		}
+	}
+	repo_free(r);
+	s->rc = 0;
+	return NULL;
+}
+
+/* The changes of the commits idx[0..n) of the log: on every core when
+ * there are many (a first build reads all of history), else with repo.
+ * Returns 0, or -1 after reporting. */
+static int changes_of(struct walked *wk, struct repo *repo, const char *root, const size_t *idx,
+		      size_t n, struct diag *d)
+{
+	size_t nw = (size_t)plansite_jobs();
+	if (nw > n / 256 + 1)
+		nw = n / 256 + 1;
+	if (nw <= 1) {
+		for (size_t k = 0; k < n; k++)
+			if (repo_changes(repo, &wk->log, idx[k], &wk->arena, &wk->changes[idx[k]],
+					 &wk->nchanges[idx[k]], d) < 0)
+				return -1;
+		return 0;
+	}
+	struct walk_share *ss = xcalloc(nw, sizeof(*ss));
+	for (size_t t = 0; t < nw; t++) {
+		ss[t] = (struct walk_share){.wk = wk, .root = root, .idx = idx, .lo = n * t / nw,
+					    .hi = n * (t + 1) / nw, .arena = ARENA_INIT, .d = d,
+					    .rc = -1};
+		if (t > 0)
+			ss[t].threaded = pthread_create(&ss[t].thread, NULL, walk_work, &ss[t]) == 0;
+	}
+	int rc = 0;
+	for (size_t t = 0; t < nw; t++) {
+		if (ss[t].threaded)
+			pthread_join(ss[t].thread, NULL);
+		else
+			walk_work(&ss[t]); /* this thread's run, or one no thread took */
+		if (ss[t].rc < 0)
+			rc = -1;
+	}
+	wk->more = xrealloc(wk->more, (wk->nmore + nw) * sizeof(*wk->more));
+	for (size_t t = 0; t < nw; t++)
+		wk->more[wk->nmore++] = ss[t].arena;
+	free(ss);
+	return rc;
 }
 
 /*
@@ -227,16 +307,17 @@ static void walked_release(struct walked *wk)
  * history cache when it has them, else from git (and then the cache is
  * rewritten). Returns 0, or -1 after reporting.
  */
-static int walk(struct walked *wk, struct repo *repo, const struct cache *cache,
+static int walk(struct walked *wk, struct repo *repo, const char *root, const struct cache *cache,
 		const char *const *starts, size_t nstarts, bool verbose, struct diag *d)
 {
 	struct idmap cmap;
 	struct arena carena = ARENA_INIT;
 	struct cached_commit *cached = NULL;
-	size_t ncached = 0, fresh = 0;
+	size_t ncached = 0, fresh = 0, *fresh_idx = NULL;
 	struct buf path = BUF_INIT;
 	int rc = -1;
-	clock_t t0 = clock();
+	struct timespec t0, t1;
+	clock_gettime(CLOCK_MONOTONIC, &t0); /* for --verbose */
 
 	memset(wk, 0, sizeof(*wk));
 	idmap_init(&cmap, 16);
@@ -253,6 +334,7 @@ static int walk(struct walked *wk, struct repo *repo, const struct cache *cache,
 	}
 	wk->changes = xcalloc(wk->log.n + 1, sizeof(*wk->changes));
 	wk->nchanges = xcalloc(wk->log.n + 1, sizeof(*wk->nchanges));
+	fresh_idx = xcalloc(wk->log.n + 1, sizeof(*fresh_idx));
 	for (size_t i = 0; i < wk->log.n; i++) {
 		const struct log_commit *c = &wk->log.commits[i];
 		size_t k;
@@ -269,18 +351,19 @@ static int walk(struct walked *wk, struct repo *repo, const struct cache *cache,
 			}
 			continue;
 		}
-		if (repo_changes(repo, &wk->log, i, &wk->arena, &wk->changes[i], &wk->nchanges[i], d) <
-		    0)
-			goto out;
-		fresh++;
+		fresh_idx[fresh++] = i;
 	}
+	if (changes_of(wk, repo, root, fresh_idx, fresh, d) < 0)
+		goto out;
 	if (fresh && cache->dir)
 		history_cache_write(path.ptr, repo_prefix(repo), wk);
+	clock_gettime(CLOCK_MONOTONIC, &t1);
 	if (verbose)
 		fprintf(stderr, "plansite: history: %zu commits, %zu from the cache, %zu read (%.2f s)\n",
-			wk->log.n, wk->log.n - fresh, fresh, (double)(clock() - t0) / CLOCKS_PER_SEC);
+			wk->log.n, wk->log.n - fresh, fresh, (double)(t1.tv_sec - t0.tv_sec) + (double)(t1.tv_nsec - t0.tv_nsec) / 1e9);
 	rc = 0;
 out:
+	free(fresh_idx);
 	free(cached);
 	idmap_release(&cmap);
 	arena_release(&carena);
@@ -525,7 +608,8 @@ static void *walker(void *arg)
 	const char *starts[] = {pp->src->commit};
 	pp->walk_rc = -1;
 	if (repo_open(&repo, pp->src->root, pp->d) == 0)
-		pp->walk_rc = walk(&pp->wk, repo, &pp->cache, starts, 1, pp->o.verbose, pp->d);
+		pp->walk_rc = walk(&pp->wk, repo, pp->src->root, &pp->cache, starts, 1, pp->o.verbose,
+				   pp->d);
 	repo_free(repo);
 	return NULL;
 }
@@ -625,7 +709,8 @@ int published_load(struct published *p, const struct site *site, struct diag *d)
 		for (size_t i = 0; i < p->nversions; i++)
 			starts[nstarts++] = p->versions[i].tag->commit.id;
 		walked_release(&pp->wk);
-		int rc = walk(&pp->wk, pp->repo, &pp->cache, starts, nstarts, o->verbose, d);
+		int rc = walk(&pp->wk, pp->repo, src->root, &pp->cache, starts, nstarts, o->verbose,
+			      d);
 		free(starts);
 		if (rc < 0)
 			return -1;

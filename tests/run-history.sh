@@ -20,7 +20,7 @@ set -u
 here=$(cd "$(dirname "$0")" && pwd)
 : "${PLANSITE:=$(dirname "$here")/build/san/plansite}"
 tmp=$(mktemp -d)
-trap 'rm -rf "$tmp"' EXIT
+[ -n "${KEEP:-}" ] && echo "keeping $tmp" || trap 'rm -rf "$tmp"' EXIT
 fail=0
 repo=$tmp/repo
 ok() { echo "ok   $1"; }
@@ -345,6 +345,67 @@ printf '%s\n' "2007-05-17|Patients' forum meets monthly" "2007-03-05|Add a patie
 sed -i "s/'/\&#39;/" "$tmp/h5.want"
 diff "$tmp/h5.want" "$tmp/h5" >/dev/null && ok "a merged branch's change is the page's, the merge is not" || { bad "merge history"; diff "$tmp/h5.want" "$tmp/h5"; }
 has "$tmp/merged/patients/index.html" 'Last updated <time datetime="2007-05-17">17 May 2007</time>' "last updated comes through the merge"
+
+# --- a long history, read on several threads ---------------------------------------
+# 700 commits made with git fast-import (each adds a meeting or edits one
+# added before, some rename one): a first build reads every commit's changes
+# on several threads; one thread must give the same pages and the same cache.
+long=$tmp/long
+cp -r "$here/sites/valid-minimal" "$long"
+rm -f "$long/expected"
+git init -q -b main "$long"
+g_long() { git -C "$long" -c user.name=Test -c user.email=test@example.org "$@" >/dev/null; }
+g_long add -A
+GIT_AUTHOR_DATE="2006-01-01T12:00:00+0000" GIT_COMMITTER_DATE="2006-01-01T12:00:00+0000" g_long commit -q -m "Import"
+meeting_text() { # day n
+	sed -e "s/^date: .*/date: $1/" -e "s/^title: .*/title: Meeting $2/" \
+		"$here/sites/valid-minimal/content/meetings/2007-01-17-executive.md"
+}
+{
+	i=1
+	while [ $i -le 700 ]; do
+		d=$(date -u -d "2006-01-02 + $((i / 3)) days" +%Y-%m-%d)
+		t=$(date -u -d "$d 12:00" +%s)
+		echo "commit refs/heads/main"
+		echo "committer Test <test@example.org> $((t + i)) +0000"
+		echo "data <<EOM"
+		echo "Change $i"
+		echo "EOM"
+		[ $i = 1 ] && echo "from refs/heads/main^0"
+		if [ $((i % 5)) = 0 ]; then
+			j=$((i - 3))
+			dj=$(date -u -d "2006-01-02 + $((j / 3)) days" +%Y-%m-%d)
+			echo "R content/meetings/$dj-m$j.md content/meetings/$dj-r$j.md"
+		else
+			body=$(meeting_text "$d" "$i")
+			echo "M 100644 inline content/meetings/$d-m$i.md"
+			echo "data <<EOM"
+			printf '%s\n' "$body"
+			echo "EOM"
+		fi
+		echo
+		i=$((i + 1))
+	done
+} | git -C "$long" fast-import --quiet
+git -C "$long" reset -q --hard main
+n=$(git -C "$long" rev-list --count HEAD)
+rm -rf "$long/.plansite-cache"
+PLANSITE_JOBS=1 "$PLANSITE" -C "$long" build --audience practices --no-pdf --out "$tmp/long1" 2>"$tmp/long1.err"
+mv "$long/.plansite-cache/history" "$tmp/long1.history"
+rm -rf "$long/.plansite-cache"
+PLANSITE_JOBS=4 "$PLANSITE" -C "$long" build --audience practices --no-pdf --verbose --out "$tmp/long4" 2>"$tmp/long4.err"
+if [ "$n" = 701 ] && grep -q "history: 701 commits, 0 from the cache, 701 read" "$tmp/long4.err" &&
+	diff -r -q "$tmp/long1" "$tmp/long4" >/dev/null && cmp -s "$tmp/long1.history" "$long/.plansite-cache/history"; then
+	ok "701 commits read on 4 threads: the pages and the cache of one thread"
+else
+	bad "701 commits on 4 threads and on one differ ($n commits)"
+	tail -3 "$tmp/long4.err"
+fi
+hist "$tmp/long4/history/meetings/$(date -u -d "2006-01-02 + 232 days" +%Y-%m-%d)-r697/index.html" |
+	cut -d'|' -f2 | head -2 >"$tmp/h6"
+printf '%s\n' "Change 700" "Change 697" >"$tmp/h6.want"
+diff "$tmp/h6.want" "$tmp/h6" >/dev/null && ok "a renamed meeting's history goes back through the rename" ||
+	{ bad "a renamed meeting's history"; diff "$tmp/h6.want" "$tmp/h6"; }
 
 echo "history: $fail failed"
 [ "$fail" = 0 ]
