@@ -7,30 +7,19 @@
 
 #include <string.h>
 
+/* For each byte, what stands for it in HTML, or NULL for itself. */
+static const char *const html_rep[256] = {
+	['&'] = "&amp;", ['<'] = "&lt;", ['>'] = "&gt;", ['"'] = "&quot;", ['\''] = "&#39;",
+};
+
 void escape_html(struct buf *b, const char *s, size_t n)
 {
+	const unsigned char *u = (const unsigned char *)s;
 	size_t start = 0;
 	for (size_t i = 0; i < n; i++) {
-		const char *rep;
-		switch (s[i]) {
-		case '&':
-			rep = "&amp;";
-			break;
-		case '<':
-			rep = "&lt;";
-			break;
-		case '>':
-			rep = "&gt;";
-			break;
-		case '"':
-			rep = "&quot;";
-			break;
-		case '\'':
-			rep = "&#39;";
-			break;
-		default:
+		const char *rep = html_rep[u[i]];
+		if (!rep)
 			continue;
-		}
 		buf_put(b, s + start, i - start);
 		buf_puts(b, rep);
 		start = i + 1;
@@ -64,7 +53,9 @@ void escape_json(struct buf *b, const char *s, size_t n)
 			break;
 		default:
 			/* <, > and & too, so JSON is safe inside a <script> */
-			buf_printf(b, "\\u%04x", c);
+			buf_puts(b, "\\u00");
+			buf_putc(b, "0123456789abcdef"[c >> 4]);
+			buf_putc(b, "0123456789abcdef"[c & 15]);
 		}
 		start = i + 1;
 	}

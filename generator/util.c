@@ -227,6 +227,26 @@ static uint64_t word_hash(const char *p, size_t n)
 	return h;
 }
 
+/* Whether the len bytes at x and y are the same; words are short, and a
+ * call to memcmp costs more than comparing them here. */
+static bool same_word(const char *x, const char *y, size_t len)
+{
+	while (len >= 8) {
+		uint64_t u, v;
+		memcpy(&u, x, 8);
+		memcpy(&v, y, 8);
+		if (u != v)
+			return false;
+		x += 8;
+		y += 8;
+		len -= 8;
+	}
+	while (len--)
+		if (*x++ != *y++)
+			return false;
+	return true;
+}
+
 const char *text_words(struct arena *a, const char *text, size_t n)
 {
 	struct seen {
@@ -234,8 +254,12 @@ const char *text_words(struct arena *a, const char *text, size_t n)
 		uint32_t off, len;
 	};
 	pthread_once(&word_once, word_map_init);
-	size_t cap = 256, used = 0;
-	struct seen *tab = xcalloc(cap, sizeof(*tab));
+	/* most documents have a few hundred distinct words: a table on the
+	 * stack, moved to the heap only when it must grow */
+	struct seen small[1024];
+	size_t cap = sizeof(small) / sizeof(small[0]), used = 0;
+	struct seen *tab = small;
+	memset(small, 0, sizeof(small));
 	/* the words and a space between each never outgrow the text */
 	char *out = xmalloc(n + 1);
 	size_t len_out = 0;
@@ -256,7 +280,7 @@ const char *text_words(struct arena *a, const char *text, size_t n)
 		bool seen = false;
 		for (; tab[slot].len; slot = (slot + 1) & (cap - 1))
 			if (tab[slot].hash == h && tab[slot].len == len &&
-			    memcmp(out + tab[slot].off, dst, len) == 0) {
+			    same_word(out + tab[slot].off, dst, len)) {
 				seen = true;
 				break;
 			}
@@ -277,13 +301,15 @@ const char *text_words(struct arena *a, const char *text, size_t n)
 					m = (m + 1) & (ncap - 1);
 				nt[m] = tab[j];
 			}
-			free(tab);
+			if (tab != small)
+				free(tab);
 			tab = nt;
 			cap = ncap;
 		}
 	}
 	const char *s = arena_strndup(a, out, len_out);
-	free(tab);
+	if (tab != small)
+		free(tab);
 	free(out);
 	return s;
 }
