@@ -206,7 +206,9 @@ static void word_map_init(void)
 	}
 }
 
-/* A hash of the n bytes at p, eight at a time. */
+/* A hash of the n bytes at p, eight at a time. The bytes after them, up to
+ * the next multiple of eight, must be readable: they are read and masked
+ * off (text_words leaves room). */
 static uint64_t word_hash(const char *p, size_t n)
 {
 	uint64_t h = n * 0x9E3779B97F4A7C15ULL;
@@ -219,8 +221,13 @@ static uint64_t word_hash(const char *p, size_t n)
 		n -= 8;
 	}
 	if (n) {
-		uint64_t x = 0;
-		memcpy(&x, p, n);
+		uint64_t x;
+		memcpy(&x, p, 8);
+#if __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
+		x &= ~(uint64_t)0 >> (64 - 8 * n); /* the first n bytes */
+#else
+		x &= ~(uint64_t)0 << (64 - 8 * n);
+#endif
 		h = (h ^ x) * 0xC4CEB9FE1A85EC53ULL;
 		h ^= h >> 32;
 	}
@@ -256,12 +263,13 @@ const char *text_words(struct arena *a, const char *text, size_t n)
 	pthread_once(&word_once, word_map_init);
 	/* most documents have a few hundred distinct words: a table on the
 	 * stack, moved to the heap only when it must grow */
-	struct seen small[1024];
+	struct seen small[512];
 	size_t cap = sizeof(small) / sizeof(small[0]), used = 0;
 	struct seen *tab = small;
 	memset(small, 0, sizeof(small));
-	/* the words and a space between each never outgrow the text */
-	char *out = xmalloc(n + 1);
+	/* the words and a space between each never outgrow the text; eight
+	 * bytes more for word_hash to read past the last */
+	char *out = xmalloc(n + 9);
 	size_t len_out = 0;
 	const unsigned char *t = (const unsigned char *)text;
 	size_t i = 0;
