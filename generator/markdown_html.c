@@ -544,8 +544,57 @@ void markdown_fill(const struct doc *doc, const struct md_render *r, struct buf 
 	free(ok);
 }
 
+bool md_plain_inline(const char *s, size_t n)
+{
+	/* a letter first: no list, heading, quote, code block or break */
+	if (n == 0 || !((s[0] >= 'a' && s[0] <= 'z') || (s[0] >= 'A' && s[0] <= 'Z')) ||
+	    s[n - 1] == ' ')
+		return false;
+	for (size_t i = 0; i < n; i++) {
+		unsigned char c = (unsigned char)s[i];
+		if ((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
+		    c >= 0x80)
+			continue;
+		switch (c) {
+		case ' ':
+		case ',':
+		case ';':
+		case '(':
+		case ')':
+		case '?':
+		case '\'':
+		case '-':
+		case '/':
+			continue;
+		case '.':
+			/* "www." starts an autolink (GFM) */
+			if (i >= 3 && (s[i - 1] | 0x20) == 'w' && (s[i - 2] | 0x20) == 'w' &&
+			    (s[i - 3] | 0x20) == 'w')
+				return false;
+			continue;
+		default:
+			return false;
+		}
+	}
+	return utf8_check(s, n) == n;
+}
+
 void markdown_inline(const char *from_path, const char *s, size_t n, const struct md_render *r,
 		     struct buf *out)
+{
+	/* Most decisions and actions are plain sentences: their HTML is their
+	 * text, escaped, without a parse (test_markdown checks the two agree). */
+	if (md_plain_inline(s, n)) {
+		escape_html(out, s, n);
+		if (r->text)
+			buf_put(r->text, s, n);
+		return;
+	}
+	md_inline_parsed(from_path, s, n, r, out);
+}
+
+void md_inline_parsed(const char *from_path, const char *s, size_t n, const struct md_render *r,
+		      struct buf *out)
 {
 	struct parse ps;
 	cmark_node *root = md_parse_text(&ps, CMARK_OPT_DEFAULT, s, n);

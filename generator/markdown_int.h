@@ -111,4 +111,12 @@ void md_reserve_ids(struct html *h);
 void md_render_tree(struct html *h, cmark_node *root);
 void md_html_release(struct html *h);
 
+/* Whether s renders, inline, as itself escaped: one line of words and
+ * plain punctuation that no Markdown or GFM rule acts on (markdown_inline
+ * then skips the parse). */
+bool md_plain_inline(const char *s, size_t n);
+/* markdown_inline by parsing, always. */
+void md_inline_parsed(const char *from_path, const char *s, size_t n, const struct md_render *r,
+		      struct buf *out);
+
 #endif
