@@ -12,17 +12,38 @@ static const char *const html_rep[256] = {
 	['&'] = "&amp;", ['<'] = "&lt;", ['>'] = "&gt;", ['"'] = "&quot;", ['\''] = "&#39;",
 };
 
+/* Whether any of the 8 bytes of v may need escaping: '"' '#' '&' '\'' (the
+ * bytes b with b & 0xFA == 0x22) or '<' '>' (b & 0xFD == 0x3C); '#' is a
+ * false alarm the caller sorts out. The usual test for a zero byte. */
+static bool maybe_special(uint64_t v)
+{
+	const uint64_t ones = 0x0101010101010101ULL, highs = 0x8080808080808080ULL;
+	uint64_t a = (v & 0xFAFAFAFAFAFAFAFAULL) ^ 0x2222222222222222ULL;
+	uint64_t c = (v & 0xFDFDFDFDFDFDFDFDULL) ^ 0x3C3C3C3C3C3C3C3CULL;
+	return (((a - ones) & ~a) | ((c - ones) & ~c)) & highs;
+}
+
 void escape_html(struct buf *b, const char *s, size_t n)
 {
 	const unsigned char *u = (const unsigned char *)s;
-	size_t start = 0;
-	for (size_t i = 0; i < n; i++) {
+	size_t start = 0, i = 0;
+	while (i < n) {
+		/* most text has nothing to escape: skip it eight bytes at a time */
+		if (n - i >= 8) {
+			uint64_t v;
+			memcpy(&v, s + i, 8);
+			if (!maybe_special(v)) {
+				i += 8;
+				continue;
+			}
+		}
 		const char *rep = html_rep[u[i]];
-		if (!rep)
-			continue;
-		buf_put(b, s + start, i - start);
-		buf_puts(b, rep);
-		start = i + 1;
+		if (rep) {
+			buf_put(b, s + start, i - start);
+			buf_puts(b, rep);
+			start = i + 1;
+		}
+		i++;
 	}
 	buf_put(b, s + start, n - start);
 }

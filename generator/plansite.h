@@ -333,6 +333,10 @@ struct value *value_bool(struct arena *a, bool b);
 void value_list_push(struct arena *a, struct value *list, struct value *item);
 /* Appends key → val (copies key). Does not check for duplicates. */
 void value_map_put(struct arena *a, struct value *map, const char *key, struct value *val);
+/* The same without copying key, which must live as long as map (a string
+ * literal, say): pages put thousands of keys. */
+void value_map_put_lasting(struct arena *a, struct value *map, const char *key,
+			   struct value *val);
 /* The value under key in a map, or NULL (also when m is NULL or not a map). */
 struct value *value_get(const struct value *m, const char *key);
 struct value_pair *value_get_pair(const struct value *m, const char *key);

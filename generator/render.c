@@ -35,31 +35,31 @@ struct value *rd_new_list(struct arena *a)
  * has no "if not empty"). Lists must be complete when put. */
 void rd_put(struct arena *a, struct value *m, const char *k, struct value *v)
 {
-	value_map_put(a, m, k, v);
+	value_map_put_lasting(a, m, k, v);
 	if (v && v->kind == VALUE_LIST)
-		value_map_put(a, m, arena_cat(a, "has_", k, NULL), value_bool(a, v->n > 0));
+		value_map_put_lasting(a, m, arena_cat(a, "has_", k, NULL), value_bool(a, v->n > 0));
 }
 
 /* Puts a string; nothing when s is NULL (so {{#k}} is false). */
 void rd_put_s(struct arena *a, struct value *m, const char *k, const char *s)
 {
 	if (s)
-		value_map_put(a, m, k, value_cstr(a, s));
+		value_map_put_lasting(a, m, k, value_cstr(a, s));
 }
 
 void rd_put_b(struct arena *a, struct value *m, const char *k, bool b)
 {
-	value_map_put(a, m, k, value_bool(a, b));
+	value_map_put_lasting(a, m, k, value_bool(a, b));
 }
 
 void rd_put_n(struct arena *a, struct value *m, const char *k, double n)
 {
-	value_map_put(a, m, k, value_number(a, n));
+	value_map_put_lasting(a, m, k, value_number(a, n));
 }
 
 void rd_put_buf(struct arena *a, struct value *m, const char *k, const struct buf *b)
 {
-	value_map_put(a, m, k, value_string(a, b->ptr, b->len, nopos));
+	value_map_put_lasting(a, m, k, value_string(a, b->ptr, b->len, nopos));
 }
 
 const char *rd_time_range(struct arena *a, int start, int end)

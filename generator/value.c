@@ -103,10 +103,16 @@ void value_list_push(struct arena *a, struct value *list, struct value *item)
 
 void value_map_put(struct arena *a, struct value *map, const char *key, struct value *val)
 {
+	size_t n = strlen(key);
+	value_map_put_lasting(a, map, arena_strndup(a, key, n), val);
+}
+
+void value_map_put_lasting(struct arena *a, struct value *map, const char *key, struct value *val)
+{
 	reserve(a, map, sizeof(struct value_pair));
 	struct value_pair *p = &map->u.pairs[map->n++];
 	p->key_len = strlen(key);
-	p->key = arena_strndup(a, key, p->key_len);
+	p->key = key;
 	p->key_pos = nopos;
 	p->val = val;
 }

@@ -327,6 +327,40 @@ static void test_xalloc(void **state)
 	free(xmalloc(0)); /* never NULL, even for 0 */
 }
 
+/* escape_html, which skips eight clean bytes at a time, against escaping
+ * byte by byte, on random strings with every special at every offset. */
+static void test_escape_html(void **state)
+{
+	(void)state;
+	static const char alphabet[] = "ab &<>\"'#\x22\xc2\xa3x9;:";
+	unsigned seed = 7;
+	for (int k = 0; k < 20000; k++) {
+		char s[80];
+		seed = seed * 1103515245u + 12345u;
+		size_t n = (seed >> 16) % sizeof(s);
+		for (size_t i = 0; i < n; i++) {
+			seed = seed * 1103515245u + 12345u;
+			s[i] = alphabet[(seed >> 16) % (sizeof(alphabet) - 1)];
+		}
+		struct buf got = BUF_INIT, want = BUF_INIT;
+		escape_html(&got, s, n);
+		for (size_t i = 0; i < n; i++) {
+			switch (s[i]) {
+			case '&': buf_puts(&want, "&amp;"); break;
+			case '<': buf_puts(&want, "&lt;"); break;
+			case '>': buf_puts(&want, "&gt;"); break;
+			case '"': buf_puts(&want, "&quot;"); break;
+			case '\'': buf_puts(&want, "&#39;"); break;
+			default: buf_putc(&want, s[i]);
+			}
+		}
+		assert_int_equal(got.len, want.len);
+		assert_memory_equal(got.ptr, want.ptr, want.len);
+		buf_release(&got);
+		buf_release(&want);
+	}
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -339,6 +373,7 @@ int main(void)
 		cmocka_unit_test(test_buf),
 		cmocka_unit_test(test_arena),
 		cmocka_unit_test(test_xalloc),
+		cmocka_unit_test(test_escape_html),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
