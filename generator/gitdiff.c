@@ -807,14 +807,12 @@ int repo_read_blob(struct repo *r, const unsigned char id[20], char **data, size
 
 /* ------------------------------------------------- many pairs at once */
 
-/* One thread's share of the pairs: lo..hi-1, in order, so that when each
- * pair follows the one before (a chain), its older trees are the ones the
- * pair before read last. */
-struct pairs_share {
+/* One thread's run of items lo..hi-1, with its own repository and arena. */
+struct run_share {
 	const char *root;
-	const char *const *from, *const *to;
-	struct blob_changes *out;
 	size_t lo, hi;
+	int (*fn)(struct repo *r, size_t i, struct arena *a, void *ctx);
+	void *ctx;
 	struct arena arena;
 	struct diag *d;
 	int rc;
@@ -822,16 +820,15 @@ struct pairs_share {
 	bool threaded;
 };
 
-static void *pairs_work(void *arg)
+static void *run_work(void *arg)
 {
-	struct pairs_share *s = arg;
+	struct run_share *s = arg;
 	struct repo *r = NULL;
 	s->rc = -1;
 	if (repo_open(&r, s->root, s->d) != 0)
 		return NULL;
 	for (size_t i = s->lo; i < s->hi; i++)
-		if (repo_diff_blobs(r, s->from[i], s->to[i], &s->arena, &s->out[i].v,
-				    &s->out[i].n, s->d) < 0) {
+		if (s->fn(r, i, &s->arena, s->ctx) < 0) {
 			repo_free(r);
 			return NULL;
 		}
@@ -840,31 +837,33 @@ static void *pairs_work(void *arg)
 	return NULL;
 }
 
-int repo_diff_pairs(const char *root, const char *const *from, const char *const *to, size_t n,
-		    struct blob_changes *out, struct arena **arenas, size_t *narenas,
-		    struct diag *d)
+int repo_run_ranges(const char *root, size_t n, size_t min_run,
+		    int (*fn)(struct repo *r, size_t i, struct arena *a, void *ctx), void *ctx,
+		    struct arena **arenas, size_t *narenas, struct diag *d)
 {
 	*arenas = NULL;
 	*narenas = 0;
 	if (n == 0)
 		return 0;
-	size_t steps = n, nw = (size_t)plansite_jobs();
-	if (nw > steps)
-		nw = steps;
-	struct pairs_share *ss = xcalloc(nw, sizeof(*ss));
+	size_t nw = (size_t)plansite_jobs();
+	if (nw > n / min_run + 1)
+		nw = n / min_run + 1;
+	if (nw > n)
+		nw = n;
+	struct run_share *ss = xcalloc(nw, sizeof(*ss));
 	for (size_t t = 0; t < nw; t++) {
-		ss[t] = (struct pairs_share){.root = root, .from = from, .to = to, .out = out,
-					     .lo = steps * t / nw, .hi = steps * (t + 1) / nw,
-					     .arena = ARENA_INIT, .d = d, .rc = -1};
+		ss[t] = (struct run_share){.root = root, .lo = n * t / nw, .hi = n * (t + 1) / nw,
+					   .fn = fn, .ctx = ctx, .arena = ARENA_INIT, .d = d,
+					   .rc = -1};
 		if (t > 0)
-			ss[t].threaded = pthread_create(&ss[t].thread, NULL, pairs_work, &ss[t]) == 0;
+			ss[t].threaded = pthread_create(&ss[t].thread, NULL, run_work, &ss[t]) == 0;
 	}
 	int rc = 0;
 	for (size_t t = 0; t < nw; t++) {
 		if (ss[t].threaded)
 			pthread_join(ss[t].thread, NULL);
 		else
-			pairs_work(&ss[t]); /* this thread's share, or one no thread took */
+			run_work(&ss[t]); /* this thread's run, or one no thread took */
 		if (ss[t].rc < 0)
 			rc = -1;
 	}
@@ -875,4 +874,24 @@ int repo_diff_pairs(const char *root, const char *const *from, const char *const
 	*arenas = as;
 	*narenas = nw;
 	return rc;
+}
+
+struct pairs {
+	const char *const *from, *const *to;
+	struct blob_changes *out;
+	struct diag *d;
+};
+
+static int diff_pair(struct repo *r, size_t i, struct arena *a, void *ctx)
+{
+	struct pairs *p = ctx;
+	return repo_diff_blobs(r, p->from[i], p->to[i], a, &p->out[i].v, &p->out[i].n, p->d);
+}
+
+int repo_diff_pairs(const char *root, const char *const *from, const char *const *to, size_t n,
+		    struct blob_changes *out, struct arena **arenas, size_t *narenas,
+		    struct diag *d)
+{
+	struct pairs p = {from, to, out, d};
+	return repo_run_ranges(root, n, 1, diff_pair, &p, arenas, narenas, d);
 }

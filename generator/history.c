@@ -227,39 +227,18 @@ static void walked_release(struct walked *wk)
 	memset(wk, 0, sizeof(*wk));
 }
 
-/* A run of the commits whose changes are not cached, for one thread: in log
- * order, so that each commit's trees are read as the one before's parent's,
- * with a repository of its own (opened at root). */
-struct walk_share {
+/* What a thread needs to find a commit's changes. */
+struct walk_ctx {
 	struct walked *wk;
-	const char *root;
 	const size_t *idx;
-	size_t lo, hi;
-	struct arena arena;
 	struct diag *d;
-	int rc;
-	pthread_t thread;
-	bool threaded;
 };
 
-static void *walk_work(void *arg)
+static int changes_one(struct repo *r, size_t k, struct arena *a, void *ctx)
 {
-	struct walk_share *s = arg;
-	struct repo *r = NULL;
-	s->rc = -1;
-	if (repo_open(&r, s->root, s->d) != 0)
-		return NULL;
-	for (size_t k = s->lo; k < s->hi; k++) {
-		size_t i = s->idx[k];
-		if (repo_changes(r, &s->wk->log, i, &s->arena, &s->wk->changes[i],
-				 &s->wk->nchanges[i], s->d) < 0) {
-			repo_free(r);
-			return NULL;
-		}
-	}
-	repo_free(r);
-	s->rc = 0;
-	return NULL;
+	struct walk_ctx *w = ctx;
+	size_t i = w->idx[k];
+	return repo_changes(r, &w->wk->log, i, a, &w->wk->changes[i], &w->wk->nchanges[i], w->d);
 }
 
 /* The changes of the commits idx[0..n) of the log: on every core when
@@ -268,37 +247,22 @@ static void *walk_work(void *arg)
 static int changes_of(struct walked *wk, struct repo *repo, const char *root, const size_t *idx,
 		      size_t n, struct diag *d)
 {
-	size_t nw = (size_t)plansite_jobs();
-	if (nw > n / 256 + 1)
-		nw = n / 256 + 1;
-	if (nw <= 1) {
+	struct walk_ctx w = {wk, idx, d};
+	if (n < 512 || plansite_jobs() == 1) { /* a few new commits: here */
 		for (size_t k = 0; k < n; k++)
-			if (repo_changes(repo, &wk->log, idx[k], &wk->arena, &wk->changes[idx[k]],
-					 &wk->nchanges[idx[k]], d) < 0)
+			if (changes_one(repo, k, &wk->arena, &w) < 0)
 				return -1;
 		return 0;
 	}
-	struct walk_share *ss = xcalloc(nw, sizeof(*ss));
-	for (size_t t = 0; t < nw; t++) {
-		ss[t] = (struct walk_share){.wk = wk, .root = root, .idx = idx, .lo = n * t / nw,
-					    .hi = n * (t + 1) / nw, .arena = ARENA_INIT, .d = d,
-					    .rc = -1};
-		if (t > 0)
-			ss[t].threaded = pthread_create(&ss[t].thread, NULL, walk_work, &ss[t]) == 0;
-	}
-	int rc = 0;
-	for (size_t t = 0; t < nw; t++) {
-		if (ss[t].threaded)
-			pthread_join(ss[t].thread, NULL);
-		else
-			walk_work(&ss[t]); /* this thread's run, or one no thread took */
-		if (ss[t].rc < 0)
-			rc = -1;
-	}
-	wk->more = xrealloc(wk->more, (wk->nmore + nw) * sizeof(*wk->more));
-	for (size_t t = 0; t < nw; t++)
-		wk->more[wk->nmore++] = ss[t].arena;
-	free(ss);
+	/* in runs of the log, so that each commit's trees are read as the one
+	 * before's parent's, each with a repository of its own */
+	struct arena *as;
+	size_t nas;
+	int rc = repo_run_ranges(root, n, 256, changes_one, &w, &as, &nas, d);
+	wk->more = xrealloc(wk->more, (wk->nmore + nas + 1) * sizeof(*wk->more));
+	for (size_t t = 0; t < nas; t++)
+		wk->more[wk->nmore++] = as[t];
+	free(as);
 	return rc;
 }
 

@@ -556,6 +556,14 @@ struct blob_changes {
 	struct blob_change *v;
 	size_t n;
 };
+/* Runs fn(r, i, a, ctx) for every i < n on every core, in runs of at least
+ * min_run: each thread takes items lo..hi-1 in order, with a repository of
+ * its own (opened at root; libgit2's are not to be shared) and an arena
+ * (*arenas, *narenas of them, for the caller to release). Returns 0, or -1
+ * when fn failed (after reporting) or a repository could not be opened. */
+int repo_run_ranges(const char *root, size_t n, size_t min_run,
+		    int (*fn)(struct repo *r, size_t i, struct arena *a, void *ctx), void *ctx,
+		    struct arena **arenas, size_t *narenas, struct diag *d);
 /* repo_diff_blobs for each pair of commits from[i], to[i] (i < n): into
  * out[i], on every core (each thread with a repository of its own, opened
  * at root; a thread takes a run of pairs in order, so a chain of commits

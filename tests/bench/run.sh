@@ -160,36 +160,69 @@ fail() { # fail KEY WHAT RC
 	MED[$1]=FAILED
 }
 
-# measure KEY MODE OUTDIR CMD...: one untimed warm-up, then RUNS timed runs.
-# MODE fresh: OUTDIR is deleted (and made empty) before every run, outside the
-# timing; keep: OUTDIR stays as the run before left it (no-op rebuilds);
-# none: the command writes no output.
-measure() {
-	local key=$1 mode=$2 out=$3 rc i t0 t1 walls="" cpus="" rss=0
+# plan KEY MODE OUTDIR CMD...: a row to measure. MODE fresh: OUTDIR is
+# deleted (and made empty) before every run, outside the timing; keep:
+# OUTDIR stays as the run before left it (no-op rebuilds: planned after the
+# build whose output they find); none: the command writes no output.
+# measure_planned runs every planned row once untimed (warm-up), then RUNS
+# rounds of one timed run of each row in turn: interleaved, so that a slow
+# spell of a shared machine falls on every tool alike, not on one row.
+declare -a ORDER=()
+declare -A MODE OUTD CMDS WALLS CPUS RSSMAX
+plan() {
+	local key=$1
+	MODE[$key]=$2 OUTD[$key]=$3
 	shift 3
-	if [ "$mode" != none ]; then rm -rf "$out"; mkdir -p "$out"; fi
-	"$@" >/dev/null 2>"$ERR"
+	CMDS[$key]=$(printf '%q ' "$@")
+	WALLS[$key]="" CPUS[$key]="" RSSMAX[$key]=0
+	ORDER+=("$key")
+}
+
+run_once() { # run_once KEY TIMED
+	local key=$1 rc t0 t1 u s m
+	if [ "${MODE[$key]}" = fresh ] || { [ "$2" = 0 ] && [ "${MODE[$key]}" != none ]; }; then
+		rm -rf "${OUTD[$key]}"
+		mkdir -p "${OUTD[$key]}"
+	fi
+	sync
+	t0=$(date +%s%N)
+	eval "/usr/bin/time -o \"\$TF\" -f '%U %S %M' ${CMDS[$key]}" >/dev/null 2>"$ERR"
 	rc=$?
-	if [ $rc -ne 0 ]; then fail "$key" "$key (warm-up)" $rc; return; fi
-	for i in $(seq "$RUNS"); do
-		if [ "$mode" = fresh ]; then rm -rf "$out"; mkdir -p "$out"; fi
-		sync
-		t0=$(date +%s%N)
-		/usr/bin/time -o "$TF" -f '%U %S %M' "$@" >/dev/null 2>"$ERR"
-		rc=$?
-		t1=$(date +%s%N)
-		if [ $rc -ne 0 ]; then fail "$key" "$key (run $i)" $rc; return; fi
-		walls="$walls $(awk -v a="$t0" -v b="$t1" 'BEGIN { printf "%.3f", (b - a) / 1e9 }')"
-		read -r u s m < <(tail -n 1 "$TF")
-		cpus="$cpus $(awk -v u="$u" -v s="$s" 'BEGIN { printf "%.2f", u + s }')"
-		[ "$m" -gt "$rss" ] && rss=$m
+	t1=$(date +%s%N)
+	if [ $rc -ne 0 ]; then
+		fail "$key" "$key" $rc
+		return 1
+	fi
+	[ "$2" = 1 ] || return 0
+	WALLS[$key]="${WALLS[$key]} $(awk -v a="$t0" -v b="$t1" 'BEGIN { printf "%.3f", (b - a) / 1e9 }')"
+	read -r u s m < <(tail -n 1 "$TF")
+	CPUS[$key]="${CPUS[$key]} $(awk -v u="$u" -v s="$s" 'BEGIN { printf "%.2f", u + s }')"
+	[ "$m" -gt "${RSSMAX[$key]}" ] && RSSMAX[$key]=$m
+	return 0
+}
+
+measure_planned() {
+	local key i
+	declare -A dead=()
+	for key in "${ORDER[@]}"; do
+		run_once "$key" 0 || dead[$key]=1
 	done
-	MED[$key]=$(echo "$walls" | median)
-	MIN[$key]=$(echo "$walls" | tr ' ' '\n' | grep . | sort -n | head -n 1)
-	CPU[$key]=$(echo "$cpus" | median)
-	RSS[$key]=$((rss / 1024))
-	ALL[$key]=$walls
-	if [ "$mode" = none ]; then PAGES[$key]=-; else PAGES[$key]=$(find "$out" -name '*.html' | wc -l); fi
+	for i in $(seq "$RUNS"); do
+		for key in "${ORDER[@]}"; do
+			[ -n "${dead[$key]:-}" ] && continue
+			run_once "$key" 1 || dead[$key]=1
+		done
+	done
+	for key in "${ORDER[@]}"; do
+		[ -n "${dead[$key]:-}" ] && continue
+		MED[$key]=$(echo "${WALLS[$key]}" | median)
+		MIN[$key]=$(echo "${WALLS[$key]}" | tr ' ' '\n' | grep . | sort -n | head -n 1)
+		CPU[$key]=$(echo "${CPUS[$key]}" | median)
+		RSS[$key]=$((RSSMAX[$key] / 1024))
+		ALL[$key]=${WALLS[$key]}
+		if [ "${MODE[$key]}" = none ]; then PAGES[$key]=-; else PAGES[$key]=$(find "${OUTD[$key]}" -name '*.html' | wc -l); fi
+	done
+	ORDER=()
 }
 
 skip() { MED[$1]=$2; } # skip KEY WHY: the row shows WHY (n/a, missing)
@@ -227,7 +260,7 @@ say "plansite benchmark, $(date -u '+%Y-%m-%d %H:%M UTC')"
 say "machine: $(nproc) CPUs, $(grep -m1 'model name' /proc/cpuinfo | sed 's/.*: //'), $(awk '/MemTotal/ { printf "%.0f GiB", $2 / 1048576 }' /proc/meminfo), $(uname -sr)"
 say "tools: $("$PLANSITE" --version 2>&1 | head -n 1), $( [ $HAVE_HUGO = 1 ] && hugo version | awk '{ print "hugo " $2 }' || echo 'hugo missing'), cmark-gfm $(pkg-config --modversion libcmark-gfm)"
 say "plansite build options: ${BUILD_OPTS[*]} (the N sites are read with ${WT[*]:-no --worktree}, the history site from git)"
-say "$RUNS timed runs after one warm-up; sites in $CACHE, outputs in $OUTS"
+say "$RUNS rounds of timed runs, each row once a round in turn, after one warm-up of each; sites in $CACHE, outputs in $OUTS"
 LOAD=$(cut -d' ' -f1 /proc/loadavg)
 say "load average at the start: $LOAD$(awk -v l="$LOAD" 'BEGIN { if (l + 0 > 0.5) print " (something else is running: expect noisy wall times; compare cpu s)" }')"
 
@@ -238,23 +271,24 @@ for n in $SIZES; do
 	MD=$(find "$S"/content -mindepth 2 -maxdepth 2 -name '*.md' -exec cat {} + | wc -c)
 	say "== N = $n documents ($(find "$S"/content -mindepth 2 -maxdepth 2 -name '*.md' | wc -l) Markdown files, $(awk -v b="$MD" 'BEGIN { printf "%.1f", b / 1048576 }') MiB; generated in $(awk -v m="$(cat "$S.ok")" 'BEGIN { printf "%.1f", m / 1000 }') s, cached)"
 	O=$OUTS/n$n
-	measure "build" fresh "$O/plansite" "$PLANSITE" -C "$S" build "${WT[@]}" "${BUILD_OPTS[@]}" --out "$O/plansite"
-	measure "noop" keep "$O/plansite" "$PLANSITE" -C "$S" build "${WT[@]}" "${BUILD_OPTS[@]}" --out "$O/plansite"
-	measure "check" none - "$PLANSITE" -C "$S" check "${WT[@]}" --today "$TODAY"
+	plan "build" fresh "$O/plansite" "$PLANSITE" -C "$S" build "${WT[@]}" "${BUILD_OPTS[@]}" --out "$O/plansite"
+	plan "noop" keep "$O/plansite" "$PLANSITE" -C "$S" build "${WT[@]}" "${BUILD_OPTS[@]}" --out "$O/plansite"
+	plan "check" none - "$PLANSITE" -C "$S" check "${WT[@]}" --today "$TODAY"
 	if [ $HAVE_HUGO = 0 ]; then
 		skip hugo missing
 	elif [ "$n" -gt "$HUGO_MAX_N" ]; then
 		skip hugo "N>$HUGO_MAX_N"
 	elif H=$(hugo_site "$S"); then
-		measure "hugo" fresh "$O/hugo" hugo --quiet --source "$H" --destination "$O/hugo"
+		plan "hugo" fresh "$O/hugo" hugo --quiet --source "$H" --destination "$O/hugo"
 	else
 		skip hugo FAILED
 	fi
 	if B=$(bodies "$S"); then
-		measure "floor" fresh "$O/floor" "$FLOOR" "$B" "$O/floor/all.html"
+		plan "floor" fresh "$O/floor" "$FLOOR" "$B" "$O/floor/all.html"
 	else
 		skip floor FAILED
 	fi
+	measure_planned
 	header
 	row build "plansite build"
 	row noop "plansite build, no-op rebuild"
@@ -292,21 +326,22 @@ if [ "$HISTORY" = 1 ]; then
 	say "== history: N = $HISTORY_N documents, $(git -C "$S" rev-list --count HEAD) commits (generated in $(awk -v m="$(cat "$S.ok")" 'BEGIN { printf "%.1f", m / 1000 }') s, cached)"
 	O=$OUTS/history
 	# Read from git (HEAD), as a real site is: no --worktree here.
-	measure "hist" fresh "$O/plansite" "$PLANSITE" -C "$S" build "${BUILD_OPTS[@]}" --out "$O/plansite"
+	plan "hist" fresh "$O/plansite" "$PLANSITE" -C "$S" build "${BUILD_OPTS[@]}" --out "$O/plansite"
 	if [ $HAS_NO_HISTORY = 1 ]; then
-		measure "nohist" fresh "$O/plansite-nohist" "$PLANSITE" -C "$S" build "${BUILD_OPTS[@]}" --no-history --out "$O/plansite-nohist"
+		plan "nohist" fresh "$O/plansite-nohist" "$PLANSITE" -C "$S" build "${BUILD_OPTS[@]}" --no-history --out "$O/plansite-nohist"
 	else
 		skip nohist n/a
 	fi
 	if [ $HAVE_HUGO = 1 ]; then
 		if H=$(hugo_site "$S" --gitinfo); then
-			measure "hugogit" fresh "$O/hugo-git" hugo --quiet --source "$H" --destination "$O/hugo-git"
+			plan "hugogit" fresh "$O/hugo-git" hugo --quiet --source "$H" --destination "$O/hugo-git"
 		else
 			skip hugogit FAILED
 		fi
 	else
 		skip hugogit missing
 	fi
+	measure_planned
 	header
 	row hist "plansite build (git HEAD)"
 	row nohist "plansite build --no-history"
