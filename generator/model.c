@@ -719,18 +719,19 @@ static void load_pooled(struct site *site, const struct source *src, const struc
 	pool_parse(dp, &pool, false);
 }
 
+/* Puts rec, whose doc is doc, in the pool as its file's blob's record. */
+static void seed_one(struct doc_pool *dp, const struct doc *doc, const void *rec)
+{
+	if (doc->ok && doc->file && doc->file->has_oid && !pool_find(dp, doc->path, doc->file->oid))
+		pool_put(dp, doc->path, doc->file->oid, doc->kind, (void *)rec);
+}
+
 void doc_pool_seed(struct doc_pool *dp, const struct site *site)
 {
-	for (size_t i = 0; i < site->nprojects; i++) {
-		const struct doc *doc = &site->projects[i].doc;
-		if (doc->ok && doc->file && doc->file->has_oid && !pool_find(dp, doc->path, doc->file->oid))
-			pool_put(dp, doc->path, doc->file->oid, DOC_PROJECT, (void *)&site->projects[i]);
-	}
-	for (size_t i = 0; i < site->nmeetings; i++) {
-		const struct doc *doc = &site->meetings[i].doc;
-		if (doc->ok && doc->file && doc->file->has_oid && !pool_find(dp, doc->path, doc->file->oid))
-			pool_put(dp, doc->path, doc->file->oid, DOC_MEETING, (void *)&site->meetings[i]);
-	}
+	for (size_t i = 0; i < site->nprojects; i++)
+		seed_one(dp, &site->projects[i].doc, &site->projects[i]);
+	for (size_t i = 0; i < site->nmeetings; i++)
+		seed_one(dp, &site->meetings[i].doc, &site->meetings[i]);
 }
 
 static int cmp_change_path_id(const void *x, const void *y)
