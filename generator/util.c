@@ -234,6 +234,27 @@ static uint64_t word_hash(const char *p, size_t n)
 	return h;
 }
 
+/* How many of the 8 bytes at p, from the first, are a to z. */
+static size_t lower_run(const unsigned char *p)
+{
+	const uint64_t high = 0x8080808080808080ULL;
+	uint64_t v;
+	memcpy(&v, p, 8);
+	/* with each byte's top bit set first, no subtraction borrows from the
+	 * next byte: the top bit says whether the low seven bits reach 'a',
+	 * and 'z' + 1 */
+	uint64_t from_a = (v | high) - 0x6161616161616161ULL;
+	uint64_t past_z = (v | high) - 0x7B7B7B7B7B7B7B7BULL;
+	uint64_t other = ~(from_a & ~past_z & ~v) & high;
+	if (!other)
+		return 8;
+#if __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
+	return (size_t)__builtin_ctzll(other) / 8;
+#else
+	return (size_t)__builtin_clzll(other) / 8;
+#endif
+}
+
 /* Whether the len bytes at x and y are the same; words are short, and a
  * call to memcmp costs more than comparing them here. */
 static bool same_word(const char *x, const char *y, size_t len)
@@ -279,8 +300,22 @@ const char *text_words(struct arena *a, const char *text, size_t n)
 		/* lowercased where it would go, then kept if not seen */
 		size_t at = len_out + (len_out ? 1 : 0), len = 0;
 		char *dst = out + at;
-		for (; i < n && word_map[t[i]]; i++)
-			dst[len++] = (char)word_map[t[i]];
+		for (;;) {
+			if (n - i >= 8) {
+				/* a run of lowercase letters goes as it is */
+				size_t k = lower_run(t + i);
+				memcpy(dst + len, t + i, 8); /* out has room for 8 */
+				len += k;
+				i += k;
+				if (k == 8)
+					continue;
+			}
+			if (i < n && word_map[t[i]]) {
+				dst[len++] = (char)word_map[t[i++]];
+				continue;
+			}
+			break;
+		}
 		if (len < 2 || len >= UINT32_MAX)
 			continue;
 		uint64_t h = word_hash(dst, len);

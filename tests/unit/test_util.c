@@ -361,6 +361,64 @@ static void test_escape_html(void **state)
 	}
 }
 
+/* text_words against the plain rule: words are runs of ASCII letters and
+ * digits and bytes over 0x7F, lowercased; each of two bytes or more once,
+ * in order of first use, one space between. Random texts with long and
+ * short words, capitals, digits and UTF-8, at every alignment. */
+static void test_text_words(void **state)
+{
+	(void)state;
+	static const char *const pieces[] = {
+		"a", "ab", "the", "Forum", "PATIENTS", "practices", "extraordinarily", "x9", "2007",
+		"caf\xc3\xa9", "\xc2\xa3", " ", "  ", ",", ".", "'", "-", "\n", "(", "Aa", "aA",
+		"abcdefgh", "abcdefghi", "ABCDEFGHIJKLMNOP",
+	};
+	unsigned seed = 99;
+	for (int k = 0; k < 5000; k++) {
+		struct buf text = BUF_INIT;
+		seed = seed * 1103515245u + 12345u;
+		int parts = (int)((seed >> 16) % 40);
+		for (int p = 0; p < parts; p++) {
+			seed = seed * 1103515245u + 12345u;
+			buf_puts(&text, pieces[(seed >> 16) % (sizeof(pieces) / sizeof(*pieces))]);
+		}
+		/* the reference: split, lowercase, keep the first of each */
+		struct buf want = BUF_INIT, word = BUF_INIT;
+		for (size_t i = 0; i <= text.len; i++) {
+			unsigned char c = i < text.len ? (unsigned char)text.ptr[i] : ' ';
+			bool in = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') ||
+				  (c >= '0' && c <= '9') || c >= 0x80;
+			if (in) {
+				buf_putc(&word, (char)(c >= 'A' && c <= 'Z' ? c + 32 : c));
+				continue;
+			}
+			if (word.len >= 2) {
+				bool seen = false;
+				for (size_t at = 0; at < want.len && !seen;) {
+					size_t end = at;
+					while (end < want.len && want.ptr[end] != ' ')
+						end++;
+					seen = end - at == word.len && memcmp(want.ptr + at, word.ptr, word.len) == 0;
+					at = end + 1;
+				}
+				if (!seen) {
+					if (want.len)
+						buf_putc(&want, ' ');
+					buf_put(&want, word.ptr, word.len);
+				}
+			}
+			buf_truncate(&word, 0);
+		}
+		struct arena a = ARENA_INIT;
+		const char *got = text_words(&a, text.ptr, text.len);
+		assert_string_equal(got, want.ptr);
+		arena_release(&a);
+		buf_release(&text);
+		buf_release(&want);
+		buf_release(&word);
+	}
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -374,6 +432,7 @@ int main(void)
 		cmocka_unit_test(test_arena),
 		cmocka_unit_test(test_xalloc),
 		cmocka_unit_test(test_escape_html),
+		cmocka_unit_test(test_text_words),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
