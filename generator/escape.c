@@ -48,10 +48,31 @@ void escape_html(struct buf *b, const char *s, size_t n)
 	buf_put(b, s + start, n - start);
 }
 
+/* Whether any of the 8 bytes of v may need escaping in JSON: under 0x20,
+ * '"' or '&' (b & 0xFB == 0x22), '<' or '>' (b & 0xFD == 0x3C), '\\'. */
+static bool maybe_json_special(uint64_t v)
+{
+	const uint64_t ones = 0x0101010101010101ULL, highs = 0x8080808080808080ULL;
+	uint64_t a = (v & 0xFBFBFBFBFBFBFBFBULL) ^ 0x2222222222222222ULL;
+	uint64_t c = (v & 0xFDFDFDFDFDFDFDFDULL) ^ 0x3C3C3C3C3C3C3C3CULL;
+	uint64_t e = v ^ 0x5C5C5C5C5C5C5C5CULL;
+	uint64_t low = (v - 0x2020202020202020ULL) & ~v; /* a byte under 0x20 */
+	return (((a - ones) & ~a) | ((c - ones) & ~c) | ((e - ones) & ~e) | low) & highs;
+}
+
 void escape_json(struct buf *b, const char *s, size_t n)
 {
 	size_t start = 0;
 	for (size_t i = 0; i < n; i++) {
+		if (n - i >= 8) {
+			/* most text has nothing to escape: eight bytes at a time */
+			uint64_t v;
+			memcpy(&v, s + i, 8);
+			if (!maybe_json_special(v)) {
+				i += 7;
+				continue;
+			}
+		}
 		unsigned char c = (unsigned char)s[i];
 		if (c >= 0x20 && c != '"' && c != '\\' && c != '<' && c != '>' && c != '&')
 			continue;

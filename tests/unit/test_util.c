@@ -419,6 +419,47 @@ static void test_text_words(void **state)
 	}
 }
 
+/* escape_json, which skips eight clean bytes at a time, against escaping
+ * byte by byte. */
+static void test_escape_json(void **state)
+{
+	(void)state;
+	static const char alphabet[] = "ab &<>\"'\\#\n\t\r\x01\x1f\x7f\xc2\xa3x9;:/";
+	unsigned seed = 11;
+	for (int k = 0; k < 20000; k++) {
+		char s[80];
+		seed = seed * 1103515245u + 12345u;
+		size_t n = (seed >> 16) % sizeof(s);
+		for (size_t i = 0; i < n; i++) {
+			seed = seed * 1103515245u + 12345u;
+			s[i] = alphabet[(seed >> 16) % (sizeof(alphabet) - 1)];
+		}
+		struct buf got = BUF_INIT, want = BUF_INIT;
+		escape_json(&got, s, n);
+		for (size_t i = 0; i < n; i++) {
+			unsigned char c = (unsigned char)s[i];
+			if (c == '"')
+				buf_puts(&want, "\\\"");
+			else if (c == '\\')
+				buf_puts(&want, "\\\\");
+			else if (c == '\n')
+				buf_puts(&want, "\\n");
+			else if (c == '\t')
+				buf_puts(&want, "\\t");
+			else if (c == '\r')
+				buf_puts(&want, "\\r");
+			else if (c < 0x20 || c == '<' || c == '>' || c == '&')
+				buf_printf(&want, "\\u%04x", c);
+			else
+				buf_putc(&want, (char)c);
+		}
+		assert_int_equal(got.len, want.len);
+		assert_memory_equal(got.ptr, want.ptr, want.len);
+		buf_release(&got);
+		buf_release(&want);
+	}
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -432,6 +473,7 @@ int main(void)
 		cmocka_unit_test(test_arena),
 		cmocka_unit_test(test_xalloc),
 		cmocka_unit_test(test_escape_html),
+		cmocka_unit_test(test_escape_json),
 		cmocka_unit_test(test_text_words),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
