@@ -82,9 +82,23 @@ struct memo_entry {
 	size_t ind_len;
 	struct dep *deps;
 	size_t ndeps;
-	char *out;
-	size_t out_len;
+	struct memo_bytes *out;
 };
+
+/* What a memoized section rendered. Counted: a page copies it outside the
+ * memo's lock (a project table is 280 KB; copied under the lock, the pages
+ * on the other cores waited), while the entry may be replaced. */
+struct memo_bytes {
+	size_t refs; /* changed with __atomic builtins */
+	size_t len;
+	char data[];
+};
+
+static void bytes_release(struct memo_bytes *b)
+{
+	if (b && __atomic_sub_fetch(&b->refs, 1, __ATOMIC_ACQ_REL) == 0)
+		free(b);
+}
 
 enum { MEMO_ENTRIES = 8 };
 
@@ -109,7 +123,7 @@ static void entry_free(struct memo_entry *e)
 		if (e->deps[k].val.kind == VALUE_STRING)
 			free((char *)e->deps[k].val.str);
 	free(e->deps);
-	free(e->out);
+	bytes_release(e->out);
 	memset(e, 0, sizeof(*e));
 }
 
@@ -293,11 +307,14 @@ static bool memo_enter(struct render *r, const struct op *op, const struct value
 	for (size_t i = 0; i < m->n; i++) {
 		const struct memo_entry *e = &m->v[i];
 		if (entry_matches(r, e, v, chain)) {
-			buf_put(r->out, e->out, e->out_len);
+			struct memo_bytes *b = e->out;
+			__atomic_add_fetch(&b->refs, 1, __ATOMIC_RELAXED);
 			m->hits++;
 			r->bolmode = e->bol_out;
 			r->pc = op->end + 1;
 			pthread_mutex_unlock(&m->lock);
+			buf_put(r->out, b->data, b->len);
+			bytes_release(b);
 			return true;
 		}
 	}
@@ -331,9 +348,11 @@ static void memo_leave(struct render *r)
 	}
 	r->rec = NULL;
 	e->bol_out = r->bolmode;
-	e->out_len = r->out->len - rec->start;
-	e->out = xmalloc(e->out_len + 1);
-	memcpy(e->out, r->out->ptr + rec->start, e->out_len);
+	size_t len = r->out->len - rec->start;
+	e->out = xmalloc(sizeof(*e->out) + len + 1);
+	e->out->refs = 1;
+	e->out->len = len;
+	memcpy(e->out->data, r->out->ptr + rec->start, len);
 	struct mustache_memo *m = r->memo;
 	pthread_mutex_lock(&m->lock);
 	struct memo_entry *slot;
