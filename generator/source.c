@@ -523,11 +523,37 @@ out:
 	return rc;
 }
 
+/* Whether source_uncommitted has something to check. */
+static bool source_uncommitted_wanted(const struct source *s)
+{
+	return s->mode == SOURCE_GIT && s->check_uncommitted && s->repo;
+}
+
 int source_uncommitted(struct source *s, struct diag *d)
 {
-	if (s->mode != SOURCE_GIT || !s->check_uncommitted || !s->repo)
+	if (!source_uncommitted_wanted(s))
 		return 0;
 	return repo_check_uncommitted(s->repo, d);
+}
+
+/* The W007 check (a git status of the work tree) on a thread of its own,
+ * with its own repository: it stats every file and reads the index while
+ * the blobs are read, rather than after them. */
+struct status_job {
+	const char *root;
+	struct diag *d;
+	int rc;
+	pthread_t thread;
+};
+
+static void *status_work(void *arg)
+{
+	struct status_job *j = arg;
+	struct repo *r = NULL;
+	int open = repo_open(&r, j->root, j->d);
+	j->rc = open < 0 ? -1 : open > 0 ? 0 : repo_check_uncommitted(r, j->d);
+	repo_free(r);
+	return NULL;
 }
 
 int source_read(struct source *s, struct diag *d)
@@ -539,7 +565,15 @@ int source_read(struct source *s, struct diag *d)
 		rc = read_disk_site(s->root, &r);
 		goto out;
 	}
+	struct status_job sj = {s->root, d, 0, 0};
+	bool status_threaded = source_uncommitted_wanted(s) &&
+			       pthread_create(&sj.thread, NULL, status_work, &sj) == 0;
 	int err = repo_read_site(s->repo, s->commit, &r);
+	if (status_threaded) {
+		pthread_join(sj.thread, NULL);
+		if (sj.rc < 0)
+			goto out;
+	}
 	if (err < 0)
 		goto out;
 	if (err == 0) {
@@ -549,7 +583,7 @@ int source_read(struct source *s, struct diag *d)
 			   s->ref_name);
 		goto out;
 	}
-	if (source_uncommitted(s, d) < 0)
+	if (!status_threaded && source_uncommitted(s, d) < 0)
 		goto out;
 	rc = 0;
 out:
