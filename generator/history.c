@@ -611,6 +611,51 @@ static int walk_done(struct published_priv *pp)
 	return pp->walked ? pp->walk_rc : 0;
 }
 
+static bool hex_id20(const char *hex, unsigned char id[20])
+{
+	for (int i = 0; i < 20; i++) {
+		int v = 0;
+		for (int k = 0; k < 2; k++) {
+			char c = hex[2 * i + k];
+			int x = c >= '0' && c <= '9' ? c - '0' : c >= 'a' && c <= 'f' ? c - 'a' + 10 : -1;
+			if (x < 0)
+				return false;
+			v = v * 16 + x;
+		}
+		id[i] = (unsigned char)v;
+	}
+	return true;
+}
+
+int published_first_parents(const struct published *p, const char *start,
+			    struct commit_line *out)
+{
+	const struct published_priv *pp = p->priv;
+	size_t i;
+	memset(out, 0, sizeof(*out));
+	if (!pp || !pp->walked || pp->walk_rc < 0 || !idmap_get(&pp->wk.index, start, &i))
+		return -1;
+	const struct log *l = &pp->wk.log;
+	size_t cap = 0;
+	for (;;) {
+		const struct log_commit *c = &l->commits[i];
+		if (out->n == cap) {
+			cap = cap ? cap * 2 : 1024;
+			out->ids = xrealloc(out->ids, cap * sizeof(*out->ids));
+			out->times = xrealloc(out->times, cap * sizeof(*out->times));
+		}
+		if (!hex_id20(c->info.id, out->ids[out->n])) {
+			commit_line_release(out);
+			return -1;
+		}
+		out->times[out->n++] = c->info.time;
+		if (c->nparents == 0)
+			break; /* the first commit, or a shallow clone's boundary */
+		i = c->parents[0];
+	}
+	return 0;
+}
+
 int published_load(struct published *p, const struct site *site, struct diag *d)
 {
 	struct published_priv *pp = p->priv;

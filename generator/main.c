@@ -328,7 +328,10 @@ static int cmd_build(const struct options *o)
 		status = EXIT_IO;
 		goto out;
 	}
-	monthly_begin(&monthly, &src); /* the history the reports' data comes from */
+	/* the history the reports' data comes from: from the history walk
+	 * when there is one, else read beside the load */
+	if (o->no_history)
+		monthly_begin(&monthly, &src);
 	/* every body is parsed once: scanned and rendered together */
 	site.prepare = true;
 	site.prepare_audience = o->audience;
@@ -342,6 +345,9 @@ static int cmd_build(const struct options *o)
 		status = EXIT_IO;
 		goto out;
 	}
+	struct commit_line line;
+	if (src.mode == SOURCE_GIT && published_first_parents(&pub, src.commit, &line) == 0)
+		monthly_use_line(&monthly, src.commit, &line);
 	w = writer_open(out, &d);
 	/* Each monthly report's figures as they stood at its month's end. */
 	if (monthly_compute(&monthly, &site, o->audience, NULL, &d) < 0) {

@@ -540,6 +540,15 @@ void monthly_begin(struct monthly_set *ms, const struct source *src)
 		diag_release(&ms->line_d);
 }
 
+void monthly_use_line(struct monthly_set *ms, const char *start, struct commit_line *line)
+{
+	commit_line_release(&ms->line);
+	ms->line = *line;
+	memset(line, 0, sizeof(*line));
+	ms->line_start = start;
+	ms->line_read = true;
+}
+
 /* Waits for monthly_begin's thread; its findings go to d. */
 static int line_join(struct monthly_set *ms, struct diag *d)
 {

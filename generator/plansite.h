@@ -1486,6 +1486,11 @@ struct published {
 int published_start(struct published *p, const struct source *src,
 		    const struct published_opts *o, struct diag *d);
 int published_load(struct published *p, const struct site *site, struct diag *d);
+/* The first-parent line from start (a full id) as the history walk found
+ * it, for the monthly reports (so that it is not read from git twice).
+ * Returns 0, or -1 when the walk did not run or does not hold start. */
+int published_first_parents(const struct published *p, const char *start,
+			    struct commit_line *out);
 /*
  * Every published version through w under versions/<slug>/: taken from the
  * cache (keyed by tag, commit, plansite version, theme, audience and the
@@ -1848,6 +1853,9 @@ struct monthly_set {
  * commit src is built from (read from git), for monthly_compute, so that it
  * costs no time while the site loads. No operation for files on disk. */
 void monthly_begin(struct monthly_set *ms, const struct source *src);
+/* Gives monthly_compute the first-parent line from start, found already
+ * (published_first_parents); it takes line over. */
+void monthly_use_line(struct monthly_set *ms, const char *start, struct commit_line *line);
 
 /*
  * Finds, for every report of site that audience may see (or only the one
