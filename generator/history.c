@@ -611,22 +611,6 @@ static int walk_done(struct published_priv *pp)
 	return pp->walked ? pp->walk_rc : 0;
 }
 
-static bool hex_id20(const char *hex, unsigned char id[20])
-{
-	for (int i = 0; i < 20; i++) {
-		int v = 0;
-		for (int k = 0; k < 2; k++) {
-			char c = hex[2 * i + k];
-			int x = c >= '0' && c <= '9' ? c - '0' : c >= 'a' && c <= 'f' ? c - 'a' + 10 : -1;
-			if (x < 0)
-				return false;
-			v = v * 16 + x;
-		}
-		id[i] = (unsigned char)v;
-	}
-	return true;
-}
-
 int published_first_parents(const struct published *p, const char *start,
 			    struct commit_line *out)
 {
@@ -644,7 +628,7 @@ int published_first_parents(const struct published *p, const char *start,
 			out->ids = xrealloc(out->ids, cap * sizeof(*out->ids));
 			out->times = xrealloc(out->times, cap * sizeof(*out->times));
 		}
-		if (!hex_id20(c->info.id, out->ids[out->n])) {
+		if (!id_from_hex(c->info.id, out->ids[out->n])) {
 			commit_line_release(out);
 			return -1;
 		}

@@ -293,22 +293,6 @@ static struct date built_date(const struct site *site)
  */
 static const char *const steps_magic = "plansite-months 1";
 
-static bool hex_to_id(const char *s, unsigned char id[20])
-{
-	for (int i = 0; i < 20; i++) {
-		int v = 0;
-		for (int k = 0; k < 2; k++) {
-			char c = s[2 * i + k];
-			int x = c >= '0' && c <= '9' ? c - '0' : c >= 'a' && c <= 'f' ? c - 'a' + 10 : -1;
-			if (x < 0)
-				return false;
-			v = v * 16 + x;
-		}
-		id[i] = (unsigned char)v;
-	}
-	return true;
-}
-
 /* "<40 hex> " or "- " at *p into id; false when neither. */
 static bool take_id(char **p, const char *end, bool *has, unsigned char id[20])
 {
@@ -318,7 +302,7 @@ static bool take_id(char **p, const char *end, bool *has, unsigned char id[20])
 		*p += 2;
 		return true;
 	}
-	if (end - *p < 41 || (*p)[40] != ' ' || !hex_to_id(*p, id))
+	if (end - *p < 41 || (*p)[40] != ' ' || !id_from_hex(*p, id))
 		return false;
 	*has = true;
 	*p += 41;
@@ -331,8 +315,9 @@ static void put_id(struct buf *b, bool has, const unsigned char id[20])
 		buf_puts(b, "- ");
 		return;
 	}
-	for (int i = 0; i < 20; i++)
-		buf_printf(b, "%02x", id[i]);
+	char hex[41];
+	id_to_hex(id, hex);
+	buf_put(b, hex, 40);
 	buf_putc(b, ' ');
 }
 

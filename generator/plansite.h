@@ -114,6 +114,10 @@ size_t edit_distance(const char *a, const char *b, size_t max);
  * above U+10FFFF). Returns n when valid, else the offset of the first bad
  * byte. */
 size_t utf8_check(const char *s, size_t n);
+/* A git object id (20 bytes) from its 40 lowercase hex digits; false when
+ * they are not that. And back, NUL-terminated. */
+bool id_from_hex(const char *hex, unsigned char id[20]);
+void id_to_hex(const unsigned char id[20], char hex[41]);
 
 /* Number of Unicode characters in [s, s+n) of valid UTF-8 (the bytes that
  * are not continuation bytes). */

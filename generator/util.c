@@ -659,3 +659,31 @@ int plansite_jobs(void)
 	long n = sysconf(_SC_NPROCESSORS_ONLN);
 	return n < 1 ? 1 : n > 8 ? 8 : (int)n;
 }
+
+/* ------------------------------------------------------- object ids */
+
+bool id_from_hex(const char *hex, unsigned char id[20])
+{
+	for (int i = 0; i < 20; i++) {
+		int v = 0;
+		for (int k = 0; k < 2; k++) {
+			char c = hex[2 * i + k];
+			int x = c >= '0' && c <= '9' ? c - '0' : c >= 'a' && c <= 'f' ? c - 'a' + 10 : -1;
+			if (x < 0)
+				return false;
+			v = v * 16 + x;
+		}
+		id[i] = (unsigned char)v;
+	}
+	return true;
+}
+
+void id_to_hex(const unsigned char id[20], char hex[41])
+{
+	static const char digits[] = "0123456789abcdef";
+	for (int i = 0; i < 20; i++) {
+		hex[2 * i] = digits[id[i] >> 4];
+		hex[2 * i + 1] = digits[id[i] & 15];
+	}
+	hex[40] = '\0';
+}
