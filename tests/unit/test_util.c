@@ -327,6 +327,20 @@ static void test_xalloc(void **state)
 	free(xmalloc(0)); /* never NULL, even for 0 */
 }
 
+/* A text of up to max - 1 bytes drawn from alphabet, by a seeded LCG (the
+ * same texts every run). Returns its length. */
+static size_t random_text(unsigned *seed, const char *alphabet, char *s, size_t max)
+{
+	size_t na = strlen(alphabet);
+	*seed = *seed * 1103515245u + 12345u;
+	size_t n = (*seed >> 16) % max;
+	for (size_t i = 0; i < n; i++) {
+		*seed = *seed * 1103515245u + 12345u;
+		s[i] = alphabet[(*seed >> 16) % na];
+	}
+	return n;
+}
+
 /* escape_html, which skips eight clean bytes at a time, against escaping
  * byte by byte, on random strings with every special at every offset. */
 static void test_escape_html(void **state)
@@ -336,12 +350,7 @@ static void test_escape_html(void **state)
 	unsigned seed = 7;
 	for (int k = 0; k < 20000; k++) {
 		char s[80];
-		seed = seed * 1103515245u + 12345u;
-		size_t n = (seed >> 16) % sizeof(s);
-		for (size_t i = 0; i < n; i++) {
-			seed = seed * 1103515245u + 12345u;
-			s[i] = alphabet[(seed >> 16) % (sizeof(alphabet) - 1)];
-		}
+		size_t n = random_text(&seed, alphabet, s, sizeof(s));
 		struct buf got = BUF_INIT, want = BUF_INIT;
 		escape_html(&got, s, n);
 		for (size_t i = 0; i < n; i++) {
@@ -428,12 +437,7 @@ static void test_escape_json(void **state)
 	unsigned seed = 11;
 	for (int k = 0; k < 20000; k++) {
 		char s[80];
-		seed = seed * 1103515245u + 12345u;
-		size_t n = (seed >> 16) % sizeof(s);
-		for (size_t i = 0; i < n; i++) {
-			seed = seed * 1103515245u + 12345u;
-			s[i] = alphabet[(seed >> 16) % (sizeof(alphabet) - 1)];
-		}
+		size_t n = random_text(&seed, alphabet, s, sizeof(s));
 		struct buf got = BUF_INIT, want = BUF_INIT;
 		escape_json(&got, s, n);
 		for (size_t i = 0; i < n; i++) {
