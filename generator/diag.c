@@ -60,6 +60,20 @@ void diag_report(struct diag *d, enum diag_severity sev, struct pos pos, const c
 	pthread_mutex_unlock(d->lock);
 }
 
+void diag_forget_since(struct diag *d, size_t n)
+{
+	pthread_mutex_lock(d->lock);
+	while (d->n > n) {
+		struct finding *f = &d->items[--d->n];
+		if (f->severity == DIAG_ERROR)
+			d->errors--;
+		else if (f->severity == DIAG_WARNING)
+			d->warnings--;
+		free(f->message);
+	}
+	pthread_mutex_unlock(d->lock);
+}
+
 void diag_error(struct diag *d, struct pos pos, const char *code, const char *fmt, ...)
 {
 	va_list ap;

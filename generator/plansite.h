@@ -272,6 +272,9 @@ void diag_report(struct diag *d, enum diag_severity sev, struct pos pos,
 		 const char *code, const char *fmt, va_list ap);
 /* Prints every finding to f (sorted), then forgets them; counts are kept. */
 void diag_flush(struct diag *d, FILE *f);
+/* Takes back the findings reported since there were n (none printed since):
+ * for work that is done again from the start. */
+void diag_forget_since(struct diag *d, size_t n);
 /* Prints "N errors, M warnings" (text format) to f. */
 void diag_summary(const struct diag *d, FILE *f);
 
@@ -383,17 +386,37 @@ struct value *yaml_parse_split(struct arena *a, struct arena *strs, const char *
 /* One file read from the site: a path relative to the site root
  * ("site.yaml", "content/plan.yaml", "themes/default/templates/page.mustache")
  * and its bytes. */
+/* What a file on disk looked like when it was read (from fstat): a file
+ * whose stamp is unchanged has not been written since (git's index trusts
+ * the same fields). */
+struct file_stamp {
+	int64_t size, mtime_s, mtime_ns, ctime_s, ctime_ns;
+	uint64_t ino, dev;
+};
+
 struct source_file {
 	char *path;
 	char *data; /* NULL when not read: a known blob (source.known) */
 	size_t len;
 	unsigned char oid[20]; /* the blob's id, when read from git */
 	bool has_oid;
+	/* From disk: the stamp as the file was read, and whether it is old
+	 * enough to be trusted by a later build (stamped); unread when the
+	 * caller's source.stamp_known vouched for it, which gave its hash64
+	 * (data NULL, len its size). */
+	struct file_stamp stamp;
+	bool stamped, unread;
+	uint64_t hash;
 };
 
 /* Tells a reader of git trees that it need not read the blob oid at path:
  * the caller has what it needs from it already. */
 typedef bool source_known_fn(void *ctx, const char *path, const unsigned char oid[20]);
+/* Tells a reader of the disk that the file at path, stamped st now, has
+ * not changed since a build read it, and what hash64 (seed 0) its bytes
+ * had then. Called from several threads at once. */
+typedef bool source_stamp_fn(void *ctx, const char *path, const struct file_stamp *st,
+			     uint64_t *hash);
 
 enum source_mode {
 	SOURCE_GIT,      /* the tree of a commit */
@@ -427,9 +450,12 @@ struct source {
 	 * git), and whether a default run warns of uncommitted changes. */
 	struct repo *repo;
 	bool check_uncommitted;
-	/* Set between source_begin and source_read to skip known blobs. */
+	/* Set between source_begin and source_read to skip known blobs, or
+	 * (from disk) files whose stamp is known. */
 	source_known_fn *known;
 	void *known_ctx;
+	source_stamp_fn *stamp_known;
+	void *stamp_ctx;
 };
 
 /*
@@ -457,6 +483,8 @@ int source_open(struct source *s, const char *root, const struct source_opts *op
 int source_begin(struct source *s, const char *root, const struct source_opts *opts,
 		 struct diag *d);
 int source_read(struct source *s, struct diag *d);
+/* Forgets the files source_read read, so that it may read them again. */
+void source_drop_files(struct source *s);
 int source_uncommitted(struct source *s, struct diag *d);
 /* Frees what s holds; call it after every source_open, even one that failed. */
 void source_release(struct source *s);
@@ -477,6 +505,9 @@ struct site_reader {
 	struct diag *d;
 	source_known_fn *known; /* git only: blobs not to read (NULL: read all) */
 	void *known_ctx;
+	source_stamp_fn *stamp_known; /* disk only: files not to read */
+	void *stamp_ctx;
+	int64_t trust_before; /* disk: stamps older than this (s) are stamped */
 };
 enum odd_kind { ODD_LINK, ODD_SUBMODULE, ODD_OTHER };
 /* Adds a file; takes data (malloc'd, NUL-terminated after len bytes). */
@@ -1351,6 +1382,7 @@ struct reuse {
 	size_t counted;              /* errors + warnings then */
 	size_t nfiles;               /* up to date: the files of the output */
 	struct arena arena;          /* replayed findings' texts */
+	struct buf sources;          /* from disk: the record's "source" lines */
 };
 
 /*

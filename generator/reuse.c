@@ -6,11 +6,12 @@
  * the output itself: the findings it keeps may name what a public build
  * must not show.
  *
- *   plansite-build 1
+ *   plansite-build 2
  *   out     /absolute/path/of/public
  *   key     <32 hex digits>
  *   count   <files written>
  *   finding <severity> <code> <file> <line> <col> <message>   (each finding)
+ *   source  <size> <mtime s> <ns> <ctime s> <ns> <inode> <device> <hash> <path>
  *   file    <size> <mtime s> <mtime ns> <path>                (each file)
  *   end
  *
@@ -29,6 +30,16 @@
  * repository HEAD, the shallow boundary and the tags too (drafts take their
  * reports' data from HEAD's history). Reading ids from git costs little;
  * hashing the files costs a small part of parsing them.
+ *
+ * From disk, the record also keeps each source file's stamp (size, times,
+ * inode, device, as fstat gave them when it was read) and hash ("source"
+ * lines): the next build takes the hash of a file whose stamp is the same
+ * without opening it, as git's index does. Writing a file changes its
+ * ctime, which no program can set back; a file changed within two seconds
+ * of being read is not recorded (timestamps go by the kernel's clock tick,
+ * so a change in the same tick could leave the stamp as it was), nor one
+ * read when the record is not written. If the key then differs, the files
+ * are read again from the start, for the build.
  *
  * A build whose key matches, and whose every listed file is still there as
  * written (same size and modification time), reports the findings of the
@@ -55,7 +66,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#define MANIFEST_MAGIC "plansite-build 1"
+#define MANIFEST_MAGIC "plansite-build 2"
 
 /* ------------------------------------------------------------ escaping */
 
@@ -216,8 +227,17 @@ static bool key_text(struct buf *t, const struct source *src, const struct reuse
 	return ok;
 }
 
-/* Adds the files read from disk. */
-static void key_files(struct buf *t, const struct source *src)
+static void put_hex16(struct buf *b, uint64_t h)
+{
+	char hex[16];
+	for (int k = 15; k >= 0; k--, h >>= 4)
+		hex[k] = "0123456789abcdef"[h & 15];
+	buf_put(b, hex, 16);
+}
+
+/* Adds the files read from disk to the key's text t, and their "source"
+ * lines (those with a stamp to keep) to sources. */
+static void key_files(struct buf *t, struct buf *sources, const struct source *src)
 {
 	for (size_t i = 0; i < src->n; i++) {
 		const struct source_file *f = &src->files[i];
@@ -228,13 +248,108 @@ static void key_files(struct buf *t, const struct source *src)
 		buf_putc(t, ' ');
 		buf_put_int(t, (long long)f->len);
 		buf_putc(t, ' ');
-		uint64_t h = hash64(f->data, f->len, 0);
-		char hex[16];
-		for (int k = 15; k >= 0; k--, h >>= 4)
-			hex[k] = "0123456789abcdef"[h & 15];
-		buf_put(t, hex, 16);
+		uint64_t h = f->unread ? f->hash : hash64(f->data, f->len, 0);
+		put_hex16(t, h);
 		buf_putc(t, '\n');
+		if (!f->stamped)
+			continue;
+		const struct file_stamp *st = &f->stamp;
+		const int64_t v[] = {st->size,     st->mtime_s,	     st->mtime_ns,
+				     st->ctime_s,  st->ctime_ns,     (int64_t)st->ino,
+				     (int64_t)st->dev};
+		buf_puts(sources, "source");
+		for (size_t k = 0; k < sizeof(v) / sizeof(v[0]); k++) {
+			buf_putc(sources, '\t');
+			buf_put_int(sources, (long long)v[k]);
+		}
+		buf_putc(sources, '\t');
+		put_hex16(sources, h);
+		buf_putc(sources, '\t');
+		put_escaped(sources, f->path);
+		buf_putc(sources, '\n');
 	}
+}
+
+/* ------------------------------------------------------------- stamps */
+
+/* The "source" lines of an earlier record, by path. */
+struct stamp_entry {
+	const char *path; /* NULL: an empty slot */
+	uint64_t path_hash, hash;
+	struct file_stamp st;
+};
+struct stamps {
+	struct stamp_entry *v;
+	size_t cap; /* a power of two, or 0 */
+	struct buf text;
+};
+
+static uint64_t path_hash(const char *path)
+{
+	return hash64(path, strlen(path), 0x7374616d70ull);
+}
+
+/* Loads the stamps of the record at path, if it is one of this format. */
+static void stamps_load(struct stamps *sp, const char *path)
+{
+	struct buf *m = &sp->text;
+	if (!read_file(path, m) || m->len == 0 || m->ptr[m->len - 1] != '\n')
+		return;
+	size_t magic = strlen(MANIFEST_MAGIC);
+	if (m->len <= magic || memcmp(m->ptr, MANIFEST_MAGIC "\n", magic + 1) != 0)
+		return;
+	size_t n = 0;
+	for (const char *p = m->ptr; (p = strstr(p, "\nsource\t")) != NULL; p++)
+		n++;
+	if (!n)
+		return;
+	for (sp->cap = 16; sp->cap < 2 * n; sp->cap *= 2)
+		;
+	sp->v = xcalloc(sp->cap, sizeof(*sp->v));
+	char *next;
+	for (char *line = m->ptr; *line; line = next) {
+		next = strchr(line, '\n');
+		*next++ = '\0';
+		if (strncmp(line, "source\t", 7) != 0)
+			continue;
+		char *f[11];
+		if (split_tabs(line, f, 11) != 10 || strlen(f[8]) != 16)
+			continue;
+		struct stamp_entry e = {unescape(f[9]), 0, strtoull(f[8], NULL, 16), {0}};
+		e.path_hash = path_hash(e.path);
+		int64_t *v[] = {&e.st.size,    &e.st.mtime_s,	     &e.st.mtime_ns,
+				&e.st.ctime_s, &e.st.ctime_ns,	     (int64_t *)&e.st.ino,
+				(int64_t *)&e.st.dev};
+		for (size_t k = 0; k < 7; k++)
+			*v[k] = strtoll(f[1 + k], NULL, 10);
+		size_t i = e.path_hash & (sp->cap - 1);
+		while (sp->v[i].path)
+			i = (i + 1) & (sp->cap - 1);
+		sp->v[i] = e;
+	}
+}
+
+static bool stamp_known(void *ctx, const char *path, const struct file_stamp *st, uint64_t *hash)
+{
+	const struct stamps *sp = ctx;
+	uint64_t h = path_hash(path);
+	for (size_t i = h & (sp->cap - 1); sp->v[i].path; i = (i + 1) & (sp->cap - 1)) {
+		const struct stamp_entry *e = &sp->v[i];
+		if (e->path_hash != h || strcmp(e->path, path) != 0)
+			continue;
+		if (memcmp(&e->st, st, sizeof(*st)) != 0)
+			return false;
+		*hash = e->hash;
+		return true;
+	}
+	return false;
+}
+
+static void stamps_release(struct stamps *sp)
+{
+	free(sp->v);
+	buf_release(&sp->text);
+	memset(sp, 0, sizeof(*sp));
 }
 
 static void key_finish(struct reuse *r, const struct buf *t)
@@ -326,6 +441,8 @@ static bool up_to_date(struct reuse *r, struct buf *m, const char **why)
 			goto out; /* something after the end */
 		if (strncmp(line, "finding\t", 8) == 0)
 			continue; /* replayed once all is known to be in order */
+		if (strncmp(line, "source\t", 7) == 0)
+			continue; /* read by stamps_load */
 		char *f[8];
 		size_t nf = split_tabs(line, f, 8);
 		if (lineno == 0) {
@@ -413,10 +530,20 @@ static void replay(struct reuse *r, const struct buf *m, struct diag *d)
 
 /* -------------------------------------------------------------- public */
 
+/* How many files of src were taken on their stamps, unread. */
+static size_t count_unread(const struct source *src)
+{
+	size_t n = 0;
+	for (size_t i = 0; i < src->n; i++)
+		n += src->files[i].unread;
+	return n;
+}
+
 int reuse_check(struct reuse *r, struct source *src, const char *out, const struct reuse_opts *o,
 		struct diag *d)
 {
 	struct buf t = BUF_INIT, m = BUF_INIT;
+	struct stamps stamps = {0};
 	const char *why = "its key cannot be computed";
 	int rc = -1;
 	memset(r, 0, sizeof(*r));
@@ -430,12 +557,28 @@ int reuse_check(struct reuse *r, struct source *src, const char *out, const stru
 		r->manifest = buf_detach(&p, NULL);
 		free(dir);
 	}
+	size_t key_len = t.len, mark = d->n;
 	if (src->mode != SOURCE_GIT) {
-		/* From disk the key needs the bytes: read them now, once. */
-		if (source_read(src, d) < 0)
+		/* From disk the key needs the bytes, or the hashes the last
+		 * build's record keeps of files unchanged since. */
+		if (can && r->manifest)
+			stamps_load(&stamps, r->manifest);
+		if (stamps.cap) {
+			src->stamp_known = stamp_known;
+			src->stamp_ctx = &stamps;
+		}
+		int read = source_read(src, d);
+		src->stamp_known = NULL;
+		src->stamp_ctx = NULL;
+		if (read < 0)
 			goto out;
 		if (can)
-			key_files(&t, src);
+			key_files(&t, &r->sources, src);
+		if (o->verbose && d->format == DIAG_TEXT && stamps.cap)
+			fprintf(stderr,
+				"plansite: %zu of %zu source files unchanged since the last build "
+				"(not read)\n",
+				count_unread(src), src->n);
 	}
 	if (can && d->errors == 0) {
 		key_finish(r, &t);
@@ -448,6 +591,20 @@ int reuse_check(struct reuse *r, struct source *src, const char *out, const stru
 			goto out;
 		}
 	}
+	if (src->mode != SOURCE_GIT && count_unread(src)) {
+		/* The build needs every file's bytes: all read again, as if for
+		 * the first time (what changed meanwhile is read as it is now). */
+		diag_forget_since(d, mark);
+		source_drop_files(src);
+		if (source_read(src, d) < 0)
+			goto out;
+		if (can) {
+			buf_truncate(&t, key_len);
+			buf_truncate(&r->sources, 0);
+			key_files(&t, &r->sources, src);
+			key_finish(r, &t);
+		}
+	}
 	if (src->mode == SOURCE_GIT && source_read(src, d) < 0)
 		goto out;
 	if (o->verbose && d->format == DIAG_TEXT)
@@ -458,6 +615,7 @@ int reuse_check(struct reuse *r, struct source *src, const char *out, const stru
 		r->key[0] = '\0';
 	rc = 0;
 out:
+	stamps_release(&stamps);
 	buf_release(&t);
 	buf_release(&m);
 	return rc;
@@ -492,6 +650,8 @@ static void reuse_save(struct reuse *r, struct writer *w, const struct diag *d)
 		put_escaped(&b, f->message);
 		buf_putc(&b, '\n');
 	}
+	if (r->sources.len)
+		buf_put(&b, r->sources.ptr, r->sources.len);
 	size_t n;
 	const struct written_file *files = writer_files(w, &n);
 	dfd = open(r->out, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
@@ -546,6 +706,7 @@ void reuse_release(struct reuse *r)
 	free(r->out);
 	free(r->root);
 	free(r->manifest);
+	buf_release(&r->sources);
 	arena_release(&r->arena);
 	memset(r, 0, sizeof(*r));
 }

@@ -154,6 +154,67 @@ cp "$tmp/alpha.md" "$site/content/projects/alpha.md"
 build
 expect_noop "the error fixed: the output from before is reused"
 
+# --- stamps: files unchanged since the last build are not read again -------
+# The record keeps each source file's stamp (size, times, inode) and hash; a
+# file with the same stamp is taken unread. Only stamps two seconds old are
+# kept, so the site is left alone for three first.
+ssite=$tmp/ssite
+sout=$tmp/sout
+cp -r "$here/build/golden/site" "$ssite"
+rm -rf "$ssite/.plansite-cache"
+nfiles=$(find "$ssite" -type f | wc -l)
+sleep 3
+sbuild() {
+	"$PLANSITE" -C "$ssite" build --worktree --today "$TODAY" --out "$sout" --verbose "$@" >"$tmp/stdout" 2>"$tmp/err"
+	st=$?
+}
+sbuild
+expect_full "stamps: first build"
+check "stamps: the record keeps a stamp for each source file" \
+	test "$(grep -c '^source	' "$ssite"/.plansite-cache/builds/*)" = "$nfiles"
+sbuild
+expect_noop "stamps: the same build again"
+check "stamps: ... reads none of the files" grep -q "$nfiles of $nfiles source files unchanged" "$tmp/err"
+"$PLANSITE" -C "$ssite" build --worktree --today "$TODAY" --out "$tmp/sfresh" >/dev/null 2>"$tmp/err-fresh"
+# An edit in place (same inode, same size) whose modification time is put
+# back: the stamp's ctime, which no program can set, still tells.
+f=$ssite/content/pages/about.md
+touch -r "$f" "$tmp/ref"
+at=$(grep -b -o '^title: ' "$f" | head -1 | cut -d: -f1)
+printf 'Q' | dd of="$f" bs=1 seek=$((at + 7)) conv=notrunc 2>/dev/null
+touch -r "$tmp/ref" "$f"
+sbuild
+expect_full "stamps: an edit of the same size, its time set back"
+check "stamps: ... was read" grep -q "<h1[^>]*>Qbout" "$sout/about/index.html"
+grep -v -e 'plansite: wrote' -e 'plansite: [0-9.]* s: read' -e 'unchanged since' -e 'whole:' "$tmp/err" >"$tmp/a"
+"$PLANSITE" -C "$ssite" build --worktree --today "$TODAY" --out "$tmp/sfresh2" >/dev/null 2>"$tmp/b0"
+grep -v 'plansite: wrote' "$tmp/b0" >"$tmp/b"
+check "stamps: a build after reading again has each finding once" cmp -s "$tmp/a" "$tmp/b"
+check "stamps: ... and a fresh build's output" diff -r "$sout" "$tmp/sfresh2"
+# That file was changed just now: its stamp is not kept, and a second edit
+# in the same second, of the same size, is seen.
+srecord=$(grep -l "^out	$sout\$" "$ssite"/.plansite-cache/builds/*)
+check "stamps: a file changed just before the build has no stamp kept" \
+	sh -c "grep -q '	content/plan.yaml\$' '$srecord' && ! grep -q '	content/pages/about.md\$' '$srecord'"
+printf 'R' | dd of="$f" bs=1 seek=$((at + 7)) conv=notrunc 2>/dev/null
+touch -r "$tmp/ref" "$f"
+sbuild
+expect_full "stamps: a second quick edit"
+check "stamps: ... is in the output" grep -q "<h1[^>]*>Rbout" "$sout/about/index.html"
+check "stamps: the others were not read" grep -q "$((nfiles - 1)) of $nfiles source files unchanged" "$tmp/err"
+# A file replaced by another of the same size and times (another inode).
+g=$ssite/content/projects/alpha.md
+sed 's/^title: Alpha$/title: Alphb/' "$g" >"$tmp/alpha-copy"
+touch -r "$g" "$tmp/alpha-copy"
+sleep 3
+sbuild
+sbuild
+expect_noop "stamps: settled again"
+mv "$tmp/alpha-copy" "$g"
+sbuild
+expect_full "stamps: a file replaced by a copy (same size and times)"
+check "stamps: ... is read" grep -q "Alphb" "$sout/projects/alpha/index.html"
+
 # --- from git ----------------------------------------------------------------
 if command -v git >/dev/null; then
 	repo=$tmp/repo
