@@ -248,6 +248,28 @@ async function visit(name, rel, { status = 200 } = {}) {
   check(`${name}: no horizontal scrolling at ${NARROW} px`, sw <= NARROW,
     [`document.documentElement.scrollWidth is ${sw}`, ...(sw > NARROW ? (await overflowers(page, NARROW)).map((d) => `wider than the screen: ${d}`) : [])]);
 
+  // Stacked tables: a card's cells show their column's name (from
+  // data-label, or for the tracker from the style sheet, by column).
+  const stacked = await page.evaluate(() => {
+    const bad = [];
+    let shown = 0;
+    for (const t of document.querySelectorAll('table.stack')) {
+      const heads = [...t.querySelectorAll('thead th')].map((th) => th.textContent.trim());
+      for (const tr of [...t.querySelectorAll('tbody tr')].slice(0, 3)) {
+        [...tr.children].forEach((cell, i) => {
+          if (cell.tagName !== 'TD' || !(t.classList.contains('tracker') || cell.hasAttribute('data-label'))) return;
+          const c = getComputedStyle(cell, '::before').content;
+          const label = c && c !== 'none' && c !== 'normal' ? c.replace(/^"|"$/g, '') : '';
+          if (label === heads[i]) shown++;
+          else bad.push(`row "${tr.children[0].textContent.trim().slice(0, 40)}", column ${i + 1} ("${heads[i]}") shows "${label}"`);
+        });
+      }
+    }
+    return { bad, shown };
+  });
+  check(`${name}: stacked tables label each cell with its column at ${NARROW} px (${stacked.shown} cells)`,
+    stacked.bad.length === 0, stacked.bad.slice(0, 8));
+
   const consoleErrors = ownErrors(rec);
   check(`${name}: no console errors`, consoleErrors.length === 0, consoleErrors);
   check(`${name}: no failed requests`, rec.failed.length === 0, rec.failed);
