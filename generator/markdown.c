@@ -631,17 +631,27 @@ static struct pos link_pos(const struct doc *doc, const char *body, size_t n, cm
 
 static void scan(struct arena *a, struct doc *doc, struct diag *d, const struct prep_opts *po)
 {
-	struct buf body = BUF_INIT;
-	scan_fences(a, doc, d, &body);
+	/* A fence is a line holding "<!--": a body without one is parsed as
+	 * it is, without a copy */
+	struct buf fenced = BUF_INIT;
+	const char *text = doc->body;
+	size_t len = doc->body_len;
+	doc->fences = NULL;
+	doc->nfences = 0;
+	if (len && memmem(text, len, "<!--", 4)) {
+		scan_fences(a, doc, d, &fenced);
+		text = fenced.ptr;
+		len = fenced.len;
+	}
 
 	struct parse ps;
-	cmark_node *root = md_parse_text(&ps, CMARK_OPT_SOURCEPOS, body.ptr, body.len);
+	cmark_node *root = md_parse_text(&ps, CMARK_OPT_SOURCEPOS, text, len);
 
 	size_t nlinks = 0, capl = 0, nheads = 0, caph = 0;
 	struct md_link *links = NULL;
 	struct md_heading *heads = NULL;
 	struct cursor cur = {0};
-	struct buf text = BUF_INIT, slug = BUF_INIT;
+	struct buf htext = BUF_INIT, slug = BUF_INIT;
 
 	cmark_iter *it = cmark_iter_new(root);
 	cmark_event_type ev;
@@ -663,13 +673,13 @@ static void scan(struct arena *a, struct doc *doc, struct diag *d, const struct 
 			}
 			struct md_link *lk = &links[nlinks++];
 			lk->url = arena_strdup(a, url);
-			lk->pos = link_pos(doc, body.ptr, body.len, node, url, &cur, doc->body_line);
+			lk->pos = link_pos(doc, text, len, node, url, &cur, doc->body_line);
 			lk->vis = vis_at(doc, lk->pos.line);
 		} else if (t == CMARK_NODE_HEADING) {
-			buf_truncate(&text, 0);
+			buf_truncate(&htext, 0);
 			buf_truncate(&slug, 0);
-			md_plain_text(node, &text);
-			markdown_slug(&slug, text.ptr, text.len);
+			md_plain_text(node, &htext);
+			markdown_slug(&slug, htext.ptr, htext.len);
 			if (nheads == caph) {
 				caph = caph ? caph * 2 : 8;
 				struct md_heading *nh = arena_alloc(a, caph * sizeof(*nh));
@@ -679,7 +689,7 @@ static void scan(struct arena *a, struct doc *doc, struct diag *d, const struct 
 			}
 			struct md_heading *h = &heads[nheads];
 			h->id = unique_id(a, heads, nheads, slug.len ? slug.ptr : "section");
-			h->text = arena_strndup(a, text.ptr, text.len);
+			h->text = arena_strndup(a, htext.ptr, htext.len);
 			h->level = cmark_node_get_heading_level(node);
 			h->line = (uint32_t)cmark_node_get_start_line(node) + doc->body_line - 1;
 			nheads++;
@@ -687,11 +697,11 @@ static void scan(struct arena *a, struct doc *doc, struct diag *d, const struct 
 	}
 	cmark_iter_free(it);
 	if (po)
-		md_prepare(a, doc, root, &body, po);
+		md_prepare(a, doc, root, text, len, po);
 	md_parse_done(&ps);
-	buf_release(&text);
+	buf_release(&htext);
 	buf_release(&slug);
-	buf_release(&body);
+	buf_release(&fenced);
 	doc->links = links;
 	doc->nlinks = nlinks;
 	doc->headings = heads;

@@ -466,13 +466,19 @@ void markdown_render(const struct doc *doc, const struct md_render *r, struct bu
 
 /* Renders the scanned tree for the audience, links into the site left as
  * holes, when the audience reads the lines the scan read. */
-void md_prepare(struct arena *a, struct doc *doc, cmark_node *root, const struct buf *body,
+void md_prepare(struct arena *a, struct doc *doc, cmark_node *root, const char *text, size_t len,
 		const struct prep_opts *po)
 {
-	struct buf seen = BUF_INIT;
-	md_body_for(doc, po->audience, &seen);
-	bool same = seen.len == body->len && memcmp(seen.ptr, body->ptr, seen.len) == 0;
-	buf_release(&seen);
+	bool same;
+	if (doc->nfences == 0) {
+		/* what md_body_for would give: the body as it is */
+		same = len == doc->body_len && (text == doc->body || memcmp(text, doc->body, len) == 0);
+	} else {
+		struct buf seen = BUF_INIT;
+		md_body_for(doc, po->audience, &seen);
+		same = seen.len == len && memcmp(seen.ptr, text, len) == 0;
+		buf_release(&seen);
+	}
 	if (!same)
 		return;
 	struct md_render r = {po->audience, po->unsafe_html, NULL, NULL, po->text};

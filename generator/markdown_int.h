@@ -47,9 +47,9 @@ struct prep_opts {
 	struct buf *text;
 };
 
-/* Renders the scanned tree root of doc (body: what was parsed) into
+/* Renders the scanned tree root of doc (text, len: what was parsed) into
  * doc->prepared when the audience reads the same lines. */
-void md_prepare(struct arena *a, struct doc *doc, cmark_node *root, const struct buf *body,
+void md_prepare(struct arena *a, struct doc *doc, cmark_node *root, const char *text, size_t len,
 		const struct prep_opts *po);
 
 /* The body as a given audience sees it (fence lines and unseen fences
