@@ -280,8 +280,7 @@ struct stamp_entry {
 };
 struct stamps {
 	struct stamp_entry *v;
-	size_t cap; /* a power of two, or 0 */
-	struct buf text;
+	size_t n, cap; /* cap: a power of two, or 0 */
 };
 
 static uint64_t path_hash(const char *path)
@@ -289,44 +288,37 @@ static uint64_t path_hash(const char *path)
 	return hash64(path, strlen(path), 0x7374616d70ull);
 }
 
-/* Loads the stamps of the record at path, if it is one of this format. */
-static void stamps_load(struct stamps *sp, const char *path)
+/* Adds a "source" line's fields f[1..9] (f[9] the path, unescaped in place). */
+static void stamps_add(struct stamps *sp, char **f)
 {
-	struct buf *m = &sp->text;
-	if (!read_file(path, m) || m->len == 0 || m->ptr[m->len - 1] != '\n')
+	if (strlen(f[8]) != 16)
 		return;
-	size_t magic = strlen(MANIFEST_MAGIC);
-	if (m->len <= magic || memcmp(m->ptr, MANIFEST_MAGIC "\n", magic + 1) != 0)
-		return;
-	size_t n = 0;
-	for (const char *p = m->ptr; (p = strstr(p, "\nsource\t")) != NULL; p++)
-		n++;
-	if (!n)
-		return;
-	for (sp->cap = 16; sp->cap < 2 * n; sp->cap *= 2)
-		;
-	sp->v = xcalloc(sp->cap, sizeof(*sp->v));
-	char *next;
-	for (char *line = m->ptr; *line; line = next) {
-		next = strchr(line, '\n');
-		*next++ = '\0';
-		if (strncmp(line, "source\t", 7) != 0)
-			continue;
-		char *f[11];
-		if (split_tabs(line, f, 11) != 10 || strlen(f[8]) != 16)
-			continue;
-		struct stamp_entry e = {unescape(f[9]), 0, strtoull(f[8], NULL, 16), {0}};
-		e.path_hash = path_hash(e.path);
-		int64_t *v[] = {&e.st.size,    &e.st.mtime_s,	     &e.st.mtime_ns,
-				&e.st.ctime_s, &e.st.ctime_ns,	     (int64_t *)&e.st.ino,
-				(int64_t *)&e.st.dev};
-		for (size_t k = 0; k < 7; k++)
-			*v[k] = strtoll(f[1 + k], NULL, 10);
-		size_t i = e.path_hash & (sp->cap - 1);
-		while (sp->v[i].path)
-			i = (i + 1) & (sp->cap - 1);
-		sp->v[i] = e;
+	if (2 * (sp->n + 1) > sp->cap) {
+		size_t ncap = sp->cap ? 2 * sp->cap : 1024;
+		struct stamp_entry *nv = xcalloc(ncap, sizeof(*nv));
+		for (size_t k = 0; k < sp->cap; k++) {
+			if (!sp->v[k].path)
+				continue;
+			size_t m = sp->v[k].path_hash & (ncap - 1);
+			while (nv[m].path)
+				m = (m + 1) & (ncap - 1);
+			nv[m] = sp->v[k];
+		}
+		free(sp->v);
+		sp->v = nv;
+		sp->cap = ncap;
 	}
+	struct stamp_entry e = {unescape(f[9]), 0, strtoull(f[8], NULL, 16), {0}};
+	e.path_hash = path_hash(e.path);
+	int64_t *v[] = {&e.st.size,    &e.st.mtime_s, &e.st.mtime_ns,	     &e.st.ctime_s,
+			&e.st.ctime_ns, (int64_t *)&e.st.ino, (int64_t *)&e.st.dev};
+	for (size_t k = 0; k < 7; k++)
+		*v[k] = strtoll(f[1 + k], NULL, 10);
+	size_t m = e.path_hash & (sp->cap - 1);
+	while (sp->v[m].path)
+		m = (m + 1) & (sp->cap - 1);
+	sp->v[m] = e;
+	sp->n++;
 }
 
 static bool stamp_known(void *ctx, const char *path, const struct file_stamp *st, uint64_t *hash)
@@ -348,7 +340,6 @@ static bool stamp_known(void *ctx, const char *path, const struct file_stamp *st
 static void stamps_release(struct stamps *sp)
 {
 	free(sp->v);
-	buf_release(&sp->text);
 	memset(sp, 0, sizeof(*sp));
 }
 
@@ -368,8 +359,6 @@ static char *manifest_dir(const char *root)
 	return buf_detach(&b, NULL);
 }
 
-/* Reads and checks the manifest. Returns true when the output is up to
- * date (r->findings text kept in m for replay), else sets *why. */
 /* The output's files checked against the record: a share of them for one
  * thread. */
 struct stat_share {
@@ -421,76 +410,88 @@ static bool outputs_unchanged(int dfd, const struct written_file *v, size_t n)
 	return same;
 }
 
-static bool up_to_date(struct reuse *r, struct buf *m, const char **why)
+/* What the record of the last build into the output says. */
+struct record {
+	char key[33];
+	struct written_file *files; /* the output's files */
+	size_t nfiles, cap;
+	struct stamps stamps;       /* the sources' */
+};
+
+static void record_release(struct record *rec)
+{
+	free(rec->files);
+	stamps_release(&rec->stamps);
+	memset(rec, 0, sizeof(*rec));
+}
+
+/* Reads the record into m (its lines NUL-terminated, kept for replay) and
+ * rec. False, with *why, when there is none or it is not one of this
+ * format, for this output. */
+static bool record_read(struct reuse *r, struct buf *m, struct record *rec, const char **why)
 {
 	*why = "no record of an earlier build into this folder";
-	if (!read_file(r->manifest, m) || m->len == 0)
+	if (!r->manifest || !read_file(r->manifest, m) || m->len == 0)
 		return false;
 	*why = "its record is unreadable";
 	if (m->ptr[m->len - 1] != '\n')
 		return false;
-	int dfd = -1;
-	bool ok = false, seen_end = false;
-	size_t lineno = 0, nrec = 0, caprec = 0;
-	struct written_file *recs = NULL; /* the files the record lists */
+	bool seen_end = false;
+	size_t lineno = 0;
 	char *line = m->ptr, *next;
 	for (; *line; line = next, lineno++) {
 		next = strchr(line, '\n');
 		*next++ = '\0';
 		if (seen_end)
-			goto out; /* something after the end */
+			return false; /* something after the end */
 		if (strncmp(line, "finding\t", 8) == 0)
 			continue; /* replayed once all is known to be in order */
-		if (strncmp(line, "source\t", 7) == 0)
-			continue; /* read by stamps_load */
-		char *f[8];
-		size_t nf = split_tabs(line, f, 8);
+		char *f[11];
+		size_t nf = split_tabs(line, f, 11);
 		if (lineno == 0) {
 			if (strcmp(line, MANIFEST_MAGIC) != 0)
-				goto out;
+				return false;
 		} else if (strcmp(f[0], "out") == 0 && nf == 2) {
 			if (strcmp(unescape(f[1]), r->out) != 0)
-				goto out;
+				return false;
 		} else if (strcmp(f[0], "key") == 0 && nf == 2) {
-			if (strcmp(f[1], r->key) != 0) {
-				*why = "the sources, the options or plansite changed";
-				goto out;
-			}
+			snprintf(rec->key, sizeof(rec->key), "%s", f[1]);
 		} else if (strcmp(f[0], "count") == 0 && nf == 2) {
 			r->nfiles = (size_t)strtoull(f[1], NULL, 10);
+		} else if (strcmp(f[0], "source") == 0 && nf == 10) {
+			stamps_add(&rec->stamps, f);
 		} else if (strcmp(f[0], "file") == 0 && nf == 5) {
-			if (dfd < 0) {
-				dfd = open(r->out, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-				if (dfd < 0) {
-					*why = "the output folder is missing";
-					goto out;
-				}
+			if (rec->nfiles == rec->cap) {
+				rec->cap = rec->cap ? rec->cap * 2 : 1024;
+				rec->files = xrealloc(rec->files, rec->cap * sizeof(*rec->files));
 			}
-			if (nrec == caprec) {
-				caprec = caprec ? caprec * 2 : 1024;
-				recs = xrealloc(recs, caprec * sizeof(*recs));
-			}
-			recs[nrec++] = (struct written_file){unescape(f[4]), true,
-							    strtoull(f[1], NULL, 10),
-							    strtoll(f[2], NULL, 10),
-							    strtol(f[3], NULL, 10)};
+			rec->files[rec->nfiles++] = (struct written_file){
+				unescape(f[4]), true, strtoull(f[1], NULL, 10), strtoll(f[2], NULL, 10),
+				strtol(f[3], NULL, 10)};
 		} else if (strcmp(f[0], "end") == 0 && nf == 1) {
 			seen_end = true;
 		} else {
-			goto out;
+			return false;
 		}
 	}
-	if (seen_end && !outputs_unchanged(dfd, recs, nrec)) {
-		*why = "a file of the output is missing or was changed";
-		goto out;
-	}
-	ok = seen_end;
-out:
-	free(recs);
-	if (dfd >= 0)
-		close(dfd);
-	return ok;
+	return seen_end;
 }
+
+/* Whether the output holds every file of the record as it was written. */
+static bool record_outputs(const struct reuse *r, const struct record *rec, const char **why)
+{
+	int dfd = open(r->out, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	if (dfd < 0) {
+		*why = "the output folder is missing";
+		return false;
+	}
+	bool same = outputs_unchanged(dfd, rec->files, rec->nfiles);
+	close(dfd);
+	if (!same)
+		*why = "a file of the output is missing or was changed";
+	return same;
+}
+
 
 static void replay_one(struct diag *d, enum diag_severity sev, struct pos pos, const char *code,
 		       const char *fmt, ...) PRINTF_LIKE(5, 6);
@@ -504,7 +505,7 @@ static void replay_one(struct diag *d, enum diag_severity sev, struct pos pos, c
 	va_end(ap);
 }
 
-/* Reports the findings kept in the manifest m (read by up_to_date: its
+/* Reports the findings kept in the manifest m (read by record_read: its
  * lines NUL-terminated, one after another). */
 static void replay(struct reuse *r, const struct buf *m, struct diag *d)
 {
@@ -543,7 +544,7 @@ int reuse_check(struct reuse *r, struct source *src, const char *out, const stru
 		struct diag *d)
 {
 	struct buf t = BUF_INIT, m = BUF_INIT;
-	struct stamps stamps = {0};
+	struct record rec = {0};
 	const char *why = "its key cannot be computed";
 	int rc = -1;
 	memset(r, 0, sizeof(*r));
@@ -557,15 +558,17 @@ int reuse_check(struct reuse *r, struct source *src, const char *out, const stru
 		r->manifest = buf_detach(&p, NULL);
 		free(dir);
 	}
+	bool have = can && record_read(r, &m, &rec, &why), intact = false;
 	size_t key_len = t.len, mark = d->n;
 	if (src->mode != SOURCE_GIT) {
-		/* From disk the key needs the bytes, or the hashes the last
-		 * build's record keeps of files unchanged since. */
-		if (can && r->manifest)
-			stamps_load(&stamps, r->manifest);
-		if (stamps.cap) {
+		/* From disk the key needs the bytes; when the output is as the
+		 * last build left it, its record's hashes of the files whose
+		 * stamps are unchanged do instead. */
+		intact = have && record_outputs(r, &rec, &why);
+		bool stamps = intact && rec.stamps.n;
+		if (stamps) {
 			src->stamp_known = stamp_known;
-			src->stamp_ctx = &stamps;
+			src->stamp_ctx = &rec.stamps;
 		}
 		int read = source_read(src, d);
 		src->stamp_known = NULL;
@@ -574,7 +577,7 @@ int reuse_check(struct reuse *r, struct source *src, const char *out, const stru
 			goto out;
 		if (can)
 			key_files(&t, &r->sources, src);
-		if (o->verbose && d->format == DIAG_TEXT && stamps.cap)
+		if (o->verbose && d->format == DIAG_TEXT && stamps)
 			fprintf(stderr,
 				"plansite: %zu of %zu source files unchanged since the last build "
 				"(not read)\n",
@@ -582,7 +585,14 @@ int reuse_check(struct reuse *r, struct source *src, const char *out, const stru
 	}
 	if (can && d->errors == 0) {
 		key_finish(r, &t);
-		if (up_to_date(r, &m, &why)) {
+		if (have && strcmp(rec.key, r->key) != 0) {
+			why = "the sources, the options or plansite changed";
+			have = false;
+		}
+		/* from git the key is nearly free: the output is looked at after */
+		if (have && src->mode == SOURCE_GIT)
+			intact = record_outputs(r, &rec, &why);
+		if (have && intact) {
 			if (src->mode == SOURCE_GIT && source_uncommitted(src, d) < 0)
 				goto out;
 			replay(r, &m, d);
@@ -615,7 +625,7 @@ int reuse_check(struct reuse *r, struct source *src, const char *out, const stru
 		r->key[0] = '\0';
 	rc = 0;
 out:
-	stamps_release(&stamps);
+	record_release(&rec);
 	buf_release(&t);
 	buf_release(&m);
 	return rc;

@@ -214,6 +214,12 @@ mv "$tmp/alpha-copy" "$g"
 sbuild
 expect_full "stamps: a file replaced by a copy (same size and times)"
 check "stamps: ... is read" grep -q "Alphb" "$sout/projects/alpha/index.html"
+# Without the output a whole build is due: the sources are read once, not
+# first taken on their stamps.
+rm -rf "$sout"
+sbuild
+expect_full "stamps: the output deleted"
+check "stamps: ... reads the sources once, without the stamps" sh -c "! grep -q 'unchanged since' '$tmp/err'"
 
 # --- from git ----------------------------------------------------------------
 if command -v git >/dev/null; then
