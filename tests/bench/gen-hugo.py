@@ -13,8 +13,11 @@ venue, attendees and apologies by name, guests, decisions, actions with their
 owners, next meeting; a project's status, area, leads, manager, funding and
 milestones with their checks; the body), a list page per section, the home
 page (latest meetings and every project) and a link render hook that turns
-`../projects/x.md` links into page URLs. Taxonomies, RSS, sitemap, robots.txt
-and 404 are off; Goldmark has tables, strikethrough, linkify and task lists,
+`../projects/x.md` links into page URLs; and what plansite writes beside the
+pages: each report's project tracker (rendered once, with partialCached, as
+plansite renders it once) and print page, a feed of the latest 50 pages, a
+sitemap, a search index of every page's words, a calendar of the meetings
+and a 404 page. Taxonomies and robots.txt are off; Goldmark has tables, strikethrough, linkify and task lists,
 and escapes raw HTML as plansite does by default.
 
 --gitinfo also makes HUGODIR share SITEDIR's git history (hard links to the
@@ -35,7 +38,7 @@ CONFIG = """baseURL = "https://www.vale-commissioning.example/"
 title = "Vale Commissioning"
 languageCode = "en-gb"
 timeZone = "Europe/London"
-disableKinds = ["taxonomy", "term", "RSS", "sitemap", "robotsTXT", "404"]
+disableKinds = ["taxonomy", "term", "robotsTXT"]
 disableHugoGeneratorInject = true
 buildFuture = true
 buildExpired = true
@@ -43,6 +46,28 @@ enableGitInfo = @GITINFO@
 
 [permalinks]
 pages = "/:filename/"
+
+# What plansite writes beside the pages: a feed of the latest 50, a sitemap,
+# a search index (home), a calendar of the meetings (content/meetings/_index.md
+# asks for it) and each report's print page (asked for in its front matter).
+[outputs]
+home = ["HTML", "RSS", "SearchIndex"]
+section = ["HTML"]
+page = ["HTML"]
+[outputFormats.SearchIndex]
+mediaType = "application/json"
+baseName = "search-index"
+isPlainText = true
+notAlternative = true
+[outputFormats.Print]
+mediaType = "text/html"
+baseName = "index"
+path = "print"
+isHTML = true
+permalinkable = false
+notAlternative = true
+[services.rss]
+limit = 50
 
 [params]
 tagline = "Practice based commissioning for the Vale's GP practices"
@@ -142,6 +167,7 @@ SINGLE = """{{ define "main" }}
 <div class="prose">
 {{ .Content }}
 </div>
+{{ if eq .Section "reports" }}{{ partialCached "tracker.html" . "tracker" }}{{ end }}
 {{ with .GitInfo }}<p class="updated">Last updated {{ .AuthorDate.Format "2 January 2006" }}: {{ .Subject }} ({{ .AbbreviatedHash }})</p>{{ end }}
 {{ end }}
 """
@@ -173,6 +199,72 @@ HOME = """{{ define "main" }}
 {{ range (where site.RegularPages "Section" "projects").ByTitle }}<tr><td><a href="{{ .RelPermalink }}">{{ .Title }}</a></td><td>{{ .Params.status }}</td><td>{{ .Params.summary }}</td></tr>
 {{ end }}
 </tbody></table>
+{{ end }}
+"""
+
+# Every project's status, milestone reached, next milestone and leads, as
+# plansite's monthly reports show it (rendered once, as plansite does: the
+# table is the same on every report made from the same data).
+TRACKER = """{{ $people := site.Data.people }}
+<div class="table-wrap"><table class="tracker">
+<caption>Where each project stands</caption>
+<thead><tr><th scope="col">Project</th><th scope="col">Status</th><th scope="col">Milestone reached</th><th scope="col">Next milestone</th><th scope="col">Clinical leads</th></tr></thead>
+<tbody>
+{{ range (where site.RegularPages "Section" "projects").ByTitle }}{{ $ms := .Params.milestones }}{{ $reached := "" }}{{ $next := "" }}
+{{- range site.Data.plan.milestones }}{{ $m := index $ms (string .number) }}{{ if and $m $m.reached }}{{ $reached = printf "%d. %s<span class='note'>on %s</span>" .number .name (time.Format "2 January 2006" $m.reached) }}{{ else if not $next }}{{ $next = printf "%d. %s" .number .name }}{{ with $m }}{{ with .target }}{{ $next = printf "%s<span class='note'>target %s</span>" $next (time.Format "2 January 2006" .) }}{{ end }}{{ end }}{{ end }}{{ end -}}
+<tr><th scope="row"><a href="{{ .RelPermalink }}">{{ .Title }}</a>{{ $area := .Params.area }}{{ range site.Data.plan.areas }}{{ if eq .id $area }}<span class="note">{{ .name }}</span>{{ end }}{{ end }}</th>
+<td><span class="status status-{{ .Params.status }}">{{ .Params.status }}</span></td>
+<td>{{ with $reached }}{{ . | safeHTML }}{{ else }}None yet{{ end }}</td>
+<td>{{ with $next }}{{ . | safeHTML }}{{ else }}None{{ end }}</td>
+<td><ul class="bare">{{ range .Params.clinical_leads }}{{ with index $people . }}<li>{{ .name }}</li>{{ end }}{{ end }}</ul></td>
+</tr>
+{{ end }}</tbody></table></div>
+"""
+
+# A report's A4 print page: the same content without the site's navigation.
+PRINT = """<!DOCTYPE html>
+<html lang="en-GB">
+<head>
+<meta charset="utf-8">
+<title>{{ .Title }} – {{ site.Title }}</title>
+<link rel="stylesheet" href="{{ "site.css" | relURL }}">
+</head>
+<body class="print">
+<header><p class="brand">{{ site.Params.organisation }}</p></header>
+<main>
+<h1>{{ .Title }}{{ with .Params.month }} <span class="sub">{{ . }}</span>{{ end }}</h1>
+<div class="prose">
+{{ .Content }}
+</div>
+{{ partialCached "tracker.html" . "tracker" }}
+</main>
+</body>
+</html>
+"""
+
+# Every page's title, address, section, summary and words, for a search page.
+SEARCH = """[{{ range $i, $p := site.RegularPages }}{{ if $i }},
+{{ end }}{"title":{{ $p.Title | jsonify }},"url":{{ $p.RelPermalink | jsonify }},"kind":{{ $p.Section | jsonify }},"summary":{{ $p.Params.summary | default "" | jsonify }},"words":{{ $p.Plain | lower | jsonify }}}{{ end }}]
+"""
+
+# The meetings as an iCalendar file.
+CALENDAR = """BEGIN:VCALENDAR\r
+VERSION:2.0\r
+PRODID:-//bench//hugo//EN\r
+{{ range .Pages }}BEGIN:VEVENT\r
+UID:{{ .File.BaseFileName }}@{{ site.BaseURL }}\r
+DTSTART:{{ .Date.Format "20060102" }}T{{ replace (.Params.start | default "00:00") ":" "" }}00\r
+DTEND:{{ .Date.Format "20060102" }}T{{ replace (.Params.end | default "00:00") ":" "" }}00\r
+SUMMARY:{{ .Title }}\r
+LOCATION:{{ .Params.venue }}\r
+URL:{{ .Permalink }}\r
+END:VEVENT\r
+{{ end }}END:VCALENDAR\r
+"""
+
+NOTFOUND = """{{ define "main" }}
+<h1>Page not found</h1>
+<p>There is no page at this address. Try the <a href="{{ "/" | relURL }}">home page</a>.</p>
 {{ end }}
 """
 
@@ -240,10 +332,14 @@ def main():
                 data = f.read()
             if sec == "reports":
                 data = month_line.sub(lambda m: m.group(0) + b"\n" + b"date: " + m.group(1) + b"-"
-                                      + m.group(2) + b"-01" + m.group(3), data, count=1)
+                                      + m.group(2) + b"-01" + m.group(3) + b"\n"
+                                      + b"outputs: [html, print]" + m.group(3), data, count=1)
             with open(os.path.join(dst, name), "wb") as f:
                 f.write(data)
             count += 1
+    if os.path.isdir(os.path.join(a.hugo, "content", "meetings")):
+        write(os.path.join(a.hugo, "content", "meetings", "_index.md"),
+              "---\ntitle: Meetings\noutputs: [html, calendar]\n---\n")
     data_dir = os.path.join(a.hugo, "data")
     os.makedirs(data_dir)
     for name in ("people", "practices"):
@@ -253,7 +349,10 @@ def main():
     lay = os.path.join(a.hugo, "layouts")
     for rel, text in (("_default/baseof.html", BASEOF), ("_default/single.html", SINGLE),
                       ("_default/list.html", LIST), ("index.html", HOME),
-                      ("_default/_markup/render-link.html", LINK_HOOK)):
+                      ("_default/_markup/render-link.html", LINK_HOOK),
+                      ("partials/tracker.html", TRACKER), ("reports/single.print.html", PRINT),
+                      ("index.searchindex.json", SEARCH), ("meetings/list.calendar.ics", CALENDAR),
+                      ("404.html", NOTFOUND)):
         write(os.path.join(lay, rel), text)
     write(os.path.join(a.hugo, "static", "site.css"), CSS)
     git = False
