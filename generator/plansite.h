@@ -401,11 +401,11 @@ struct source_file {
 	unsigned char oid[20]; /* the blob's id, when read from git */
 	bool has_oid;
 	/* From disk: the stamp as the file was read, and whether it is old
-	 * enough to be trusted by a later build (stamped); unread when the
-	 * caller's source.stamp_known vouched for it, which gave its hash64
-	 * (data NULL, len its size). */
+	 * enough to be trusted by a later build (stamped); hash64 (seed 0) of
+	 * its bytes (has_hash); unread when the caller's source.stamp_known
+	 * vouched for it, which gave the hash (data NULL, len its size). */
 	struct file_stamp stamp;
-	bool stamped, unread;
+	bool stamped, unread, has_hash;
 	uint64_t hash;
 };
 

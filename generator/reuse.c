@@ -248,7 +248,7 @@ static void key_files(struct buf *t, struct buf *sources, const struct source *s
 		buf_putc(t, ' ');
 		buf_put_int(t, (long long)f->len);
 		buf_putc(t, ' ');
-		uint64_t h = f->unread ? f->hash : hash64(f->data, f->len, 0);
+		uint64_t h = f->has_hash ? f->hash : hash64(f->data, f->len, 0);
 		put_hex16(t, h);
 		buf_putc(t, '\n');
 		if (!f->stamped)

@@ -132,7 +132,7 @@ struct rjob {
 	char *data;              /* GOT_FILE: malloc'd, NUL-terminated */
 	size_t len;
 	struct file_stamp st;    /* GOT_FILE, GOT_KNOWN */
-	uint64_t hash;           /* GOT_KNOWN: what the caller knew */
+	uint64_t hash;           /* hash64 of the bytes (GOT_KNOWN: as the caller knew it) */
 };
 
 struct batch {
@@ -216,6 +216,7 @@ static void read_one(const struct batch *bt, struct rjob *j)
 	}
 	b.ptr[b.len] = '\0';
 	j->data = buf_detach(&b, &j->len);
+	j->hash = hash64(j->data, j->len, 0); /* for the build's key, on this thread */
 	j->got = GOT_FILE;
 out:
 	buf_release(&b);
@@ -255,10 +256,9 @@ static void disk_add(struct site_reader *r, const struct rjob *j)
 	 * stamp (timestamps are as coarse as the kernel's clock tick): only
 	 * older stamps are trusted later, as git's index does. */
 	f->stamped = j->st.mtime_s < r->trust_before && j->st.ctime_s < r->trust_before;
-	if (j->got == GOT_KNOWN) {
-		f->unread = true;
-		f->hash = j->hash;
-	}
+	f->unread = j->got == GOT_KNOWN;
+	f->hash = j->hash;
+	f->has_hash = true;
 }
 
 static int cmp_job(const void *a, const void *b)
