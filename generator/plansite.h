@@ -380,6 +380,11 @@ struct value *yaml_parse(struct arena *a, const char *s, size_t n, const char *f
 struct value *yaml_parse_split(struct arena *a, struct arena *strs, const char *s, size_t n,
 			       const char *file, uint32_t line0, const struct yaml_limits *lim,
 			       struct diag *d);
+/* For the tests: the parse events of s[0..n) as text, from yaml.c's fast
+ * path (false when it leaves the text to libyaml) or from libyaml (false on
+ * a syntax error); the same text for the same events. */
+bool yaml_fast_dump(const char *s, size_t n, struct buf *out);
+bool yaml_libyaml_dump(const char *s, size_t n, struct buf *out);
 
 /* ------------------------------------------------------------- source.c */
 

@@ -639,6 +639,456 @@ static void syntax_error(struct parse *p, const yaml_parser_t *y)
 	p->stop = true;
 }
 
+/* ---------------------------------------------------------------- fast path */
+
+/*
+ * Most front matter is a few lines of "key: value", lists and maps written
+ * on one line ([a, b], { k: v }), plain or double-quoted text: libyaml spends
+ * two hundred instructions a byte on it. For that much of YAML, this scanner
+ * makes the very events libyaml would (kind, start mark, text, style), so that
+ * everything after is the same; on anything else (anchors, tags, block
+ * scalars, escapes, text over several lines, tabs, CR, odd characters,
+ * unusual indentation, any syntax error) it gives up before an event is
+ * used, and libyaml parses the text from the start. tests/unit/test_yaml.c
+ * compares the two on every YAML text of the tests and on mutations of them.
+ */
+enum fev_kind { FEV_PLAIN, FEV_DOUBLE, FEV_SINGLE, FEV_SEQ, FEV_MAP, FEV_END };
+
+struct fev {
+	enum fev_kind kind;
+	size_t mark; /* character index of the node's start */
+	const char *s;
+	size_t len;
+};
+
+struct fast {
+	const char *s, *end;
+	const char *line;        /* the start of the current line */
+	const char *at_byte;     /* where at_chr was counted to */
+	size_t at_chr;
+	struct fev *v;
+	size_t n, cap;
+};
+
+static size_t fast_chr(struct fast *f, const char *p)
+{
+	for (; f->at_byte < p; f->at_byte++)
+		f->at_chr += ((unsigned char)*f->at_byte & 0xc0) != 0x80;
+	return f->at_chr;
+}
+
+static void fast_emit(struct fast *f, enum fev_kind kind, const char *at, const char *s, size_t len)
+{
+	if (f->n == f->cap) {
+		f->cap = f->cap ? f->cap * 2 : 64;
+		f->v = xrealloc(f->v, f->cap * sizeof(*f->v));
+	}
+	f->v[f->n++] = (struct fev){kind, at ? fast_chr(f, at) : 0, s, len};
+}
+
+static const char *fast_eol(const struct fast *f, const char *p)
+{
+	const char *nl = memchr(p, '\n', (size_t)(f->end - p));
+	return nl ? nl : f->end;
+}
+
+/* Moves f->line to the next line holding more than spaces and a comment;
+ * returns its indent, or -1 at the end of the text. */
+static long fast_next(struct fast *f, bool skip_current)
+{
+	if (skip_current) {
+		const char *e = fast_eol(f, f->line);
+		f->line = e < f->end ? e + 1 : e;
+	}
+	while (f->line < f->end) {
+		const char *p = f->line, *e = fast_eol(f, p);
+		while (p < e && *p == ' ')
+			p++;
+		if (p < e && *p != '#')
+			return (long)(p - f->line);
+		f->line = e < f->end ? e + 1 : e;
+	}
+	return -1;
+}
+
+static bool fast_key_char(char c)
+{
+	return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
+	       c == '_' || c == '-';
+}
+
+/* A plain key at p ("name:" then a space or the line's end): its length. */
+static size_t fast_key(const char *p, const char *e)
+{
+	size_t k = 0;
+	if (p < e && *p == '-')
+		return 0;
+	while (p + k < e && fast_key_char(p[k]) && k < 64)
+		k++;
+	if (k == 0 || p + k >= e || p[k] != ':' || (p + k + 1 < e && p[k + 1] != ' '))
+		return 0;
+	return k;
+}
+
+/* Whether plain text may start with c (no indicator, no space). */
+static bool fast_plain_start(char c)
+{
+	return !strchr("-?:,[]{}#&*!|>'\"%@` ", c) && c != '\0';
+}
+
+/* A quoted scalar at *pp on this line (ending before e): emitted. */
+static bool fast_quoted(struct fast *f, const char **pp, const char *e)
+{
+	const char *p = *pp, q = *p;
+	const char *close = memchr(p + 1, q, (size_t)(e - p - 1));
+	if (!close)
+		return false;
+	if (q == '"' && memchr(p + 1, '\\', (size_t)(close - p - 1)))
+		return false;
+	if (q == '\'' && close + 1 < e && close[1] == '\'')
+		return false;
+	fast_emit(f, q == '"' ? FEV_DOUBLE : FEV_SINGLE, p, p + 1, (size_t)(close - p - 1));
+	*pp = close + 1;
+	return true;
+}
+
+static bool fast_flow(struct fast *f, const char **pp, const char *e, int depth);
+
+/* One node inside [ ] or { }: quoted, a collection, or plain text up to a
+ * ',', ']' or '}'. */
+static bool fast_flow_item(struct fast *f, const char **pp, const char *e, int depth)
+{
+	const char *p = *pp;
+	if (p >= e)
+		return false;
+	if (*p == '"' || *p == '\'')
+		return fast_quoted(f, pp, e);
+	if (*p == '[' || *p == '{')
+		return fast_flow(f, pp, e, depth + 1);
+	if (!fast_plain_start(*p))
+		return false;
+	const char *q = p;
+	while (q < e && *q != ',' && *q != ']' && *q != '}') {
+		if (*q == ':' || *q == '#' || *q == '[' || *q == '{' || *q == '?')
+			return false;
+		q++;
+	}
+	if (q >= e)
+		return false;
+	const char *t = q;
+	while (t > p && t[-1] == ' ')
+		t--;
+	fast_emit(f, FEV_PLAIN, p, p, (size_t)(t - p));
+	*pp = q;
+	return true;
+}
+
+static const char *fast_spaces(const char *p, const char *e)
+{
+	while (p < e && *p == ' ')
+		p++;
+	return p;
+}
+
+/* [ ... ] or { ... } at *pp, closed on this line. */
+static bool fast_flow(struct fast *f, const char **pp, const char *e, int depth)
+{
+	const char *p = *pp;
+	char open = *p, close = open == '[' ? ']' : '}';
+	if (depth > 16)
+		return false;
+	fast_emit(f, open == '[' ? FEV_SEQ : FEV_MAP, p, NULL, 0);
+	p = fast_spaces(p + 1, e);
+	if (p < e && *p == close) {
+		fast_emit(f, FEV_END, NULL, NULL, 0);
+		*pp = p + 1;
+		return true;
+	}
+	for (;;) {
+		if (open == '{') {
+			size_t k = fast_key(p, e);
+			if (!k || p + k + 1 >= e)
+				return false;
+			fast_emit(f, FEV_PLAIN, p, p, k);
+			p = fast_spaces(p + k + 1, e);
+		}
+		if (!fast_flow_item(f, &p, e, depth))
+			return false;
+		p = fast_spaces(p, e);
+		if (p < e && *p == ',') {
+			p = fast_spaces(p + 1, e);
+			if (p < e && (*p == close || *p == ','))
+				return false;
+			continue;
+		}
+		if (p < e && *p == close)
+			break;
+		return false;
+	}
+	fast_emit(f, FEV_END, NULL, NULL, 0);
+	*pp = p + 1;
+	return true;
+}
+
+/* A value written after "key: " or "- ", to the end of its line (a comment
+ * may follow after a space). */
+static bool fast_inline(struct fast *f, const char *p, const char *e)
+{
+	if (*p == '"' || *p == '\'') {
+		if (!fast_quoted(f, &p, e))
+			return false;
+	} else if (*p == '[' || *p == '{') {
+		if (!fast_flow(f, &p, e, 0))
+			return false;
+	} else {
+		if (!fast_plain_start(*p))
+			return false;
+		const char *q = p, *t;
+		while (q < e && !(*q == '#' && q[-1] == ' ')) {
+			if (*q == ':' && (q + 1 == e || q[1] == ' '))
+				return false; /* a map where text should be: libyaml says why */
+			q++;
+		}
+		t = q;
+		while (t > p && t[-1] == ' ')
+			t--;
+		fast_emit(f, FEV_PLAIN, p, p, (size_t)(t - p));
+		return true;
+	}
+	p = fast_spaces(p, e);
+	return p == e || (*p == '#' && p[-1] == ' ');
+}
+
+static bool fast_map(struct fast *f, long indent);
+
+/* A block list whose '-' are at column indent of each line. */
+static bool fast_seq(struct fast *f, long indent)
+{
+	fast_emit(f, FEV_SEQ, f->line + indent, NULL, 0);
+	for (;;) {
+		const char *p = f->line + indent, *e = fast_eol(f, f->line);
+		if (p + 1 >= e || p[0] != '-' || p[1] != ' ')
+			return false;
+		p = fast_spaces(p + 1, e);
+		if (p == e || *p == '#' || fast_key(p, e) || !fast_inline(f, p, e))
+			return false;
+		long next = fast_next(f, true);
+		if (next < 0 || next < indent) {
+			break;
+		}
+		if (next > indent)
+			return false;
+		p = f->line + next;
+		if (!(p[0] == '-' && p + 1 < f->end && p[1] == ' '))
+			break; /* the key after an unindented list */
+	}
+	fast_emit(f, FEV_END, NULL, NULL, 0);
+	return true;
+}
+
+/* A block map whose keys are at column indent. */
+static bool fast_map(struct fast *f, long indent)
+{
+	fast_emit(f, FEV_MAP, f->line + indent, NULL, 0);
+	for (;;) {
+		const char *p = f->line + indent, *e = fast_eol(f, f->line);
+		size_t k = fast_key(p, e);
+		if (!k)
+			return false;
+		fast_emit(f, FEV_PLAIN, p, p, k);
+		p = fast_spaces(p + k + 1, e);
+		long next;
+		if (p == e || *p == '#') {
+			/* the value is on the lines below */
+			next = fast_next(f, true);
+			if (next < 0)
+				return false;
+			const char *q = f->line + next;
+			bool dash = q[0] == '-' && q + 1 < f->end && q[1] == ' ';
+			if (dash && next >= indent) {
+				if (!fast_seq(f, next))
+					return false;
+			} else if (next > indent) {
+				if (!fast_map(f, next))
+					return false;
+			} else {
+				return false; /* no value */
+			}
+			next = f->line < f->end ? fast_next(f, false) : -1;
+		} else {
+			if (!fast_inline(f, p, e))
+				return false;
+			next = fast_next(f, true);
+		}
+		if (next < 0 || next < indent)
+			break;
+		if (next > indent)
+			return false;
+	}
+	fast_emit(f, FEV_END, NULL, NULL, 0);
+	return true;
+}
+
+/* Whether the text is free of what the fast path leaves to libyaml: tabs,
+ * CR, control characters, invalid UTF-8, the characters libyaml reads as
+ * line breaks (NEL, U+2028, U+2029), C1 controls, BOMs and non-characters. */
+static bool fast_plain_text(const char *s, size_t n)
+{
+	for (size_t i = 0; i < n; i++) {
+		unsigned char c = (unsigned char)s[i];
+		if (c < 0x20 ? c != '\n' : c == 0x7f)
+			return false;
+		if (c < 0x80)
+			continue;
+		if (c == 0xc2 && i + 1 < n && (unsigned char)s[i + 1] < 0xa0)
+			return false;
+		if (c == 0xe2 && i + 2 < n && (unsigned char)s[i + 1] == 0x80 &&
+		    ((unsigned char)s[i + 2] == 0xa8 || (unsigned char)s[i + 2] == 0xa9))
+			return false;
+		if (c == 0xef && i + 2 < n &&
+		    (((unsigned char)s[i + 1] == 0xbb && (unsigned char)s[i + 2] == 0xbf) ||
+		     ((unsigned char)s[i + 1] == 0xbf && (unsigned char)s[i + 2] >= 0xbe)))
+			return false;
+	}
+	return utf8_check(s, n) == n;
+}
+
+/* The events of s[0..n), or false (nothing in *out) when the fast path
+ * leaves the text to libyaml. */
+static bool fast_events(const char *s, size_t n, struct fev **out, size_t *nout)
+{
+	struct fast f = {s, s + n, s, s, 0, NULL, 0, 0};
+	bool ok = fast_plain_text(s, n) && fast_next(&f, false) == 0 && fast_map(&f, 0) &&
+		  fast_next(&f, false) < 0;
+	if (!ok) {
+		free(f.v);
+		return false;
+	}
+	*out = f.v;
+	*nout = f.n;
+	return true;
+}
+
+/* Hands the events to the builder, as yaml_parse_split does libyaml's. */
+static void fast_replay(struct parse *p, const struct fev *v, size_t n)
+{
+	for (size_t i = 0; i < n && !p->stop; i++) {
+		yaml_event_t ev;
+		memset(&ev, 0, sizeof(ev));
+		ev.start_mark.index = v[i].mark;
+		switch (v[i].kind) {
+		case FEV_PLAIN:
+		case FEV_DOUBLE:
+		case FEV_SINGLE:
+			ev.type = YAML_SCALAR_EVENT;
+			ev.data.scalar.value = (yaml_char_t *)v[i].s;
+			ev.data.scalar.length = v[i].len;
+			ev.data.scalar.style = v[i].kind == FEV_PLAIN	 ? YAML_PLAIN_SCALAR_STYLE
+					       : v[i].kind == FEV_DOUBLE ? YAML_DOUBLE_QUOTED_SCALAR_STYLE
+									 : YAML_SINGLE_QUOTED_SCALAR_STYLE;
+			on_scalar(p, &ev);
+			break;
+		case FEV_SEQ:
+			on_start(p, &ev, VALUE_LIST);
+			break;
+		case FEV_MAP:
+			on_start(p, &ev, VALUE_MAP);
+			break;
+		case FEV_END:
+			on_end(p);
+			break;
+		}
+	}
+}
+
+/* For the tests: the events of s[0..n) as text, one a line ("+MAP 0",
+ * "=PLAIN 6 text", "-"), from the fast path (false when it gives up) or
+ * from libyaml (false on a syntax error). */
+static void event_line(struct buf *b, const char *what, size_t mark, const char *s, size_t len)
+{
+	buf_printf(b, "%s %zu ", what, mark);
+	if (s)
+		buf_put(b, s, len);
+	buf_putc(b, '\n');
+}
+
+static const char *fev_name(enum fev_kind k)
+{
+	static const char *const names[] = {"=PLAIN", "=DOUBLE", "=SINGLE", "+SEQ", "+MAP", "-"};
+	return names[k];
+}
+
+bool yaml_fast_dump(const char *s, size_t n, struct buf *out)
+{
+	struct fev *v;
+	size_t nv;
+	if (!fast_events(s, n, &v, &nv))
+		return false;
+	for (size_t i = 0; i < nv; i++) {
+		if (v[i].kind == FEV_END)
+			buf_puts(out, "-\n");
+		else
+			event_line(out, fev_name(v[i].kind), v[i].mark, v[i].s, v[i].len);
+	}
+	free(v);
+	return true;
+}
+
+bool yaml_libyaml_dump(const char *s, size_t n, struct buf *out)
+{
+	yaml_parser_t y;
+	yaml_event_t ev;
+	bool ok = true, done = false;
+	if (!yaml_parser_initialize(&y))
+		die("out of memory starting the YAML parser");
+	yaml_parser_set_input_string(&y, (const unsigned char *)s, n);
+	yaml_parser_set_encoding(&y, YAML_UTF8_ENCODING);
+	while (!done) {
+		if (!yaml_parser_parse(&y, &ev)) {
+			ok = false;
+			break;
+		}
+		switch (ev.type) {
+		case YAML_SCALAR_EVENT: {
+			enum fev_kind k = ev.data.scalar.style == YAML_PLAIN_SCALAR_STYLE ? FEV_PLAIN
+					  : ev.data.scalar.style == YAML_DOUBLE_QUOTED_SCALAR_STYLE
+						  ? FEV_DOUBLE
+					  : ev.data.scalar.style == YAML_SINGLE_QUOTED_SCALAR_STYLE
+						  ? FEV_SINGLE
+						  : FEV_END;
+			event_line(out, k == FEV_END ? "=OTHER" : fev_name(k), ev.start_mark.index,
+				   (const char *)ev.data.scalar.value, ev.data.scalar.length);
+			if (ev.data.scalar.anchor || ev.data.scalar.tag)
+				buf_puts(out, "(anchor or tag)\n");
+			break;
+		}
+		case YAML_SEQUENCE_START_EVENT:
+		case YAML_MAPPING_START_EVENT:
+			event_line(out, ev.type == YAML_SEQUENCE_START_EVENT ? "+SEQ" : "+MAP",
+				   ev.start_mark.index, NULL, 0);
+			if (ev.type == YAML_SEQUENCE_START_EVENT ? ev.data.sequence_start.anchor != NULL
+								 : ev.data.mapping_start.anchor != NULL)
+				buf_puts(out, "(anchor)\n");
+			break;
+		case YAML_SEQUENCE_END_EVENT:
+		case YAML_MAPPING_END_EVENT:
+			buf_puts(out, "-\n");
+			break;
+		case YAML_ALIAS_EVENT:
+			buf_puts(out, "*ALIAS\n");
+			break;
+		case YAML_STREAM_END_EVENT:
+			done = true;
+			break;
+		default:
+			break;
+		}
+		yaml_event_delete(&ev);
+	}
+	yaml_parser_delete(&y);
+	return ok;
+}
+
 /* ------------------------------------------------------------------ entry */
 
 /*
@@ -675,6 +1125,13 @@ struct value *yaml_parse_split(struct arena *a, struct arena *strs, const char *
 		s += 3, n -= 3;
 	lines_init(&p.lines, s, n, file, line0);
 
+	struct fev *fv;
+	size_t nfv;
+	if (fast_events(s, n, &fv, &nfv)) {
+		fast_replay(&p, fv, nfv);
+		free(fv);
+		goto built;
+	}
 	if (!yaml_parser_initialize(&y))
 		die("out of memory starting the YAML parser");
 	have_parser = true;
@@ -723,6 +1180,7 @@ struct value *yaml_parse_split(struct arena *a, struct arena *strs, const char *
 		yaml_event_delete(&ev);
 		have_event = false;
 	}
+built:
 	if (p.stop || p.findings)
 		goto out;
 	if (p.root) {
