@@ -432,7 +432,10 @@ static void resolve_plain(struct value *v)
 	static const char *const nans[] = {".nan", ".NaN", ".NAN", NULL};
 	const char *s = v->str;
 	size_t n = v->len;
-
+	/* most plain scalars are words: only these first characters can
+	 * start anything but a string */
+	if (n > 0 && !strchr("~nNtTfF0123456789+-.", s[0]))
+		return;
 	if (n == 0 || is_one_of(s, n, nulls)) {
 		v->kind = VALUE_NULL;
 	} else if (is_one_of(s, n, trues) || is_one_of(s, n, falses)) {
