@@ -1,6 +1,7 @@
 /*
  * yaml.c: YAML text → positioned values. The only file that includes
- * <yaml.h>: libyaml's event parser does the syntax, this file builds the
+ * <yaml.h>: libyaml's event parser does the syntax (simple front matter is
+ * scanned here into the same events: see "fast path"), this file builds the
  * value tree, resolves plain scalars by the YAML 1.2 core schema, and adds
  * what libyaml leaves to its callers: duplicate keys, aliases (shared, never
  * copied, but counted as if expanded) and limits on size and depth. Every
