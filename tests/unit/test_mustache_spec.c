@@ -20,20 +20,6 @@
 #define SPEC "tests/mustache-spec"
 #define MAIN "\x01template" /* no partial of the spec has this name */
 
-static char *read_file(const char *path, size_t *len)
-{
-	FILE *f = fopen(path, "rb");
-	if (!f)
-		return NULL;
-	struct buf b = BUF_INIT;
-	char chunk[8192];
-	size_t n;
-	while ((n = fread(chunk, 1, sizeof(chunk), f)) > 0)
-		buf_put(&b, chunk, n);
-	fclose(f);
-	return buf_detach(&b, len);
-}
-
 /* Prints s with its newlines, carriage returns and tabs made visible. */
 static void show(const char *label, const char *s, size_t n)
 {
@@ -106,7 +92,7 @@ static size_t run_file(const char *file)
 	char path[256];
 	snprintf(path, sizeof(path), "%s/%s", SPEC, file);
 	size_t len;
-	char *text = read_file(path, &len);
+	char *text = unit_read_file(path, &len);
 	if (!text)
 		fail_msg("cannot read %s (run from the repository root)", path);
 	struct arena a = ARENA_INIT;

@@ -34,20 +34,6 @@ static void corpus_add(struct corpus *c, const char *s, size_t n)
 	c->lens[c->n++] = n;
 }
 
-static char *slurp(const char *path, size_t *len)
-{
-	FILE *f = fopen(path, "rb");
-	if (!f)
-		return NULL;
-	struct buf b = BUF_INIT;
-	char chunk[8192];
-	size_t k;
-	while ((k = fread(chunk, 1, sizeof(chunk), f)) > 0)
-		buf_put(&b, chunk, k);
-	fclose(f);
-	return buf_detach(&b, len);
-}
-
 /* A .yaml file whole; a .md file's front matter (between its '---' lines). */
 static void add_file(struct corpus *c, const char *path)
 {
@@ -56,7 +42,7 @@ static void add_file(struct corpus *c, const char *path)
 	bool md = n > 3 && strcmp(path + n - 3, ".md") == 0;
 	if (!yaml && !md)
 		return;
-	char *s = slurp(path, &len);
+	char *s = unit_read_file(path, &len);
 	if (!s)
 		return;
 	if (yaml) {
@@ -102,7 +88,7 @@ static void add_suite(struct corpus *c)
 		char path[1024];
 		size_t len;
 		snprintf(path, sizeof(path), "tests/yaml-test-suite/%s/in.yaml", e->d_name);
-		char *s = slurp(path, &len);
+		char *s = unit_read_file(path, &len);
 		if (s)
 			corpus_add(c, s, len);
 		free(s);
@@ -195,8 +181,6 @@ static size_t mutate(const char *s, size_t n, char **out)
 			}
 		break;
 	}
-	if (!b.ptr)
-		buf_grow(&b, 1);
 	size_t len;
 	*out = buf_detach(&b, &len);
 	return len;

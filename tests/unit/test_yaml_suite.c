@@ -37,20 +37,6 @@ struct suite {
 	size_t nlist;
 };
 
-static char *read_file(const char *path, size_t *len)
-{
-	FILE *f = fopen(path, "rb");
-	if (!f)
-		return NULL;
-	struct buf b = BUF_INIT;
-	char chunk[8192];
-	size_t k;
-	while ((k = fread(chunk, 1, sizeof(chunk), f)) > 0)
-		buf_put(&b, chunk, k);
-	fclose(f);
-	return buf_detach(&b, len);
-}
-
 static bool exists(const char *id, const char *name)
 {
 	char path[512];
@@ -69,7 +55,7 @@ static int cmp_str(const void *a, const void *b)
 static void load_list(struct suite *s)
 {
 	size_t len;
-	char *text = read_file(LIST, &len);
+	char *text = unit_read_file(LIST, &len);
 	if (!text)
 		fail_msg("cannot read %s (run the tests from the repository root)", LIST);
 	char *save = NULL;
@@ -544,7 +530,7 @@ static bool valid_case(struct arena *a, const char *id, struct outcome o, struct
 	char path[512];
 	size_t n;
 	snprintf(path, sizeof(path), SUITE "/%s/in.json", id);
-	char *text = read_file(path, &n);
+	char *text = unit_read_file(path, &n);
 	assert_non_null(text);
 	struct value *docs[2];
 	int count = json_texts(a, text, n, docs, 2);
@@ -580,7 +566,7 @@ static void test_suite(void **state)
 		size_t n;
 		struct arena a = ARENA_INIT;
 		snprintf(path, sizeof(path), SUITE "/%s/in.yaml", id);
-		char *text = read_file(path, &n);
+		char *text = unit_read_file(path, &n);
 		assert_non_null(text);
 
 		/* robustness: every case, as a .yaml file */
