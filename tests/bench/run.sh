@@ -264,7 +264,7 @@ say "$RUNS rounds of timed runs, each row once a round in turn, after one warm-u
 LOAD=$(cut -d' ' -f1 /proc/loadavg)
 say "load average at the start: $LOAD$(awk -v l="$LOAD" 'BEGIN { if (l + 0 > 0.5) print " (something else is running: expect noisy wall times; compare cpu s)" }')"
 
-PREV_N="" PREV_BUILD=""
+PREV_N="" PREV_BUILD="" PREV_S=""
 for n in $SIZES; do
 	say ""
 	S=$(site "$n" 0) || { say "== N = $n: the site generator failed"; continue; }
@@ -288,6 +288,11 @@ for n in $SIZES; do
 	else
 		skip floor FAILED
 	fi
+	# The size before built again in these rounds, so that the growth ratio
+	# compares runs made under the same conditions of the shared machine.
+	if [ -n "$PREV_N" ]; then
+		plan "prev" fresh "$O/plansite-prev" "$PLANSITE" -C "$PREV_S" build "${WT[@]}" "${BUILD_OPTS[@]}" --out "$O/plansite-prev"
+	fi
 	measure_planned
 	header
 	row build "plansite build"
@@ -295,6 +300,9 @@ for n in $SIZES; do
 	row check "plansite check"
 	row hugo "hugo"
 	row floor "floor (cmark-gfm, bodies only)"
+	if [ -n "$PREV_N" ]; then
+		row prev "plansite build, N=$PREV_N again"
+	fi
 	say "  ratios (wall time unless said):"
 	ratio "plansite / hugo" "${MED[build]}" "${MED[hugo]:-}" "<= 0.10"
 	ratio "plansite / hugo, peak RSS" "${RSS[build]:-}" "${RSS[hugo]:-}" "<= 0.10"
@@ -304,15 +312,21 @@ for n in $SIZES; do
 	if [ -n "$PREV_N" ]; then
 		# linear growth: N times k should cost at most 1.1 k times as much
 		k=$(awk -v a="$n" -v b="$PREV_N" 'BEGIN { printf "%g", a / b }')
-		ratio "build N=$n / N=$PREV_N" "${MED[build]}" "$PREV_BUILD" "<= $(awk -v k="$k" 'BEGIN { printf "%g", 1.1 * k }'), for $k times the documents"
+		ratio "build N=$n / N=$PREV_N" "${MED[build]}" "${MED[prev]:-}" "<= $(awk -v k="$k" 'BEGIN { printf "%g", 1.1 * k }'), for $k times the documents, same rounds"
+		awk -v a="${MED[build]}" -v b="$PREV_BUILD" -v l="(the N=$PREV_N table's build)" 'BEGIN {
+			if (a + 0 > 0 && b + 0 > 0) printf "  %-34s %8.2f   (its rounds ran at another time)\n", l, a / b }'
+
 	fi
-	PREV_N=$n PREV_BUILD=${MED[build]}
 	say "  every run (wall s):"
 	runs_list build "plansite build"
 	runs_list noop "no-op rebuild"
 	runs_list check "plansite check"
 	runs_list hugo "hugo"
 	runs_list floor "floor"
+	if [ -n "$PREV_N" ]; then
+		runs_list prev "N=$PREV_N again"
+	fi
+	PREV_N=$n PREV_BUILD=${MED[build]} PREV_S=$S
 	MED=() MIN=() CPU=() RSS=() PAGES=() ALL=()
 done
 
