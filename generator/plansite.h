@@ -103,6 +103,12 @@ const char *text_words(struct arena *a, const char *text, size_t n);
  * when set (1 makes everything single-threaded). */
 int plansite_jobs(void);
 
+/* Calls fn(ctx, i) for every i below n, on up to threads threads (the
+ * caller's one of them; at most RUN_EACH_MAX), each taking the next i as
+ * it is free; returns when all are done. */
+#define RUN_EACH_MAX 32
+void run_each(size_t n, size_t threads, void (*fn)(void *ctx, size_t i), void *ctx);
+
 /* True when s is a valid id: one or more of [a-z0-9-]. */
 bool id_valid(const char *s);
 

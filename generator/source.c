@@ -140,7 +140,6 @@ struct batch {
 	size_t n, cap;
 	struct arena names;
 	int dfd;
-	size_t next; /* taken with __atomic_fetch_add */
 	const struct site_reader *r;
 };
 
@@ -223,15 +222,10 @@ out:
 	close(fd);
 }
 
-static void *batch_work(void *arg)
+static void batch_one(void *ctx, size_t i)
 {
-	struct batch *bt = arg;
-	for (;;) {
-		size_t i = __atomic_fetch_add(&bt->next, 1, __ATOMIC_RELAXED);
-		if (i >= bt->n)
-			return NULL;
-		read_one(bt, &bt->v[i]);
-	}
+	struct batch *bt = ctx;
+	read_one(bt, &bt->v[i]);
 }
 
 static void batch_add(struct batch *bt, const char *name, const char *path)
@@ -275,26 +269,14 @@ static int batch_run(struct batch *bt, int dfd, struct site_reader *r)
 		return 0;
 	qsort(bt->v, bt->n, sizeof(*bt->v), cmp_job);
 	bt->dfd = dfd;
-	bt->next = 0;
 	bt->r = r;
 	/* Reading waits on the disk when the files are not cached: more
 	 * threads than cores keep the cores busy and the disk's queue full
 	 * (10,000 files not cached: 0.62 s -> 0.2 s on 2 cores). */
 	size_t nt = 4 * (size_t)plansite_jobs();
-	if (nt > 32)
-		nt = 32;
 	if (nt > bt->n / 64 + 1)
 		nt = bt->n / 64 + 1; /* threads only for many files */
-	pthread_t th[32];
-	size_t started = 0;
-	for (size_t t = 1; t < nt; t++) {
-		if (pthread_create(&th[started], NULL, batch_work, bt) != 0)
-			break;
-		started++;
-	}
-	batch_work(bt);
-	for (size_t t = 0; t < started; t++)
-		pthread_join(th[t], NULL);
+	run_each(bt->n, nt, batch_one, bt);
 	for (size_t i = 0; i < bt->n; i++) {
 		struct rjob *j = &bt->v[i];
 		if (rc < 0) {

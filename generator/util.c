@@ -660,6 +660,38 @@ int plansite_jobs(void)
 	return n < 1 ? 1 : n > 8 ? 8 : (int)n;
 }
 
+struct each {
+	size_t n, next; /* next: taken with __atomic_fetch_add */
+	void (*fn)(void *ctx, size_t i);
+	void *ctx;
+};
+
+static void *each_work(void *arg)
+{
+	struct each *e = arg;
+	for (;;) {
+		size_t i = __atomic_fetch_add(&e->next, 1, __ATOMIC_RELAXED);
+		if (i >= e->n)
+			return NULL;
+		e->fn(e->ctx, i);
+	}
+}
+
+void run_each(size_t n, size_t threads, void (*fn)(void *ctx, size_t i), void *ctx)
+{
+	struct each e = {n, 0, fn, ctx};
+	pthread_t th[RUN_EACH_MAX];
+	size_t started = 0;
+	if (threads > RUN_EACH_MAX)
+		threads = RUN_EACH_MAX;
+	for (size_t t = 1; t < threads; t++)
+		if (pthread_create(&th[started], NULL, each_work, &e) == 0)
+			started++;
+	each_work(&e);
+	for (size_t t = 0; t < started; t++)
+		pthread_join(th[t], NULL);
+}
+
 /* ------------------------------------------------------- object ids */
 
 bool id_from_hex(const char *hex, unsigned char id[20])

@@ -137,20 +137,15 @@ struct rm_job {
 
 struct rm_share {
 	struct rm_job *v;
-	size_t n, next; /* next: taken with __atomic_fetch_add */
+	size_t n;
 	int rc;
 };
 
-static void *rm_work(void *arg)
+static void rm_one(void *ctx, size_t i)
 {
-	struct rm_share *s = arg;
-	for (;;) {
-		size_t i = __atomic_fetch_add(&s->next, 1, __ATOMIC_RELAXED);
-		if (i >= s->n)
-			return NULL;
-		if (remove_entry(s->v[i].dfd, s->v[i].name, s->v[i].type) < 0)
-			__atomic_store_n(&s->rc, -1, __ATOMIC_RELAXED);
-	}
+	struct rm_share *s = ctx;
+	if (remove_entry(s->v[i].dfd, s->v[i].name, s->v[i].type) < 0)
+		__atomic_store_n(&s->rc, -1, __ATOMIC_RELAXED);
 }
 
 static void rm_add(struct rm_share *s, size_t *cap, struct arena *a, int dfd, const char *name,
@@ -173,7 +168,7 @@ static int empty_folder_shared(int fd)
 		return -1;
 	}
 	struct arena names = {0};
-	struct rm_share s = {NULL, 0, 0, 0};
+	struct rm_share s = {NULL, 0, 0};
 	size_t cap = 0, nsub = 0;
 	struct {
 		int fd;
@@ -216,14 +211,7 @@ static int empty_folder_shared(int fd)
 	size_t nt = (size_t)plansite_jobs();
 	if (nt > s.n / 256 + 1)
 		nt = s.n / 256 + 1;
-	pthread_t th[64];
-	size_t started = 0;
-	for (size_t t = 1; t < nt && t < 64; t++)
-		if (pthread_create(&th[started], NULL, rm_work, &s) == 0)
-			started++;
-	rm_work(&s);
-	for (size_t t = 0; t < started; t++)
-		pthread_join(th[t], NULL);
+	run_each(s.n, nt, rm_one, &s);
 	if (s.rc < 0)
 		rc = -1;
 	for (size_t i = 0; i < nsub; i++) {
