@@ -741,6 +741,27 @@ static int cmp_change_path_id(const void *x, const void *y)
 	return c ? c : memcmp((*a)->new_id, (*b)->new_id, 20);
 }
 
+/* Parses the blobs gs[0..ng) (their bytes malloc'd, freed here) into the
+ * pool as a data site's load would: findings dropped, no body. */
+static void pool_parse_blobs(struct doc_pool *dp, struct source_file *gs, size_t ng)
+{
+	static struct site data_only = {.no_bodies = true};
+	struct diag quiet;
+	diag_init(&quiet, DIAG_TEXT);
+	struct arena scratch = ARENA_INIT;
+	struct loader lo = {&data_only, &dp->arena, &scratch, &quiet, yaml_default_limits,
+			    1024 * 1024};
+	struct pool pool = {xcalloc(ng + 1, sizeof(struct job)), 0, 0, lo};
+	for (size_t i = 0; i < ng; i++) {
+		int k = kind_of(gs[i].path);
+		void *rec = arena_alloc(&dp->arena, record_size(k));
+		pool.jobs[pool.n++] = (struct job){&gs[i], k, rec};
+	}
+	pool_parse(dp, &pool, true);
+	arena_release(&scratch);
+	diag_release(&quiet);
+}
+
 int doc_pool_fill(struct doc_pool *dp, struct repo *repo, const struct blob_changes *lists,
 		  size_t nlists, struct diag *d)
 {
@@ -776,22 +797,7 @@ int doc_pool_fill(struct doc_pool *dp, struct repo *repo, const struct blob_chan
 			free(gs[i].data);
 		return -1;
 	}
-	/* parsed as a data site's load would: findings dropped, no body */
-	static struct site data_only = {.no_bodies = true};
-	struct diag quiet;
-	diag_init(&quiet, DIAG_TEXT);
-	struct arena scratch = ARENA_INIT;
-	struct loader lo = {&data_only, &dp->arena, &scratch, &quiet, yaml_default_limits,
-			    1024 * 1024};
-	struct pool pool = {xcalloc(ng + 1, sizeof(struct job)), 0, 0, lo};
-	for (size_t i = 0; i < ng; i++) {
-		int k = kind_of(gs[i].path);
-		void *rec = arena_alloc(&dp->arena, record_size(k));
-		pool.jobs[pool.n++] = (struct job){&gs[i], k, rec};
-	}
-	pool_parse(dp, &pool, true);
-	arena_release(&scratch);
-	diag_release(&quiet);
+	pool_parse_blobs(dp, gs, ng);
 	return 0;
 }
 
@@ -808,32 +814,14 @@ const void *doc_pool_get(struct doc_pool *p, const char *path, const unsigned ch
 	size_t len;
 	if (repo_read_blob(repo, oid, &data, &len, d) < 0)
 		return NULL;
-	/* parsed as a data site's load would: findings dropped, no body */
-	static struct site data_only = {.no_bodies = true};
-	struct diag quiet;
-	diag_init(&quiet, DIAG_TEXT);
-	struct arena scratch = ARENA_INIT;
-	struct loader lo = {&data_only, &p->arena, &scratch, &quiet, yaml_default_limits,
-			    1024 * 1024};
 	struct source_file *g = arena_alloc(&p->arena, sizeof(*g));
 	g->path = arena_strdup(&p->arena, path);
 	g->data = data;
 	g->len = len;
 	memcpy(g->oid, oid, 20);
 	g->has_oid = true;
-	void *rec = arena_alloc(&p->arena, record_size(k));
-	struct job j = {g, k, rec};
-	load_one(&lo, &j);
-	struct doc *doc = rec;
-	doc->body = NULL;
-	doc->body_len = 0;
-	g->data = NULL;
-	g->len = 0;
-	free(data);
-	arena_release(&scratch);
-	diag_release(&quiet);
-	pool_put(p, g->path, g->oid, k, rec);
-	return rec;
+	pool_parse_blobs(p, g, 1);
+	return pool_find(p, path, oid)->rec;
 }
 
 void site_load(struct site *site, const struct source *src, struct diag *d)
