@@ -413,10 +413,10 @@ struct source_file {
 	bool has_oid;
 	/* From disk: the stamp as the file was read, and whether it is old
 	 * enough to be trusted by a later build (stamped); hash64 (seed 0) of
-	 * its bytes (has_hash); unread when the caller's source.stamp_known
-	 * vouched for it, which gave the hash (data NULL, len its size). */
+	 * its bytes; unread when the caller's source.stamp_known vouched for
+	 * it, which gave the hash (data NULL, len its size). */
 	struct file_stamp stamp;
-	bool stamped, unread, has_hash;
+	bool stamped, unread;
 	uint64_t hash;
 };
 

@@ -60,7 +60,6 @@
 
 #include <errno.h>
 #include <fcntl.h>
-#include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
@@ -235,8 +234,8 @@ static void put_hex16(struct buf *b, uint64_t h)
 	buf_put(b, hex, 16);
 }
 
-/* Adds the files read from disk to the key's text t, and their "source"
- * lines (those with a stamp to keep) to sources. */
+/* Adds the files read from disk (each with its hash) to the key's text t,
+ * and their "source" lines (those with a stamp to keep) to sources. */
 static void key_files(struct buf *t, struct buf *sources, const struct source *src)
 {
 	for (size_t i = 0; i < src->n; i++) {
@@ -248,7 +247,7 @@ static void key_files(struct buf *t, struct buf *sources, const struct source *s
 		buf_putc(t, ' ');
 		buf_put_int(t, (long long)f->len);
 		buf_putc(t, ' ');
-		uint64_t h = f->has_hash ? f->hash : hash64(f->data, f->len, 0);
+		uint64_t h = f->hash;
 		put_hex16(t, h);
 		buf_putc(t, '\n');
 		if (!f->stamped)
@@ -288,6 +287,15 @@ static uint64_t path_hash(const char *path)
 	return hash64(path, strlen(path), 0x7374616d70ull);
 }
 
+/* Puts e into the first free slot of its chain in v (cap slots). */
+static void stamp_put(struct stamp_entry *v, size_t cap, const struct stamp_entry *e)
+{
+	size_t m = e->path_hash & (cap - 1);
+	while (v[m].path)
+		m = (m + 1) & (cap - 1);
+	v[m] = *e;
+}
+
 /* Adds a "source" line's fields f[1..9] (f[9] the path, unescaped in place). */
 static void stamps_add(struct stamps *sp, char **f)
 {
@@ -296,14 +304,9 @@ static void stamps_add(struct stamps *sp, char **f)
 	if (2 * (sp->n + 1) > sp->cap) {
 		size_t ncap = sp->cap ? 2 * sp->cap : 1024;
 		struct stamp_entry *nv = xcalloc(ncap, sizeof(*nv));
-		for (size_t k = 0; k < sp->cap; k++) {
-			if (!sp->v[k].path)
-				continue;
-			size_t m = sp->v[k].path_hash & (ncap - 1);
-			while (nv[m].path)
-				m = (m + 1) & (ncap - 1);
-			nv[m] = sp->v[k];
-		}
+		for (size_t k = 0; k < sp->cap; k++)
+			if (sp->v[k].path)
+				stamp_put(nv, ncap, &sp->v[k]);
 		free(sp->v);
 		sp->v = nv;
 		sp->cap = ncap;
@@ -314,10 +317,7 @@ static void stamps_add(struct stamps *sp, char **f)
 			&e.st.ctime_ns, (int64_t *)&e.st.ino, (int64_t *)&e.st.dev};
 	for (size_t k = 0; k < 7; k++)
 		*v[k] = strtoll(f[1 + k], NULL, 10);
-	size_t m = e.path_hash & (sp->cap - 1);
-	while (sp->v[m].path)
-		m = (m + 1) & (sp->cap - 1);
-	sp->v[m] = e;
+	stamp_put(sp->v, sp->cap, &e);
 	sp->n++;
 }
 
@@ -359,55 +359,36 @@ static char *manifest_dir(const char *root)
 	return buf_detach(&b, NULL);
 }
 
-/* The output's files checked against the record: a share of them for one
- * thread. */
+/* The output's files checked against the record, on every core. */
 struct stat_share {
 	int dfd;
 	const struct written_file *v;
-	size_t lo, hi;
-	bool same;
-	pthread_t thread;
-	bool threaded;
+	bool differ; /* set by any thread that finds a file changed */
 };
 
-static void *stat_work(void *arg)
+static void stat_one(void *ctx, size_t i)
 {
-	struct stat_share *s = arg;
-	s->same = true;
-	for (size_t i = s->lo; i < s->hi && s->same; i++) {
-		struct stat st;
-		const struct written_file *f = &s->v[i];
-		s->same = fstatat(s->dfd, f->path, &st, AT_SYMLINK_NOFOLLOW) == 0 &&
-			  S_ISREG(st.st_mode) && (uint64_t)st.st_size == f->size &&
-			  (int64_t)st.st_mtim.tv_sec == f->sec && (long)st.st_mtim.tv_nsec == f->nsec;
-	}
-	return NULL;
+	struct stat_share *s = ctx;
+	if (__atomic_load_n(&s->differ, __ATOMIC_RELAXED))
+		return; /* one is enough */
+	struct stat st;
+	const struct written_file *f = &s->v[i];
+	if (!(fstatat(s->dfd, f->path, &st, AT_SYMLINK_NOFOLLOW) == 0 && S_ISREG(st.st_mode) &&
+	      (uint64_t)st.st_size == f->size && (int64_t)st.st_mtim.tv_sec == f->sec &&
+	      (long)st.st_mtim.tv_nsec == f->nsec))
+		__atomic_store_n(&s->differ, true, __ATOMIC_RELAXED);
 }
 
 /* Whether every file of v[0..n) in dfd is a regular file of the size and
- * time recorded: on every core (a no-op rebuild is mostly these calls). */
+ * time recorded (a no-op rebuild is mostly these calls). */
 static bool outputs_unchanged(int dfd, const struct written_file *v, size_t n)
 {
 	size_t nw = (size_t)plansite_jobs();
 	if (nw > n / 512 + 1)
 		nw = n / 512 + 1;
-	struct stat_share *ss = xcalloc(nw, sizeof(*ss));
-	for (size_t t = 0; t < nw; t++) {
-		ss[t] = (struct stat_share){.dfd = dfd, .v = v, .lo = n * t / nw,
-					    .hi = n * (t + 1) / nw};
-		if (t > 0)
-			ss[t].threaded = pthread_create(&ss[t].thread, NULL, stat_work, &ss[t]) == 0;
-	}
-	bool same = true;
-	for (size_t t = 0; t < nw; t++) {
-		if (ss[t].threaded)
-			pthread_join(ss[t].thread, NULL);
-		else
-			stat_work(&ss[t]);
-		same = same && ss[t].same;
-	}
-	free(ss);
-	return same;
+	struct stat_share s = {dfd, v, false};
+	run_each(n, nw, stat_one, &s);
+	return !s.differ;
 }
 
 /* What the record of the last build into the output says. */

@@ -252,7 +252,6 @@ static void disk_add(struct site_reader *r, const struct rjob *j)
 	f->stamped = j->st.mtime_s < r->trust_before && j->st.ctime_s < r->trust_before;
 	f->unread = j->got == GOT_KNOWN;
 	f->hash = j->hash;
-	f->has_hash = true;
 }
 
 static int cmp_job(const void *a, const void *b)
