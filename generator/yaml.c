@@ -876,10 +876,9 @@ static bool fast_seq(struct fast *f, long indent)
 		p = fast_spaces(p + 1, e);
 		if (p == e || *p == '#' || fast_key(p, e) || !fast_inline(f, p, e))
 			return false;
-		long next = fast_next(f, true);
-		if (next < 0 || next < indent) {
+		long next = fast_next(f, true); /* -1 at the end */
+		if (next < indent)
 			break;
-		}
 		if (next > indent)
 			return false;
 		p = f->line + next;
@@ -918,13 +917,13 @@ static bool fast_map(struct fast *f, long indent)
 			} else {
 				return false; /* no value */
 			}
-			next = f->line < f->end ? fast_next(f, false) : -1;
+			next = fast_next(f, false);
 		} else {
 			if (!fast_inline(f, p, e))
 				return false;
 			next = fast_next(f, true);
 		}
-		if (next < 0 || next < indent)
+		if (next < indent) /* -1 at the end */
 			break;
 		if (next > indent)
 			return false;
