@@ -316,9 +316,34 @@ static void load_actions(struct loader *lo, struct meeting *mt, struct ld *l)
 		ok &= ld_date(&al, "due", true, &ac->due, &ac->due_pos);
 		ld_ref(&al, "project", false, false, &ac->project);
 		ld_bool(&al, "done", false, &ac->done);
+		ac->vis = mt->doc.vis;
 		ld_done(&al);
 		if (ok && ac->text)
 			mt->nactions++;
+	}
+}
+
+/* decisions: a list of text; each takes its meeting's visibility. */
+static void load_decisions(struct loader *lo, struct meeting *mt, struct ld *l)
+{
+	const struct value *v = ld_field(l, "decisions", false);
+	if (!v)
+		return;
+	if (v->kind != VALUE_LIST) {
+		ld_wrong_type(l, v, "decisions", "a list");
+		return;
+	}
+	mt->decisions = arena_alloc(lo->arena, (v->n ? v->n : 1) * sizeof(*mt->decisions));
+	for (size_t i = 0; i < v->n; i++) {
+		const struct value *it = v->u.items[i];
+		if (!ld_is_scalar(it)) {
+			ld_wrong_type(l, it, "decisions", "a list of text");
+			continue;
+		}
+		struct decision *dc = &mt->decisions[mt->ndecisions++];
+		dc->text = it->str;
+		dc->vis = mt->doc.vis;
+		dc->pos = it->pos;
 	}
 }
 
@@ -358,7 +383,7 @@ static void load_meeting(struct loader *lo, struct meeting *mt, const struct sou
 	ld_refs(&l, "attendees", true, &mt->attendees, NULL);
 	mt->guests = ld_texts(&l, "guests", &mt->nguests);
 	ld_refs(&l, "apologies", false, &mt->apologies, NULL);
-	mt->decisions = ld_texts(&l, "decisions", &mt->ndecisions);
+	load_decisions(lo, mt, &l);
 	load_actions(lo, mt, &l);
 	const struct value *nm = ld_map(&l, "next_meeting", false);
 	if (nm) {

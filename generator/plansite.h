@@ -777,6 +777,12 @@ enum visibility {
 };
 const char *visibility_name(enum visibility v);
 bool visibility_parse(const char *s, enum visibility *out);
+/* The one visibility rule: whether something of visibility v may appear in
+ * a build for audience. Confidential is never shown, whatever the audience. */
+static inline bool vis_shown(enum visibility v, enum visibility audience)
+{
+	return v <= audience && v != VIS_CONFIDENTIAL;
+}
 
 enum doc_kind {
 	DOC_SECTION, /* content/plan/<id>.md */
@@ -927,6 +933,9 @@ struct person {
 	const char *role;
 	struct ref practice; /* id NULL when none */
 	const char *organisation;
+	/* Who may see the person named (default public): for an audience that
+	 * may not, pages name them by their role alone. */
+	enum visibility vis;
 	struct pos pos;
 };
 
@@ -991,7 +1000,17 @@ struct action {
 	struct date due;
 	struct ref project; /* id NULL when none */
 	bool done;
+	/* Who may see the action: its meeting's visibility unless narrowed. */
+	enum visibility vis;
 	struct pos pos, id_pos, due_pos;
+};
+
+/* A decision of a meeting: a string in the front matter, or a map
+ * { text, visibility }. */
+struct decision {
+	const char *text;
+	enum visibility vis; /* its meeting's unless narrowed */
+	struct pos pos;
 };
 
 struct next_meeting {
@@ -1014,7 +1033,7 @@ struct meeting {
 	struct refs attendees, apologies;
 	const char **guests;
 	size_t nguests;
-	const char **decisions;
+	struct decision *decisions;
 	size_t ndecisions;
 	struct action *actions;
 	size_t nactions;

@@ -265,7 +265,7 @@ void rd_render_meeting(struct render *r, const struct meeting *mt)
 	struct value *dec = rd_new_list(a);
 	for (size_t i = 0; i < mt->ndecisions; i++) {
 		struct value *v = rd_new_map(a);
-		rd_put(a, v, "html", rd_inline_html(&pg, mt->doc.path, mt->decisions[i]));
+		rd_put(a, v, "html", rd_inline_html(&pg, mt->doc.path, mt->decisions[i].text));
 		value_list_push(a, dec, v);
 	}
 	rd_put(a, m, "decisions", dec);

@@ -494,7 +494,7 @@ struct value *report_sections(struct arena *a, const struct report_index *ix,
 		put_s(a, v, "meeting_href", mhref);
 		for (size_t j = 0; j < m->ndecisions; j++) {
 			struct value *d = map(a);
-			put_s(a, d, "text", m->decisions[j]);
+			put_s(a, d, "text", m->decisions[j].text);
 			value_list_push(a, items, d);
 		}
 		put_list(a, v, "decisions", items);
