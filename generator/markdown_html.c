@@ -34,6 +34,11 @@ void md_body_for(const struct doc *doc, enum visibility audience, struct buf *ou
 	}
 }
 
+void markdown_audience_body(const struct doc *doc, enum visibility audience, struct buf *out)
+{
+	md_body_for(doc, audience, out);
+}
+
 /* Escapes a URL for an href: keeps what is already percent-encoded,
  * encodes bytes that may not appear raw, then HTML-escapes. */
 void md_escape_href(struct buf *b, const char *s)

@@ -1245,6 +1245,11 @@ const char *markdown_inline_pdf(struct arena *a, const char *from_path, const ch
 struct pdf_block *markdown_pdf(struct arena *a, const struct doc *doc, const struct md_render *r,
 			       size_t *n);
 
+/* Appends doc's body as audience reads it: the fence lines, and the lines
+ * of fences the audience may not see, as blank lines (so line numbers stay
+ * the file's). What a page for that audience is rendered from. */
+void markdown_audience_body(const struct doc *doc, enum visibility audience, struct buf *out);
+
 /* Appends the GitHub-style id of a heading text: lowercase, punctuation
  * dropped, spaces to '-'. */
 void markdown_slug(struct buf *b, const char *text, size_t n);
