@@ -35,6 +35,8 @@ static void git_init(void)
 	atexit(git_shutdown);
 }
 
+static pthread_once_t git_once = PTHREAD_ONCE_INIT;
+
 /* Reports the last libgit2 error as E026, prefixed by what was being done. */
 void git_report(struct diag *d, const char *what, const char *subject)
 {
@@ -108,7 +110,6 @@ static bool maybe_in_git(const char *root)
 
 int repo_open(struct repo **out, const char *root, struct diag *d)
 {
-	static pthread_once_t once = PTHREAD_ONCE_INIT;
 	git_repository *git = NULL;
 	char *prefix = NULL;
 	int rc = -1;
@@ -116,7 +117,7 @@ int repo_open(struct repo **out, const char *root, struct diag *d)
 	*out = NULL;
 	if (!maybe_in_git(root))
 		return 1;
-	pthread_once(&once, git_init);
+	pthread_once(&git_once, git_init);
 	int err = git_repository_open_ext(&git, root, 0, NULL);
 	if (err == GIT_ENOTFOUND) {
 		rc = 1;
@@ -141,6 +142,30 @@ out:
 	return rc;
 }
 
+
+/* Appends the real path of dir, NUL-terminated, to out (when it resolves). */
+static void put_folder(struct buf *out, const char *dir)
+{
+	char *real = dir ? realpath(dir, NULL) : NULL;
+	if (real)
+		buf_put(out, real, strlen(real) + 1);
+	free(real);
+}
+
+int repo_folders(const char *root, struct buf *git_dirs, struct buf *work_tree)
+{
+	git_repository *git = NULL;
+	if (!maybe_in_git(root))
+		return 0;
+	pthread_once(&git_once, git_init);
+	if (git_repository_open_ext(&git, root, 0, NULL) < 0)
+		return 0;
+	put_folder(git_dirs, git_repository_path(git));
+	put_folder(git_dirs, git_repository_commondir(git));
+	put_folder(work_tree, git_repository_workdir(git));
+	git_repository_free(git);
+	return 1;
+}
 
 void repo_free(struct repo *r)
 {

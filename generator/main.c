@@ -234,6 +234,24 @@ static void options_key(const struct options *o, struct buf *b)
 	}
 }
 
+/* Whether the build record names the output abs, for output_claim: the
+ * record of an output made before outputs had their marker. */
+static bool recorded(void *root, const char *abs)
+{
+	return reuse_recorded(root, abs);
+}
+
+/* Claims out as the output folder of the site at root (output_claim: the
+ * folder is checked and locked before anything is written). Returns
+ * EXIT_OK, EXIT_USAGE when it is not a folder plansite may replace (E031),
+ * or EXIT_IO. */
+static int claim_output(const char *out, char *root, struct output_claim *c, struct diag *d)
+{
+	struct output_rules r = {root, recorded, root};
+	int rc = output_claim(c, out, &r, d);
+	return rc == 0 ? EXIT_OK : rc > 0 ? EXIT_USAGE : EXIT_IO;
+}
+
 /* The model, checked. */
 static void load_site(const struct options *o, const struct source *src, struct site *site,
 		      struct diag *d)
@@ -292,6 +310,7 @@ static int cmd_build(const struct options *o)
 	struct monthly_set monthly = {0};
 	struct writer *w = NULL;
 	struct reuse reuse = {0};
+	struct output_claim claim = {NULL, NULL, -1};
 	char *root = NULL, *out = NULL;
 	diag_init(&d, o->format);
 	int status = load_source(o, &root, &src, &d);
@@ -305,6 +324,10 @@ static int cmd_build(const struct options *o)
 		buf_printf(&b, "%s/public", root);
 		out = buf_detach(&b, NULL);
 	}
+	/* before anything is written, the cache included */
+	status = claim_output(out, root, &claim, &d);
+	if (status != EXIT_OK)
+		goto out;
 	/* A no-op rebuild: out already holds what this build would write. */
 	struct buf key = BUF_INIT;
 	options_key(o, &key);
@@ -386,6 +409,7 @@ out:
 	report(&d);
 	reuse_release(&reuse);
 	writer_free(w);
+	output_release(&claim);
 	monthly_release(&monthly);
 	published_release(&pub);
 	theme_release(&theme);
@@ -408,6 +432,7 @@ static int cmd_report(const struct options *o)
 	struct theme theme = {0};
 	struct monthly_set monthly = {0};
 	struct writer *w = NULL;
+	struct output_claim claim = {NULL, NULL, -1};
 	char *root = NULL, *out = NULL;
 	struct date month;
 	if (o->nargs != 1)
@@ -416,8 +441,22 @@ static int cmd_report(const struct options *o)
 		return usage_error("report: '%s' is not a month; write YYYY-MM, like 2007-04",
 				   o->args[0]);
 	diag_init(&d, o->format);
-	int status = load(o, &root, &src, &site, &d);
-	if (status != EXIT_OK || d.errors)
+	int status = load_source(o, &root, &src, &d);
+	if (status != EXIT_OK)
+		goto out;
+	if (o->out) {
+		out = xstrdup(o->out);
+	} else {
+		struct buf b = BUF_INIT;
+		buf_printf(&b, "report-%s", o->args[0]);
+		out = buf_detach(&b, NULL);
+	}
+	/* before anything is written, the cache included */
+	status = claim_output(out, root, &claim, &d);
+	if (status != EXIT_OK)
+		goto out;
+	load_site(o, &src, &site, &d);
+	if (d.errors)
 		goto out;
 	const struct report *rp = NULL;
 	for (size_t i = 0; i < site.nreports; i++)
@@ -439,13 +478,6 @@ static int cmd_report(const struct options *o)
 		status = EXIT_IO;
 		goto out;
 	}
-	if (o->out) {
-		out = xstrdup(o->out);
-	} else {
-		struct buf b = BUF_INIT;
-		buf_printf(&b, "report-%s", o->args[0]);
-		out = buf_detach(&b, NULL);
-	}
 	struct render_opts ro;
 	memset(&ro, 0, sizeof(ro));
 	ro.audience = o->audience;
@@ -465,6 +497,7 @@ static int cmd_report(const struct options *o)
 out:
 	report(&d);
 	writer_free(w);
+	output_release(&claim);
 	monthly_release(&monthly);
 	theme_release(&theme);
 	free(out);

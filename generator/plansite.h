@@ -561,6 +561,12 @@ struct commit_info {
 int repo_open(struct repo **out, const char *root, struct diag *d);
 /* No operation when r is NULL. */
 void repo_free(struct repo *r);
+/* The folders of the repository around root, found as repo_open finds it
+ * (a bare repository too): its git folder and the common git folder (of a
+ * linked work tree) appended to git_dirs, and its work tree (none when
+ * bare) to work_tree, each as a real path ending in NUL. Returns 1, or 0
+ * outside git. Nothing is reported. */
+int repo_folders(const char *root, struct buf *git_dirs, struct buf *work_tree);
 /* The site root's path in the work tree: "" at its top, or "sites/daccom". */
 const char *repo_prefix(const struct repo *r);
 /* 1 when HEAD has no commit yet, 0 when it has, -1 on failure. */
@@ -1334,11 +1340,61 @@ bool mustache_render_memo(const struct mustache_set *s, const char *name, const 
 			  struct buf *out, struct mustache_memo *memo, struct diag *d);
 void mustache_set_free(struct mustache_set *s);
 
+/* -------------------------------------------------------------- output.c */
+
+/*
+ * The folders plansite may replace with an output (see output.c): never the
+ * site root, a folder above it, inside content/, themes/ or a git folder, a
+ * symbolic link or a file; and only a folder that is absent, empty, marked
+ * (OUTPUT_MARKER at its top, which writer_open writes into every output) or
+ * named by the build record.
+ */
+#define OUTPUT_MARKER ".plansite-output"
+/* The marker's bytes: the same in every output, so outputs stay
+ * reproducible. */
+extern const char output_marker_text[];
+
+struct output_rules {
+	const char *root; /* the site root, absolute and real */
+	/* whether the build record names the output abs (NULL: none does) */
+	bool (*recorded)(void *ctx, const char *abs);
+	void *ctx;
+};
+
+/* An output claimed: its real path, and the lock beside it, held. */
+struct output_claim {
+	char *path;
+	char *lock; /* <parent>/.<name>.lock */
+	int lock_fd;
+};
+
+/*
+ * Checks that out may be replaced by this build's output, then takes the
+ * lock beside it (waiting, with a line on stderr, while another build holds
+ * it) and checks again. Nothing is written when refused. Returns 0 (release
+ * c when done), 1 when refused (E031 reported: exit status 2), -1 after an
+ * I/O failure (E026: exit status 3).
+ */
+int output_claim(struct output_claim *c, const char *out, const struct output_rules *r,
+		 struct diag *d);
+/* Removes the lock and forgets c; no operation on a zeroed claim. */
+void output_release(struct output_claim *c);
+/* Whether the folder dfd holds a marker: a regular file (not a link) that
+ * starts as output_marker_text does. */
+bool output_marked(int dfd);
+/* The absolute path of out as the kernel reaches it, malloc'd: every
+ * symbolic link and '..' resolved, except a last component that is a link
+ * (kept as named, as a rename would take it); components that do not exist
+ * are taken as named. NULL with errno set when it cannot be resolved. */
+char *output_path(const char *out);
+
 /* --------------------------------------------------------------- write.c */
 
 /*
  * The one writer of output files. writer_open makes a staging folder beside
- * out (removing those left by killed builds); writer_put writes one file
+ * out (removing those left by killed builds, when they are plansite's) and
+ * writes the marker (OUTPUT_MARKER) into it; a build checks out first with
+ * output_claim. writer_put writes one file
  * (rel: a plain relative path such as "projects/copd/index.html"; anything
  * else is refused) and is safe to call from several threads; writer_commit
  * swaps the staging folder into place in one rename. writer_free removes an
@@ -1374,11 +1430,10 @@ struct written_file {
 const struct written_file *writer_files(struct writer *w, size_t *n);
 int writer_commit(struct writer *w);
 void writer_free(struct writer *w);
-/* The absolute path of an output folder as writer_open takes it (no trailing
- * '/'), malloc'd; NULL when the current folder cannot be found. */
-char *output_path(const char *out);
 /* Removes the staging folders that killed builds into out left (as
- * writer_open does), for a build that writes nothing. */
+ * writer_open does), for a build that writes nothing: only folders named as
+ * a staging folder of out is, whose process is gone, holding the marker (or
+ * nothing). */
 void writer_tidy(const char *out);
 
 /* Files outside the output (the cache): writes path whole through a
@@ -1436,6 +1491,10 @@ int reuse_check(struct reuse *r, struct source *src, const char *out, const stru
  * write it only cost the next build its reuse, and are not reported. */
 int reuse_commit(struct reuse *r, struct writer *w, const struct diag *d);
 void reuse_release(struct reuse *r);
+/* Whether the build record of the site at root names the output out (an
+ * absolute path, as output_path gives): a build made it, and its record is
+ * whole. */
+bool reuse_recorded(const char *root, const char *out);
 
 /* --------------------------------------------------------------- theme.c */
 

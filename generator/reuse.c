@@ -359,6 +359,17 @@ static char *manifest_dir(const char *root)
 	return buf_detach(&b, NULL);
 }
 
+/* The record of the builds into the output out (absolute) of the site at
+ * root, malloc'd. */
+static char *manifest_path(const char *root, const char *out)
+{
+	char *dir = manifest_dir(root);
+	struct buf p = BUF_INIT;
+	buf_printf(&p, "%s/%016llx", dir, (unsigned long long)hash64(out, strlen(out), 0));
+	free(dir);
+	return buf_detach(&p, NULL);
+}
+
 /* The output's files checked against the record, on every core. */
 struct stat_share {
 	int dfd;
@@ -532,13 +543,8 @@ int reuse_check(struct reuse *r, struct source *src, const char *out, const stru
 	r->out = output_path(out);
 	bool can = r->out && key_text(&t, src, o);
 	r->root = xstrdup(src->root);
-	if (r->out) {
-		char *dir = manifest_dir(src->root);
-		struct buf p = BUF_INIT;
-		buf_printf(&p, "%s/%016llx", dir, (unsigned long long)hash64(r->out, strlen(r->out), 0));
-		r->manifest = buf_detach(&p, NULL);
-		free(dir);
-	}
+	if (r->out)
+		r->manifest = manifest_path(src->root, r->out);
 	bool have = can && record_read(r, &m, &rec, &why), intact = false;
 	size_t key_len = t.len, mark = d->n;
 	if (src->mode != SOURCE_GIT) {
@@ -610,6 +616,21 @@ out:
 	buf_release(&t);
 	buf_release(&m);
 	return rc;
+}
+
+bool reuse_recorded(const char *root, const char *out)
+{
+	struct reuse r = {0};
+	struct buf m = BUF_INIT;
+	struct record rec = {0};
+	const char *why;
+	r.out = xstrdup(out);
+	r.manifest = manifest_path(root, out);
+	bool named = record_read(&r, &m, &rec, &why);
+	record_release(&rec);
+	buf_release(&m);
+	reuse_release(&r);
+	return named;
 }
 
 static void reuse_save(struct reuse *r, struct writer *w, const struct diag *d)

@@ -12,6 +12,12 @@
  * measured in issue 6.) A write that fails is reported (E026) when it
  * happens and makes every later call fail. Paths are opened relative to the
  * staging folder, which is held open.
+ *
+ * Every output holds the marker (.plansite-output, written first into the
+ * staging folder): it is how a later build knows the folder for plansite's
+ * to replace (output.c), and how a staging folder left by a killed build is
+ * told from someone's folder of the same name before it is removed. Removing
+ * a folder never follows a symbolic link out of it.
  */
 #define _GNU_SOURCE /* renameat2 */
 #include "plansite.h"
@@ -84,6 +90,7 @@ static bool has_failed(struct writer *w)
 }
 
 static int empty_folder(int dfd);
+static int write_file(struct writer *w, const char *rel, const void *data, size_t n);
 
 /* Removes the entry name of folder dfd (of readdir type type), a folder
  * with all it holds, never following a link. */
@@ -242,37 +249,90 @@ static int remove_tree(const char *path)
 	return rc;
 }
 
-/* Leftover staging folders of builds that were killed: their pid is gone. */
+/* Whether entry of the folder pfd is a folder (not a link) of this user's
+ * that holds the marker, which writer_open writes first, or nothing (a
+ * build killed before that): a staging folder of plansite's. */
+static bool staging_ours(int pfd, const char *entry)
+{
+	struct stat st;
+	if (fstatat(pfd, entry, &st, AT_SYMLINK_NOFOLLOW) < 0 || !S_ISDIR(st.st_mode) ||
+	    st.st_uid != geteuid())
+		return false;
+	int fd = openat(pfd, entry, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+	if (fd < 0)
+		return false;
+	if (output_marked(fd)) {
+		close(fd);
+		return true;
+	}
+	DIR *dir = fdopendir(fd);
+	if (!dir) {
+		close(fd);
+		return false;
+	}
+	bool empty = true;
+	struct dirent *e;
+	while (empty && (e = readdir(dir)))
+		empty = !strcmp(e->d_name, ".") || !strcmp(e->d_name, "..");
+	closedir(dir);
+	return empty;
+}
+
+/* Whether entry of the folder pfd is a staging folder that a killed build
+ * left beside the output name: named .<name>.staging-<pid> exactly, its
+ * process gone, and plansite's (staging_ours). Anything else is left alone. */
+static bool stale_staging(int pfd, const char *entry, const char *name)
+{
+	size_t n = strlen(name);
+	if (entry[0] != '.' || strncmp(entry + 1, name, n) != 0 ||
+	    strncmp(entry + 1 + n, ".staging-", 9) != 0)
+		return false;
+	const char *digits = entry + n + 10;
+	size_t nd = strlen(digits);
+	if (nd == 0 || nd > 9 || strspn(digits, "0123456789") != nd)
+		return false;
+	long pid = strtol(digits, NULL, 10);
+	if (pid > 0 && (kill((pid_t)pid, 0) == 0 || errno == EPERM))
+		return false; /* another build is running */
+	return staging_ours(pfd, entry);
+}
+
+/* Removes the staging folders that killed builds into parent/name left. */
 static void remove_stale(const char *parent, const char *name)
 {
 	DIR *dir = opendir(parent);
 	if (!dir)
 		return;
-	struct buf prefix = BUF_INIT, path = BUF_INIT;
-	buf_printf(&prefix, ".%s.staging-", name);
+	struct buf path = BUF_INIT;
 	struct dirent *e;
 	while ((e = readdir(dir))) {
-		if (strncmp(e->d_name, prefix.ptr, prefix.len) != 0)
+		if (!stale_staging(dirfd(dir), e->d_name, name))
 			continue;
-		long pid = strtol(e->d_name + prefix.len, NULL, 10);
-		if (pid > 0 && (kill((pid_t)pid, 0) == 0 || errno == EPERM))
-			continue; /* another build is running */
 		buf_truncate(&path, 0);
 		buf_printf(&path, "%s/%s", parent, e->d_name);
 		remove_tree(path.ptr);
 	}
 	closedir(dir);
-	buf_release(&prefix);
 	buf_release(&path);
 }
 
+/* Makes the folder path and those above it that are missing; only those
+ * are asked for (a mkdir that fails on a folder there already is a write
+ * attempt outside what the build owns). */
 static int mkdir_p(char *path)
 {
+	struct stat st;
+	if (stat(path, &st) == 0) {
+		if (S_ISDIR(st.st_mode))
+			return 0;
+		errno = ENOTDIR;
+		return -1;
+	}
 	for (char *p = path + 1; *p; p++) {
 		if (*p != '/')
 			continue;
 		*p = '\0';
-		int rc = mkdir(path, 0755);
+		int rc = stat(path, &st) == 0 ? 0 : mkdir(path, 0755);
 		*p = '/';
 		if (rc < 0 && errno != EEXIST)
 			return -1;
@@ -280,21 +340,6 @@ static int mkdir_p(char *path)
 	if (mkdir(path, 0755) < 0 && errno != EEXIST)
 		return -1;
 	return 0;
-}
-
-char *output_path(const char *out)
-{
-	struct buf abs = BUF_INIT;
-	if (out[0] != '/') {
-		char cwd[PATH_MAX];
-		if (!getcwd(cwd, sizeof(cwd)))
-			return NULL;
-		buf_printf(&abs, "%s/", cwd);
-	}
-	buf_puts(&abs, out);
-	while (abs.len > 1 && abs.ptr[abs.len - 1] == '/')
-		buf_truncate(&abs, abs.len - 1);
-	return buf_detach(&abs, NULL);
 }
 
 void writer_tidy(const char *out)
@@ -315,10 +360,10 @@ struct writer *writer_open(const char *out, struct diag *d)
 	w->d = d;
 	w->sfd = -1;
 	pthread_mutex_init(&w->lock, NULL);
-	/* Absolute path of out, whose parent must exist (or be made). */
+	/* The real path of out, whose parent must exist (or be made). */
 	w->out = output_path(out);
 	if (!w->out) {
-		io_error(w, "find the current folder for", out);
+		io_error(w, "find the folder", out);
 		return w;
 	}
 	char *slash = strrchr(w->out, '/');
@@ -339,11 +384,33 @@ struct writer *writer_open(const char *out, struct diag *d)
 	struct buf st = BUF_INIT;
 	buf_printf(&st, "%s/.%s.staging-%ld", parent, name, (long)getpid());
 	w->staging = buf_detach(&st, NULL);
+	/* One of this pid's own, from a build whose pid this one reuses, is
+	 * taken over only when it is plansite's. */
+	int made = mkdir(w->staging, 0755);
+	if (made < 0 && errno == EEXIST) {
+		int pfd = open(parent, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+		if (pfd >= 0 && staging_ours(pfd, strrchr(w->staging, '/') + 1) &&
+		    remove_tree(w->staging) == 0)
+			made = mkdir(w->staging, 0755);
+		else
+			errno = EEXIST;
+		if (pfd >= 0)
+			close(pfd);
+	}
 	free(parent);
-	remove_tree(w->staging);
-	if (mkdir(w->staging, 0755) < 0 ||
-	    (w->sfd = open(w->staging, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC)) < 0)
+	if (made == 0)
+		w->sfd = open(w->staging, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+	if (w->sfd < 0) {
 		io_error(w, "create the staging folder", w->staging);
+		if (made == 0)
+			rmdir(w->staging);
+		free(w->staging); /* anything else there is not ours to remove */
+		w->staging = NULL;
+		return w;
+	}
+	/* first, so that a staging folder left by a killed build is known
+	 * for plansite's (stale_staging) */
+	write_file(w, OUTPUT_MARKER, output_marker_text, strlen(output_marker_text));
 	return w;
 }
 

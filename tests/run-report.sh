@@ -132,8 +132,8 @@ if report 2007-02 "$tmp/feb"; then
 	has "$tmp/feb.pdf.txt" "Approve the alpha plan in principle" "February: ... and in the PDF"
 	has "$tmp/feb.pdf.txt" "Cost the alpha plan" "February: an action's too"
 	hasnt "$tmp/feb.pdf.txt" "*" "February: no Markdown markers left in the PDF"
-	[ "$(cd "$tmp/feb" && find . -type f | sort | tr '\n' ' ')" = "./index.html ./print/index.html ./testgroup-ltd-status-2007-02.pdf " ] &&
-		ok "report writes its three files and nothing else" || bad "report writes its three files and nothing else ($(cd "$tmp/feb" && find . -type f | tr '\n' ' '))"
+	[ "$(cd "$tmp/feb" && find . -type f | LC_ALL=C sort | tr '\n' ' ')" = "./.plansite-output ./index.html ./print/index.html ./testgroup-ltd-status-2007-02.pdf " ] &&
+		ok "report writes its three files and its marker, and nothing else" || bad "report writes its three files and its marker, and nothing else ($(cd "$tmp/feb" && find . -type f | tr '\n' ' '))"
 else
 	cat "$tmp/err.txt"
 	bad "plansite report 2007-02"
