@@ -39,7 +39,10 @@ static const char usage_text[] =
 	"                 to stdout)\n"
 	"  --audience A   public (default): what patients and the public may see;\n"
 	"                 practices: also what is meant for the member practices\n"
-	"  --out DIR      where build writes the site (replaced whole, atomically)\n"
+	"  --out DIR      where build or report writes (replaced whole, atomically):\n"
+	"                 a new or empty folder, or one plansite made (it holds the\n"
+	"                 marker .plansite-output); never the site root, a folder\n"
+	"                 above it, inside content/, themes/ or .git, or a link\n"
 	"  --no-history   no last-updated dates and no history pages\n"
 	"  --no-versions  no published versions (tags matching publish_tags)\n"
 	"  --no-pdf       no PDF of the monthly reports\n"
@@ -48,7 +51,8 @@ static const char usage_text[] =
 	"  --help         show this help\n"
 	"  --version      show the version\n"
 	"\n"
-	"exit status: 0 fine (warnings allowed), 1 content errors, 2 usage, 3 I/O or git failure\n";
+	"exit status: 0 fine (warnings allowed), 1 content errors, 2 usage (an --out\n"
+	"refused too), 3 I/O or git failure\n";
 
 struct options {
 	const char *dir;
