@@ -6,7 +6,8 @@
 #     folders of a linked work tree and of a bare repository, a symbolic
 #     link (to the site root, to an empty folder, into content/), a folder
 #     of someone's files, a file, the default public/ and report-YYYY-MM/
-#     when they hold someone's files, an old output that no record names.
+#     when they hold someone's files, an old output that no record names,
+#     a folder whose marker is not one (other text, or a link).
 #     Each run is traced (strace -f -e trace=%file) and may not change any
 #     path at all, and the sandbox it runs in is byte for byte as it was
 #     (a listing with hashes, before and after);
@@ -150,6 +151,12 @@ echo "a file" >"$sb/afile"
 echo "<p>old</p>" >"$sb/old/index.html"
 echo "mine" >"$s/public/mine.txt"
 echo "mine" >"$s/report-2007-04/mine.txt"
+mkdir "$sb/fakemark" "$sb/linkmark"
+echo "hello" >"$sb/fakemark/.plansite-output"
+echo "minutes" >"$sb/fakemark/notes.txt"
+printf 'plansite-output 1\n' >"$sb/marker-elsewhere"
+ln -s ../marker-elsewhere "$sb/linkmark/.plansite-output"
+echo "minutes" >"$sb/linkmark/notes.txt"
 ln -s site "$sb/linkroot"
 ln -s empty "$sb/linkempty"
 ln -s site/content "$sb/linkcontent"
@@ -177,6 +184,8 @@ for cmd in build report; do
 	refused "$cmd --out through a link into content/" "it is inside the site's content/ folder" "$s" "$@" --out ../linkcontent/x
 	refused "$cmd --out someone's folder" "it holds files (such as 'notes.txt') but no .plansite-output marker, and no build record names it, so they may not be plansite's; plansite replaces its output folder whole: give --out a new or empty folder, or, if this is an earlier plansite's output, delete it by hand" "$s" "$@" --out ../docs
 	refused "$cmd --out a file" "it is a file, not a folder" "$s" "$@" --out ../afile
+	refused "$cmd --out a folder whose marker is not one" "such as '.plansite-output') but no .plansite-output marker" "$s" "$@" --out ../fakemark
+	refused "$cmd --out a folder whose marker is a link" "such as '.plansite-output') but no .plansite-output marker" "$s" "$@" --out ../linkmark
 	refused "$cmd --out an old output no record names" "such as 'index.html'" "$s" "$@" --out ../old
 	refused "$cmd --out a linked work tree's git folder" "it is inside the repository's git folder '$s/.git/worktrees/wt'" "$sb/wt" "$@" --out ../site/.git/worktrees/wt
 	refused "$cmd --out the main work tree, from a linked one" "it holds the repository's git folder '$s/.git/worktrees/wt'" "$sb/wt" "$@" --out ../site
