@@ -200,10 +200,13 @@ static int refuse(struct diag *d, const char *shown, const char *why, const char
 	return 1;
 }
 
+/* What to do about an output in a place it may never be. */
 static const char fix_own[] =
 	"plansite replaces its output folder whole: give --out a new folder of its own, outside "
 	"the site's content/, themes/ and git folders";
 
+/* Reports (E026) that what could not be done to path, with errno's reason.
+ * Returns -1. */
 static int io_failure(struct diag *d, const char *what, const char *path)
 {
 	diag_error(d, nopos, "E026", "cannot %s '%s': %s", what, path, strerror(errno));
