@@ -20,17 +20,35 @@ void ld_init(struct ld *l, struct arena *a, struct diag *d, const struct value *
 	l->map = map;
 	l->where = where;
 	l->what = what;
+	size_t n = map && map->kind == VALUE_MAP ? map->n : 0;
+	l->seen = n <= LD_INLINE ? l->seen_inline : arena_alloc(a, n * sizeof(*l->seen));
+	l->known = l->known_inline;
+	l->capknown = LD_INLINE;
 }
 
-/* The value of key (NULL when absent), remembering the key as known. */
+/* Whether pair p's key is exactly key, of n bytes (keys may hold NUL
+ * bytes). */
+static bool key_is(const struct value_pair *p, const char *key, size_t n)
+{
+	return p->key_len == n && memcmp(p->key, key, n) == 0;
+}
+
+/* The value of key (NULL when absent), remembering the key as known. Every
+ * pair of the map is looked at, however many there are. */
 const struct value *ld_get(struct ld *l, const char *key)
 {
-	if (l->nknown < 64)
-		l->known[l->nknown++] = key;
+	if (l->nknown == l->capknown) {
+		const char **k = arena_alloc(l->a, 2 * l->capknown * sizeof(*k));
+		memcpy(k, l->known, l->nknown * sizeof(*k));
+		l->known = k;
+		l->capknown *= 2;
+	}
+	l->known[l->nknown++] = key;
 	if (!l->map || l->map->kind != VALUE_MAP)
 		return NULL;
-	for (size_t i = 0; i < l->map->n && i < 64; i++) {
-		if (strcmp(l->map->u.pairs[i].key, key) == 0) {
+	size_t n = strlen(key);
+	for (size_t i = 0; i < l->map->n; i++) {
+		if (key_is(&l->map->u.pairs[i], key, n)) {
 			l->seen[i] = true;
 			return l->map->u.pairs[i].val;
 		}
@@ -56,14 +74,223 @@ const struct value *ld_field(struct ld *l, const char *key, bool required)
 	return v;
 }
 
+/* ------------------------------------------------------- visibility */
+
+/* Characters that show as nothing: they must not hide a key from the
+ * near-miss rule (soft hyphen, zero-width and joiner characters, bidi
+ * marks, word joiners, variation selectors, the BOM). */
+static bool invisible(uint32_t c)
+{
+	return c == 0xad || c == 0x34f || c == 0x61c || c == 0x180e ||
+	       (c >= 0x200b && c <= 0x200f) || (c >= 0x202a && c <= 0x202e) ||
+	       (c >= 0x2060 && c <= 0x206f) || (c >= 0xfe00 && c <= 0xfe0f) || c == 0xfeff;
+}
+
+/* Decodes one UTF-8 character at s[*i] (the text is valid UTF-8: the file
+ * was checked) and moves *i past it. */
+static uint32_t utf8_next(const char *s, size_t n, size_t *i)
+{
+	const unsigned char *u = (const unsigned char *)s;
+	uint32_t c = u[*i];
+	size_t len = c < 0x80 ? 1 : c >= 0xf0 ? 4 : c >= 0xe0 ? 3 : c >= 0xc0 ? 2 : 1;
+	if (*i + len > n)
+		len = 1;
+	if (len > 1) {
+		c &= 0x3f >> (len - 1);
+		for (size_t k = 1; k < len; k++)
+			c = (c << 6) | (u[*i + k] & 0x3f);
+	}
+	*i += len;
+	return c;
+}
+
+int ld_near_visibility(const char *key, size_t len)
+{
+	static const char word[] = "visibility";
+	if (len == sizeof(word) - 1 && memcmp(key, word, len) == 0)
+		return 1;
+	if (len < sizeof(word) - 3)
+		return 0; /* fewer than 8 characters: too far (most keys) */
+	/* Fold the key to one byte a character: ASCII letters (and their
+	 * full-width forms) in lowercase, invisible characters dropped, any
+	 * other character a byte that matches no letter of the word, so the
+	 * byte edit distance is the distance in characters. */
+	char folded[32];
+	size_t n = 0;
+	for (size_t i = 0; i < len;) {
+		uint32_t c = utf8_next(key, len, &i);
+		if (invisible(c))
+			continue;
+		if (c >= 0xff01 && c <= 0xff5e)
+			c -= 0xfee0; /* full-width ASCII */
+		if (c >= 'A' && c <= 'Z')
+			c += 'a' - 'A';
+		if (n == sizeof(folded) - 1)
+			return 0; /* far longer than the word */
+		folded[n++] = c < 0x80 && c != 0 ? (char)c : '\x01';
+	}
+	folded[n] = '\0';
+	return edit_distance(folded, word, 2) <= 2 ? 2 : 0;
+}
+
+/* Spaces other than the ASCII one: they look like it. */
+static bool odd_space(uint32_t c)
+{
+	return c == 0xa0 || c == 0x1680 || (c >= 0x2000 && c <= 0x200a) || c == 0x202f ||
+	       c == 0x205f || c == 0x3000;
+}
+
+/* Appends text in quotes as a reader can tell it apart: invisible
+ * characters, odd spaces and controls as <U+XXXX>, at most 40 characters. */
+static void put_quoted(struct buf *b, const char *key, size_t len)
+{
+	buf_putc(b, '\'');
+	size_t chars = 0, i = 0;
+	while (i < len && chars++ < 40) {
+		size_t at = i;
+		uint32_t c = utf8_next(key, len, &i);
+		if (invisible(c) || odd_space(c) || c < 0x20 || c == 0x7f)
+			buf_printf(b, "<U+%04X>", (unsigned)c);
+		else
+			buf_put(b, key + at, i - at);
+	}
+	if (i < len)
+		buf_puts(b, "...");
+	buf_putc(b, '\'');
+}
+
+/* Reports a bad visibility value (E006); the caller treats it as
+ * confidential. */
+static void bad_visibility(struct ld *l, const struct value_pair *p)
+{
+	static const char *const names[] = {"public", "practices", "confidential"};
+	const struct value *v = p->val;
+	struct buf msg = BUF_INIT;
+	if (v->kind == VALUE_NULL) {
+		buf_printf(&msg, "'visibility' is empty in %s; write public, practices or "
+				 "confidential, or remove the line for the default",
+			   l->what);
+	} else if (!ld_is_scalar(v)) {
+		buf_printf(&msg, "'visibility' must be public, practices or confidential, not %s",
+			   value_kind_name(v->kind));
+	} else {
+		buf_puts(&msg, "'visibility' must be public, practices or confidential, not ");
+		put_quoted(&msg, v->str, v->len);
+		diag_suggest(&msg, v->str, names, 3);
+	}
+	buf_puts(&msg, "; until then nothing of it is published");
+	/* an empty value has no place of its own: its key's */
+	diag_error(l->d, v->kind == VALUE_NULL ? p->key_pos : v->pos, "E006", "%s", msg.ptr);
+	buf_release(&msg);
+	l->bad = true;
+}
+
+/* Reports a merge key (E006): its fields are not read, and one of them
+ * might have narrowed what it is in. */
+static void merge_key(struct ld *l, const struct value_pair *p)
+{
+	diag_error(l->d, p->key_pos, "E006",
+		   "merge keys ('<<') are not read in %s; write its fields out in full", l->what);
+	l->bad = true;
+}
+
+/* Reports a key that is, or nearly is, 'visibility' (E029). read: whether
+ * this map may set visibility at all. */
+static void near_visibility(struct ld *l, const struct value_pair *p, bool exact, bool read)
+{
+	struct buf msg = BUF_INIT;
+	if (exact) {
+		buf_printf(&msg, "'visibility' cannot be set in %s", l->what);
+	} else {
+		buf_puts(&msg, "unknown field ");
+		put_quoted(&msg, p->key, p->key_len);
+		buf_printf(&msg, " in %s (did you mean 'visibility'?)", l->what);
+	}
+	if (read)
+		buf_puts(&msg, "; write 'visibility' exactly, in lowercase: until then nothing of "
+			       "it is published");
+	else
+		buf_puts(&msg, ": only documents, actions, decisions and people have one; remove "
+			       "it, or set the visibility of what holds it");
+	diag_error(l->d, p->key_pos, "E029", "%s", msg.ptr);
+	buf_release(&msg);
+	l->bad = true;
+}
+
+bool ld_visibility(struct ld *l, enum visibility dflt, enum visibility *out, struct pos *pos)
+{
+	bool ok = true;
+	*out = dflt;
+	if (pos)
+		*pos = l->where;
+	if (!l->map || l->map->kind != VALUE_MAP)
+		return true;
+	ld_get(l, "visibility");
+	for (size_t i = 0; i < l->map->n; i++) {
+		const struct value_pair *p = &l->map->u.pairs[i];
+		int near = ld_near_visibility(p->key, p->key_len);
+		bool merge = key_is(p, "<<", 2);
+		if (!near && !merge)
+			continue;
+		l->seen[i] = true;
+		if (pos)
+			*pos = p->key_pos;
+		if (merge) {
+			merge_key(l, p);
+		} else if (near == 2) {
+			near_visibility(l, p, false, true);
+		} else {
+			const struct value *v = p->val;
+			enum visibility vis;
+			if (ld_is_scalar(v) && visibility_parse(v->str, &vis)) {
+				if (pos)
+					*pos = v->pos;
+				if (ok)
+					*out = vis;
+				continue;
+			}
+			bad_visibility(l, p);
+		}
+		ok = false;
+		*out = VIS_CONFIDENTIAL; /* never wider than what could not be read */
+	}
+	return ok;
+}
+
+bool ld_item_visibility(struct ld *l, enum visibility doc, enum visibility *out)
+{
+	struct pos pos;
+	if (!ld_visibility(l, doc, out, &pos))
+		return false;
+	if (*out >= doc)
+		return true;
+	diag_error(l->d, pos, "E028",
+		   "%s visibility '%s' is wider than its document's '%s': an item may only narrow "
+		   "it; write %s, or remove the line",
+		   l->what, visibility_name(*out), visibility_name(doc),
+		   doc == VIS_PRACTICES ? "'practices' or 'confidential'" : "'confidential'");
+	l->bad = true;
+	*out = doc;
+	return false;
+}
+
 void ld_done(struct ld *l)
 {
 	if (!l->map || l->map->kind != VALUE_MAP)
 		return;
-	for (size_t i = 0; i < l->map->n && i < 64; i++) {
+	for (size_t i = 0; i < l->map->n; i++) {
 		if (l->seen[i])
 			continue;
 		const struct value_pair *p = &l->map->u.pairs[i];
+		int near = ld_near_visibility(p->key, p->key_len);
+		if (near) {
+			near_visibility(l, p, near == 1, false);
+			continue;
+		}
+		if (key_is(p, "<<", 2)) {
+			merge_key(l, p);
+			continue;
+		}
 		struct buf msg = BUF_INIT;
 		buf_printf(&msg, "unknown field '%s' in %s", p->key, l->what);
 		if (!diag_suggest(&msg, p->key, l->known, l->nknown))

@@ -110,22 +110,7 @@ static bool doc_begin(struct loader *lo, struct doc *doc, const struct source_fi
 		: kind == DOC_REPORT   ? "report"
 					: "page");
 	doc->title = ld_str(l, "title", true);
-	const struct value *vis = ld_field(l, "visibility", false);
-	if (vis) {
-		if (!ld_is_scalar(vis) || !visibility_parse(vis->str, &doc->vis)) {
-			static const char *const names[] = {"public", "practices", "confidential"};
-			struct buf msg = BUF_INIT;
-			buf_printf(&msg, "visibility must be public, practices or confidential, not '%s'",
-				   ld_is_scalar(vis) ? vis->str : value_kind_name(vis->kind));
-			if (ld_is_scalar(vis))
-				diag_suggest(&msg, vis->str, names, 3);
-			diag_error(lo->d, vis->pos, "E006", "%s", msg.ptr);
-			buf_release(&msg);
-			/* an unreadable visibility must never widen: treat as confidential */
-			doc->vis = VIS_CONFIDENTIAL;
-		}
-		doc->vis_pos = vis->pos;
-	}
+	ld_visibility(l, doc->vis, &doc->vis, &doc->vis_pos);
 	/* An optional id must repeat the file name. */
 	const struct value *id = ld_field(l, "id", false);
 	if (id && (!ld_is_scalar(id) || strcmp(id->str, doc->id) != 0))

@@ -11,18 +11,24 @@
 /*
  * A reader for one YAML map: every typed getter reports its own mistakes
  * (E005 missing, E006 wrong type, E007 bad date) and marks the key as seen;
- * ld_done then warns about the keys nobody asked for (W005).
+ * ld_done then reports the keys nobody asked for: W005, or an error for a
+ * key that is or nearly is 'visibility' where it is not read (E029) and for
+ * a merge key '<<' (E006). Maps of any size: the tables below are inline
+ * for the usual few keys and move to the arena beyond.
  */
+enum { LD_INLINE = 24 };
 struct ld {
 	struct arena *a;
 	struct diag *d;
 	const struct value *map;
 	struct pos where; /* a missing field is reported here */
 	const char *what; /* "project", "plan.yaml", "milestone 2": for messages */
-	bool seen[64];
-	const char *known[64];
-	size_t nknown;
+	bool *seen;       /* one per pair of map */
+	const char **known; /* the keys asked for */
+	size_t nknown, capknown;
 	bool bad; /* some required field is missing or wrong */
+	bool seen_inline[LD_INLINE];
+	const char *known_inline[LD_INLINE];
 };
 
 /* What loading one file needs: the site, where to allocate, the findings. */
@@ -40,6 +46,27 @@ void ld_init(struct ld *l, struct arena *a, struct diag *d, const struct value *
 const struct value *ld_get(struct ld *l, const char *key);
 const struct value *ld_field(struct ld *l, const char *key, bool required);
 void ld_done(struct ld *l);
+/*
+ * Whether a key is 'visibility' (1), differs from it only by case, by
+ * invisible characters or by an edit distance of at most 2 counted in
+ * characters (2: 'Visibility', 'visiblity', 'vis1bility'), or neither (0).
+ */
+int ld_near_visibility(const char *key, size_t len);
+/*
+ * The visibility a document or an item sets, failing closed: *out is dflt
+ * when the map sets none; a value that is empty, null, not text or not
+ * exactly public, practices or confidential (E006), a key that nearly is
+ * 'visibility' (E029) or a merge key '<<' (E006) each make it
+ * VIS_CONFIDENTIAL, so nothing of it is published even if the error were
+ * ignored. *pos is where it was set (else l->where). Returns false after
+ * reporting an error.
+ */
+bool ld_visibility(struct ld *l, enum visibility dflt, enum visibility *out, struct pos *pos);
+/*
+ * The same for an item (an action, a decision) of a document of visibility
+ * doc: the default is doc's; one wider than doc is E028, and doc's is kept.
+ */
+bool ld_item_visibility(struct ld *l, enum visibility doc, enum visibility *out);
 bool ld_is_scalar(const struct value *v);
 void ld_wrong_type(struct ld *l, const struct value *v, const char *key, const char *want);
 const char *ld_str(struct ld *l, const char *key, bool required);
