@@ -55,11 +55,13 @@ static const char **lines_keep(struct arena *a, struct lines *l, size_t *n)
 	return v;
 }
 
+/* A person as the public may see them (person_shown_name): the lines are
+ * made before an audience is chosen, so the narrowest. */
 static const char *person_name(const struct site *s, const char *id)
 {
 	for (size_t i = 0; i < s->npeople; i++)
 		if (strcmp(s->people[i].id, id) == 0)
-			return s->people[i].name;
+			return person_shown_name(&s->people[i], VIS_PUBLIC);
 	return id;
 }
 

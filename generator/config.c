@@ -374,7 +374,7 @@ void load_people(struct loader *lo, const struct source_file *f)
 		p->role = ld_str(&l, "role", false);
 		ld_ref(&l, "practice", false, false, &p->practice);
 		p->organisation = ld_str(&l, "organisation", false);
-		p->vis = VIS_PUBLIC;
+		ld_visibility(&l, VIS_PUBLIC, &p->vis, NULL);
 		if (!p->practice.id && !p->organisation)
 			diag_error(lo->d, p->pos, "E005",
 				   "person '%s' needs a 'practice' (an id from practices.yaml) or an "

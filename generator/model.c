@@ -40,6 +40,13 @@ bool visibility_parse(const char *s, enum visibility *out)
 	return false;
 }
 
+const char *person_shown_name(const struct person *p, enum visibility audience)
+{
+	if (vis_shown(p->vis, audience))
+		return p->name;
+	return p->role ? p->role : p->organisation ? p->organisation : PERSON_WITHHELD;
+}
+
 const char *doc_kind_folder(enum doc_kind k)
 {
 	static const char *const names[] = {"plan", "projects", "meetings", "reports", "pages"};
@@ -301,14 +308,15 @@ static void load_actions(struct loader *lo, struct meeting *mt, struct ld *l)
 		ok &= ld_date(&al, "due", true, &ac->due, &ac->due_pos);
 		ld_ref(&al, "project", false, false, &ac->project);
 		ld_bool(&al, "done", false, &ac->done);
-		ac->vis = mt->doc.vis;
+		ld_item_visibility(&al, mt->doc.vis, &ac->vis);
 		ld_done(&al);
 		if (ok && ac->text)
 			mt->nactions++;
 	}
 }
 
-/* decisions: a list of text; each takes its meeting's visibility. */
+/* decisions: a list, each a text or { text, visibility }; a text takes its
+ * meeting's visibility. */
 static void load_decisions(struct loader *lo, struct meeting *mt, struct ld *l)
 {
 	const struct value *v = ld_field(l, "decisions", false);
@@ -321,14 +329,25 @@ static void load_decisions(struct loader *lo, struct meeting *mt, struct ld *l)
 	mt->decisions = arena_alloc(lo->arena, (v->n ? v->n : 1) * sizeof(*mt->decisions));
 	for (size_t i = 0; i < v->n; i++) {
 		const struct value *it = v->u.items[i];
-		if (!ld_is_scalar(it)) {
-			ld_wrong_type(l, it, "decisions", "a list of text");
+		struct decision *dc = &mt->decisions[mt->ndecisions];
+		dc->pos = it->pos;
+		if (ld_is_scalar(it)) {
+			dc->text = it->str;
+			dc->vis = mt->doc.vis;
+			mt->ndecisions++;
 			continue;
 		}
-		struct decision *dc = &mt->decisions[mt->ndecisions++];
-		dc->text = it->str;
-		dc->vis = mt->doc.vis;
-		dc->pos = it->pos;
+		if (it->kind != VALUE_MAP) {
+			ld_wrong_type(l, it, "decisions", "a list of text or { text, visibility }");
+			continue;
+		}
+		struct ld dl;
+		ld_init(&dl, lo->arena, lo->d, it, it->pos, "decision");
+		dc->text = ld_str(&dl, "text", true);
+		ld_item_visibility(&dl, mt->doc.vis, &dc->vis);
+		ld_done(&dl);
+		if (dc->text)
+			mt->ndecisions++;
 	}
 }
 

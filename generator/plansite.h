@@ -193,7 +193,8 @@ void escape_json(struct buf *b, const char *s, size_t n);
  * E003 alias expansion or nesting past the limit
  * E004 file is not valid UTF-8 (message names the byte offset)
  * E005 required field missing
- * E006 wrong type or a value outside its allowed set
+ * E006 wrong type or a value outside its allowed set (a visibility that
+ *      cannot be read, which then counts as confidential); a merge key
  * E007 bad date, month or time
  * E008 id does not match the file name
  * E009 duplicate id
@@ -216,6 +217,9 @@ void escape_json(struct buf *b, const char *s, size_t n);
  * E024 symbolic link or other non-regular file in the site
  * E025 malformed id or file name
  * E026 cannot read the site (I/O or git failure; exit status 3)
+ * E028 an item (action, decision) wider than its document
+ * E029 a key that is nearly 'visibility', or 'visibility' where it cannot be
+ *      set
  * E040 template syntax error
  * E041 unknown partial or parent template
  *
@@ -944,6 +948,12 @@ struct person {
 	enum visibility vis;
 	struct pos pos;
 };
+
+/* How a person is named to audience: by name when it may see them (vis_shown
+ * of their visibility), else by their role alone: the role, else the
+ * organisation, else PERSON_WITHHELD. Never their name or id. */
+#define PERSON_WITHHELD "Name withheld"
+const char *person_shown_name(const struct person *p, enum visibility audience);
 
 struct practice {
 	const char *id;

@@ -151,13 +151,25 @@ const struct level *rd_find_level(const struct plan *p, int n)
 	return NULL;
 }
 
-/* {name, role, practice, organisation, href?} for a person id. */
+/* {name, role, practice, organisation, affiliation} for a person id. A
+ * person the audience may not see is {name: their role alone (see
+ * person_shown_name), withheld: true}, the other keys present but null so
+ * that a template's lookup stops here. */
 struct value *rd_person_v(struct render *r, struct arena *a, const char *id)
 {
 	struct value *m = rd_new_map(a);
 	const struct person *p = find_person(r, id);
 	if (!p) {
 		rd_put_s(a, m, "name", id);
+		return m;
+	}
+	if (!vis_shown(p->vis, r->audience)) {
+		static const char *const nulls[] = {"role", "practice", "organisation",
+						    "affiliation"};
+		rd_put_s(a, m, "name", person_shown_name(p, r->audience));
+		for (size_t i = 0; i < sizeof(nulls) / sizeof(*nulls); i++)
+			value_map_put_lasting(a, m, nulls[i], value_new(a, VALUE_NULL, nopos));
+		rd_put_b(a, m, "withheld", true);
 		return m;
 	}
 	rd_put_s(a, m, "name", p->name);
@@ -614,13 +626,14 @@ void rd_build_shared(struct render *r)
 			r->reports[r->nreports++] = &s->reports[i];
 	qsort(r->reports, r->nreports, sizeof(*r->reports), rd_cmp_report_newest);
 	rd_build_tracker(r);
-	/* Each project's actions, found once rather than once per project. */
+	/* Each project's actions that the audience may see, found once rather
+	 * than once per project. */
 	r->actions_of = xcalloc(s->nprojects + 1, sizeof(*r->actions_of));
 	for (size_t i = 0; i < r->nmeetings; i++) {
 		const struct meeting *mt = r->meetings[i];
 		for (size_t j = 0; j < mt->nactions; j++) {
 			size_t pi;
-			if (!mt->actions[j].project.id ||
+			if (!vis_shown(mt->actions[j].vis, r->audience) || !mt->actions[j].project.id ||
 			    !idmap_get(&r->projects, mt->actions[j].project.id, &pi))
 				continue;
 			struct project_actions *pa = &r->actions_of[pi];

@@ -189,7 +189,7 @@ void rd_render_project(struct render *r, const struct project *pr)
 	}
 	rd_put(a, p, "funding", funding);
 	rd_put(a, p, "milestones", milestone_path(&pg, pr));
-	/* Actions from the meetings this audience may see. */
+	/* Actions this audience may see, from the meetings it may see. */
 	struct value *actions = rd_new_list(a);
 	size_t pi;
 	const struct project_actions *pa =
@@ -264,6 +264,8 @@ void rd_render_meeting(struct render *r, const struct meeting *mt)
 	rd_put(a, m, "guests", guests);
 	struct value *dec = rd_new_list(a);
 	for (size_t i = 0; i < mt->ndecisions; i++) {
+		if (!vis_shown(mt->decisions[i].vis, r->audience))
+			continue;
 		struct value *v = rd_new_map(a);
 		rd_put(a, v, "html", rd_inline_html(&pg, mt->doc.path, mt->decisions[i].text));
 		value_list_push(a, dec, v);
@@ -272,6 +274,8 @@ void rd_render_meeting(struct render *r, const struct meeting *mt)
 	struct value *acts = rd_new_list(a);
 	for (size_t i = 0; i < mt->nactions; i++) {
 		const struct action *ac = &mt->actions[i];
+		if (!vis_shown(ac->vis, r->audience))
+			continue;
 		struct value *v = rd_new_map(a);
 		rd_put_n(a, v, "id", ac->id);
 		rd_put(a, v, "html", rd_inline_html(&pg, mt->doc.path, ac->text));
@@ -494,6 +498,8 @@ void rd_render_people(struct render *r)
 	struct value *c = rd_page_ctx(&pg, "people", "People", "people");
 	struct value *members = rd_new_list(a), *others = rd_new_list(a), *practices = rd_new_list(a);
 	for (size_t i = 0; i < s->npeople; i++) {
+		if (!vis_shown(s->people[i].vis, r->audience))
+			continue; /* no entry, not even by role */
 		struct value *v = rd_person_v(r, a, s->people[i].id);
 		value_list_push(a, s->people[i].practice.id ? members : others, v);
 	}

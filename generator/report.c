@@ -41,10 +41,21 @@ static bool visible(const struct doc *doc, enum visibility audience)
 	return doc->ok && doc->vis <= audience;
 }
 
+/* How the report names a person: see person_shown_name. */
 static const char *person_name(const struct report_index *x, const char *id)
 {
 	size_t i;
-	return id && idmap_get(&x->people, id, &i) ? x->s->people[i].name : id;
+	return id && idmap_get(&x->people, id, &i) ? person_shown_name(&x->s->people[i], x->audience)
+						    : id;
+}
+
+/* How many of a meeting's decisions the audience may see. */
+static size_t shown_decisions(const struct meeting *m, enum visibility audience)
+{
+	size_t n = 0;
+	for (size_t j = 0; j < m->ndecisions; j++)
+		n += vis_shown(m->decisions[j].vis, audience);
+	return n;
 }
 
 static const char *area_name(const struct report_index *x, const char *id)
@@ -227,7 +238,8 @@ static void index_common(struct report_index *x, const struct site *s, enum visi
 	qsort(x->projects, x->nprojects, sizeof(*x->projects), cmp_title);
 }
 
-/* Appends meeting i's visible entry and its open actions (unsorted). */
+/* Appends meeting i's visible entry and its open actions that the
+ * audience may see (unsorted). */
 static void index_meeting(struct report_index *x, size_t i, size_t *capopen)
 {
 	const struct meeting *m = x->all_meetings[i];
@@ -235,7 +247,7 @@ static void index_meeting(struct report_index *x, size_t i, size_t *capopen)
 		return;
 	x->meetings[x->nmeetings++] = (struct dated_meeting){m->date, i};
 	for (size_t j = 0; j < m->nactions; j++) {
-		if (m->actions[j].done)
+		if (m->actions[j].done || !vis_shown(m->actions[j].vis, x->audience))
 			continue;
 		if (x->nopen == *capopen) {
 			*capopen = *capopen ? *capopen * 2 : 1024;
@@ -455,7 +467,8 @@ struct value *report_sections(struct arena *a, const struct report_index *ix,
 	struct open_action *over = xcalloc(nover + 1, sizeof(*over));
 	memcpy(over, ix->open, nover * sizeof(*over));
 	qsort(over, nover, sizeof(*over), cmp_open_place);
-	/* The month's meetings with decisions, in the site's order. */
+	/* The month's meetings with decisions the audience may see, in the
+	 * site's order. */
 	struct date first = month;
 	first.d = 1;
 	size_t m0 = first_meeting_from(ix, first), m1 = m0;
@@ -464,7 +477,7 @@ struct value *report_sections(struct arena *a, const struct report_index *ix,
 	size_t *decided = xcalloc(m1 - m0 + 1, sizeof(*decided));
 	size_t ndecided = 0;
 	for (size_t i = m0; i < m1; i++)
-		if (ix->all_meetings[ix->meetings[i].i]->ndecisions)
+		if (shown_decisions(ix->all_meetings[ix->meetings[i].i], audience))
 			decided[ndecided++] = ix->meetings[i].i;
 	qsort(decided, ndecided, sizeof(*decided), cmp_index);
 
@@ -493,6 +506,8 @@ struct value *report_sections(struct arena *a, const struct report_index *ix,
 		put_s(a, v, "meeting", mtitle);
 		put_s(a, v, "meeting_href", mhref);
 		for (size_t j = 0; j < m->ndecisions; j++) {
+			if (!vis_shown(m->decisions[j].vis, audience))
+				continue;
 			struct value *d = map(a);
 			put_s(a, d, "text", m->decisions[j].text);
 			value_list_push(a, items, d);
