@@ -28,50 +28,34 @@ bad() { echo "FAIL $1"; fail=$((fail + 1)); }
 has() { # file pattern name
 	if grep -q -- "$2" "$1" 2>/dev/null; then ok "$3"; else bad "$3 (no '$2' in ${1#"$tmp"/})"; fi
 }
-hasnt() {
-	if grep -q -- "$2" "$1" 2>/dev/null; then bad "$3 ('$2' in ${1#"$tmp"/})"; else ok "$3"; fi
-}
 
-# The text of every file of an output, one file after another, so that no
-# markup, line folding or line breaking splits a canary: PDFs through
-# pdftotext, the calendar unfolded; then upper case without spaces and
-# hyphens ("CANARY-X" is found as "CANARYX" even when a PDF line broke it).
-flat() { # dir
-	find "$1" -type f | LC_ALL=C sort | while read -r f; do
-		case $f in
-		*.pdf) pdftotext -raw "$f" - 2>/dev/null ;;
-		*.ics) sed -e ':a' -e 'N' -e '$!ba' -e 's/\r\n //g' "$f" ;;
-		*) cat "$f" ;;
-		esac
-		echo
-	done | tr -d ' \t\r\n-' | tr 'a-z' 'A-Z'
-}
-# Which files of dir hold word (flattened the same way), for the message.
-where() { # dir word
-	find "$1" -type f | LC_ALL=C sort | while read -r f; do
-		case $f in
-		*.pdf) t=$(pdftotext -raw "$f" - 2>/dev/null) ;;
-		*) t=$(cat "$f") ;;
-		esac
-		printf '%s' "$t" | tr -d ' \t\r\n-' | tr 'a-z' 'A-Z' | grep -q "$2" && echo "     ${f#"$1"/}"
-	done
+# The text of one file, so that no markup, line folding or line breaking
+# splits a canary: a PDF's through pdftotext, the calendar unfolded; then
+# upper case without spaces and hyphens ("CANARY-X" is found as "CANARYX"
+# even where a PDF's line broke it).
+flat1() { # file
+	case $1 in
+	*.pdf) pdftotext -raw "$1" - 2>/dev/null ;;
+	*.ics) sed -e ':a' -e 'N' -e '$!ba' -e 's/\r\n //g' "$1" ;;
+	*) cat "$1" ;;
+	esac | tr -d ' \t\r\n-' | tr 'a-z' 'A-Z'
 }
 # A word flattened the same way.
 word() { printf '%s' "$1" | tr -d ' -' | tr 'a-z' 'A-Z'; }
+# The files of dir whose text holds word.
+holding() { # dir word
+	find "$1" -type f | LC_ALL=C sort | while read -r f; do
+		flat1 "$f" | grep -q "$(word "$2")" && echo "${f#"$1"/}"
+	done
+}
 noleak() { # dir word name
-	if flat "$1" | grep -q "$(word "$2")"; then
-		where "$1" "$(word "$2")"
+	holding "$1" "$2" >"$tmp/hits"
+	if [ -s "$tmp/hits" ]; then
+		sed 's/^/     /' "$tmp/hits"
 		bad "$3"
 	else
 		ok "$3 ($(find "$1" -type f | wc -l) files, $(find "$1" -name '*.pdf' | wc -l) PDFs)"
 	fi
-}
-# The text of one file (a PDF's through pdftotext), flattened.
-flat1() {
-	case $1 in
-	*.pdf) pdftotext -raw "$1" - 2>/dev/null ;;
-	*) cat "$1" ;;
-	esac | tr -d ' \t\r\n-' | tr 'a-z' 'A-Z'
 }
 shows() { # file word name
 	if flat1 "$1" | grep -q "$(word "$2")"; then ok "$3"; else bad "$3 (no $2 in ${1#"$tmp"/})"; fi
