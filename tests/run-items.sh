@@ -15,7 +15,8 @@
 # must still hide everything. Every file of the public build (HTML, JSON,
 # XML, ICS, the PDFs' text via pdftotext) holds no canary; the practices
 # build holds no confidential one; `plansite report` the same. Positive
-# checks: the visible items are there, hidden people named by role alone.
+# checks: the visible items are there, hidden people named by role alone
+# (and in `plansite changes`, after a third commit changes alpha's team).
 set -u
 here=$(cd "$(dirname "$0")" && pwd)
 top=$(dirname "$here")
@@ -254,6 +255,15 @@ for f in "$pra/reports/2007-04/index.html" "$pdf"; do
 	done
 done
 shows "$pra/meetings/2007-04-18-finance/index.html" CANARY-PRACTICES-MEETING-ACTION "practices: the practices meeting shows its action"
+
+# --- plansite changes: people by role alone --------------------------------
+sed -i -e 's/^clinical_leads: .*/clinical_leads: [alee, canary-confidential-anon]/' \
+	-e 's/^project_manager: .*/project_manager: canary-practices-nurse/' "$C/projects/alpha.md"
+commit 2007-05-20 "May: alpha's team"
+"$PLANSITE" -C "$repo" changes HEAD~1 HEAD >"$tmp/changes.txt" 2>&1
+has "$tmp/changes.txt" "leads Dr A Lee, Practice nurse → Dr A Lee, Name withheld" "plansite changes names hidden leads by role"
+has "$tmp/changes.txt" "manager Hospital trust → Practice nurse" "plansite changes names a hidden manager by role"
+if grep -qi canary "$tmp/changes.txt"; then bad "plansite changes names no hidden person"; else ok "plansite changes names no hidden person"; fi
 
 echo "items: $fail failed"
 [ "$fail" = 0 ]
