@@ -14,7 +14,8 @@
  * ld_done then reports the keys nobody asked for: W005, or an error for a
  * key that is or nearly is 'visibility' where it is not read (E029) and for
  * a merge key '<<' (E006). Maps of any size: the tables below are inline
- * for the usual few keys and move to the arena beyond.
+ * for the usual few keys and move to the arena beyond (so a struct ld is
+ * used where ld_init made it, never copied).
  */
 enum { LD_INLINE = 24 };
 struct ld {
