@@ -721,6 +721,8 @@ int repo_changes(struct repo *r, const struct log *l, size_t i, struct arena *a,
 		v[k].kind = df.v[k].kind;
 		v[k].path = df.v[k].path;
 		v[k].old_path = df.v[k].old_path;
+		memcpy(v[k].id, (df.v[k].kind == CHANGE_DELETED ? &df.v[k].old_id : &df.v[k].new_id)->id,
+		       20);
 	}
 	*out = v;
 	*nout = df.n;

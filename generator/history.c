@@ -43,7 +43,7 @@ struct cache {
 	bool temporary; /* made in $TMPDIR because the site's could not be: removed at the end */
 };
 
-static const char *const history_magic = "plansite-history 1";
+static const char *const history_magic = "plansite-history 2";
 
 /* Opens (making it when needed) the cache of the site at root. A site
  * root where nothing can be written (a read-only checkout) gets a
@@ -108,7 +108,8 @@ static const char kind_letters[] = "AMDR";
 
 /*
  * The history cache: lines "<id> <b|-> <n>" each followed by n lines
- * "<A|M|D|R> <path>" (R: "<path>\t<old path>"), after a first line naming
+ * "<A|M|D|R> <blob> <path>" (R: "<path>\t<old path>"; the blob is the file's
+ * after the commit, before it for D), after a first line naming
  * the format, plansite's version and the site's path in the repository.
  * Anything unexpected makes the whole file ignored.
  */
@@ -147,7 +148,8 @@ static void history_cache_read(const char *path, const char *prefix, struct aren
 		cc->v = arena_alloc(a, (count + 1) * sizeof(*cc->v));
 		for (size_t k = 0; k < count; k++) {
 			nl = p < end ? memchr(p, '\n', (size_t)(end - p)) : NULL;
-			if (!nl || nl - p < 3 || p[1] != ' ')
+			/* "<kind> <blob> <path>" */
+			if (!nl || nl - p < 45 || p[1] != ' ' || p[42] != ' ')
 				goto bad;
 			*nl = '\0';
 			const char *kind = strchr(kind_letters, p[0]);
@@ -155,14 +157,17 @@ static void history_cache_read(const char *path, const char *prefix, struct aren
 				goto bad;
 			struct change *c = &cc->v[k];
 			c->kind = (enum change_kind)(kind - kind_letters);
-			char *tab = strchr(p + 2, '\t');
+			p[42] = '\0';
+			if (!id_from_hex(p + 2, c->id))
+				goto bad;
+			char *tab = strchr(p + 43, '\t');
 			if ((c->kind == CHANGE_RENAMED) != (tab != NULL))
 				goto bad;
 			if (tab) {
 				*tab = '\0';
 				c->old_path = arena_strdup(a, tab + 1);
 			}
-			c->path = arena_strdup(a, p + 2);
+			c->path = arena_strdup(a, p + 43);
 			p = nl + 1;
 		}
 		idmap_set(map, arena_strdup(a, id), n);
@@ -204,7 +209,9 @@ static void history_cache_write(const char *path, const char *prefix, const stru
 		buf_printf(&b, "%s %c %zu\n", c->info.id, c->boundary ? 'b' : '-', wk->nchanges[i]);
 		for (size_t k = 0; k < wk->nchanges[i]; k++) {
 			const struct change *ch = &wk->changes[i][k];
-			buf_printf(&b, "%c %s", kind_letters[ch->kind], ch->path);
+			char hex[41];
+			id_to_hex(ch->id, hex);
+			buf_printf(&b, "%c %s %s", kind_letters[ch->kind], hex, ch->path);
 			if (ch->old_path)
 				buf_printf(&b, "\t%s", ch->old_path);
 			buf_putc(&b, '\n');

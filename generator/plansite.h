@@ -672,6 +672,8 @@ struct change {
 	enum change_kind kind;
 	const char *path;     /* the file after the commit (before it, for CHANGE_DELETED) */
 	const char *old_path; /* CHANGE_RENAMED: the file before the commit; else NULL */
+	unsigned char id[20]; /* the file's blob after the commit (before it, for
+				 CHANGE_DELETED) */
 };
 
 struct log_commit {
