@@ -312,6 +312,65 @@ void changes_release(struct changes *c)
 	memset(c, 0, sizeof(*c));
 }
 
+/* ------------------------------------------------- what an audience sees */
+
+static bool sees(const struct doc *d, enum visibility audience)
+{
+	return d && d->ok && vis_shown(d->vis, audience);
+}
+
+/* True when the audience reads doc (of c->to) otherwise than the same
+ * path of c->from. */
+static bool reads_otherwise(const struct changes *c, const struct doc *d, enum visibility audience)
+{
+	const struct doc *old = site_doc_by_path(c->from, d->path);
+	uint64_t h0, h1;
+	if (!old || !audience_hash(old, audience, &h0) || !audience_hash(d, audience, &h1))
+		return true;
+	return h0 != h1;
+}
+
+/* The changes an audience is shown: the one filter of the changes/ page
+ * and of `plansite changes`. Nothing the audience may not see on the side
+ * it is listed from (added and changed: the newer; removed: the older;
+ * projects: both); a document it sees only now is added for it; a change
+ * it does not read (only in hidden parts) is none. Lists in a. */
+struct shown {
+	const struct doc **added, **removed, **changed;
+	size_t nadded, nremoved, nchanged;
+	const struct project_change **projects;
+	size_t nprojects;
+};
+
+static void shown_of(const struct changes *c, enum visibility audience, struct arena *a,
+		     struct shown *s)
+{
+	memset(s, 0, sizeof(*s));
+	s->added = arena_alloc(a, (c->nadded + c->nchanged + 1) * sizeof(*s->added));
+	s->removed = arena_alloc(a, (c->nremoved + 1) * sizeof(*s->removed));
+	s->changed = arena_alloc(a, (c->nchanged + 1) * sizeof(*s->changed));
+	s->projects = arena_alloc(a, (c->nprojects + 1) * sizeof(*s->projects));
+	/* added in path order: the two lists merged */
+	size_t i = 0, k = 0;
+	while (i < c->nadded || k < c->nchanged) {
+		bool take_added = k == c->nchanged ||
+				  (i < c->nadded && strcmp(c->added[i]->path, c->changed[k]->path) < 0);
+		const struct doc *d = take_added ? c->added[i++] : c->changed[k++];
+		if (!sees(d, audience))
+			continue;
+		if (take_added || !sees(site_doc_by_path(c->from, d->path), audience))
+			s->added[s->nadded++] = d;
+		else if (reads_otherwise(c, d, audience))
+			s->changed[s->nchanged++] = d;
+	}
+	for (i = 0; i < c->nremoved; i++)
+		if (sees(c->removed[i], audience))
+			s->removed[s->nremoved++] = c->removed[i];
+	for (i = 0; i < c->nprojects; i++)
+		if (sees(&c->projects[i].to->doc, audience) && sees(&c->projects[i].from->doc, audience))
+			s->projects[s->nprojects++] = &c->projects[i];
+}
+
 /* "Title, 16 May 2007" for a meeting, "Title: May 2007" for a report. */
 static void doc_label(struct buf *b, const struct doc *d)
 {
@@ -341,42 +400,47 @@ static void text_docs(struct buf *out, const char *head, const char *mark,
 	}
 }
 
-static void text_kind(struct buf *out, const char *head, const struct changes *c,
+static void text_kind(struct buf *out, const char *head, const struct shown *s,
 		      enum doc_kind kind)
 {
 	size_t n = 0;
-	for (size_t i = 0; i < c->nadded; i++)
-		n += c->added[i]->kind == kind;
+	for (size_t i = 0; i < s->nadded; i++)
+		n += s->added[i]->kind == kind;
 	buf_printf(out, "%s (%zu)\n", head, n);
-	for (size_t i = 0; i < c->nadded; i++) {
-		if (c->added[i]->kind != kind)
+	for (size_t i = 0; i < s->nadded; i++) {
+		if (s->added[i]->kind != kind)
 			continue;
 		buf_puts(out, "  ");
-		doc_label(out, c->added[i]);
+		doc_label(out, s->added[i]);
 		buf_putc(out, '\n');
 	}
 }
 
-void changes_text(const struct changes *c, const char *from_label, const char *to_label,
-		  struct buf *out)
+void changes_text(const struct changes *c, enum visibility audience, const char *from_label,
+		  const char *to_label, struct buf *out)
 {
-	buf_printf(out, "Changes from %s to %s\n\n", from_label, to_label);
-	text_docs(out, "Documents added", "+", c->added, c->nadded);
-	text_docs(out, "Documents removed", "-", c->removed, c->nremoved);
-	text_docs(out, "Documents changed", "~", c->changed, c->nchanged);
-	buf_printf(out, "Projects (%zu)\n", c->nprojects);
-	for (size_t i = 0; i < c->nprojects; i++) {
-		const struct project_change *pc = &c->projects[i];
+	struct arena a = ARENA_INIT;
+	struct shown s;
+	shown_of(c, audience, &a, &s);
+	buf_printf(out, "Changes from %s to %s, as %s\n\n", from_label, to_label,
+		   audience == VIS_PUBLIC ? "the public sees them" : "the practices see them");
+	text_docs(out, "Documents added", "+", s.added, s.nadded);
+	text_docs(out, "Documents removed", "-", s.removed, s.nremoved);
+	text_docs(out, "Documents changed", "~", s.changed, s.nchanged);
+	buf_printf(out, "Projects (%zu)\n", s.nprojects);
+	for (size_t i = 0; i < s.nprojects; i++) {
+		const struct project_change *pc = s.projects[i];
 		buf_printf(out, "  %s: ", pc->to->doc.title);
 		for (size_t k = 0; k < pc->n; k++)
 			buf_printf(out, "%s%s", k ? ", " : "", pc->what[k]);
 		buf_putc(out, '\n');
 	}
-	text_kind(out, "New meetings", c, DOC_MEETING);
-	text_kind(out, "New reports", c, DOC_REPORT);
+	text_kind(out, "New meetings", &s, DOC_MEETING);
+	text_kind(out, "New reports", &s, DOC_REPORT);
 	buf_printf(out, "Plan (%zu)\n", c->nplan);
 	for (size_t i = 0; i < c->nplan; i++)
 		buf_printf(out, "  %s\n", c->plan[i]);
+	arena_release(&a);
 }
 
 /* --------------------------------------------------- template values */
@@ -399,11 +463,6 @@ static const char *doc_dir(struct arena *a, const struct doc *d)
 	return arena_printf(a, "%s/%s/", doc_kind_folder(d->kind), d->id);
 }
 
-static bool sees(const struct doc *d, enum visibility audience)
-{
-	return d->ok && d->vis <= audience;
-}
-
 static struct value *doc_item(struct arena *a, const struct doc *d, const char *base)
 {
 	struct value *m = value_new(a, VALUE_MAP, nopos);
@@ -424,10 +483,10 @@ struct value *changes_value(struct arena *a, const struct changes *c, enum visib
 	struct value *m = value_new(a, VALUE_MAP, nopos);
 	struct value *added = list(a), *removed = list(a), *changed = list(a);
 	struct value *meetings = list(a), *reports = list(a), *projects = list(a), *plan = list(a);
-	for (size_t i = 0; i < c->nadded; i++) {
-		const struct doc *d = c->added[i];
-		if (!sees(d, audience))
-			continue;
+	struct shown s;
+	shown_of(c, audience, a, &s);
+	for (size_t i = 0; i < s.nadded; i++) {
+		const struct doc *d = s.added[i];
 		value_list_push(a, added, doc_item(a, d, ""));
 		if (d->kind == DOC_MEETING)
 			value_list_push(a, meetings, doc_item(a, d, ""));
@@ -436,16 +495,12 @@ struct value *changes_value(struct arena *a, const struct changes *c, enum visib
 	}
 	/* A removed page lives on in the version before. */
 	const char *before = prev_slug ? arena_printf(a, "../%s/", prev_slug) : "";
-	for (size_t i = 0; i < c->nremoved; i++)
-		if (sees(c->removed[i], audience))
-			value_list_push(a, removed, doc_item(a, c->removed[i], before));
-	for (size_t i = 0; i < c->nchanged; i++)
-		if (sees(c->changed[i], audience))
-			value_list_push(a, changed, doc_item(a, c->changed[i], ""));
-	for (size_t i = 0; i < c->nprojects; i++) {
-		const struct project_change *pc = &c->projects[i];
-		if (!sees(&pc->to->doc, audience) || !sees(&pc->from->doc, audience))
-			continue;
+	for (size_t i = 0; i < s.nremoved; i++)
+		value_list_push(a, removed, doc_item(a, s.removed[i], before));
+	for (size_t i = 0; i < s.nchanged; i++)
+		value_list_push(a, changed, doc_item(a, s.changed[i], ""));
+	for (size_t i = 0; i < s.nprojects; i++) {
+		const struct project_change *pc = s.projects[i];
 		struct value *p = value_new(a, VALUE_MAP, nopos);
 		value_map_put(a, p, "title", value_cstr(a, pc->to->doc.title));
 		value_map_put(a, p, "href",

@@ -17,6 +17,8 @@
  * The cache, <site root>/.plansite-cache/, holds:
  *   .gitignore        "*": git ignores the folder without anyone's help
  *   history           each commit's changes, by commit id
+ *   texts-<audience>  what the audience reads of each old version of a
+ *                     document, as a hash (audience.c)
  *   versions/v-<hash>/  a version's rendered output, with .plansite-key
  *   checks/c-<hash>   why a version's content failed check
  * Everything in it is derived from git objects and plansite itself, keyed
@@ -358,15 +360,145 @@ static int cmp_hit(const void *x, const void *y)
 	return (a->commit > b->commit) - (a->commit < b->commit);
 }
 
+/* ------------------------------------------------------------ lineage */
+
+static void lineage_push(struct lineage_event **v, size_t *n, size_t *cap,
+			 struct lineage_event e)
+{
+	if (*n == *cap) {
+		*cap = *cap ? *cap * 2 : 256;
+		*v = xrealloc(*v, *cap * sizeof(**v));
+	}
+	(*v)[(*n)++] = e;
+}
+
+static int cmp_event_path(const void *x, const void *y)
+{
+	const struct lineage_event *a = x, *b = y;
+	int c = strcmp(a->path, b->path);
+	return c ? c : (a->commit > b->commit) - (a->commit < b->commit);
+}
+
+static int cmp_event_doc(const void *x, const void *y)
+{
+	const struct lineage_event *a = x, *b = y;
+	if (a->doc != b->doc)
+		return a->doc < b->doc ? -1 : 1;
+	return (a->commit > b->commit) - (a->commit < b->commit);
+}
+
+/* Indexes the events of a walk (in commit order) for lookups by path and
+ * by document. */
+static void lineage_finish(struct lineage *l, const struct site *site, const struct idmap *points,
+			   struct lineage_event *by_doc, size_t nby_doc)
+{
+	l->site = site;
+	l->points = points;
+	l->by_path = xcalloc(l->nevents + 1, sizeof(*l->by_path));
+	if (l->nevents)
+		memcpy(l->by_path, l->events, l->nevents * sizeof(*l->by_path));
+	qsort(l->by_path, l->nevents, sizeof(*l->by_path), cmp_event_path);
+	idmap_init(&l->paths, l->nevents);
+	for (size_t i = 0; i < l->nevents; i++)
+		if (i == 0 || strcmp(l->by_path[i - 1].path, l->by_path[i].path) != 0)
+			idmap_put(&l->paths, l->by_path[i].path, i);
+	if (nby_doc)
+		qsort(by_doc, nby_doc, sizeof(*by_doc), cmp_event_doc);
+	l->by_doc = by_doc ? by_doc : xcalloc(1, sizeof(*by_doc));
+	l->doc_first = xcalloc(site->ndocs + 2, sizeof(*l->doc_first));
+	for (size_t d = 0, k = 0; d <= site->ndocs; d++) {
+		while (k < nby_doc && by_doc[k].doc < d)
+			k++;
+		l->doc_first[d] = k;
+	}
+}
+
+static void lineage_release(struct lineage *l)
+{
+	if (l->site)
+		idmap_release(&l->paths);
+	free(l->events);
+	free(l->by_path);
+	free(l->by_doc);
+	free(l->doc_first);
+	memset(l, 0, sizeof(*l));
+}
+
+size_t lineage_point(const struct lineage *l, const char *commit)
+{
+	size_t i;
+	return l && commit && idmap_get(l->points, commit, &i) ? i : NONE;
+}
+
+/* The last of the n events from v (in commit order) before point, or NULL. */
+static const struct lineage_event *last_before(const struct lineage_event *v, size_t n,
+					       size_t point)
+{
+	size_t lo = 0, hi = n;
+	while (lo < hi) {
+		size_t mid = lo + (hi - lo) / 2;
+		if (v[mid].commit < point)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	return lo ? &v[lo - 1] : NULL;
+}
+
+const struct doc *lineage_doc(const struct lineage *l, const struct site *site, size_t point,
+			      const char *path)
+{
+	size_t first;
+	if (!l || point == NONE || !idmap_get(&l->paths, path, &first))
+		return site_doc_by_path(l ? l->site : site, path);
+	size_t n = 0;
+	while (first + n < l->nevents && strcmp(l->by_path[first + n].path, path) == 0)
+		n++;
+	const struct lineage_event *e = last_before(l->by_path + first, n, point);
+	if (!e)
+		return site_doc_by_path(l->site, path); /* as it is today */
+	return e->doc == NONE ? NULL : l->site->docs[e->doc];
+}
+
+const char *lineage_path(const struct lineage *l, size_t doc, size_t point)
+{
+	const struct lineage_event *v = l->by_doc + l->doc_first[doc];
+	const struct lineage_event *e =
+		last_before(v, l->doc_first[doc + 1] - l->doc_first[doc], point);
+	return e ? e->path : l->site->docs[doc]->path;
+}
+
+const struct lineage_event *lineage_between(const struct lineage *l, size_t p1, size_t p2,
+					    size_t *n)
+{
+	*n = 0;
+	if (!l)
+		return NULL;
+	if (p1 == NONE || p2 == NONE) {
+		*n = l->nevents; /* the states differ by anything */
+		return l->events;
+	}
+	size_t lo = p1 < p2 ? p1 : p2, hi = p1 < p2 ? p2 : p1;
+	const struct lineage_event *a = last_before(l->events, l->nevents, lo);
+	const struct lineage_event *b = last_before(l->events, l->nevents, hi);
+	size_t ia = a ? (size_t)(a - l->events) + 1 : 0, ib = b ? (size_t)(b - l->events) + 1 : 0;
+	*n = ib - ia;
+	return l->events + ia;
+}
+
+/* ------------------------------------------------------- attribution */
+
 /*
  * The history of the documents paths[0..n) of the site at commit start:
  * the commits reachable from it, newest first; each change to a path that
  * holds one of the documents at that point in time is the document's; a
  * rename moves the document to its old path for the commits before it; an
- * add ends its history.
+ * add ends its history. With lin, where the documents were is recorded too
+ * (the events of a lineage, and each document's moves in *by_doc).
  */
 static struct history *attribute(const struct walked *wk, size_t start, const char *const *paths,
-				 size_t n)
+				 size_t n, struct lineage *lin, struct lineage_event **by_doc,
+				 size_t *nby_doc)
 {
 	struct history *h = xcalloc(1, sizeof(*h));
 	const struct log *l = &wk->log;
@@ -375,7 +507,7 @@ static struct history *attribute(const struct walked *wk, size_t start, const ch
 	size_t top = 0;
 	struct idmap at; /* path → document, at the point of the walk */
 	struct hit *hits = NULL;
-	size_t nhits = 0, cap = 0;
+	size_t nhits = 0, cap = 0, capev = 0, capdoc = 0;
 
 	reach[start] = true;
 	stack[top++] = start;
@@ -415,15 +547,32 @@ static struct history *attribute(const struct walked *wk, size_t start, const ch
 		 * those it renamed were at their old paths: first every path is
 		 * let go, then the renamed ones are taken again. */
 		for (size_t k = first; k < nhits; k++) {
-			enum change_kind kind = hits[k].change->kind;
-			if (kind == CHANGE_ADDED || kind == CHANGE_RENAMED)
-				idmap_set(&at, hits[k].change->path, NONE);
-			if (kind == CHANGE_ADDED)
+			const struct change *ch = hits[k].change;
+			if (ch->kind == CHANGE_ADDED || ch->kind == CHANGE_RENAMED) {
+				idmap_set(&at, ch->path, NONE);
+				if (lin)
+					lineage_push(&lin->events, &lin->nevents, &capev,
+						     (struct lineage_event){i, ch->path, NONE});
+			}
+			if (ch->kind == CHANGE_ADDED) {
 				alive--;
+				if (lin)
+					lineage_push(by_doc, nby_doc, &capdoc,
+						     (struct lineage_event){i, NULL, hits[k].doc});
+			}
 		}
-		for (size_t k = first; k < nhits; k++)
-			if (hits[k].change->kind == CHANGE_RENAMED)
-				idmap_set(&at, hits[k].change->old_path, hits[k].doc);
+		for (size_t k = first; k < nhits; k++) {
+			const struct change *ch = hits[k].change;
+			if (ch->kind != CHANGE_RENAMED)
+				continue;
+			idmap_set(&at, ch->old_path, hits[k].doc);
+			if (lin) {
+				lineage_push(&lin->events, &lin->nevents, &capev,
+					     (struct lineage_event){i, ch->old_path, hits[k].doc});
+				lineage_push(by_doc, nby_doc, &capdoc,
+					     (struct lineage_event){i, ch->old_path, hits[k].doc});
+			}
+		}
 	}
 	if (nhits)
 		qsort(hits, nhits, sizeof(*hits), cmp_hit);
@@ -438,6 +587,7 @@ static struct history *attribute(const struct walked *wk, size_t start, const ch
 		dc->path = hits[k].change->path;
 		dc->old_path = hits[k].change->old_path;
 		dc->boundary = c->boundary && dc->kind == CHANGE_ADDED;
+		memcpy(dc->blob, hits[k].change->id, 20);
 		struct doc_history *dh = &h->docs[hits[k].doc];
 		if (!dh->v)
 			dh->v = dc;
@@ -503,9 +653,14 @@ struct value *history_value(struct arena *a, const struct doc *doc, const struct
 	return m;
 }
 
-/* The history of the documents of a loaded site at commit id. */
+/* The history of the documents of a loaded site at commit id, as the
+ * audience of t sees it (every change when t is NULL); with lin, where
+ * those documents were before (a lineage for site). NULL when the walk does
+ * not hold id; *failed after a failure to read old versions (reported). */
 static struct history *site_history(const struct walked *wk, const char *id,
-				    const struct site *site)
+				    const struct site *site, struct lineage *lin,
+				    struct audience_texts *t, struct repo *repo, bool *failed,
+				    struct diag *d)
 {
 	size_t start;
 	if (!idmap_get(&wk->index, id, &start))
@@ -513,8 +668,14 @@ static struct history *site_history(const struct walked *wk, const char *id,
 	const char **paths = xcalloc(site->ndocs + 1, sizeof(*paths));
 	for (size_t i = 0; i < site->ndocs; i++)
 		paths[i] = site->docs[i]->path;
-	struct history *h = attribute(wk, start, paths, site->ndocs);
+	struct lineage_event *by_doc = NULL;
+	size_t nby_doc = 0;
+	struct history *h = attribute(wk, start, paths, site->ndocs, lin, &by_doc, &nby_doc);
+	if (lin)
+		lineage_finish(lin, site, &wk->index, by_doc, nby_doc);
 	free(paths);
+	if (t && history_for_audience(h, site, t, repo, d) < 0)
+		*failed = true;
 	return h;
 }
 
@@ -533,6 +694,10 @@ struct published_priv {
 	int walk_rc;
 	struct tag_info *tags;
 	size_t ntags;
+	struct lineage lineage;       /* of the site being built, when walked */
+	struct audience_texts *texts; /* what the audience reads of old versions */
+	struct withdrawals withdrawals;
+	bool withdrawals_made;
 };
 
 /* The literal part of a glob before its first special character. */
@@ -594,17 +759,17 @@ int published_start(struct published *p, const struct source *src,
 	pp->o = *o;
 	pp->src = src;
 	pp->d = d;
-	if (src->mode != SOURCE_GIT || (!o->history && !o->versions))
+	if (src->mode != SOURCE_GIT)
 		return 0;
 	if (repo_open(&pp->repo, src->root, d) != 0)
 		return -1;
 	cache_open(&pp->cache, src->root, d);
-	if (o->history) {
-		pp->walking = pthread_create(&pp->walker, NULL, walker, pp) == 0;
-		if (!pp->walking)
-			walker(pp);
-		pp->walked = true;
-	}
+	/* Walked even without history pages: old reports and versions follow
+	 * renames through it to what has been withdrawn since. */
+	pp->walking = pthread_create(&pp->walker, NULL, walker, pp) == 0;
+	if (!pp->walking)
+		walker(pp);
+	pp->walked = true;
 	return 0;
 }
 
@@ -616,6 +781,17 @@ static int walk_done(struct published_priv *pp)
 		pp->walking = false;
 	}
 	return pp->walked ? pp->walk_rc : 0;
+}
+
+/* The cache file of what the build's audience reads of old versions
+ * (audience.c), malloc'd; NULL without a cache. */
+static char *texts_path(const struct published_priv *pp)
+{
+	if (!pp->cache.dir)
+		return NULL;
+	struct buf b = BUF_INIT;
+	buf_printf(&b, "%s/texts-%s", pp->cache.dir, visibility_name(pp->o.audience));
+	return buf_detach(&b, NULL);
 }
 
 int published_first_parents(const struct published *p, const char *start,
@@ -654,8 +830,13 @@ int published_load(struct published *p, const struct site *site, struct diag *d)
 	const struct published_opts *o = &pp->o;
 	if (walk_done(pp) < 0)
 		return -1;
-	if (!pp->repo)
+	if (!pp->repo) {
+		/* no history: old trees' documents are matched by path */
+		withdrawals_init(&pp->withdrawals, site, o->audience, NULL);
+		pp->withdrawals_made = true;
+		p->withdrawals = &pp->withdrawals;
 		return 0;
+	}
 
 	const char *pattern = site->config.publish_tags ? site->config.publish_tags : "publish/*";
 	if (o->versions && repo_tags(pp->repo, pattern, &p->arena, &pp->tags, &pp->ntags, d) < 0)
@@ -693,8 +874,6 @@ int published_load(struct published *p, const struct site *site, struct diag *d)
 		if (strcmp(p->versions[i].tag->commit.id, src->commit) == 0)
 			p->tag = p->versions[i].tag->name; /* the newest, when several */
 
-	if (!o->history)
-		return 0;
 	/* A published version is almost always an ancestor of the build's
 	 * commit, so the walk has it already; one that is not (a tag on another
 	 * branch) means walking again from all of them, quickly: every commit
@@ -715,13 +894,33 @@ int published_load(struct published *p, const struct site *site, struct diag *d)
 		if (rc < 0)
 			return -1;
 	}
-	if (pp->wk.log.shallow)
+	if (o->history && pp->wk.log.shallow)
 		diag_warning(d, nopos, "W010",
 			     "this is a shallow clone: last-updated dates and history pages show "
 			     "only the commits it has; fetch the whole history with "
 			     "'git fetch --unshallow'");
-	p->current = site_history(&pp->wk, src->commit, site);
-	return 0;
+	bool failed = false;
+	if (o->history) {
+		pp->texts = audience_texts_new(o->audience);
+		char *tp = texts_path(pp);
+		if (tp)
+			audience_texts_read(pp->texts, tp);
+		free(tp);
+	}
+	p->current = site_history(&pp->wk, src->commit, site, &pp->lineage, pp->texts, pp->repo,
+				  &failed, d);
+	if (!o->history) {
+		history_free(p->current); /* walked for the lineage alone */
+		p->current = NULL;
+	}
+	withdrawals_init(&pp->withdrawals, site, o->audience,
+			 pp->lineage.site ? &pp->lineage : NULL);
+	pp->withdrawals_made = true;
+	p->withdrawals = &pp->withdrawals;
+	if (o->verbose && pp->texts)
+		fprintf(stderr, "plansite: history: %zu old versions read for the %s audience\n",
+			audience_texts_parsed(pp->texts), visibility_name(o->audience));
+	return failed ? -1 : 0;
 }
 
 /* A site read from a commit and loaded. */
@@ -783,13 +982,21 @@ static void version_key(struct buf *key, const struct published *p, const struct
 {
 	const struct published_priv *pp = p->priv;
 	const struct version *prev = v->prev == NONE ? NULL : &p->versions[v->prev];
+	bool history = pp->o.history && pp->walked;
 	buf_printf(key,
 		   "plansite %s\ntheme %016llx\naudience %s\nhistory %d\nshallow %d\n"
 		   "tag %s %s\ncommit %s\nslug %s\nprev %s %s\n",
 		   PLANSITE_VERSION, (unsigned long long)theme->hash,
-		   visibility_name(pp->o.audience), pp->walked, pp->walked && pp->wk.log.shallow,
+		   visibility_name(pp->o.audience), history, history && pp->wk.log.shallow,
 		   v->tag->name, v->tag->object, v->tag->commit.id, v->slug,
 		   prev ? prev->tag->commit.id : "-", prev ? prev->slug : "-");
+	/* what has been withdrawn since, from the version and from the one its
+	 * changes/ page compares it with */
+	buf_printf(key, "withdrawn %016llx %016llx\n",
+		   (unsigned long long)withdrawals_fingerprint(p->withdrawals, v->tag->commit.id),
+		   (unsigned long long)(prev ? withdrawals_fingerprint(p->withdrawals,
+								       prev->tag->commit.id)
+					     : 0));
 }
 
 /* The path of a file or folder in the cache named by a hash of text. */
@@ -874,13 +1081,18 @@ static int render_version(struct published *p, const struct version *v, struct l
 	struct published_priv *pp = p->priv;
 	struct changes ch;
 	struct history *h = NULL;
+	struct writer *w = NULL;
 	int rc = -1;
 
 	memset(&ch, 0, sizeof(ch));
 	if (prev && prev->on)
 		changes_compute(&ch, &prev->site, &cur->site);
-	if (pp->walked)
-		h = site_history(&pp->wk, v->tag->commit.id, &cur->site);
+	bool failed = false;
+	if (pp->o.history && pp->walked)
+		h = site_history(&pp->wk, v->tag->commit.id, &cur->site, NULL, pp->texts, pp->repo,
+				 &failed, d);
+	if (failed)
+		goto out;
 	struct render_opts ro;
 	memset(&ro, 0, sizeof(ro));
 	ro.audience = pp->o.audience;
@@ -889,7 +1101,7 @@ static int render_version(struct published *p, const struct version *v, struct l
 	ro.archive = v;
 	ro.changes = prev && prev->on ? &ch : NULL;
 	ro.prev_slug = v->prev == NONE ? NULL : p->versions[v->prev].slug;
-	struct writer *w = writer_open(dir, d);
+	w = writer_open(dir, d);
 	if (render_site_opts(&cur->site, theme, &ro, w, d) < 0 ||
 	    writer_put(w, ".plansite-key", key, strlen(key)) < 0 || writer_commit(w) < 0)
 		goto out;
@@ -968,14 +1180,18 @@ int published_write(struct published *p, const struct theme *theme, struct write
 				loaded_release(&cur);
 				continue;
 			}
-			if (prev_ok != NONE && !prev.on &&
-			    load_commit(&prev, pp->src->root, &p->versions[prev_ok].tag->commit, false) <
-				    0) {
-				char *msg = first_error(&prev.d);
-				diag_error(d, nopos, "E026", "cannot read version '%s' again: %s",
-					   p->versions[prev_ok].tag->name, msg);
-				free(msg);
-				goto out;
+			/* checked as it was; published as it may still be seen */
+			withdrawals_apply(p->withdrawals, t->commit.id, &cur.site);
+			if (prev_ok != NONE && !prev.on) {
+				const struct commit_info *pc = &p->versions[prev_ok].tag->commit;
+				if (load_commit(&prev, pp->src->root, pc, false) < 0) {
+					char *msg = first_error(&prev.d);
+					diag_error(d, nopos, "E026", "cannot read version '%s' again: %s",
+						   p->versions[prev_ok].tag->name, msg);
+					free(msg);
+					goto out;
+				}
+				withdrawals_apply(p->withdrawals, pc->id, &prev.site);
 			}
 			if (render_version(p, v, &cur, prev_ok != NONE ? &prev : NULL, theme, dir,
 					   key.ptr, d) < 0)
@@ -1017,6 +1233,14 @@ void published_release(struct published *p)
 	if (pp) {
 		walk_done(pp);
 		history_free(p->current);
+		if (pp->withdrawals_made)
+			withdrawals_release(&pp->withdrawals);
+		lineage_release(&pp->lineage);
+		char *tp = pp->texts ? texts_path(pp) : NULL;
+		if (tp)
+			audience_texts_write(pp->texts, tp);
+		free(tp);
+		audience_texts_free(pp->texts);
 		if (pp->walked)
 			walked_release(&pp->wk);
 		repo_free(pp->repo);

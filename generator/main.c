@@ -24,8 +24,9 @@ static const char usage_text[] =
 	"  report YYYY-MM [--ref REV] [--audience public|practices] [--out DIR]\n"
 	"         write one monthly report's web page, print page and PDF into DIR\n"
 	"         (default: report-YYYY-MM/ in the current folder)\n"
-	"  changes REV1 REV2\n"
-	"         print what changed from REV1 to REV2: documents, projects, meetings,\n"
+	"  changes REV1 REV2 [--audience public|practices]\n"
+	"         print what changed from REV1 to REV2 as the audience sees it (as a\n"
+	"         version's changes/ page shows it): documents, projects, meetings,\n"
 	"         reports and the plan\n"
 	"\n"
 	"options:\n"
@@ -372,6 +373,7 @@ static int cmd_build(const struct options *o)
 		status = EXIT_IO;
 		goto out;
 	}
+	monthly.withdrawals = pub.withdrawals;
 	struct commit_line line;
 	if (src.mode == SOURCE_GIT && published_first_parents(&pub, src.commit, &line) == 0)
 		monthly_use_line(&monthly, src.commit, &line);
@@ -424,6 +426,19 @@ out:
 	return finish(&d, status);
 }
 
+/* What has been withdrawn since older trees, for a command that renders no
+ * history or versions: the history walk from src (read from git; by path
+ * alone otherwise) into pub, for site. Returns 0, or -1 after reporting an
+ * I/O or git failure; release pub in every case. */
+static int withdrawals_for(const struct options *o, const struct source *src,
+			   const struct site *site, struct published *pub, struct diag *d)
+{
+	struct published_opts po = {false, false, o->verbose, o->audience};
+	if (published_start(pub, src, &po, d) < 0)
+		return -1;
+	return published_load(pub, site, d);
+}
+
 /*
  * `plansite report YYYY-MM`: one report's three files, and nothing else,
  * into --out (default report-YYYY-MM/). The site must check clean.
@@ -435,6 +450,7 @@ static int cmd_report(const struct options *o)
 	struct site site = {0};
 	struct theme theme = {0};
 	struct monthly_set monthly = {0};
+	struct published pub = {0};
 	struct writer *w = NULL;
 	struct output_claim claim = {NULL, NULL, -1};
 	char *root = NULL, *out = NULL;
@@ -478,6 +494,15 @@ static int cmd_report(const struct options *o)
 	}
 	if (theme_load(&theme, &site, &d) < 0)
 		goto out;
+	/* the history walk, for what has been withdrawn since the month */
+	if (withdrawals_for(o, &src, &site, &pub, &d) < 0) {
+		status = EXIT_IO;
+		goto out;
+	}
+	monthly.withdrawals = pub.withdrawals;
+	struct commit_line line;
+	if (src.mode == SOURCE_GIT && published_first_parents(&pub, src.commit, &line) == 0)
+		monthly_use_line(&monthly, src.commit, &line);
 	if (monthly_compute(&monthly, &site, o->audience, rp->doc.id, &d) < 0) {
 		status = EXIT_IO;
 		goto out;
@@ -503,6 +528,7 @@ out:
 	writer_free(w);
 	output_release(&claim);
 	monthly_release(&monthly);
+	published_release(&pub);
 	theme_release(&theme);
 	free(out);
 	site_release(&site);
@@ -542,6 +568,7 @@ static int cmd_changes(const struct options *o)
 	struct source a = {0}, b = {0};
 	struct site sa = {0}, sb = {0};
 	struct changes ch = {0};
+	struct published pub = {0};
 	struct buf la = BUF_INIT, lb = BUF_INIT, text = BUF_INIT;
 	char *root = NULL;
 	int status = EXIT_IO;
@@ -555,15 +582,21 @@ static int cmd_changes(const struct options *o)
 	if (!root || load_rev(root, o->args[0], &a, &sa, &d) < 0 ||
 	    load_rev(root, o->args[1], &b, &sb, &d) < 0)
 		goto out;
+	/* REV1 as REV2 lets the audience see it still: what REV2 hides is
+	 * withdrawn from REV1 too, as a version's changes/ page has it */
+	if (withdrawals_for(o, &b, &sb, &pub, &d) < 0)
+		goto out;
+	withdrawals_apply(pub.withdrawals, a.mode == SOURCE_GIT ? a.commit : NULL, &sa);
 	changes_compute(&ch, &sa, &sb);
 	rev_label(&la, o->args[0], &a);
 	rev_label(&lb, o->args[1], &b);
-	changes_text(&ch, la.ptr, lb.ptr, &text);
+	changes_text(&ch, o->audience, la.ptr, lb.ptr, &text);
 	fwrite(text.ptr, 1, text.len, stdout);
 	status = EXIT_OK;
 out:
 	report(&d);
 	changes_release(&ch);
+	published_release(&pub);
 	buf_release(&la);
 	buf_release(&lb);
 	buf_release(&text);

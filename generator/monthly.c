@@ -84,9 +84,9 @@ static void data_view(struct data_site *ds)
 	np = nm = 0;
 	for (size_t i = 0; i < ds->nfiles; i++) {
 		if (ds->files[i].kind == DOC_PROJECT)
-			ps[np++] = ds->files[i].rec;
+			ps[np++] = ds->files[i].shown;
 		else
-			ms[nm++] = ds->files[i].rec;
+			ms[nm++] = ds->files[i].shown;
 	}
 	ds->view = ds->base->site; /* shallow: the base outlives this site */
 	ds->view.pool_projects = ps;
@@ -95,11 +95,24 @@ static void data_view(struct data_site *ds)
 	ds->view.npool_meetings = nm;
 }
 
+/* The record of file f of the data at point as the audience may still
+ * see it: withdrawals narrow the shared record into a copy, which lives as
+ * long as the set (data sites made from this one take it over). */
+static const void *shown_record(struct monthly_set *ms, size_t point, const struct data_file *f)
+{
+	if (!ms->withdrawals)
+		return f->rec;
+	return withdrawals_record(ms->withdrawals, point, (enum doc_kind)f->kind, f->rec,
+				  &ms->arena);
+}
+
 /* Loads the data of commit whole: the files not in the pool are read and
  * parsed into it. */
-static int data_load(struct data_site *ds, const char *root, const char *commit,
-		     struct doc_pool *pool)
+static int data_load(struct data_site *ds, struct monthly_set *ms, const char *commit)
 {
+	const char *root = ms->site->src->root;
+	struct doc_pool *pool = ms->pool;
+	size_t point = ms->withdrawals ? lineage_point(ms->withdrawals->lineage, commit) : SIZE_MAX;
 	memset(ds, 0, sizeof(*ds));
 	ds->loaded = true;
 	snprintf(ds->commit, sizeof(ds->commit), "%s", commit);
@@ -117,6 +130,8 @@ static int data_load(struct data_site *ds, const char *root, const char *commit,
 	b->site.no_bodies = true;
 	b->site.pool = pool;
 	site_load(&b->site, &b->src, &b->d);
+	if (ms->withdrawals)
+		withdrawals_apply(ms->withdrawals, commit, &b->site); /* its people */
 	size_t cap = 0;
 	for (size_t i = 0; i < b->src.n; i++) {
 		const struct source_file *f = &b->src.files[i];
@@ -126,7 +141,8 @@ static int data_load(struct data_site *ds, const char *root, const char *commit,
 		const void *rec = doc_pool_get(pool, f->path, f->oid, NULL, &b->d);
 		if (!rec)
 			continue;
-		struct data_file df = {((const struct doc *)rec)->path, kind, rec};
+		struct data_file df = {((const struct doc *)rec)->path, kind, rec, rec};
+		df.shown = shown_record(ms, point, &df);
 		files_push(ds, &cap, &df);
 	}
 	data_view(ds);
@@ -199,6 +215,29 @@ static struct blob_change *chain_changes(const struct monthly_set *ms, size_t fr
 	return v;
 }
 
+/* The index of the file at path among ds's, or SIZE_MAX. */
+static size_t file_at(const struct data_site *ds, const char *path)
+{
+	size_t lo = 0, hi = ds->nfiles;
+	while (lo < hi) {
+		size_t mid = lo + (hi - lo) / 2;
+		int c = strcmp(ds->files[mid].path, path);
+		if (c == 0)
+			return mid;
+		if (c < 0)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	return SIZE_MAX;
+}
+
+static int cmp_size(const void *x, const void *y)
+{
+	const size_t *a = x, *b = y;
+	return (*a > *b) - (*a < *b);
+}
+
 /* Makes the data of commit from the data of another commit, from and the
  * files that differ between the two (from the chain's steps when both are
  * in it): 1 made, 0 not (the plan, the people or the practices changed:
@@ -226,19 +265,51 @@ static int data_derive(struct data_site *ds, const struct data_site *from, const
 			return 0;
 	ds->base = from->base;
 	ds->base->refs++;
+	/* the files whose match in the tree being built may differ between the
+	 * two commits (a rename or an add between them) are narrowed again */
+	const struct withdrawals *w = ms->withdrawals;
+	size_t point = w ? lineage_point(w->lineage, commit) : SIZE_MAX;
+	size_t nmoved = 0, nagain = 0, next_again = 0;
+	const struct lineage_event *moved =
+		w ? lineage_between(w->lineage, lineage_point(w->lineage, from->commit), point,
+				    &nmoved)
+		  : NULL;
+	size_t *again = xcalloc(nmoved + 1, sizeof(*again)); /* indexes in from->files */
+	for (size_t k = 0; k < nmoved; k++) {
+		size_t at = file_at(from, moved[k].path);
+		if (at != SIZE_MAX)
+			again[nagain++] = at;
+	}
+	if (nagain)
+		qsort(again, nagain, sizeof(*again), cmp_size);
 	/* both lists are in path order: merge them, noting where each old
 	 * meeting went (its index among the meetings), or that it went */
 	size_t cap = from->nfiles + nch + 1, i = 0, j = 0;
 	size_t old_m = 0, new_m = 0; /* meetings seen in from, made in ds */
 	ds->files = xcalloc(cap, sizeof(*ds->files));
 	mv->to = xcalloc(from->nfiles + 1, sizeof(*mv->to));
-	mv->added = xcalloc(nch + 1, sizeof(*mv->added));
+	mv->added = xcalloc(nch + from->nfiles + 1, sizeof(*mv->added));
 	while (i < from->nfiles || j < nch) {
 		int c = i == from->nfiles ? 1 : j == nch ? -1 : strcmp(from->files[i].path, ch[j].path);
 		if (c < 0) {
-			if (from->files[i].kind == DOC_MEETING)
+			while (next_again < nagain && again[next_again] < i)
+				next_again++;
+			bool recheck = next_again < nagain && again[next_again] == i;
+			struct data_file f = from->files[i++];
+			if (recheck) {
+				const void *was = f.shown;
+				f.shown = shown_record(ms, point, &f);
+				if (f.shown != was && f.kind == DOC_MEETING) {
+					/* narrowed otherwise: a changed meeting */
+					mv->to[old_m++] = SIZE_MAX;
+					mv->added[mv->nadded++] = new_m++;
+					ds->files[ds->nfiles++] = f;
+					continue;
+				}
+			}
+			if (f.kind == DOC_MEETING)
 				mv->to[old_m++] = new_m++;
-			ds->files[ds->nfiles++] = from->files[i++];
+			ds->files[ds->nfiles++] = f;
 			continue;
 		}
 		const struct blob_change *b = &ch[j++];
@@ -254,13 +325,17 @@ static int data_derive(struct data_site *ds, const struct data_site *from, const
 		if (kind == DOC_MEETING)
 			mv->added[mv->nadded++] = new_m++;
 		const void *rec = doc_pool_get(pool, b->path, b->new_id, repo, d);
-		if (!rec)
+		if (!rec) {
+			free(again);
 			return -1;
-		struct data_file df = {((const struct doc *)rec)->path, kind, rec};
+		}
+		struct data_file df = {((const struct doc *)rec)->path, kind, rec, rec};
+		df.shown = shown_record(ms, point, &df);
 		if (ds->nfiles == cap)
 			die("data_derive: more files than counted");
 		ds->files[ds->nfiles++] = df;
 	}
+	free(again);
 	data_view(ds);
 	return 1;
 }
@@ -490,7 +565,7 @@ static int chain_prepare(struct monthly_set *ms, struct diag *d)
 	ms->pool = doc_pool_new();
 	doc_pool_seed(ms->pool, ms->site);
 	struct data_site *first = &ms->slots[0];
-	if (data_load(first, root, ms->chain[0], ms->pool) < 0) {
+	if (data_load(first, ms, ms->chain[0]) < 0) {
 		data_release(first);
 		diag_error(d, (struct pos){NULL, 0, 0}, "E026", "cannot read the data of commit %.7s",
 			   ms->chain[0]);
@@ -711,8 +786,7 @@ static int data_take(struct monthly_set *ms, const char *commit, struct diag *d)
 		if (got <= 0)
 			data_release(&made);
 	}
-	if (got == 0 &&
-	    data_load(&made, ms->site->src->root, commit, ms->pool) < 0) {
+	if (got == 0 && data_load(&made, ms, commit) < 0) {
 		data_release(&made);
 		got = -1;
 	}

@@ -1559,6 +1559,7 @@ struct doc_change {
 	const char *path;     /* the document's path after that commit */
 	const char *old_path; /* CHANGE_RENAMED: its path before */
 	bool boundary;        /* the oldest commit of a shallow clone: the file may be older */
+	unsigned char blob[20]; /* the document's blob after that commit */
 };
 
 struct doc_history {
@@ -1577,6 +1578,53 @@ struct history {
 
 /* The changes of the document at path (newest first), or NULL. */
 const struct doc_history *history_of(const struct history *h, const char *path);
+
+/*
+ * Where the documents of the tree being built were in the commits before
+ * it, as the history walk follows them: back through a rename to the old
+ * path, and nowhere before the commit that added them. Made once per build
+ * from the walk (published_lineage); an old tree's documents are matched
+ * with today's through it.
+ *
+ * A point is a commit of the walk's log (its index, newest first); the
+ * state at a point is that of the walk as it reaches the commit, before
+ * its own changes: the commit's tree. An event changes the state for every
+ * older point: from the commits older than commit on, path holds document
+ * doc of the tree being built (its index in site->docs), or none.
+ */
+struct lineage_event {
+	size_t commit;
+	const char *path;
+	size_t doc; /* SIZE_MAX: none */
+};
+struct lineage {
+	const struct site *site;         /* the tree being built */
+	const struct idmap *points;      /* commit id -> point (the walk's) */
+	struct lineage_event *events;    /* in commit order */
+	size_t nevents;
+	struct lineage_event *by_path;   /* the same, by path, then commit */
+	struct idmap paths;              /* path -> its first event in by_path */
+	struct lineage_event *by_doc;    /* each document's moves (doc, commit order):
+					    path is where it was from then on, NULL
+					    where it did not exist yet */
+	size_t *doc_first;               /* site->ndocs + 1 offsets into by_doc */
+	struct arena arena;
+};
+/* The point of a commit, or SIZE_MAX when the walk does not know it: then
+ * paths are taken as they are. No operation on l NULL (SIZE_MAX). */
+size_t lineage_point(const struct lineage *l, const char *commit);
+/* The document of the tree being built that path held at point, or NULL
+ * (none held it then, or it has been deleted since). l NULL or point
+ * SIZE_MAX: the document at path today. */
+const struct doc *lineage_doc(const struct lineage *l, const struct site *site, size_t point,
+			      const char *path);
+/* Where document doc (index in site->docs) was at point; NULL when it did
+ * not exist yet. */
+const char *lineage_path(const struct lineage *l, size_t doc, size_t point);
+/* The events between two points (those that make their states differ):
+ * *n of them from the returned one, in commit order. */
+const struct lineage_event *lineage_between(const struct lineage *l, size_t p1, size_t p2,
+					    size_t *n);
 /* A document's history page, allocated in a: {title, href (its page), changes:
  * [{date, date_iso, subject, short_id, commit, added, renamed_from, boundary}],
  * has_changes, shallow}. */
@@ -1612,6 +1660,10 @@ struct published {
 	struct version *versions; /* oldest first */
 	size_t nversions;
 	const char *tag;         /* the publish tag at the build's commit, or NULL */
+	/* What has been withdrawn since old trees, for this build's audience
+	 * (made by published_load; documents followed through the walk's
+	 * renames from git, else matched by path). */
+	const struct withdrawals *withdrawals;
 	struct published_priv *priv;
 };
 
@@ -1645,6 +1697,89 @@ int published_write(struct published *p, const struct theme *theme, struct write
 		    struct diag *d);
 void published_release(struct published *p);
 
+/* ------------------------------------------------------------ audience.c */
+
+/*
+ * What an audience reads of a document, as a hash (XXH64): its path, the
+ * front matter it may see (fields as the YAML parser reads them, without
+ * `visibility`; a meeting's hidden actions and decisions left out) and its
+ * body with the hidden parts cut (markdown_audience_body, each run of cut
+ * lines one blank line). Needs the document's file bytes and its fences
+ * (markdown_scan). False when the audience reads nothing of it: hidden, or
+ * its front matter does not parse. Two versions with the same hash read
+ * the same to that audience.
+ */
+bool audience_hash(const struct doc *doc, enum visibility audience, uint64_t *out);
+
+/* What one audience reads of each version of documents (a file: path and
+ * blob), kept as hashes across the histories of one build: each version is
+ * read from git and parsed once. */
+struct audience_texts;
+struct audience_texts *audience_texts_new(enum visibility audience);
+void audience_texts_free(struct audience_texts *t);
+/* How many versions were read and parsed (for --verbose and the tests). */
+size_t audience_texts_parsed(const struct audience_texts *t);
+/* What a cache file at path holds for t's audience is taken into t (a file
+ * that is missing, of another plansite or audience, or damaged in any way
+ * gives nothing); t is written back to it when it learnt anything. Writing
+ * through a temporary file; a failure only costs the next build time. */
+void audience_texts_read(struct audience_texts *t, const char *path);
+void audience_texts_write(struct audience_texts *t, const char *path);
+/*
+ * Narrows h, the history of site's documents, to what t's audience sees:
+ * a document it may not see has none; of another's changes only those at
+ * which what it reads (audience_hash) changed are kept, the first it reads
+ * taken as the document's "added" (an earlier, hidden past does not show),
+ * a rename naming its old path only when it read the version before. The
+ * versions needed are read through repo. So "last updated" and the
+ * history pages count, for each audience, only its own text's changes.
+ * Returns 0, or -1 after reporting a read failure.
+ */
+int history_for_audience(struct history *h, const struct site *site, struct audience_texts *t,
+			 struct repo *repo, struct diag *d);
+
+/* ------------------------------------------------------------ withdraw.c */
+
+/*
+ * Withdrawal: something appears in a build only when its audience may see
+ * it both in the tree its data comes from and in the tree being built, so
+ * that marking a document or an item hidden now takes it out of every old
+ * report and published version too. A withdrawals view is made once per
+ * build from the tree being built; each old tree is looked at through it:
+ * documents matched by path, following renames (lineage), actions by
+ * meeting and id, decisions by meeting and text, people by id. Something
+ * the tree being built no longer has keeps the visibility it had (deleting
+ * is not withdrawing). Read-only once made: any number of threads may use
+ * one at once.
+ */
+struct withdrawals {
+	const struct site *site;       /* the tree being built */
+	enum visibility audience;
+	const struct lineage *lineage; /* NULL: documents are matched by path alone */
+	struct idmap people;           /* person id -> index, of the hidden ones */
+	bool *hidden_items;            /* by index in site->docs: a meeting the
+					  audience sees with items it does not */
+};
+void withdrawals_init(struct withdrawals *w, const struct site *site, enum visibility audience,
+		      const struct lineage *lineage);
+void withdrawals_release(struct withdrawals *w);
+/* Narrows, in place, the site loaded from commit (NULL: not a commit the
+ * walk knows) to what w's audience may still see: each document, action,
+ * decision and person hidden today takes today's visibility. A site loaded
+ * for its data alone (a pool's) has its people narrowed only: its records
+ * go through withdrawals_record. */
+void withdrawals_apply(const struct withdrawals *w, const char *commit, struct site *old);
+/* A record (struct project or struct meeting) of the tree at point
+ * (lineage_point) as w's audience may still see it: rec itself, or a copy
+ * in a, narrowed as withdrawals_apply narrows. */
+const void *withdrawals_record(const struct withdrawals *w, size_t point, enum doc_kind kind,
+			       const void *rec, struct arena *a);
+/* A fingerprint of every withdrawal that can change what w's audience sees
+ * of the tree at commit: what exists both there and today and is hidden
+ * today (documents, a visible meeting's hidden items, people). Equal
+ * fingerprints, equal narrowing: for the keys of what is cached. */
+uint64_t withdrawals_fingerprint(const struct withdrawals *w, const char *commit);
+
 /* ------------------------------------------------------------- changes.c */
 
 /* What changed between two versions of a site. */
@@ -1671,12 +1806,17 @@ struct changes {
  * the added documents of those kinds. */
 void changes_compute(struct changes *c, const struct site *from, const struct site *to);
 void changes_release(struct changes *c);
-/* The comparison as text, for `plansite changes`: every document, whatever
- * its visibility. from_label and to_label name the two sides. */
-void changes_text(const struct changes *c, const char *from_label, const char *to_label,
-		  struct buf *out);
+/* The comparison as text, for `plansite changes`: what audience is shown,
+ * filtered exactly as the changes/ page is (see changes_value).
+ * from_label and to_label name the two sides. */
+void changes_text(const struct changes *c, enum visibility audience, const char *from_label,
+		  const char *to_label, struct buf *out);
 
-/* What the changes/ page shows, only what audience may see, allocated in a:
+/* What the changes/ page shows, only what audience may see, allocated in a
+ * (a document on the side it is listed from: added and changed from the
+ * newer site, removed from the older, a project on both; a document the
+ * audience sees only in the newer is added for it; a change only to what
+ * it does not read, none; both sites narrowed by withdrawals first):
  * {added, removed, changed, meetings, reports: [{title, kind, href}],
  * projects: [{title, href, summary, changes: [{text}]}], plan: [{text}],
  * has_* for each list, nothing}. hrefs are relative to the version's root;
@@ -1937,9 +2077,10 @@ struct data_base {
 };
 /* A project or meeting file of a data site, parsed in the pool. */
 struct data_file {
-	const char *path; /* the pool's */
-	int kind;         /* DOC_PROJECT or DOC_MEETING */
-	const void *rec;  /* struct project or struct meeting, in the pool */
+	const char *path;  /* the pool's */
+	int kind;          /* DOC_PROJECT or DOC_MEETING */
+	const void *rec;   /* struct project or struct meeting, in the pool */
+	const void *shown; /* rec as the audience may still see it (withdrawals_record) */
 };
 /* A commit's site loaded for its data alone (no Markdown; findings dropped:
  * an old commit may break rules added since, and said what it said). */
@@ -1962,6 +2103,9 @@ struct data_site {
 enum { MONTHLY_SLOTS = 16 };
 
 struct monthly_set {
+	/* Set before monthly_compute: what has been withdrawn since each
+	 * month's data (NULL: nothing is). */
+	const struct withdrawals *withdrawals;
 	struct arena arena;
 	struct monthly *v;
 	size_t n;

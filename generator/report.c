@@ -38,7 +38,7 @@ static void put_list(struct arena *a, struct value *m, const char *k, struct val
 
 static bool visible(const struct doc *doc, enum visibility audience)
 {
-	return doc->ok && doc->vis <= audience;
+	return doc->ok && vis_shown(doc->vis, audience);
 }
 
 /* How the report names a person: see person_shown_name. */
