@@ -192,7 +192,7 @@ has "$out/versions/2007-01/changes/index.html" "This is the first published vers
 st=$?
 v01=$(git -C "$repo" rev-parse --short=7 'publish/2007-01^{commit}')
 cat >"$tmp/changes.want" <<EOF
-Changes from publish/2007-01 ($v01, 20 January 2007) to publish/2007-04 ($v04, 20 April 2007)
+Changes from publish/2007-01 ($v01, 20 January 2007) to publish/2007-04 ($v04, 20 April 2007), as the public sees them
 
 Documents added (4)
   + content/meetings/2007-04-18-executive.md  Executive committee, 18 April 2007
