@@ -5,9 +5,13 @@
  * a version is its path, the front matter it may see (the document's own
  * and its items' `visibility` left out, hidden actions and decisions
  * dropped) and the body with its hidden parts cut (markdown_audience_body,
- * each run of fence lines and hidden lines taken as one blank line, so that
- * growing a hidden part does not move the visible text). A hidden document,
- * or one whose front matter does not parse, has no visible text at all.
+ * each run of blank and cut lines around a hidden part taken as one blank
+ * line, none at the ends, so that adding, growing or removing a hidden part
+ * does not change the visible text). A hidden document, or one whose front
+ * matter does not parse, has no visible text at all. Then, for history, a
+ * memo of what the audience reads of each version (path and blob) of a
+ * document, kept in the cache, and the narrowing of a history to the
+ * commits at which that changed.
  */
 #include "plansite.h"
 

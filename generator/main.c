@@ -257,6 +257,17 @@ static int claim_output(const char *out, char *root, struct output_claim *c, str
 	return rc == 0 ? EXIT_OK : rc > 0 ? EXIT_USAGE : EXIT_IO;
 }
 
+/* What the months' data takes from the git side of a build: what has
+ * been withdrawn since, and the first-parent line the walk found. */
+static void monthly_from(struct monthly_set *ms, const struct published *pub,
+			 const struct source *src)
+{
+	struct commit_line line;
+	ms->withdrawals = pub->withdrawals;
+	if (src->mode == SOURCE_GIT && published_first_parents(pub, src->commit, &line) == 0)
+		monthly_use_line(ms, src->commit, &line);
+}
+
 /* The model, checked. */
 static void load_site(const struct options *o, const struct source *src, struct site *site,
 		      struct diag *d)
@@ -373,10 +384,7 @@ static int cmd_build(const struct options *o)
 		status = EXIT_IO;
 		goto out;
 	}
-	monthly.withdrawals = pub.withdrawals;
-	struct commit_line line;
-	if (src.mode == SOURCE_GIT && published_first_parents(&pub, src.commit, &line) == 0)
-		monthly_use_line(&monthly, src.commit, &line);
+	monthly_from(&monthly, &pub, &src);
 	w = writer_open(out, &d);
 	/* Each monthly report's figures as they stood at its month's end. */
 	if (monthly_compute(&monthly, &site, o->audience, NULL, &d) < 0) {
@@ -499,10 +507,7 @@ static int cmd_report(const struct options *o)
 		status = EXIT_IO;
 		goto out;
 	}
-	monthly.withdrawals = pub.withdrawals;
-	struct commit_line line;
-	if (src.mode == SOURCE_GIT && published_first_parents(&pub, src.commit, &line) == 0)
-		monthly_use_line(&monthly, src.commit, &line);
+	monthly_from(&monthly, &pub, &src);
 	if (monthly_compute(&monthly, &site, o->audience, rp->doc.id, &d) < 0) {
 		status = EXIT_IO;
 		goto out;

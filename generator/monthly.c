@@ -215,21 +215,18 @@ static struct blob_change *chain_changes(const struct monthly_set *ms, size_t fr
 	return v;
 }
 
-/* The index of the file at path among ds's, or SIZE_MAX. */
+static int cmp_file_path(const void *x, const void *y)
+{
+	return strcmp(((const struct data_file *)x)->path, ((const struct data_file *)y)->path);
+}
+
+/* The index of the file at path among ds's (in path order), or SIZE_MAX. */
 static size_t file_at(const struct data_site *ds, const char *path)
 {
-	size_t lo = 0, hi = ds->nfiles;
-	while (lo < hi) {
-		size_t mid = lo + (hi - lo) / 2;
-		int c = strcmp(ds->files[mid].path, path);
-		if (c == 0)
-			return mid;
-		if (c < 0)
-			lo = mid + 1;
-		else
-			hi = mid;
-	}
-	return SIZE_MAX;
+	struct data_file key = {path, 0, NULL, NULL};
+	const struct data_file *f =
+		ds->nfiles ? bsearch(&key, ds->files, ds->nfiles, sizeof(key), cmp_file_path) : NULL;
+	return f ? (size_t)(f - ds->files) : SIZE_MAX;
 }
 
 static int cmp_size(const void *x, const void *y)

@@ -1757,8 +1757,8 @@ struct withdrawals {
 	enum visibility audience;
 	const struct lineage *lineage; /* NULL: documents are matched by path alone */
 	struct idmap people;           /* person id -> index, of the hidden ones */
-	bool *hidden_items;            /* by index in site->docs: a meeting the
-					  audience sees with items it does not */
+	struct idmap items;            /* path -> index in site->docs of each meeting
+					  the audience sees with items it does not */
 };
 void withdrawals_init(struct withdrawals *w, const struct site *site, enum visibility audience,
 		      const struct lineage *lineage);

@@ -44,36 +44,20 @@ void withdrawals_init(struct withdrawals *w, const struct site *site, enum visib
 	for (size_t i = 0; i < site->npeople; i++)
 		if (site->people[i].id && !vis_shown(site->people[i].vis, audience))
 			idmap_set(&w->people, site->people[i].id, i);
-	w->hidden_items = xcalloc(site->ndocs + 1, sizeof(*w->hidden_items));
+	idmap_init(&w->items, 16);
 	for (size_t i = 0; i < site->ndocs; i++) {
 		const struct doc *d = site->docs[i];
-		if (d->kind == DOC_MEETING && vis_shown(d->vis, audience))
-			w->hidden_items[i] = items_hidden((const struct meeting *)d, audience);
+		if (d->kind == DOC_MEETING && vis_shown(d->vis, audience) &&
+		    items_hidden((const struct meeting *)d, audience))
+			idmap_put(&w->items, d->path, i);
 	}
 }
 
 void withdrawals_release(struct withdrawals *w)
 {
 	idmap_release(&w->people);
-	free(w->hidden_items);
+	idmap_release(&w->items);
 	memset(w, 0, sizeof(*w));
-}
-
-/* The index in site->docs of a document of the tree being built. */
-static size_t doc_index(const struct site *s, const struct doc *d)
-{
-	size_t lo = 0, hi = s->ndocs;
-	while (lo < hi) {
-		size_t mid = lo + (hi - lo) / 2;
-		int c = strcmp(s->docs[mid]->path, d->path);
-		if (c == 0)
-			return mid;
-		if (c < 0)
-			lo = mid + 1;
-		else
-			hi = mid;
-	}
-	return NONE;
 }
 
 /* The wider of two visibilities: what is hidden from either is hidden. */
@@ -111,8 +95,7 @@ static const struct doc *withdrawn_now(const struct withdrawals *w, size_t point
 		return NULL;
 	if (!vis_shown(cur->vis, w->audience))
 		return cur;
-	size_t i = doc_index(w->site, cur);
-	return i != NONE && w->hidden_items[i] ? cur : NULL;
+	return idmap_get(&w->items, cur->path, NULL) ? cur : NULL;
 }
 
 /* Narrows old document d (its record, which may be written) by today's
@@ -218,7 +201,7 @@ uint64_t withdrawals_fingerprint(const struct withdrawals *w, const char *commit
 	for (size_t i = 0; i < s->ndocs; i++) {
 		const struct doc *d = s->docs[i];
 		bool hidden = !vis_shown(d->vis, w->audience);
-		if (!hidden && !w->hidden_items[i])
+		if (!hidden && !idmap_get(&w->items, d->path, NULL))
 			continue;
 		/* only what the old tree has can be withdrawn from it */
 		const char *then = point == NONE ? d->path : lineage_path(w->lineage, i, point);
