@@ -66,22 +66,25 @@ static enum visibility narrowest(enum visibility a, enum visibility b)
 	return a > b ? a : b;
 }
 
-/* Today's visibility of the action of today's meeting cur with the same
- * id, or of the decision with the same text; `old` when there is none. */
+/* The visibility an old action or decision keeps: its own, narrowed by
+ * every item of today's meeting cur with the same id (an action) or the
+ * same text (a decision); two alike, one hidden, hide it (fail closed). */
 static enum visibility action_now(const struct meeting *cur, const struct action *ac)
 {
+	enum visibility v = ac->vis;
 	for (size_t i = 0; i < cur->nactions; i++)
 		if (cur->actions[i].id == ac->id)
-			return narrowest(ac->vis, cur->actions[i].vis);
-	return ac->vis;
+			v = narrowest(v, cur->actions[i].vis);
+	return v;
 }
 
 static enum visibility decision_now(const struct meeting *cur, const struct decision *dc)
 {
+	enum visibility v = dc->vis;
 	for (size_t i = 0; i < cur->ndecisions; i++)
 		if (cur->decisions[i].text && dc->text && strcmp(cur->decisions[i].text, dc->text) == 0)
-			return narrowest(dc->vis, cur->decisions[i].vis);
-	return dc->vis;
+			v = narrowest(v, cur->decisions[i].vis);
+	return v;
 }
 
 /* What today's tree says of a document that was at path at point: NULL

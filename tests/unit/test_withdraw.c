@@ -181,6 +181,29 @@ static void test_never_wider(void **state)
 	unmake(&today);
 }
 
+/* Two decisions of the same text today, one hidden: the old one is hidden
+ * (matched by text, the match fails closed). */
+static void test_same_text(void **state)
+{
+	const char *p[] = {board_path};
+	const char *t[] = {board};
+	struct made today, old;
+	make(&today, p, t, 1);
+	make(&old, p, t, 1);
+	struct meeting *tm = meeting_of(&today);
+	tm->decisions[2].text = tm->decisions[0].text;
+	tm->decisions[2].vis = VIS_CONFIDENTIAL;
+	struct withdrawals w;
+	withdrawals_init(&w, &today.site, VIS_PRACTICES, NULL);
+	withdrawals_apply(&w, NULL, &old.site);
+	struct meeting *om = meeting_of(&old);
+	assert_int_equal(om->decisions[0].vis, VIS_CONFIDENTIAL);
+	assert_int_equal(om->decisions[1].vis, VIS_PUBLIC);
+	withdrawals_release(&w);
+	unmake(&old);
+	unmake(&today);
+}
+
 /* The hash of what audience reads of the one document of text at path;
  * false when it reads nothing. Fences scanned. */
 static bool read_hash(const char *path, const char *text, enum visibility audience, uint64_t *h,
@@ -271,6 +294,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_apply),
 		cmocka_unit_test(test_never_wider),
+		cmocka_unit_test(test_same_text),
 		cmocka_unit_test(test_audience_hash),
 		cmocka_unit_test(test_items_hash),
 	};
