@@ -1579,52 +1579,6 @@ struct history {
 /* The changes of the document at path (newest first), or NULL. */
 const struct doc_history *history_of(const struct history *h, const char *path);
 
-/*
- * Where the documents of the tree being built were in the commits before
- * it, as the history walk follows them: back through a rename to the old
- * path, and nowhere before the commit that added them. Made once per build
- * from the walk (published_lineage); an old tree's documents are matched
- * with today's through it.
- *
- * A point is a commit of the walk's log (its index, newest first); the
- * state at a point is that of the walk as it reaches the commit, before
- * its own changes: the commit's tree. An event changes the state for every
- * older point: from the commits older than commit on, path holds document
- * doc of the tree being built (its index in site->docs), or none.
- */
-struct lineage_event {
-	size_t commit;
-	const char *path;
-	size_t doc; /* SIZE_MAX: none */
-};
-struct lineage {
-	const struct site *site;         /* the tree being built */
-	const struct idmap *points;      /* commit id -> point (the walk's) */
-	struct lineage_event *events;    /* in commit order */
-	size_t nevents;
-	struct lineage_event *by_path;   /* the same, by path, then commit */
-	struct idmap paths;              /* path -> its first event in by_path */
-	struct lineage_event *by_doc;    /* each document's moves (doc, commit order):
-					    path is where it was from then on, NULL
-					    where it did not exist yet */
-	size_t *doc_first;               /* site->ndocs + 1 offsets into by_doc */
-	struct arena arena;
-};
-/* The point of a commit, or SIZE_MAX when the walk does not know it: then
- * paths are taken as they are. No operation on l NULL (SIZE_MAX). */
-size_t lineage_point(const struct lineage *l, const char *commit);
-/* The document of the tree being built that path held at point, or NULL
- * (none held it then, or it has been deleted since). l NULL or point
- * SIZE_MAX: the document at path today. */
-const struct doc *lineage_doc(const struct lineage *l, const struct site *site, size_t point,
-			      const char *path);
-/* Where document doc (index in site->docs) was at point; NULL when it did
- * not exist yet. */
-const char *lineage_path(const struct lineage *l, size_t doc, size_t point);
-/* The events between two points (those that make their states differ):
- * *n of them from the returned one, in commit order. */
-const struct lineage_event *lineage_between(const struct lineage *l, size_t p1, size_t p2,
-					    size_t *n);
 /* A document's history page, allocated in a: {title, href (its page), changes:
  * [{date, date_iso, subject, short_id, commit, added, renamed_from, boundary}],
  * has_changes, shallow}. */
@@ -1696,6 +1650,64 @@ int published_first_parents(const struct published *p, const char *start,
 int published_write(struct published *p, const struct theme *theme, struct writer *w,
 		    struct diag *d);
 void published_release(struct published *p);
+
+/* ------------------------------------------------------------- lineage.c */
+
+/*
+ * Where the documents of the tree being built were in the commits before
+ * it, as the history walk follows them: back through a rename to the old
+ * path, and nowhere before the commit that added them. Made once per build
+ * from the walk (published_lineage); an old tree's documents are matched
+ * with today's through it.
+ *
+ * A point is a commit of the walk's log (its index, newest first); the
+ * state at a point is that of the walk as it reaches the commit, before
+ * its own changes: the commit's tree. An event changes the state for every
+ * older point: from the commits older than commit on, path holds document
+ * doc of the tree being built (its index in site->docs), or none.
+ */
+struct lineage_event {
+	size_t commit;
+	const char *path;
+	size_t doc; /* SIZE_MAX: none */
+};
+struct lineage {
+	const struct site *site;         /* the tree being built */
+	const struct idmap *points;      /* commit id -> point (the walk's) */
+	struct lineage_event *events;    /* in commit order */
+	size_t nevents;
+	struct lineage_event *by_path;   /* the same, by path, then commit */
+	struct idmap paths;              /* path -> its first event in by_path */
+	struct lineage_event *by_doc;    /* each document's moves (doc, commit order):
+					    path is where it was from then on, NULL
+					    where it did not exist yet */
+	size_t *doc_first;               /* site->ndocs + 1 offsets into by_doc */
+	struct arena arena;
+};
+/* Appends e to the events *v (*n of them, room for *cap), as the walk
+ * meets them (in commit order). */
+void lineage_add(struct lineage_event **v, size_t *n, size_t *cap, struct lineage_event e);
+/* Indexes l's events for the lookups below: for site (the tree being
+ * built), whose documents' moves by_doc (nby_doc of them, taken over) are,
+ * at the walk's points. */
+void lineage_finish(struct lineage *l, const struct site *site, const struct idmap *points,
+		    struct lineage_event *by_doc, size_t nby_doc);
+void lineage_release(struct lineage *l);
+/* The point of a commit, or SIZE_MAX when the walk does not know it: then
+ * paths are taken as they are. No operation on l NULL (SIZE_MAX). */
+size_t lineage_point(const struct lineage *l, const char *commit);
+/* The document of the tree being built that path held at point, or NULL
+ * (none held it then, or it has been deleted since). l NULL or point
+ * SIZE_MAX: the document at path today. */
+const struct doc *lineage_doc(const struct lineage *l, const struct site *site, size_t point,
+			      const char *path);
+/* Where document doc (index in site->docs) was at point; NULL when it did
+ * not exist yet. */
+const char *lineage_path(const struct lineage *l, size_t doc, size_t point);
+/* The events between two points (those that make their states differ):
+ * *n of them from the returned one, in commit order. */
+const struct lineage_event *lineage_between(const struct lineage *l, size_t p1, size_t p2,
+					    size_t *n);
 
 /* ------------------------------------------------------------ audience.c */
 

@@ -9,7 +9,7 @@
  * for the records a month's data is made of, shared by many months).
  *
  * Matching: documents by path at the old tree's commit, following renames
- * as the history walk does (history.c's lineage, made from the same walk);
+ * as the history walk does (lineage.c, made from the same walk);
  * actions by meeting and id; decisions by meeting and text; people by id.
  * What the tree being built does not have keeps the visibility it had.
  */
