@@ -8,7 +8,8 @@
 #   2007-02-05  Add a practices note                 about.md: a practices fence
 #   2007-02-12  February: beacon, harbour, compass   three public projects (milestone 1
 #               reached in February), a public board meeting (a decision, an open
-#               action due in February), a practices forum, the February report
+#               action due in February), a practices forum, a public audit
+#               meeting (two decisions, two actions), the February report
 #   2007-02-26  tag publish/2007-02
 #   2007-03-05  Publish the news                     news.md public
 #   2007-03-10  Rename harbour to haven
@@ -17,7 +18,10 @@
 #   2007-04-10  Update the news
 #   2007-04-12  Delete compass
 #   2007-05-02  Withdraw                             beacon, haven and the board
-#               meeting confidential; the forum (practices) confidential
+#               meeting confidential; the forum (practices) confidential; an
+#               action and a decision of the audit meeting (27 February), and
+#               the person bkhan, confidential
+#   2007-05-03  Reword the withdrawn action          (hidden: no public change)
 #
 # Every canary of what was withdrawn must be gone from every output of the
 # build at HEAD (the February report's web page, print page and PDF,
@@ -129,6 +133,26 @@ decisions:
 The $3 minutes.
 EOF
 }
+audit() { # the visibility of its second action and second decision
+	cat >"$repo/content/meetings/2007-02-27-audit.md" <<EOF
+---
+title: Audit committee
+date: 2007-02-27
+start: "10:00"
+end: "11:00"
+venue: South Surgery
+visibility: public
+attendees: [alee, bkhan]
+decisions:
+  - Keep the AUDITDECISIONKEPT register.
+  - { text: Drop the AUDITDECISIONGONE register., visibility: $1 }
+actions:
+  - { id: 1, text: File the AUDITACTIONKEPT returns, owner: bkhan, due: 2007-02-27 }
+  - { id: 2, text: File the AUDITACTIONGONE returns, owner: bkhan, due: 2007-02-27, visibility: $1 }
+---
+The audit minutes.
+EOF
+}
 news() { # visibility line
 	cat >"$repo/content/pages/news.md" <<EOF
 ---
@@ -166,6 +190,7 @@ project harbour "Harbour HARBOURCANARY" public
 project compass "Compass COMPASSKEPT" public
 board public
 forum 2007-02-21-forum practices FORUMCANARY
+audit public
 report 2007-02
 commit 2007-02-12 "February"
 atag publish/2007-02 2007-02-26 "February edition"
@@ -190,7 +215,7 @@ pre=$tmp/pre
 "$PLANSITE" -C "$repo" build --out "$pre" --verbose >/dev/null 2>"$tmp/pre.err" ||
 	{ bad "the build before the withdrawal"; cat "$tmp/pre.err"; }
 has "$tmp/pre.err" "plansite: version publish/2007-02: rendered into the cache" "before: publish/2007-02 rendered"
-for c in BEACONPROJ HARBOURCANARY LANTERNDECISION LANTERNACTION COMPASSKEPT; do
+for c in BEACONPROJ HARBOURCANARY LANTERNDECISION LANTERNACTION COMPASSKEPT AUDITDECISIONGONE AUDITACTIONGONE 'Dr B Khan'; do
 	has "$pre/reports/2007-02/index.html" "$c" "before: the February report shows $c"
 done
 somewhere "$pre/versions/2007-02" LANTERNBODY "before: publish/2007-02 shows the board's minutes"
@@ -201,7 +226,13 @@ has "$tmp/pre-p/reports/2007-02/index.html" FORUMCANARY "before: the practices' 
 for f in beacon haven; do sed -i 's/^visibility: public$/visibility: confidential/' "$repo/content/projects/$f.md"; done
 board confidential
 forum 2007-02-21-forum confidential FORUMCANARY
+audit confidential
+sed -i 's/^- { id: bkhan, name: Dr B Khan, practice: south }$/- { id: bkhan, name: Dr B Khan, role: Practice lead, practice: south, visibility: confidential }/' \
+	"$repo/content/people.yaml"
+grep -q "visibility: confidential" "$repo/content/people.yaml" || bad "the test could not withdraw bkhan"
 commit 2007-05-02 "Withdraw"
+sed -i 's/File the AUDITACTIONGONE returns/File the AUDITACTIONGONE returns twice/' "$repo/content/meetings/2007-02-27-audit.md"
+commit 2007-05-03 "Reword the withdrawn action"
 
 out=$tmp/out
 "$PLANSITE" -C "$repo" build --out "$out" --verbose >/dev/null 2>"$tmp/err"
@@ -209,9 +240,16 @@ st=$?
 [ $st = 0 ] && ok "the build after the withdrawal exits 0" || { bad "the build after the withdrawal (exit $st)"; cat "$tmp/err"; }
 has "$tmp/err" "plansite: version publish/2007-02: rendered into the cache" "a withdrawal renders publish/2007-02 again"
 has "$tmp/err" "plansite: version publish/2007-03: rendered into the cache" "a withdrawal renders publish/2007-03 again"
-for c in BEACONPROJ HARBOURCANARY LANTERNTITLE LANTERNDECISION LANTERNACTION LANTERNBODY FORUMCANARY; do
+for c in BEACONPROJ HARBOURCANARY LANTERNTITLE LANTERNDECISION LANTERNACTION LANTERNBODY FORUMCANARY \
+	AUDITDECISIONGONE AUDITACTIONGONE 'Dr B Khan'; do
 	nowhere "$out" "$c" "public build: $c is nowhere (pages, reports, PDFs, versions, feeds, search)"
 done
+# what was not withdrawn is still there, beside what was
+has "$out/reports/2007-02/index.html" AUDITDECISIONKEPT "the February report keeps the decision not withdrawn"
+has "$out/reports/2007-02/index.html" AUDITACTIONKEPT "the February report keeps the action not withdrawn"
+has "$out/reports/2007-02/index.html" "Name withheld" "the February report withholds a withdrawn person's name (no role then)"
+has "$out/versions/2007-02/meetings/2007-02-27-audit/index.html" AUDITDECISIONKEPT \
+	"publish/2007-02 keeps the meeting, less its withdrawn items"
 has "$out/reports/2007-02/index.html" COMPASSKEPT "a deleted project is still in the February report"
 has "$out/reports/2007-02/print/index.html" COMPASSKEPT "... and its print page"
 pdftotext -layout "$out"/reports/2007-02/*.pdf "$tmp/feb.txt" 2>/dev/null
@@ -229,9 +267,10 @@ has "$out/versions/2007-03/changes/index.html" ">News<" "publish/2007-03's chang
 # plansite report: the same withdrawal
 "$PLANSITE" -C "$repo" report 2007-02 --out "$tmp/rep" >/dev/null 2>"$tmp/rep.err" ||
 	{ bad "plansite report 2007-02"; cat "$tmp/rep.err"; }
-for c in BEACONPROJ HARBOURCANARY LANTERNDECISION LANTERNACTION; do
+for c in BEACONPROJ HARBOURCANARY LANTERNDECISION LANTERNACTION AUDITDECISIONGONE AUDITACTIONGONE 'Dr B Khan'; do
 	nowhere "$tmp/rep" "$c" "plansite report 2007-02: no $c"
 done
+has "$tmp/rep/index.html" AUDITACTIONKEPT "plansite report 2007-02: the action not withdrawn"
 has "$tmp/rep/index.html" COMPASSKEPT "plansite report 2007-02: the deleted project"
 
 # the practices' build: a practices-only meeting made confidential is gone
@@ -266,6 +305,12 @@ has "$h" "Edit the practices note" "about history (practices): the edit inside t
 has "$h" "Add a practices note" "about history (practices): the note added"
 has "$tmp/outp/about/index.html" 'Last updated <time datetime="2007-03-20">20 March 2007</time>' "about (practices): last updated 20 March 2007"
 hasnt "$out/versions/2007-03/history/pages/about/index.html" "Add a practices note" "a version's history counts the public text too"
+
+h=$out/history/meetings/2007-02-27-audit/index.html
+has "$h" "Withdraw" "audit history: the commit that hid two of its items changed what the public reads"
+hasnt "$h" "Reword the withdrawn action" "audit history: an edit of a hidden action is not a public change"
+has "$out/meetings/2007-02-27-audit/index.html" 'Last updated <time datetime="2007-05-02">2 May 2007</time>' \
+	"audit: last updated when its items were hidden, not when a hidden one was edited"
 
 # --- plansite changes ---------------------------------------------------------
 "$PLANSITE" -C "$repo" changes publish/2007-02 HEAD >"$tmp/ch" 2>"$tmp/ch.err"
