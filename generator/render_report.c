@@ -240,7 +240,8 @@ static void write_pdf(struct pagectx *pg, const struct report *rp, const struct 
 	buf_truncate(&t, 0);
 	escape_html(&t, s->config.organisation, strlen(s->config.organisation));
 	v[n++] = (struct pdf_block){PDF_PARAGRAPH, 0, false, 0, arena_strndup(a, t.ptr, t.len), {0}};
-	memcpy(v + n, narrative, nn * sizeof(*v));
+	if (nn) /* an empty narrative gives no blocks, and may give NULL */
+		memcpy(v + n, narrative, nn * sizeof(*v));
 	n += nn;
 	report_pdf_sections(a, rendered_texts(pg, rp, sections, "pdf", inline_pdf), data_note,
 			    changes_note, &v, &n, &cap);
