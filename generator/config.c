@@ -28,10 +28,45 @@ static bool url_ok(const char *u)
 	return true;
 }
 
+/* Reads limits.key, when given, into *out: a whole number from 1 to max;
+ * anything else is an error (E006) that keeps the default, never a limit
+ * silently ignored. */
+static void limit_read(struct ld *l, const char *key, size_t max, size_t *out)
+{
+	int n;
+	struct pos pos;
+	if (!ld_int(l, key, false, &n, &pos))
+		return;
+	if (n < 1 || (size_t)n > max) {
+		diag_error(l->d, pos, "E006", "limits.%s must be a whole number from 1 to %zu, not %d",
+			   key, max, n);
+		return;
+	}
+	*out = (size_t)n;
+}
+
+/* site.yaml's limits: (docs/diagnostics.md, "Limits"), into c->limits. */
+static void load_limits(struct loader *lo, const struct value *lim, struct site_limits *c)
+{
+	struct ld ll;
+	ld_init(&ll, &lo->site->arena, lo->d, lim, lim->pos, "limits");
+	limit_read(&ll, "document_bytes", 1000000000, &c->document_bytes);
+	limit_read(&ll, "document_max_bytes", 1000000000, &c->document_max_bytes);
+	limit_read(&ll, "documents", 1000000000, &c->documents);
+	limit_read(&ll, "path_bytes", 4096, &c->path_bytes);
+	limit_read(&ll, "name_bytes", 255, &c->name_bytes);
+	limit_read(&ll, "yaml_nodes", 1000000000, &c->yaml.max_nodes);
+	limit_read(&ll, "yaml_depth", 1000, &c->yaml.max_depth);
+	limit_read(&ll, "template_bytes", 1000000000, &c->templates.max_bytes);
+	limit_read(&ll, "template_expansions", 1000000000, &c->templates.max_expansions);
+	ld_done(&ll);
+}
+
 void load_site_yaml(struct loader *lo, const struct source_file *f)
 {
 	struct site *s = lo->site;
 	struct site_config *c = &s->config;
+	c->limits = site_default_limits;
 	c->language = "en-GB";
 	c->timezone = "Europe/London";
 	c->theme = "default";
@@ -90,16 +125,8 @@ void load_site_yaml(struct loader *lo, const struct source_file *f)
 	ld_bool(&l, "unsafe_html", false, &c->unsafe_html);
 	const struct value *lim = ld_map(&l, "limits", false);
 	if (lim) {
-		struct ld ll;
-		int n;
-		ld_init(&ll, &s->arena, lo->d, lim, lim->pos, "limits");
-		if (ld_int(&ll, "document_bytes", false, &n, NULL) && n > 0)
-			lo->doc_bytes = (size_t)n;
-		if (ld_int(&ll, "yaml_nodes", false, &n, NULL) && n > 0)
-			lo->limits.max_nodes = (size_t)n;
-		if (ld_int(&ll, "yaml_depth", false, &n, NULL) && n > 0 && n <= 1000)
-			lo->limits.max_depth = (size_t)n;
-		ld_done(&ll);
+		load_limits(lo, lim, &c->limits);
+		lo->limits = c->limits; /* for every file after site.yaml */
 	}
 	ld_done(&l);
 }

@@ -534,9 +534,12 @@ struct pos ld_file_start(const char *path)
 	return p;
 }
 
-/* Checks UTF-8 and size; reports E004 with the byte offset and its line. */
+/* Checks size (W006, E027: source_file_size_ok) and UTF-8; reports E004
+ * with the byte offset and its line. */
 bool lo_file_ok(struct loader *lo, const struct source_file *f)
 {
+	if (!source_file_size_ok(f, &lo->limits, lo->d))
+		return false; /* a file past the hard limit is not parsed at all */
 	size_t bad = utf8_check(f->data, f->len);
 	if (bad < f->len) {
 		uint32_t line = 1;
@@ -551,11 +554,6 @@ bool lo_file_ok(struct loader *lo, const struct source_file *f)
 			   bad, (unsigned char)f->data[bad]);
 		return false;
 	}
-	if (f->len > lo->doc_bytes)
-		diag_warning(lo->d, ld_file_start(f->path), "W006",
-			     "file is %zu bytes, over the limit of %zu; split it, or raise "
-			     "limits.document_bytes in site.yaml",
-			     f->len, lo->doc_bytes);
 	return true;
 }
 
@@ -563,7 +561,7 @@ struct value *lo_parse_yaml(struct loader *lo, const struct source_file *f)
 {
 	if (!lo_file_ok(lo, f))
 		return NULL;
-	struct value *v = yaml_parse(lo->arena, f->data, f->len, f->path, 1, &lo->limits,
+	struct value *v = yaml_parse(lo->arena, f->data, f->len, f->path, 1, &lo->limits.yaml,
 				     lo->d);
 	return v;
 }

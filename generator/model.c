@@ -102,7 +102,7 @@ static bool doc_begin(struct loader *lo, struct doc *doc, const struct source_fi
 	/* The tree goes once the fields are read; their text stays. */
 	arena_reset(lo->scratch);
 	struct value *tree = yaml_parse_split(lo->scratch, a, fm.yaml, fm.yaml_len, f->path,
-					      fm.yaml_line, &lo->limits, lo->d);
+					      fm.yaml_line, &lo->limits.yaml, lo->d);
 	if (!tree)
 		return false;
 	if (tree->kind != VALUE_MAP) {
@@ -778,8 +778,7 @@ static void pool_parse_blobs(struct doc_pool *dp, struct source_file *gs, size_t
 	struct diag quiet;
 	diag_init(&quiet, DIAG_TEXT);
 	struct arena scratch = ARENA_INIT;
-	struct loader lo = {&data_only, &dp->arena, &scratch, &quiet, yaml_default_limits,
-			    1024 * 1024};
+	struct loader lo = {&data_only, &dp->arena, &scratch, &quiet, site_default_limits};
 	struct pool pool = {xcalloc(ng + 1, sizeof(struct job)), 0, 0, lo};
 	for (size_t i = 0; i < ng; i++) {
 		int k = kind_of(gs[i].path);
@@ -856,10 +855,14 @@ const void *doc_pool_get(struct doc_pool *p, const char *path, const unsigned ch
 void site_load(struct site *site, const struct source *src, struct diag *d)
 {
 	struct arena scratch = ARENA_INIT;
-	struct loader lo = {site, &site->arena, &scratch, d, yaml_default_limits, 1024 * 1024};
+	struct loader lo = {site, &site->arena, &scratch, d, site_default_limits};
 	struct arena *a = &site->arena;
 	site->src = src;
 	load_site_yaml(&lo, source_get(src, "site.yaml"));
+	if (!source_check_limits(src, &lo.limits, d)) {
+		arena_release(&scratch);
+		return; /* too many files under content/: none is loaded */
+	}
 	load_plan(&lo, source_get(src, "content/plan.yaml"));
 	load_people(&lo, source_get(src, "content/people.yaml"));
 	load_practices(&lo, source_get(src, "content/practices.yaml"));

@@ -38,8 +38,7 @@ struct loader {
 	struct arena *arena; /* where documents are allocated: one per thread */
 	struct arena *scratch; /* a document's front matter tree, while it loads */
 	struct diag *d;
-	struct yaml_limits limits;
-	size_t doc_bytes; /* W006 threshold */
+	struct site_limits limits; /* site.yaml's, once it is read */
 };
 
 void ld_init(struct ld *l, struct arena *a, struct diag *d, const struct value *map,
@@ -90,7 +89,7 @@ const struct value *ld_list(struct ld *l, const char *key, bool required);
 bool ld_item_map(struct ld *l, const struct value *it, const char *what);
 /* Where a file begins, for findings about it as a whole. */
 struct pos ld_file_start(const char *path);
-/* Checks UTF-8 and size; reports E004 with the byte offset and its line. */
+/* Checks size (W006, E027) and UTF-8 (E004, with the byte offset and its line). */
 bool lo_file_ok(struct loader *lo, const struct source_file *f);
 struct value *lo_parse_yaml(struct loader *lo, const struct source_file *f);
 const char *ld_stem_of(struct arena *a, const char *path);

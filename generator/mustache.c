@@ -829,7 +829,17 @@ struct mustache_set *mustache_set_new(bool strict)
 {
 	struct mustache_set *s = xcalloc(1, sizeof(*s));
 	s->strict = strict;
+	s->limits.max_bytes = LIMIT_TEMPLATE_BYTES;
+	s->limits.max_expansions = LIMIT_TEMPLATE_EXPANSIONS;
 	return s;
+}
+
+void mustache_set_limits(struct mustache_set *s, const struct mustache_limits *lim)
+{
+	if (lim->max_bytes)
+		s->limits.max_bytes = lim->max_bytes;
+	if (lim->max_expansions)
+		s->limits.max_expansions = lim->max_expansions;
 }
 
 void mustache_set_free(struct mustache_set *s)

@@ -10,7 +10,7 @@
 
 enum {
 	MUS_MAX_NESTING = 100, /* sections, blocks and parents inside each other */
-	MUS_MAX_CALLS = 64,    /* partials, parents and overrides inside each other */
+	MUS_MAX_CALLS = 64,    /* partials, parents and overrides inside each other (E042) */
 	MUS_NONE = UINT32_MAX,
 };
 
@@ -71,6 +71,7 @@ struct tpl {
 
 struct mustache_set {
 	bool strict, linked;
+	struct mustache_limits limits;
 	struct tpl **v;
 	size_t n, cap;
 	struct tpl **slots; /* hash table by name, open addressing */

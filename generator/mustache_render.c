@@ -4,9 +4,20 @@
  * Rendering walks the ops with explicit stacks: frames (calls into partials,
  * parents and block overrides, and section iterations), the context stack
  * of values, the chain of parent calls that blocks are looked up in, and the
- * current indentation. Calls are bounded by MUS_MAX_CALLS. All of that state
- * lives in the render call; the set is never written after link, so any
- * number of threads may render from one set.
+ * current indentation. All of that state lives in the render call; the set
+ * is never written after link, so any number of threads may render from
+ * one set.
+ *
+ * Limits (E042). A render stops, leaving its output as it was, past the
+ * set's limits: more bytes appended than limits.max_bytes (checked after
+ * every op, so it stops within one op's output of the limit), more
+ * expansions than limits.max_expansions (each interpolation, section,
+ * inverted section, list item after the first, partial, parent and block
+ * override counts one: text ops lie between them, so the work of a render
+ * is at most the templates' size times its expansions), or calls nested
+ * deeper than MUS_MAX_CALLS. A theme whose partials fan out (each including
+ * the next twice, 40 deep) therefore fails in a bounded time and memory
+ * instead of growing without end.
  *
  * Indentation. A standalone partial or parent is indented by the whitespace
  * before its tag. An op carries F_BOL when it is the first thing on a kept
@@ -24,8 +35,11 @@
  * op, the list, the parent chain, the indentation and the line state, and
  * every name the section looked up outside the list with what it found
  * (scalars copied; a list or map that is not shared makes the rendering
- * not kept). A later section with the same identity whose names find the
- * same values gets the kept bytes; anything else renders afresh. The
+ * not kept), and how many expansions it took. A later section with the same
+ * identity whose names find the same values gets the kept bytes and counts
+ * their expansions, unless that would pass a limit: then it renders afresh,
+ * so that it stops where a render without the memo stops. Anything else
+ * renders afresh. The
  * report pages' project table, the same on hundreds of pages, is rendered
  * once this way for each of the web and the print pages.
  */
@@ -82,6 +96,7 @@ struct memo_entry {
 	size_t ind_len;
 	struct dep *deps;
 	size_t ndeps;
+	size_t expansions; /* counted while it was rendered */
 	struct memo_bytes *out;
 };
 
@@ -174,6 +189,7 @@ struct recording {
 	size_t base;  /* context stack entries below this are outside the list */
 	size_t frame; /* the list's frame */
 	size_t start; /* where its output begins */
+	size_t exp0;  /* the expansions counted before it */
 	size_t capdeps;
 	bool unsure;  /* it looked up a list or map that may not outlive the memo */
 };
@@ -205,7 +221,92 @@ struct render {
 	uint32_t pc, end;
 	struct mustache_memo *memo;
 	struct recording *rec; /* NULL when not recording */
+	/* limits */
+	const struct tpl *root;    /* the template rendered */
+	size_t len0;               /* out's length before the render */
+	size_t expansions;
+	struct mustache_stop *stop; /* NULL: report E042 to d */
 };
+
+enum stop_kind { STOP_BYTES, STOP_EXPANSIONS, STOP_NESTING };
+
+/* Appends the templates the render is in, outermost first ("page > header >
+ * nav"); a long chain shows its first and last few. */
+static void put_chain(const struct render *r, struct buf *b)
+{
+	enum { HEAD = 3, TAIL = 5 };
+	size_t n = 1, k = 0;
+	for (size_t i = 0; i < r->nfr; i++)
+		n += r->fr[i].kind == FR_CALL;
+	for (size_t i = 0; i <= r->nfr; i++) {
+		const struct tpl *t;
+		if (i < r->nfr && r->fr[i].kind != FR_CALL)
+			continue;
+		t = i < r->nfr ? r->fr[i].tpl : r->tpl;
+		if (n > HEAD + TAIL && k >= HEAD && k < n - TAIL) {
+			if (k == HEAD)
+				buf_printf(b, " > (%zu more)", n - HEAD - TAIL);
+			k++;
+			continue;
+		}
+		if (k++)
+			buf_puts(b, " > ");
+		buf_put(b, t->name, t->name_len > 60 ? 60 : t->name_len);
+	}
+}
+
+/* Stops the render at op of the current template: reports E042 (or fills
+ * r->stop) saying which limit, in which template and partials. */
+static void stop_at(struct render *r, const struct op *op, enum stop_kind kind)
+{
+	const struct mustache_limits *lim = &r->set->limits;
+	struct buf m = BUF_INIT;
+	int nl = (int)(r->root->name_len > 60 ? 60 : r->root->name_len);
+	switch (kind) {
+	case STOP_BYTES:
+		buf_printf(&m, "template '%.*s' makes more than %zu bytes (limits.template_bytes); "
+			       "stopped in ", nl, r->root->name, lim->max_bytes);
+		break;
+	case STOP_EXPANSIONS:
+		buf_printf(&m, "template '%.*s' makes more than %zu expansions (values, sections, "
+			       "list items and partials: limits.template_expansions); stopped in ",
+			   nl, r->root->name, lim->max_expansions);
+		break;
+	case STOP_NESTING:
+		buf_printf(&m, "template '%.*s' has partials, parents and blocks nested deeper than "
+			       "%d; stopped in ", nl, r->root->name, MUS_MAX_CALLS);
+		break;
+	}
+	put_chain(r, &m);
+	buf_puts(&m, kind == STOP_NESTING ? "; a partial that includes itself without end?"
+					  : "; include partials fewer times, or raise the limit "
+					    "in site.yaml");
+	struct pos p = {r->tpl->file, op->line, op->col};
+	if (r->stop) {
+		r->stop->hit = true;
+		r->stop->pos = p;
+		free(r->stop->msg);
+		r->stop->msg = buf_detach(&m, NULL);
+	} else {
+		diag_error(r->d, p, "E042", "%s", m.ptr);
+	}
+	buf_release(&m);
+}
+
+/* Counts one expansion at op; past the limit, stops (false). */
+static bool spend(struct render *r, const struct op *op)
+{
+	if (++r->expansions <= r->set->limits.max_expansions)
+		return true;
+	stop_at(r, op, STOP_EXPANSIONS);
+	return false;
+}
+
+void mustache_stop_release(struct mustache_stop *st)
+{
+	free(st->msg);
+	memset(st, 0, sizeof(*st));
+}
 
 /* The value under key in map v; *found tells a null value from a miss. */
 static const struct value *map_get(const struct value *v, const char *key, size_t n, bool *found)
@@ -303,15 +404,23 @@ static bool memo_enter(struct render *r, const struct op *op, const struct value
 {
 	uint64_t chain = chain_key(r);
 	struct mustache_memo *m = r->memo;
+	const struct mustache_limits *lim = &r->set->limits;
+	bool record = true;
 	pthread_mutex_lock(&m->lock);
 	for (size_t i = 0; i < m->n; i++) {
 		const struct memo_entry *e = &m->v[i];
 		if (entry_matches(r, e, v, chain)) {
 			struct memo_bytes *b = e->out;
+			if (r->expansions + e->expansions > lim->max_expansions ||
+			    r->out->len - r->len0 + b->len > lim->max_bytes) {
+				record = false; /* past a limit: it stops where it would */
+				break;
+			}
 			__atomic_add_fetch(&b->refs, 1, __ATOMIC_RELAXED);
 			m->hits++;
 			r->bolmode = e->bol_out;
 			r->pc = op->end + 1;
+			r->expansions += e->expansions;
 			pthread_mutex_unlock(&m->lock);
 			buf_put(r->out, b->data, b->len);
 			bytes_release(b);
@@ -319,6 +428,8 @@ static bool memo_enter(struct render *r, const struct op *op, const struct value
 		}
 	}
 	pthread_mutex_unlock(&m->lock);
+	if (!record)
+		return false;
 	struct recording *rec = xcalloc(1, sizeof(*rec));
 	rec->e.tpl = r->tpl;
 	rec->e.pc = r->pc;
@@ -331,6 +442,7 @@ static bool memo_enter(struct render *r, const struct op *op, const struct value
 	rec->base = r->nctx;
 	rec->frame = r->nfr;
 	rec->start = r->out->len;
+	rec->exp0 = r->expansions;
 	r->rec = rec;
 	return false;
 }
@@ -348,6 +460,7 @@ static void memo_leave(struct render *r)
 	}
 	r->rec = NULL;
 	e->bol_out = r->bolmode;
+	e->expansions = r->expansions - rec->exp0;
 	size_t len = r->out->len - rec->start;
 	e->out = xmalloc(sizeof(*e->out) + len + 1);
 	e->out->refs = 1;
@@ -382,13 +495,17 @@ static void put_indent(struct render *r)
 	buf_put(r->out, r->ind.ptr + r->ind_off, r->ind_len);
 }
 
-/* Appends template text, indenting after each newline but a final one. */
+/* Appends template text, indenting after each newline but a final one.
+ * Past the byte limit it stops early (a long text indented deep inside
+ * partials could make gigabytes in one op); run() then stops the render. */
 static void put_text(struct render *r, const char *s, size_t n)
 {
 	while (r->ind_len) {
 		const char *nl = memchr(s, '\n', n);
 		if (!nl || nl + 1 == s + n)
 			break;
+		if (r->out->len - r->len0 > r->set->limits.max_bytes)
+			return;
 		size_t k = (size_t)(nl - s) + 1;
 		buf_put(r->out, s, k);
 		put_indent(r);
@@ -447,16 +564,12 @@ static void set_indent(struct render *r, bool keep, const char *extra, size_t n)
 }
 
 /* Starts running [pc, end) of t, to return to ret_pc in the current template.
- * Fails, after reporting, past MUS_MAX_CALLS. */
+ * Fails, after stopping the render (E042), past MUS_MAX_CALLS. */
 static bool call(struct render *r, const struct op *at, const struct tpl *t, uint32_t pc,
 		 uint32_t end, uint32_t ret_pc, bool override)
 {
 	if (r->calls == MUS_MAX_CALLS) {
-		struct pos p = {r->tpl->file, at->line, at->col};
-		diag_error(r->d, p, "E041",
-			   "partials, parents and blocks nested deeper than %d (a partial that "
-			   "includes itself without end?)",
-			   MUS_MAX_CALLS);
+		stop_at(r, at, STOP_NESTING);
 		return false;
 	}
 	r->calls++;
@@ -562,10 +675,14 @@ static bool run(struct render *r)
 			r->pc++;
 			break;
 		case OP_VAR:
+			if (!spend(r, op))
+				return false;
 			put_value(r, lookup(r, t, op->a), op->flags & F_RAW);
 			r->pc++;
 			break;
 		case OP_SECTION: {
+			if (!spend(r, op))
+				return false;
 			const struct value *v = lookup(r, t, op->a);
 			if (value_falsey(v)) {
 				r->pc = op->end + 1;
@@ -585,12 +702,16 @@ static bool run(struct render *r)
 			break;
 		}
 		case OP_INVERTED:
+			if (!spend(r, op))
+				return false;
 			r->pc = value_falsey(lookup(r, t, op->a)) ? r->pc + 1 : op->end + 1;
 			break;
 		case OP_END:
 			if (t->ops[op->a].kind == OP_SECTION) {
 				struct frame *f = &r->fr[r->nfr - 1];
 				if (f->kind == FR_LIST && ++f->i < f->list->n) {
+					if (!spend(r, op))
+						return false;
 					r->ctx[r->nctx - 1] = f->list->u.items[f->i];
 					r->pc = f->start;
 					break;
@@ -607,6 +728,8 @@ static bool run(struct render *r)
 		case OP_PARTIAL:
 		case OP_PARENT: {
 			const struct tpl *to;
+			if (!spend(r, op))
+				return false;
 			if (!target(r, op, &to))
 				return false;
 			uint32_t next = op->kind == OP_PARENT ? op->end + 1 : r->pc + 1;
@@ -631,6 +754,8 @@ static bool run(struct render *r)
 			break;
 		}
 		case OP_BLOCK: {
+			if (!spend(r, op))
+				return false;
 			int32_t node = -1;
 			uint32_t arg = find_override(r, op, &node);
 			if (arg == MUS_NONE) {
@@ -646,17 +771,22 @@ static bool run(struct render *r)
 			break;
 		}
 		}
+		if (r->out->len - r->len0 > r->set->limits.max_bytes) {
+			stop_at(r, op, STOP_BYTES);
+			return false;
+		}
 	}
 }
 
 bool mustache_render(const struct mustache_set *s, const char *name, const struct value *ctx,
 		     struct buf *out, struct diag *d)
 {
-	return mustache_render_memo(s, name, ctx, out, NULL, d);
+	return mustache_render_memo(s, name, ctx, out, NULL, NULL, d);
 }
 
 bool mustache_render_memo(const struct mustache_set *s, const char *name, const struct value *ctx,
-			  struct buf *out, struct mustache_memo *memo, struct diag *d)
+			  struct buf *out, struct mustache_memo *memo, struct mustache_stop *stop,
+			  struct diag *d)
 {
 	if (!s->linked)
 		die("mustache_render: the set is not linked");
@@ -676,12 +806,14 @@ bool mustache_render_memo(const struct mustache_set *s, const char *name, const 
 	r.tpl = t;
 	r.end = t->nops;
 	r.memo = memo;
+	r.root = t;
+	r.len0 = out->len;
+	r.stop = stop;
 	push_ctx(&r, ctx);
-	size_t len0 = out->len;
 	bool ok = run(&r);
 	memo_drop(&r);
 	if (!ok)
-		buf_truncate(out, len0);
+		buf_truncate(out, r.len0);
 	free(r.ctx);
 	free(r.fr);
 	free(r.nodes);

@@ -217,18 +217,21 @@ void escape_json(struct buf *b, const char *s, size_t n);
  * E024 symbolic link or other non-regular file in the site
  * E025 malformed id or file name
  * E026 cannot read the site (I/O or git failure; exit status 3)
+ * E027 a limit of site.yaml's limits: passed (document size, documents,
+ *      path or name length; Markdown nesting)
  * E028 an item (action, decision) wider than its document
  * E029 a key that is nearly 'visibility', or 'visibility' where it cannot be
  *      set
  * E040 template syntax error
  * E041 unknown partial or parent template
+ * E042 a template's render past a limit (bytes, expansions, nesting)
  *
  * W001 open action past its due date
  * W002 milestone target in the past and not reached
  * W003 milestone target breaks the window
  * W004 objective past its due date and not achieved
  * W005 unknown field
- * W006 document over 1 MiB
+ * W006 document over limits.document_bytes (1 MiB)
  * W007 uncommitted changes under content/ are not in this build
  * W008 no version information (outside git, or no commit yet)
  * W009 file that plansite does not read
@@ -368,7 +371,9 @@ void value_to_json(struct buf *b, const struct value *v);
 
 /* ---------------------------------------------------------------- yaml.c */
 
-/* Limits that protect against hostile YAML. */
+/* Limits that protect against hostile YAML (E003). */
+#define YAML_DEFAULT_NODES 100000
+#define YAML_DEFAULT_DEPTH 64
 struct yaml_limits {
 	size_t max_nodes;  /* nodes after alias expansion (default 100000) */
 	size_t max_depth;  /* nesting depth (default 64) */
@@ -505,6 +510,54 @@ int source_uncommitted(struct source *s, struct diag *d);
 void source_release(struct source *s);
 /* The file at path, or NULL. */
 const struct source_file *source_get(const struct source *s, const char *path);
+
+/*
+ * Limits on what a site may hold and what a template may make: site.yaml's
+ * `limits:` (docs/diagnostics.md, "Limits"). Each is a finding that names
+ * it when passed, never a silent cut; the defaults are far above what the
+ * 100,000-document bench corpus needs.
+ */
+#define LIMIT_DOCUMENT_BYTES (1u << 20)     /* W006 above */
+#define LIMIT_DOCUMENT_MAX_BYTES (16u << 20) /* E027 above */
+#define LIMIT_DOCUMENTS 1000000u            /* files under content/ */
+#define LIMIT_PATH_BYTES 1024u              /* a path from the site root */
+#define LIMIT_NAME_BYTES 255u               /* one name of a path */
+#define LIMIT_TEMPLATE_BYTES (256u << 20)   /* what one render appends */
+#define LIMIT_TEMPLATE_EXPANSIONS 20000000u /* interpolations, sections, items, calls */
+
+/* Bounds on one render of a template (E042). 0 in mustache_set_limits
+ * keeps the default. */
+struct mustache_limits {
+	size_t max_bytes;      /* bytes one render appends */
+	size_t max_expansions; /* interpolations, sections and their list items,
+				  partials, parents and block overrides */
+};
+
+struct site_limits {
+	size_t document_bytes;     /* W006: a file of the site larger than this */
+	size_t document_max_bytes; /* E027: ... and not read past this */
+	size_t documents;          /* E027: more files under content/ */
+	size_t path_bytes;         /* E027: a longer path (from the site root) */
+	size_t name_bytes;         /* E027: a longer file or folder name */
+	struct yaml_limits yaml;   /* E003 */
+	struct mustache_limits templates; /* E042 */
+};
+extern const struct site_limits site_default_limits;
+
+/*
+ * Reports (E027) every path of s longer than lim->path_bytes or with a name
+ * longer than lim->name_bytes, and more files under content/ than
+ * lim->documents. False when content/ holds too many files: its documents
+ * are then not to be loaded (reading them is the cost the limit bounds).
+ */
+bool source_check_limits(const struct source *s, const struct site_limits *lim,
+			 struct diag *d);
+/*
+ * Whether f may be parsed: warns (W006) above lim->document_bytes, and
+ * reports (E027) and gives false above lim->document_max_bytes.
+ */
+bool source_file_size_ok(const struct source_file *f, const struct site_limits *lim,
+			 struct diag *d);
 
 /*
  * What the two site readers (the disk in source.c, a git tree in git.c)
@@ -1073,6 +1126,7 @@ struct site_config {
 	const char *title, *tagline, *organisation, *base_url, *language, *timezone, *theme,
 		*publish_tags, *contact_email, *contact_address;
 	bool unsafe_html;
+	struct site_limits limits; /* site_default_limits, changed by limits: */
 };
 
 /*
@@ -1322,16 +1376,35 @@ bool mustache_set_add(struct mustache_set *s, const char *name, const char *file
 bool mustache_set_link(struct mustache_set *s, struct diag *d);
 
 /*
+ * Sets the bounds of every render from s (a field of 0 keeps the default:
+ * LIMIT_TEMPLATE_BYTES, LIMIT_TEMPLATE_EXPANSIONS). Call it before
+ * rendering, not while renders run.
+ */
+void mustache_set_limits(struct mustache_set *s, const struct mustache_limits *lim);
+
+/*
  * Renders template name of the linked set s with ctx (may be NULL) at the
  * bottom of the context stack, appending to out. Reads s and ctx only, so
  * calls may run in parallel on one set. Returns false after reporting to d
- * when name is unknown, when partials, parents and block overrides nest
- * deeper than 64 (a partial that includes itself on self-referential data),
- * or, in a strict set, when a dynamic name gives an unknown template (all
- * E041); out is then left as it was.
+ * when name is unknown or, in a strict set, when a dynamic name gives an
+ * unknown template (E041); and when the render goes past a limit (E042, at
+ * the tag where it stopped, naming the template and the partials it was
+ * in): more bytes or expansions than mustache_set_limits allows, or
+ * partials, parents and block overrides nested deeper than 64 (a partial
+ * that includes itself on self-referential data). out is then left as it
+ * was. Memory and time are bounded by the limits, whatever the templates.
  */
 bool mustache_render(const struct mustache_set *s, const char *name, const struct value *ctx,
 		     struct buf *out, struct diag *d);
+
+/* Where and why a render stopped at a limit (E042), for a caller that
+ * reports it itself (mustache_render_memo). msg is malloc'd. */
+struct mustache_stop {
+	bool hit;
+	struct pos pos;
+	char *msg;
+};
+void mustache_stop_release(struct mustache_stop *st);
 
 /* Frees s and its templates. No operation when s is NULL. */
 /*
@@ -1347,9 +1420,13 @@ struct mustache_memo *mustache_memo_new(void);
 void mustache_memo_free(struct mustache_memo *m);
 /* How many sections the memo gave (for tests). */
 size_t mustache_memo_hits(struct mustache_memo *m);
-/* mustache_render, with memo (NULL: none). */
+/* mustache_render, with memo (NULL: none). A render stopped by a limit
+ * fills *stop instead of reporting E042, when stop is not NULL (it must
+ * start zeroed; release it with mustache_stop_release). Whether a limit is
+ * reached, and where, never depends on what the memo holds. */
 bool mustache_render_memo(const struct mustache_set *s, const char *name, const struct value *ctx,
-			  struct buf *out, struct mustache_memo *memo, struct diag *d);
+			  struct buf *out, struct mustache_memo *memo, struct mustache_stop *stop,
+			  struct diag *d);
 void mustache_set_free(struct mustache_set *s);
 
 /* -------------------------------------------------------------- output.c */

@@ -333,16 +333,80 @@ void rd_page_begin(struct pagectx *pg, struct render *r, const char *dir, const 
 	pg->root = root_for(&pg->a, pg->dir);
 }
 
+/*
+ * A template stopped at a limit (E042) fails the build, and the pages after
+ * it are not rendered (each could cost as much again). Which one is
+ * reported must not depend on the threads: pages are rendered by jobs taken
+ * in job order, and beside them, one after another, by the history thread
+ * and then the main thread. So the jobs after the first stopped job, in job
+ * order, are skipped (every job before it runs, so the first is the same in
+ * every run), and so is everything outside the jobs after the first stop
+ * there; one finding of each kind is reported when the render ends.
+ */
+static size_t job_index(const struct render *r)
+{
+	return current_job && r->jobs ? (size_t)(current_job - r->jobs) : SIZE_MAX;
+}
+
+/* Whether this thread's next page is skipped after a stop. */
+static bool rd_stopped(struct render *r)
+{
+	size_t j = job_index(r);
+	pthread_mutex_lock(&r->stop_lock);
+	bool stopped = j != SIZE_MAX ? j >= r->stop_job : r->stop_outside.hit;
+	pthread_mutex_unlock(&r->stop_lock);
+	return stopped;
+}
+
+/* Keeps st (taken) if it is the stop to report. */
+static void rd_stop(struct render *r, struct mustache_stop *st)
+{
+	size_t j = job_index(r);
+	pthread_mutex_lock(&r->stop_lock);
+	struct mustache_stop *keep = NULL;
+	if (j != SIZE_MAX && j < r->stop_job) {
+		r->stop_job = j;
+		keep = &r->stop_in_job;
+	} else if (j == SIZE_MAX && !r->stop_outside.hit) {
+		keep = &r->stop_outside;
+	}
+	if (keep) {
+		mustache_stop_release(keep);
+		*keep = *st;
+		memset(st, 0, sizeof(*st));
+	}
+	pthread_mutex_unlock(&r->stop_lock);
+}
+
+/* Reports the stops kept, and forgets them. */
+static void rd_report_stops(struct render *r)
+{
+	struct mustache_stop *v[] = {&r->stop_in_job, &r->stop_outside};
+	for (size_t i = 0; i < 2; i++) {
+		if (v[i]->hit)
+			diag_error(r->d, v[i]->pos, "E042", "%s", v[i]->msg);
+		mustache_stop_release(v[i]);
+	}
+}
+
 /* Renders template with ctx and writes it as <dir>index.html (or as file,
  * when given). Releases the page's arena. */
 void rd_page_end(struct pagectx *pg, const char *tmpl, struct value *ctx, const char *file)
 {
 	struct render *r = pg->r;
+	if (rd_stopped(r)) {
+		arena_release(&pg->a);
+		return;
+	}
 	/* a worker's pages reuse one buffer: no fresh memory per page */
 	struct buf own = BUF_INIT, *out = current_job && current_job->out ? current_job->out : &own;
+	struct mustache_stop st = {0};
 	buf_truncate(out, 0);
-	if (!mustache_render_memo(r->t->templates, tmpl, ctx, out, r->memo, r->d)) {
+	if (!mustache_render_memo(r->t->templates, tmpl, ctx, out, r->memo, &st, r->d)) {
 		r->failed = true;
+		if (st.hit)
+			rd_stop(r, &st);
+		mustache_stop_release(&st);
 	} else {
 		const char *path = file ? file : arena_printf(&pg->a, "%sindex.html", pg->dir);
 		if (writer_put(r->w, path, out->ptr, out->len) < 0)
@@ -542,6 +606,8 @@ void rd_build_shared(struct render *r)
 	const struct site *s = r->s;
 	struct arena *a = &r->a;
 	r->memo = mustache_memo_new();
+	pthread_mutex_init(&r->stop_lock, NULL);
+	r->stop_job = SIZE_MAX;
 	if (s->nreports)
 		report_index_init(&r->own_ix, s, r->audience, true);
 	idmap_init(&r->people, s->npeople);
@@ -660,12 +726,18 @@ void rd_release_shared(struct render *r)
 	if (r->s->nreports)
 		report_index_release(&r->own_ix);
 	mustache_memo_free(r->memo);
+	rd_report_stops(r);
+	pthread_mutex_destroy(&r->stop_lock);
 	arena_release(&r->a);
 }
 
 static void run_job(struct render *r, struct job *j)
 {
 	current_job = j;
+	if (rd_stopped(r)) {
+		current_job = NULL; /* a job after a stopped one: skipped */
+		return;
+	}
 	switch (j->kind) {
 	case J_HOME:
 		rd_render_home(r);

@@ -9,6 +9,7 @@
 
 #include "plansite.h"
 
+#include <pthread.h>
 #include <stdatomic.h>
 
 struct render {
@@ -44,6 +45,10 @@ struct render {
 	atomic_bool failed;   /* set by the history pages' thread too */
 	struct report_index own_ix;  /* the reports' data when it is the site's own */
 	struct mustache_memo *memo;  /* renders of shared lists, for every page */
+	/* Renders stopped at a template limit (E042): see rd_page_end. */
+	pthread_mutex_t stop_lock;
+	size_t stop_job; /* the first job, in job order, stopped; SIZE_MAX: none */
+	struct mustache_stop stop_in_job, stop_outside;
 };
 
 /* One page (or a report's pages) to render, as a worker runs it. */

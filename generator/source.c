@@ -661,6 +661,87 @@ void source_release(struct source *s)
 	memset(s, 0, sizeof(*s));
 }
 
+/* ------------------------------------------------------------ limits */
+
+const struct site_limits site_default_limits = {
+	LIMIT_DOCUMENT_BYTES,
+	LIMIT_DOCUMENT_MAX_BYTES,
+	LIMIT_DOCUMENTS,
+	LIMIT_PATH_BYTES,
+	LIMIT_NAME_BYTES,
+	{YAML_DEFAULT_NODES, YAML_DEFAULT_DEPTH},
+	{LIMIT_TEMPLATE_BYTES, LIMIT_TEMPLATE_EXPANSIONS},
+};
+
+/* Reports (E027) path if it, or one of its names, is longer than lim says. */
+static void check_path(const char *path, const struct site_limits *lim, struct diag *d)
+{
+	struct pos pos = {path, 0, 0};
+	size_t len = strlen(path);
+	if (len > lim->path_bytes) {
+		diag_error(d, pos, "E027",
+			   "path is %zu bytes long, over the limit of %zu (limits.path_bytes); use "
+			   "shorter folder and file names",
+			   len, lim->path_bytes);
+		return;
+	}
+	for (const char *p = path; *p;) {
+		size_t n = strcspn(p, "/");
+		if (n > lim->name_bytes) {
+			/* the name's first 40 bytes, cut at a character */
+			size_t shown = n > 40 ? 40 : n;
+			while (shown < n && ((unsigned char)p[shown] & 0xc0) == 0x80)
+				shown--;
+			diag_error(d, pos, "E027",
+				   "name '%.*s%s' is %zu bytes long, over the limit of %zu "
+				   "(limits.name_bytes); give it a shorter name",
+				   (int)shown, p, shown < n ? "..." : "", n, lim->name_bytes);
+			return;
+		}
+		p += n + (p[n] == '/');
+	}
+}
+
+bool source_check_limits(const struct source *s, const struct site_limits *lim,
+			 struct diag *d)
+{
+	size_t docs = 0;
+	for (size_t i = 0; i < s->n; i++) {
+		const char *path = s->files[i].path;
+		docs += strncmp(path, "content/", 8) == 0;
+		check_path(path, lim, d);
+	}
+	if (docs <= lim->documents)
+		return true;
+	struct pos pos = {"content", 0, 0};
+	diag_error(d, pos, "E027",
+		   "%zu files under content/, over the limit of %zu (limits.documents); none is "
+		   "loaded: split the site, or raise the limit in site.yaml",
+		   docs, lim->documents);
+	return false;
+}
+
+bool source_file_size_ok(const struct source_file *f, const struct site_limits *lim,
+			 struct diag *d)
+{
+	struct pos pos = {f->path, 1, 1};
+	if (f->len > lim->document_max_bytes) {
+		diag_error(d, pos, "E027",
+			   "file is %zu bytes, over the limit of %zu (limits.document_max_bytes); it "
+			   "is not read: split it into smaller documents",
+			   f->len, lim->document_max_bytes);
+		return false;
+	}
+	if (f->len > lim->document_bytes)
+		diag_warning(d, pos, "W006",
+			     "file is %zu bytes, over the limit of %zu; split it, or raise "
+			     "limits.document_bytes in site.yaml",
+			     f->len, lim->document_bytes);
+	return true;
+}
+
+/* ------------------------------------------------------------ lookup */
+
 const struct source_file *source_get(const struct source *s, const char *path)
 {
 	size_t lo = 0, hi = s->n;

@@ -69,6 +69,7 @@ int theme_load(struct theme *t, const struct site *site, struct diag *d)
 	const char *name = site->config.theme ? site->config.theme : "default";
 	t->name = name;
 	t->templates = mustache_set_new(true);
+	mustache_set_limits(t->templates, &site->config.limits.templates);
 	bool ok = true;
 	struct buf prefix = BUF_INIT;
 	buf_printf(&prefix, "themes/%s/", name);

@@ -242,7 +242,7 @@ static void test_call_bound(void **state)
 	assert_true(mustache_set_link(f->s, &f->d));
 	buf_puts(&f->out, "before");
 	assert_false(mustache_render(f->s, "node", self, &f->out, &f->d));
-	assert_finding(f, "E041", "node", 1, 12, "nested deeper than 64");
+	assert_finding(f, "E042", "node", 1, 12, "nested deeper than 64");
 	assert_string_equal(f->out.ptr, "before");
 
 	/* 64 nested partials are fine; the last child's null stops the
@@ -263,7 +263,7 @@ static void test_call_bound(void **state)
 	struct value *c = value_new(&f->a, VALUE_MAP, (struct pos){0});
 	value_map_put(&f->a, c, "child", root);
 	assert_false(mustache_render(f->s, "node", c, &f->out, &f->d));
-	assert_finding(f, "E041", "node", 1, 12, "nested deeper than 64");
+	assert_finding(f, "E042", "node", 1, 12, "nested deeper than 64");
 }
 
 /* A parent that is its own parent. */
@@ -273,7 +273,7 @@ static void test_parent_cycle(void **state)
 	assert_true(add(f, "a", "{{<a}}{{/a}}"));
 	assert_true(mustache_set_link(f->s, &f->d));
 	assert_false(mustache_render(f->s, "a", NULL, &f->out, &f->d));
-	assert_finding(f, "E041", "a", 1, 1, "nested deeper than 64");
+	assert_finding(f, "E042", "a", 1, 1, "nested deeper than 64");
 }
 
 static const char *layout = "<!doctype html>\n"
@@ -419,7 +419,7 @@ static void memo_render(struct fx *f, struct mustache_memo *memo, const char *na
 			const struct value *ctx, const char *want)
 {
 	struct buf b = BUF_INIT;
-	assert_true(mustache_render_memo(f->s, name, ctx, &b, memo, &f->d));
+	assert_true(mustache_render_memo(f->s, name, ctx, &b, memo, NULL, &f->d));
 	assert_string_equal(b.ptr, want);
 	assert_string_equal(render(f, name, ctx), want);
 	buf_release(&b);
