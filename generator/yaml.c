@@ -3,9 +3,15 @@
  * <yaml.h>: libyaml's event parser does the syntax (simple front matter is
  * scanned here into the same events: see "fast path"), this file builds the
  * value tree, resolves plain scalars by the YAML 1.2 core schema, and adds
- * what libyaml leaves to its callers: duplicate keys, aliases (shared, never
- * copied, but counted as if expanded) and limits on size and depth. Every
- * libyaml object is freed here, on every path.
+ * what libyaml leaves to its callers: duplicate keys, merge keys (refused),
+ * aliases (shared, never copied, but counted as if expanded) and limits on
+ * size and depth. Every libyaml object is freed here, on every path.
+ *
+ * Findings that end the parse (syntax, limits, a key that is a list or map,
+ * an unknown alias) give NULL; a duplicate key and a merge key do not: the
+ * parse goes on with what is kept, so that one slip does not hide every
+ * other finding of the file. The fast path and libyaml's both hand their
+ * events to the same builder, so both keep every rule here alike.
  */
 #include "plansite.h"
 
@@ -216,6 +222,7 @@ struct parse {
 	size_t maps;    /* serial numbers for maps */
 	size_t docs;
 	size_t findings;
+	size_t kept;    /* of those, findings after which the tree is kept */
 	bool stop;      /* a finding that ends the parse */
 	struct value *root;
 };
@@ -247,6 +254,24 @@ static void report(struct parse *p, struct pos pos, const char *code, const stru
 	diag_error(p->d, pos, code, "%s", msg->ptr);
 	if (++p->findings >= MAX_FINDINGS)
 		p->stop = true;
+}
+
+/* Reports a finding after which the parse goes on and its tree is kept
+ * (flawed): a duplicate key, a merge key, in the map of frame f. */
+static void report_kept(struct parse *p, struct frame *f, struct pos pos, const char *code,
+			const struct buf *msg)
+{
+	p->kept++;
+	f->v->flawed = true;
+	report(p, pos, code, msg);
+}
+
+/* Whether a map key is YAML 1.1's merge key, which plansite does not
+ * honour: '<<' however it is written (a quoted '<<' too, so that no YAML
+ * reader's idea of it is ever published). */
+static bool is_merge_key(const char *key, size_t len)
+{
+	return len == 2 && key[0] == '<' && key[1] == '<';
 }
 
 /* Counts k more nodes; past the limit reports E003 at pos and stops. */
@@ -315,6 +340,15 @@ static void attach(struct parse *p, struct value *v, struct pos pos)
 		f->key = v->str ? v->str : "";
 		f->key_len = v->str ? v->len : 0;
 		f->key_pos = pos;
+		if (is_merge_key(f->key, f->key_len)) {
+			struct buf m = BUF_INIT;
+			buf_puts(&m, "merge key '<<' is not supported: plansite does not merge maps "
+				     "(a merged field such as visibility would be lost); write the "
+				     "fields out in this map");
+			report_kept(p, f, pos, "E001", &m);
+			buf_release(&m);
+			f->key_bad = true; /* its value is left out */
+		}
 		return;
 	}
 	f->have_key = false;
@@ -330,8 +364,8 @@ static void attach(struct parse *p, struct value *v, struct pos pos)
 				   (unsigned)s->pos.col);
 		else
 			buf_printf(&m, " (first at line %u)", (unsigned)s->pos.line);
-		buf_puts(&m, "; remove one of them");
-		report(p, f->key_pos, "E002", &m);
+		buf_puts(&m, "; remove one of them (the first is the one read)");
+		report_kept(p, f, f->key_pos, "E002", &m);
 		buf_release(&m);
 		return;
 	}
@@ -1184,10 +1218,11 @@ struct value *yaml_parse_split(struct arena *a, struct arena *strs, const char *
 		have_event = false;
 	}
 built:
-	if (p.stop || p.findings)
+	if (p.stop || p.findings > p.kept)
 		goto out;
 	if (p.root) {
 		result = p.root;
+		result->flawed |= p.kept > 0;
 	} else {
 		struct pos pos = {file, line0, 1};
 		result = value_new(a, VALUE_NULL, pos);
