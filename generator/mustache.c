@@ -631,6 +631,7 @@ static void emit_text(struct compiler *c, size_t a, size_t b, int32_t o)
 	struct op *op = add_op(c, OP_TEXT, NULL);
 	op->a = off;
 	op->b = len;
+	where(c, a, &op->line, &op->col); /* where a render past a limit stops */
 	if (c->bol)
 		op->flags |= F_BOL;
 	c->bol = c->pool.ptr[c->pool.len - 1] == '\n';

@@ -276,6 +276,163 @@ static void test_parent_cycle(void **state)
 	assert_finding(f, "E042", "a", 1, 1, "nested deeper than 64");
 }
 
+/* Renders name once more with limits lim into a fresh buffer holding
+ * "before": true when it renders; else the buffer must be as it was. */
+static bool render_lim(struct fx *f, const char *name, const struct value *ctx,
+		       size_t bytes, size_t expansions)
+{
+	struct mustache_limits lim = {bytes, expansions};
+	mustache_set_limits(f->s, &lim);
+	struct buf b = BUF_INIT;
+	buf_puts(&b, "before");
+	bool ok = mustache_render(f->s, name, ctx, &b, &f->d);
+	if (!ok)
+		assert_string_equal(b.ptr, "before");
+	buf_release(&b);
+	return ok;
+}
+
+/* Each limit at its boundary: N passes, N + 1 is stopped (E042) at the tag
+ * that passes it. Every interpolation, section, list item after the first,
+ * inverted section and partial counts one expansion. */
+static void test_expansion_limit(void **state)
+{
+	struct fx *f = *state;
+	/* a, b, the section, its second and third items, n three times, the
+	 * inverted section, the partial: 10 */
+	assert_true(add(f, "page", "{{a}}{{b}}{{#rows}}{{n}}{{/rows}}{{^z}}-{{/z}}{{>p}}"));
+	assert_true(add(f, "p", "."));
+	assert_true(mustache_set_link(f->s, &f->d));
+	struct value *rows = value_new(&f->a, VALUE_LIST, (struct pos){0});
+	for (int i = 1; i <= 3; i++)
+		value_list_push(&f->a, rows, map1(f, "n", value_number(&f->a, i)));
+	struct value *ctx = map1(f, "rows", rows);
+	assert_true(render_lim(f, "page", ctx, 0, 10));
+	assert_int_equal(f->d.n, 0);
+	assert_false(render_lim(f, "page", ctx, 0, 9));
+	assert_finding(f, "E042", "page", 1, 47, "makes more than 9 expansions");
+	diag_release(&f->d);
+	diag_init(&f->d, DIAG_TEXT);
+	assert_false(render_lim(f, "page", ctx, 0, 4)); /* at the second item */
+	assert_finding(f, "E042", "page", 1, 25, "makes more than 4 expansions");
+}
+
+static void test_byte_limit(void **state)
+{
+	struct fx *f = *state;
+	assert_true(add(f, "page", "abc{{x}}{{>p}}"));
+	assert_true(add(f, "p", "\n  z"));
+	assert_true(mustache_set_link(f->s, &f->d));
+	struct value *ctx = map1(f, "x", value_cstr(&f->a, "de"));
+	assert_true(render_lim(f, "page", ctx, 9, 0)); /* abcde, then "\n  z" */
+	assert_false(render_lim(f, "page", ctx, 8, 0));
+	assert_finding(f, "E042", "p", 1, 1, "template 'page' makes more than 8 bytes");
+	assert_true(strstr(f->d.items[0].message, "stopped in page > p") != NULL);
+	diag_release(&f->d);
+	diag_init(&f->d, DIAG_TEXT);
+	assert_false(render_lim(f, "page", ctx, 4, 0));
+	assert_finding(f, "E042", "page", 1, 4, "makes more than 4 bytes");
+}
+
+/* A theme whose partials fan out (each including the next twice, 40 deep:
+ * 2^40 leaves) stops at the default expansion limit, its output never more
+ * than the expansions allow: bounded memory and time, not 23 GB. */
+static void test_fan_out(void **state)
+{
+	struct fx *f = *state;
+	char name[16], src[64];
+	for (int i = 1; i <= 40; i++) {
+		snprintf(name, sizeof(name), "a%d", i);
+		if (i < 40)
+			snprintf(src, sizeof(src), "{{>a%d}}{{>a%d}}", i + 1, i + 1);
+		else
+			snprintf(src, sizeof(src), "x");
+		const char *file = arena_strdup(&f->a, name); /* kept by the set */
+		assert_true(mustache_set_add(f->s, file, file, src, strlen(src), &f->d));
+	}
+	assert_true(mustache_set_link(f->s, &f->d));
+	struct buf b = BUF_INIT;
+	assert_false(mustache_render(f->s, "a1", NULL, &b, &f->d));
+	assert_int_equal(b.len, 0);
+	assert_true(b.cap < 64u << 20); /* what 20,000,000 expansions could write */
+	buf_release(&b);
+	assert_finding(f, "E042", "a39", 1, 9, "template 'a1' makes more than 20000000 expansions");
+	assert_true(strstr(f->d.items[0].message, "a1 > a2 > a3 > (31 more) > a35 > a36 > a37 > "
+						  "a38 > a39;") != NULL);
+}
+
+/* With a stop given, a limit fills it instead of reporting. */
+static void test_stop_filled(void **state)
+{
+	struct fx *f = *state;
+	assert_true(add(f, "page", "{{>page}}"));
+	assert_true(mustache_set_link(f->s, &f->d));
+	struct mustache_stop st = {0};
+	struct buf b = BUF_INIT;
+	assert_false(mustache_render_memo(f->s, "page", NULL, &b, NULL, &st, &f->d));
+	assert_int_equal(f->d.n, 0);
+	assert_true(st.hit);
+	assert_string_equal(st.pos.file, "page");
+	assert_non_null(strstr(st.msg, "nested deeper than 64"));
+	mustache_stop_release(&st);
+	assert_false(st.hit);
+	buf_release(&b);
+}
+
+/* Where a render stops never depends on the memo: a section the memo holds
+ * counts the expansions it took when it was rendered, and a hit that would
+ * pass a limit is rendered afresh, to stop where it stops without memo. */
+static void test_limits_with_memo(void **state)
+{
+	struct fx *f = *state;
+	assert_true(add(f, "page", "{{pad}}{{#rows}}[{{n}}]{{/rows}}"));
+	assert_true(mustache_set_link(f->s, &f->d));
+	struct value *rows = value_new(&f->a, VALUE_LIST, (struct pos){0});
+	rows->shared = true;
+	for (int i = 1; i <= 3; i++)
+		value_list_push(&f->a, rows, map1(f, "n", value_number(&f->a, i)));
+	struct value *ctx = map1(f, "rows", rows);
+	struct mustache_memo *memo = mustache_memo_new();
+	/* pad, the section, 2 more items, 3 n: 7 expansions, 9 bytes */
+	struct mustache_limits lim = {9, 7};
+	mustache_set_limits(f->s, &lim);
+	struct buf b = BUF_INIT;
+	assert_true(mustache_render_memo(f->s, "page", ctx, &b, memo, NULL, &f->d));
+	assert_string_equal(b.ptr, "[1][2][3]");
+	buf_truncate(&b, 0);
+	assert_true(mustache_render_memo(f->s, "page", ctx, &b, memo, NULL, &f->d));
+	assert_int_equal(mustache_memo_hits(memo), 1); /* within the limits: a hit */
+	/* one byte more before the section: the hit would pass the byte limit */
+	value_map_put(&f->a, ctx, "pad", value_cstr(&f->a, "-"));
+	struct mustache_stop with = {0}, without = {0};
+	buf_truncate(&b, 0);
+	assert_false(mustache_render_memo(f->s, "page", ctx, &b, memo, &with, &f->d));
+	assert_int_equal(mustache_memo_hits(memo), 1);
+	assert_false(mustache_render_memo(f->s, "page", ctx, &b, NULL, &without, &f->d));
+	assert_true(with.hit && without.hit);
+	assert_string_equal(with.msg, without.msg);
+	assert_int_equal(with.pos.line, without.pos.line);
+	assert_int_equal(with.pos.col, without.pos.col);
+	assert_int_equal(with.pos.col, 23); /* the ']' after the third n */
+	mustache_stop_release(&with);
+	mustache_stop_release(&without);
+	/* one expansion fewer allowed: the hit would pass it */
+	lim = (struct mustache_limits){1000, 6};
+	mustache_set_limits(f->s, &lim);
+	struct value *ctx2 = map1(f, "rows", rows);
+	value_map_put(&f->a, ctx2, "q", value_cstr(&f->a, "q"));
+	assert_false(mustache_render_memo(f->s, "page", ctx2, &b, memo, &with, &f->d));
+	assert_false(mustache_render_memo(f->s, "page", ctx2, &b, NULL, &without, &f->d));
+	assert_string_equal(with.msg, without.msg);
+	assert_int_equal(with.pos.col, without.pos.col);
+	assert_int_equal(with.pos.col, 18); /* the third {{n}} */
+	mustache_stop_release(&with);
+	mustache_stop_release(&without);
+	assert_int_equal(f->d.n, 0);
+	buf_release(&b);
+	mustache_memo_free(memo);
+}
+
 static const char *layout = "<!doctype html>\n"
 			    "<title>{{$title}}{{site.name}}{{/title}}</title>\n"
 			    "<main>\n"
@@ -498,6 +655,11 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_threads, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_replace, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_lookup, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_expansion_limit, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_byte_limit, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_fan_out, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_stop_filled, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_limits_with_memo, setup, teardown),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
