@@ -6,7 +6,7 @@
 set -eu
 
 build_pkgs="gcc make pkg-config git libgit2-dev libyaml-dev libcmark-gfm-dev libcmark-gfm-extensions-dev libcairo2-dev libpango1.0-dev fonts-dejavu-core fonts-dejavu-extra"
-test_pkgs="libcmocka-dev python3 poppler-utils chromium default-jre-headless nodejs npm strace"
+test_pkgs="libcmocka-dev python3 poppler-utils chromium default-jre-headless nodejs npm strace valgrind time"
 
 case "${1:-build}" in
 build) want="$build_pkgs" ;;

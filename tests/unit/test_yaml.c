@@ -3,7 +3,6 @@
 
 #include <math.h>
 #include <stdlib.h>
-#include <time.h>
 
 /* One parse: its arena, its findings, its result. */
 struct fx {
@@ -616,13 +615,6 @@ static void test_alias_map_as_key(void **state)
 	assert_finding(f, "E001", 2, 1, "map keys must be plain text");
 }
 
-static double now(void)
-{
-	struct timespec ts;
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
-}
-
 static void test_billion_laughs(void **state)
 {
 	struct fx *f = *state;
@@ -634,12 +626,9 @@ static void test_billion_laughs(void **state)
 			buf_printf(&doc, "%s*a%d", k ? ", " : "", i - 1);
 		buf_puts(&doc, "]\n");
 	}
-	double t0 = now();
-	struct value *v = parse(f, doc.ptr);
-	double dt = now() - t0;
+	struct value *v = parse(f, doc.ptr); /* its cost: tests/run-bounds.sh */
 	buf_release(&doc);
 	assert_null(v);
-	assert_true(dt < 1.0);
 	/* a0 is 10 nodes, a1 91, a2 820, a3 7381, a4 66430: 74738 with the
 	 * keys, so the first '*a4' in a5's list passes 100000 */
 	assert_finding(f, "E003", 6, 10, "alias '*a4' takes the document past the limit of "
@@ -679,9 +668,7 @@ static void test_deep_nesting(void **state)
 	memset(doc + N, ']', N);
 	doc[2 * N] = '\n';
 	doc[2 * N + 1] = '\0';
-	double t0 = now();
-	assert_null(parse(f, doc));
-	assert_true(now() - t0 < 1.0);
+	assert_null(parse(f, doc)); /* its cost: tests/run-bounds.sh */
 	free(doc);
 	assert_finding(f, "E003", 1, 65, "nested deeper than 64 levels");
 }
@@ -836,9 +823,7 @@ static void test_many_keys(void **state)
 	struct buf doc = BUF_INIT;
 	for (int i = 0; i < 20000; i++)
 		buf_printf(&doc, "key%d: %d\n", i, i);
-	double t0 = now();
-	struct value *v = parse(f, doc.ptr);
-	assert_true(now() - t0 < 1.0);
+	struct value *v = parse(f, doc.ptr); /* its cost: tests/run-bounds.sh */
 	buf_release(&doc);
 	assert_non_null(v);
 	assert_int_equal(v->n, 20000);
