@@ -105,7 +105,7 @@ static bool doc_begin(struct loader *lo, struct doc *doc, const struct source_fi
 					      fm.yaml_line, &lo->limits.yaml, lo->d);
 	if (!tree)
 		return false;
-	/* A duplicate or merge key (reported) leaves the document to be
+	/* A duplicate key (reported) leaves the document to be
 	 * checked with its first values; a load for the data alone, whose
 	 * findings nobody reads, does not take it (who may see it is in doubt). */
 	if (tree->flawed && lo->site->no_bodies)

@@ -188,7 +188,7 @@ void escape_json(struct buf *b, const char *s, size_t n);
  * rely on them. Never renumber; retire a code rather than reuse it.
  *
  * E001 YAML or front matter does not parse (syntax, more than one document,
- *      a key that is not plain text, a merge key '<<')
+ *      a key that is not plain text)
  * E002 duplicate map key (reported; the first value is kept and the file
  *      still checked)
  * E003 alias expansion or nesting past the limit
@@ -334,10 +334,10 @@ struct value {
 	bool quoted; /* scalar written in quotes or as a block scalar */
 	bool shared; /* a list that lives as long as the build and is the same
 			for every page showing it (see mustache_memo) */
-	bool flawed; /* a map in which yaml_parse reported a duplicate key or a
-			merge key (it holds what was kept), and the root of
-			its document: the parse had errors, so a load whose
-			findings nobody reads must not take it */
+	bool flawed; /* a map in which yaml_parse reported a duplicate key (it
+			holds the first value), and the root of its document:
+			the parse had errors, so a load whose findings nobody
+			reads must not take it */
 	struct pos pos;
 	const char *str; /* scalars: NUL-terminated text; NULL for list and map */
 	size_t len;
@@ -391,12 +391,11 @@ extern const struct yaml_limits yaml_default_limits;
  * front matter block can report the lines of its file. Alias expansion or
  * nesting past the limits (E003), more than one document and syntax errors
  * (E001) are reported to d and give NULL. A duplicate map key (E002, at the
- * later key) and a merge key '<<' (E001: plansite does not merge maps) are
- * reported too, but the parse goes on: the first value of a duplicate is
- * kept, a merge key and its value are left out, and the tree is returned
- * with flawed set on that map and on the root, so that the caller checks
- * the rest of the file in the same run. An empty document gives a
- * VALUE_NULL value.
+ * later key) is reported too, but the parse goes on: the first value is
+ * kept, and the tree is returned with flawed set on that map and on the
+ * root, so that the caller checks the rest of the file in the same run. A
+ * merge key '<<' is a plain key (the loaders refuse it, E006). An empty
+ * document gives a VALUE_NULL value.
  */
 struct value *yaml_parse(struct arena *a, const char *s, size_t n, const char *file,
 			 uint32_t line0, const struct yaml_limits *lim, struct diag *d);

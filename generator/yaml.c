@@ -3,14 +3,15 @@
  * <yaml.h>: libyaml's event parser does the syntax (simple front matter is
  * scanned here into the same events: see "fast path"), this file builds the
  * value tree, resolves plain scalars by the YAML 1.2 core schema, and adds
- * what libyaml leaves to its callers: duplicate keys, merge keys (refused),
- * aliases (shared, never copied, but counted as if expanded) and limits on
- * size and depth. Every libyaml object is freed here, on every path.
+ * what libyaml leaves to its callers: duplicate keys, aliases (shared, never
+ * copied, but counted as if expanded) and limits on size and depth. A merge
+ * key '<<' is a plain key here, as YAML 1.2 has it: the loaders refuse it
+ * (fields.c, E006). Every libyaml object is freed here, on every path.
  *
  * Findings that end the parse (syntax, limits, a key that is a list or map,
- * an unknown alias) give NULL; a duplicate key and a merge key do not: the
- * parse goes on with what is kept, so that one slip does not hide every
- * other finding of the file. The fast path and libyaml's both hand their
+ * an unknown alias) give NULL; a duplicate key does not: the parse goes on
+ * with the first value, so that one slip does not hide every other finding
+ * of the file. The fast path and libyaml's both hand their
  * events to the same builder, so both keep every rule here alike.
  */
 #include "plansite.h"
@@ -257,21 +258,13 @@ static void report(struct parse *p, struct pos pos, const char *code, const stru
 }
 
 /* Reports a finding after which the parse goes on and its tree is kept
- * (flawed): a duplicate key, a merge key, in the map of frame f. */
+ * (flawed): a duplicate key in the map of frame f. */
 static void report_kept(struct parse *p, struct frame *f, struct pos pos, const char *code,
 			const struct buf *msg)
 {
 	p->kept++;
 	f->v->flawed = true;
 	report(p, pos, code, msg);
-}
-
-/* Whether a map key is YAML 1.1's merge key, which plansite does not
- * honour: '<<' however it is written (a quoted '<<' too, so that no YAML
- * reader's idea of it is ever published). */
-static bool is_merge_key(const char *key, size_t len)
-{
-	return len == 2 && key[0] == '<' && key[1] == '<';
 }
 
 /* Counts k more nodes; past the limit reports E003 at pos and stops. */
@@ -340,15 +333,6 @@ static void attach(struct parse *p, struct value *v, struct pos pos)
 		f->key = v->str ? v->str : "";
 		f->key_len = v->str ? v->len : 0;
 		f->key_pos = pos;
-		if (is_merge_key(f->key, f->key_len)) {
-			struct buf m = BUF_INIT;
-			buf_puts(&m, "merge key '<<' is not supported: plansite does not merge maps "
-				     "(a merged field such as visibility would be lost); write the "
-				     "fields out in this map");
-			report_kept(p, f, pos, "E001", &m);
-			buf_release(&m);
-			f->key_bad = true; /* its value is left out */
-		}
 		return;
 	}
 	f->have_key = false;
