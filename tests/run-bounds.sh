@@ -30,6 +30,20 @@ site() {
 	cp -r "$minimal" "$tmp/$1"
 	rm -rf "$tmp/$1/.plansite-cache" "$tmp/$1/expected"
 }
+# fan_out SITE DEPTH: the site's status partial includes a1, each aN the
+# next twice, down to a leaf 'x': 2^(DEPTH-1) leaves.
+fan_out() {
+	ft=$1/themes/default/templates
+	mkdir -p "$ft"
+	rm -f "$ft"/a*.mustache
+	printf '{{>a1}}' >"$ft/status.mustache"
+	i=1
+	while [ "$i" -lt "$2" ]; do
+		printf '{{>a%d}}{{>a%d}}\n' $((i + 1)) $((i + 1)) >"$ft/a$i.mustache"
+		i=$((i + 1))
+	done
+	printf 'x' >"$ft/a$2.mustache"
+}
 check() { # dir [args]: findings in $tmp/err, the exit status returned
 	d=$1
 	shift
@@ -130,15 +144,7 @@ done
 # killed; now it stops at 20,000,000 expansions with small memory (the
 # sanitizer build's own overhead is about 100 MB).
 site fan
-t=$tmp/fan/themes/default/templates
-mkdir -p "$t"
-printf '{{>a1}}' >"$t/status.mustache"
-i=1
-while [ $i -lt 40 ]; do
-	printf '{{>a%d}}{{>a%d}}\n' $((i + 1)) $((i + 1)) >"$t/a$i.mustache"
-	i=$((i + 1))
-done
-printf 'x' >"$t/a40.mustache"
+fan_out "$tmp/fan" 40
 PLANSITE_JOBS=1 /usr/bin/time -f %M -o "$tmp/rss" "$PLANSITE" -C "$tmp/fan" build --worktree --today 2007-05-31 --out "$tmp/fan-out" 2>"$tmp/err"
 rss=$(tail -1 "$tmp/rss")
 if grep -q "a39.mustache:1:9: error: template 'home' makes more than 20000000 expansions" "$tmp/err" &&
@@ -246,14 +252,7 @@ EOF2
 		rm -rf "$tmp/cost-tpl"
 		cp -r "$here/sites/e042-template-expansions" "$tmp/cost-tpl"
 		rm -rf "$tmp/cost-tpl/.plansite-cache"
-		t=$tmp/cost-tpl/themes/default/templates
-		rm -f "$t"/a*.mustache
-		i=1
-		while [ $i -lt 30 ]; do
-			printf '{{>a%d}}{{>a%d}}\n' $((i + 1)) $((i + 1)) >"$t/a$i.mustache"
-			i=$((i + 1))
-		done
-		printf 'x' >"$t/a30.mustache"
+		fan_out "$tmp/cost-tpl" 30
 		sed -i "s/template_expansions: .*/template_expansions: $k/" "$tmp/cost-tpl/site.yaml"
 		v="$v $(instr "$tmp/cost-tpl" build --worktree --today 2007-05-31 --no-pdf --out "$tmp/cost-out")"
 	done
