@@ -110,6 +110,7 @@ static bool doc_begin(struct loader *lo, struct doc *doc, const struct source_fi
 	 * findings nobody reads, does not take it (who may see it is in doubt). */
 	if (tree->flawed && lo->site->no_bodies)
 		return false;
+	doc->flawed = tree->flawed;
 	if (tree->kind != VALUE_MAP) {
 		diag_error(lo->d, ld_file_start(f->path), "E006",
 			   "front matter must be a map of fields (title: ...)");

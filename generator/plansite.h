@@ -928,6 +928,10 @@ struct doc {
 	const struct md_prepared *prepared;
 	const char *words;
 	bool ok; /* the front matter parsed; typed fields are filled as far as valid */
+	/* Its front matter had a duplicate key (E002): the first value was
+	 * read, so who may see it is in doubt. A build fails on the error; a
+	 * reader of an old tree that drops findings must treat it as hidden. */
+	bool flawed;
 };
 
 struct level {

@@ -377,5 +377,21 @@ for a in public practices; do
 		{ bad "$a: the cached build is byte for byte a fresh one"; head -20 "$tmp/diff"; }
 done
 
+# --- a duplicate key leaves who may see a document in doubt -------------------
+# `plansite changes` reads old trees without their findings: a page whose
+# front matter says visibility twice (E002, the first value read) is hidden
+# from its listing whatever the first value says.
+dup=$tmp/dup
+cp -r "$here/sites/valid-minimal" "$dup"
+git -C "$dup" init -q
+gd() { git -C "$dup" -c user.name=Test -c user.email=test@example.org -c commit.gpgsign=false "$@" >/dev/null; }
+gd add -A && gd commit -q -m "Import"
+printf -- '---\ntitle: DUPSECRETTITLE\nvisibility: public\nvisibility: confidential\n---\nText.\n' \
+	>"$dup/content/pages/dup.md"
+gd add -A && gd commit -q -m "Add a page"
+"$PLANSITE" -C "$dup" changes HEAD~1 HEAD >"$tmp/chdup" 2>&1
+hasnt "$tmp/chdup" DUPSECRETTITLE "plansite changes: a page with visibility written twice is not listed"
+hasnt "$tmp/chdup" "content/pages/dup.md" "plansite changes: nor its path"
+
 echo "withdrawal: $fail failed"
 [ $fail = 0 ]
