@@ -403,6 +403,7 @@ static void bump_end(void)
 		size_t total = b->used + (size_t)(b->p - (char *)b->blocks->align);
 		bump_free_blocks(b->blocks);
 		b->blocks = NULL;
+		b->p = b->end = NULL; /* nothing is left to allocate from */
 		b->used = 0;
 		if (total > BUMP_KEEP)
 			return;

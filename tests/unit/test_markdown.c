@@ -94,11 +94,44 @@ static void test_random_strings_agree(void **state)
 	assert_true(tried > 10000); /* the comparison ran on many plain strings */
 }
 
+/* The bump arena at its boundary: a parse that takes more than BUMP_KEEP
+ * (8 MiB) frees its blocks; the next parse on the thread must not allocate
+ * from them (ASan: heap-use-after-free before the fix). Then one just under
+ * the limit, kept, and reused. */
+static void parse_and_check(size_t items)
+{
+	struct buf b = BUF_INIT;
+	for (size_t i = 0; i < items; i++)
+		buf_printf(&b, "- item %zu with [a link](http://example.org/%zu)\n", i, i);
+	struct parse ps;
+	cmark_node *root = md_parse_text(&ps, CMARK_OPT_SOURCEPOS, b.ptr, b.len);
+	cmark_node *list = cmark_node_first_child(root);
+	assert_non_null(list);
+	size_t n = 0;
+	for (cmark_node *it = cmark_node_first_child(list); it; it = cmark_node_next(it))
+		n++;
+	assert_int_equal(n, items);
+	md_parse_done(&ps);
+	buf_release(&b);
+}
+
+static void test_bump_boundary(void **state)
+{
+	(void)state;
+	parse_and_check(20000); /* well past BUMP_KEEP: the blocks go */
+	parse_and_check(10);    /* allocates after that: freed memory before the fix */
+	parse_and_check(20000);
+	parse_and_check(3000);  /* under the limit: one block kept */
+	parse_and_check(3000);  /* and used again */
+	parse_and_check(10);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_plain_or_not),
 		cmocka_unit_test(test_random_strings_agree),
+		cmocka_unit_test(test_bump_boundary),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
