@@ -183,10 +183,15 @@ static int empty_folder_shared(int fd)
 	} subs[64];
 	struct dirent *e;
 	int rc = 0;
+	bool marked = false;
 	while ((e = readdir(top))) {
 		const char *name = e->d_name;
 		if (!strcmp(name, ".") || !strcmp(name, ".."))
 			continue;
+		if (!strcmp(name, OUTPUT_MARKER)) {
+			marked = true; /* last: see below */
+			continue;
+		}
 		int sub = e->d_type == DT_DIR && nsub < 64
 				  ? openat(dirfd(top), name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC)
 				  : -1;
@@ -226,6 +231,11 @@ static int empty_folder_shared(int fd)
 		if (unlinkat(dirfd(top), subs[i].name, AT_REMOVEDIR) < 0 && errno != ENOENT)
 			rc = -1;
 	}
+	/* The marker goes last: a build killed while it empties a folder
+	 * leaves one that is still known for plansite's (staging_ours), which
+	 * the next build removes, not one it must leave alone. */
+	if (marked && unlinkat(dirfd(top), OUTPUT_MARKER, 0) < 0 && errno != ENOENT)
+		rc = -1;
 	closedir(top);
 	free(s.v);
 	arena_release(&names);

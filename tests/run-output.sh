@@ -268,6 +268,25 @@ run "$s" build --no-pdf --out ../empty
 [ "$st" = 0 ] && [ ! -e "$sb/.empty.staging-5$dead" ] && ok "an empty one (killed before its marker) too" ||
 	bad "an empty one (killed before its marker) too"
 
+# A build killed while it removes the output it replaced (strace kills it at
+# its Nth unlinkat) leaves that output's remains in its staging folder; the
+# marker is removed last, so the next build still knows them for its own.
+sandbox killed
+s=$sb/site
+"$PLANSITE" -C "$s" build --no-pdf --out "$sb/out" >/dev/null 2>&1
+left=0 kept=0 tries=0
+for at in 3 10 30 60; do
+	tries=$((tries + 1))
+	strace -f -qq -o /dev/null -e trace=unlinkat -e inject=unlinkat:signal=KILL:when=$at \
+		"$PLANSITE" -C "$s" build --no-pdf --today 2030-0$tries-01 --out "$sb/out" >/dev/null 2>&1
+	ls -d "$sb"/.out.staging-* >/dev/null 2>&1 && left=$((left + 1))
+	"$PLANSITE" -C "$s" build --no-pdf --today 2031-0$tries-01 --out "$sb/out" >/dev/null 2>&1 &&
+		! ls -d "$sb"/.out.staging-* >/dev/null 2>&1 && kept=$((kept + 1))
+done
+[ $left -gt 0 ] && [ $kept = $tries ] &&
+	ok "builds killed while they remove the old output: the next removes what is left ($left of $tries left some)" ||
+	bad "builds killed while they remove the old output: $kept of $tries next builds tidied ($left left some)"
+
 # --- one build at a time into one output ----------------------------------
 sandbox lock
 s=$sb/site
