@@ -156,7 +156,7 @@ static void doc_end(struct loader *lo, struct doc *doc, struct ld *l)
 		doc->words = text_words(lo->arena, text.ptr, text.len);
 		/* Rendered: the build needs the file's bytes no more (a report's
 		 * body still makes its PDF). They are most of a loaded site. */
-		if (doc->kind != DOC_REPORT) {
+		if (doc->kind != DOC_REPORT && !s->keep_text) {
 			struct source_file *f = (struct source_file *)doc->file;
 			free(f->data);
 			f->data = NULL;

@@ -223,6 +223,8 @@ void escape_json(struct buf *b, const char *s, size_t n);
  * E028 an item (action, decision) wider than its document
  * E029 a key that is nearly 'visibility', or 'visibility' where it cannot be
  *      set
+ * E030 text hidden from the build's audience found in an output (the leak
+ *      guard): nothing is published
  * E040 template syntax error
  * E041 unknown partial or parent template
  * E042 a template's render past a limit (bytes, expansions, nesting)
@@ -1178,6 +1180,9 @@ struct site {
 	/* Set before site_load by a build: render each body for this audience
 	 * from the parse that scans it (doc.prepared, doc.words). */
 	bool prepare;
+	/* Set before site_load to keep every file's bytes (a prepared body's
+	 * are freed otherwise): the leak guard reads them. */
+	bool keep_text;
 	enum visibility prepare_audience;
 	/* Set before site_load (with no_bodies) to reuse and keep the parsed
 	 * documents of a pool shared by many loads: such a site is loaded for
@@ -1530,6 +1535,12 @@ struct written_file {
 /* Every file written (writer_put, writer_link), in path order; they live as
  * long as w. */
 const struct written_file *writer_files(struct writer *w, size_t *n);
+struct guard;
+/* Has writer_commit scan every file written through w with the leak guard
+ * g first (guard_scan); g must outlive w. NULL: no guard. */
+void writer_set_guard(struct writer *w, struct guard *g);
+/* The guard of w, or NULL: for a PDF's text (guard_pdf_text). */
+struct guard *writer_guard(const struct writer *w);
 int writer_commit(struct writer *w);
 void writer_free(struct writer *w);
 /* Removes the staging folders that killed builds into out left (as
@@ -2072,6 +2083,43 @@ void pdf_inline_text(struct buf *out, const char *s);
  * sees nothing at exit. Call it only when no pdf_render is running and none
  * will run: at exit. */
 void pdf_shutdown(void);
+
+/* --------------------------------------------------------------- guard.c */
+
+/*
+ * The leak guard: before an output is published, every file of it (HTML,
+ * XML, ICS, JSON, and each PDF's text) is scanned for text its audience may
+ * not see. Hidden parts: the bodies and front-matter strings of hidden
+ * documents, the hidden fences of shown ones (doc.fences), and hidden
+ * actions, decisions and people's names. A hit is a run of 8 words of a
+ * hidden part (all of a part of 3 to 7 words) that no text the audience may
+ * see has: E030 at the hidden part, naming the output file. Use:
+ * guard_new; guard_add_site for each tree whose text the output shows;
+ * writer_set_guard; writer_commit calls guard_scan. Not thread-safe but
+ * for guard_pdf_text.
+ */
+struct guard;
+struct guard *guard_new(enum visibility audience);
+/* Adds what site (loaded with keep_text, narrowed by withdrawals when an
+ * old tree) hides from the guard's audience, and what it shows. */
+void guard_add_site(struct guard *g, const struct site *site);
+/* Ends adding: the shown text is compared with the hidden parts. Called
+ * by guard_scan when not called before. */
+void guard_seal(struct guard *g);
+/* The text doc gives pango, for the PDF rel of the output (rel's bytes
+ * are not scanned). No operation when g is NULL. Thread-safe. */
+void guard_pdf_text(struct guard *g, const char *rel, const struct pdf_doc *doc);
+/* Scans files[0..n) (relative to the folder sfd, which is out's staging
+ * folder) and the PDFs' texts; reports each output with a hit (E030; its
+ * first hit) to d. Returns 0, or -1 after reporting a hit or (E026) a
+ * failure to read. */
+int guard_scan(struct guard *g, int sfd, const char *out, const struct written_file *files,
+	       size_t n, struct diag *d);
+/* Whether guard_scan found hidden text in an output (E030). */
+bool guard_hit(const struct guard *g);
+/* Seconds the guard has taken so far (for --verbose). */
+double guard_seconds(const struct guard *g);
+void guard_free(struct guard *g);
 
 /* -------------------------------------------------------------- report.c */
 

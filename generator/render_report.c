@@ -258,6 +258,7 @@ static void write_pdf(struct pagectx *pg, const struct report *rp, const struct 
 		n,
 	};
 	buf_release(&t);
+	guard_pdf_text(writer_guard(r->w), path, &doc);
 
 	struct buf pdf = BUF_INIT, cpath = BUF_INIT;
 	bool cached = false;

@@ -36,6 +36,8 @@
 
 struct writer {
 	char *out;     /* the output folder, absolute */
+	char *given;   /* ... as given, for messages */
+	struct guard *guard; /* scans the output before the swap; NULL: none */
 	char *staging; /* <parent>/.<name>.staging-<pid> */
 	int sfd;       /* the staging folder, open; -1 when none */
 	struct diag *d;
@@ -369,6 +371,7 @@ struct writer *writer_open(const char *out, struct diag *d)
 	struct writer *w = xcalloc(1, sizeof(*w));
 	w->d = d;
 	w->sfd = -1;
+	w->given = xstrdup(out);
 	pthread_mutex_init(&w->lock, NULL);
 	/* The real path of out, whose parent must exist (or be made). */
 	w->out = output_path(out);
@@ -838,10 +841,30 @@ const struct written_file *writer_files(struct writer *w, size_t *n)
 	return w->paths;
 }
 
+void writer_set_guard(struct writer *w, struct guard *g)
+{
+	w->guard = g;
+}
+
+struct guard *writer_guard(const struct writer *w)
+{
+	return w ? w->guard : NULL;
+}
+
 int writer_commit(struct writer *w)
 {
 	if (w->failed || !w->staging)
 		return -1;
+	/* nothing hidden from the audience is published: scanned here, in the
+	 * staging folder, before the swap (a hit leaves it to writer_free) */
+	if (w->guard) {
+		size_t n;
+		const struct written_file *files = writer_files(w, &n);
+		if (guard_scan(w->guard, w->sfd, w->given, files, n, w->d) < 0) {
+			w->failed = true;
+			return -1;
+		}
+	}
 	if (w->sfd >= 0) {
 		close(w->sfd);
 		w->sfd = -1;
@@ -882,5 +905,6 @@ void writer_free(struct writer *w)
 	arena_release(&w->names);
 	free(w->staging);
 	free(w->out);
+	free(w->given);
 	free(w);
 }

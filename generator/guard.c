@@ -1,0 +1,1492 @@
+/*
+ * guard.c: the leak guard. Before a build's staging folder is swapped in,
+ * every output file (HTML, XML, ICS, JSON, and each PDF's text as it was
+ * given to the typesetter) is scanned for the text of every part the
+ * audience may not see: hidden documents' bodies and front-matter strings,
+ * the hidden fences of shown documents, and hidden actions, decisions and
+ * people's names. A hit fails the build (E030) and nothing is published.
+ *
+ * All text is normalised to words: ASCII lowercased, split on anything that
+ * is not a letter or a digit (UTF-8 letters are word bytes; the Latin-1 and
+ * general punctuation blocks are not). Markdown link destinations are
+ * dropped; HTML tags, comments and entities, JSON strings' escapes and
+ * iCalendar folding and escapes are decoded. A hidden part of 8 words or
+ * more gives every run of 8 consecutive words (a shingle); a shorter one of
+ * at least 3 words gives itself whole. A shingle that also occurs in text
+ * the audience may see (shown documents as it reads them, shown items, the
+ * site's data files) is shared and no hit: "Executive committee" in a hidden
+ * meeting and a shown one is not a leak.
+ *
+ * Shingles are 64-bit hashes of their words' hashes (each word hashed 8
+ * bytes at a time), kept in one open-addressing table; a word filter (one
+ * bit a hashed word) lets the scan skip windows with a word no hidden part
+ * has. Hidden parts go in on one thread, in path order, so the position a
+ * hit names is the first in the site; the shown text and the outputs are
+ * scanned on every core. Cost is linear in the bytes scanned.
+ */
+#define _GNU_SOURCE /* memmem */
+#include "plansite.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <sys/mman.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+enum { RUN = 8, SHORT_MIN = 3 };
+
+/* How a text is read. */
+enum gfmt { GF_PLAIN, GF_MD, GF_HTML, GF_JSON, GF_ICS };
+
+#define WBITS 22 /* the word filter: 4 Mbit, 512 KiB */
+#define KBITS 22 /* the shingle filter: 4 Mbit, 512 KiB */
+#define TBITS 20 /* the short parts' last three words: 1 Mbit */
+#define MULT 0x9E3779B97F4A7C15ULL
+
+struct source_name {
+	const char *path; /* in the guard's arena */
+};
+
+struct guard {
+	enum visibility audience;
+	struct arena arena;
+	/* the table: keys (0 empty), where each was first found, shared */
+	uint64_t *keys;
+	uint64_t *where;   /* source index << 40 | line << 16 | col */
+	unsigned char *shared;
+	size_t cap, used;
+	unsigned shorts;   /* bit k: some hidden part has exactly k words (3..7) */
+	uint64_t *wfilter; /* 1 << WBITS bits */
+	uint64_t *kfilter; /* 1 << KBITS bits: the keys in the table; once sealed,
+			      those no shown text has */
+	size_t unshared;   /* keys no shown text has (once sealed) */
+	size_t hits;       /* outputs guard_scan found holding hidden text */
+	uint64_t *tfilter; /* 1 << TBITS bits: the key of the last three words of
+			      each short part */
+	struct source_name *names;
+	size_t nnames, capnames;
+	/* shown text, scanned when sealed */
+	struct buf *shown;
+	size_t nshown, capshown;
+	bool sealed;
+	double seconds; /* spent in guard_add_site, guard_seal, guard_scan */
+#ifdef PLANSITE_TEST_HOOKS
+	/* the hidden text of each part, to plant the first run (tests only) */
+	char **texts;
+	enum gfmt *text_fmt;
+	uint64_t *text_where;
+	size_t ntexts, captexts;
+#endif
+	/* PDF texts given by the writer (rel, text) */
+	struct guard_text {
+		char *rel;
+		char *text;
+		size_t len;
+	} *pdfs;
+	size_t npdfs, cappdfs;
+	pthread_mutex_t lock;
+};
+
+/* -------------------------------------------------------------- words */
+
+/* Byte classes: 0 separator, 1 ASCII word byte, 2 a UTF-8 lead or
+ * continuation byte (decided by guard_utf8). Lowercase in lower[]. */
+static unsigned char cls[256], lower[256];
+static uint64_t powers[RUN];
+static pthread_once_t tables_once = PTHREAD_ONCE_INIT;
+
+static void tables_init(void)
+{
+	powers[0] = 1;
+	for (int i = 1; i < RUN; i++)
+		powers[i] = powers[i - 1] * MULT;
+	for (int c = 0; c < 256; c++) {
+		lower[c] = (unsigned char)c;
+		if (c >= 'A' && c <= 'Z') {
+			cls[c] = 1;
+			lower[c] = (unsigned char)(c - 'A' + 'a');
+		} else if ((c >= 'a' && c <= 'z') || (c >= '0' && c <= '9')) {
+			cls[c] = 1;
+		} else if (c >= 0x80) {
+			cls[c] = 2;
+		}
+	}
+}
+
+/* Whether code point u is a letter or a digit to the guard: anything but
+ * the C1 controls, Latin-1 punctuation and symbols, × and ÷, the general
+ * punctuation, super/subscript and currency blocks, CJK punctuation,
+ * variation selectors, the BOM and specials. */
+static bool cp_word(uint32_t u)
+{
+	if (u < 0x80)
+		return u < 256 && cls[u] == 1;
+	if (u < 0xC0)
+		return u == 0xAA || u == 0xB5 || u == 0xBA;
+	if (u == 0xD7 || u == 0xF7)
+		return false;
+	if (u >= 0x2000 && u <= 0x2BFF)
+		return false;
+	if (u >= 0x3000 && u <= 0x303F)
+		return false;
+	if ((u >= 0xFE00 && u <= 0xFE0F) || u == 0xFEFF || (u >= 0xFFF0 && u <= 0xFFFF))
+		return false;
+	return true;
+}
+
+/* The length of the UTF-8 sequence at s (at most n bytes) and its code
+ * point; a bad byte is one separator byte. */
+static size_t utf8_at(const unsigned char *s, size_t n, uint32_t *u)
+{
+	unsigned c = s[0];
+	size_t len = c >= 0xF0 ? 4 : c >= 0xE0 ? 3 : c >= 0xC0 ? 2 : 1;
+	if (len == 1 || len > n) {
+		*u = 0xFFFD;
+		return 1;
+	}
+	uint32_t v = c & (0x3F >> (len - 1));
+	for (size_t i = 1; i < len; i++) {
+		if ((s[i] & 0xC0) != 0x80) {
+			*u = 0xFFFD;
+			return 1;
+		}
+		v = v << 6 | (s[i] & 0x3F);
+	}
+	*u = v;
+	return len;
+}
+
+/* What a scan does with each window. */
+enum gmode { GM_COLLECT, GM_SHOWN, GM_SCAN };
+
+/* A scan in progress: the words so far (their hashes, the last RUN of them
+ * in a ring), the word being read, and where it began. */
+struct scan {
+	const struct guard *g;
+	enum gmode mode;
+	/* the word being read */
+	uint64_t acc, h;
+	unsigned len, nacc;
+	size_t start; /* offset of its first byte */
+	uint32_t sline, scol;
+	/* the last words */
+	uint64_t ring[RUN];
+	size_t offs[RUN], ends[RUN];
+	uint64_t nw;
+	unsigned run; /* consecutive words the filter has (GM_SHOWN, GM_SCAN) */
+	/* position in the text read (GM_COLLECT, GF_MD) */
+	uint32_t line, col;
+	/* GM_COLLECT: every word of the part */
+	uint64_t *wh;
+	uint64_t *wpos; /* line << 16 | col */
+	size_t *woff, *wend; /* its bytes in the text */
+	size_t nwh, capwh;
+	size_t *breaks; /* word counts at each block boundary */
+	size_t nbreaks, capbreaks;
+	/* GM_SCAN: the first hit */
+	bool hit;
+	uint64_t hit_key;
+	size_t hit_from, hit_to; /* bytes of the text holding its words */
+};
+
+static inline uint64_t mix64(uint64_t x)
+{
+	x ^= x >> 33;
+	x *= 0xff51afd7ed558ccdULL;
+	x ^= x >> 33;
+	x *= 0xc4ceb9fe1a85ec53ULL;
+	x ^= x >> 33;
+	return x;
+}
+
+static inline bool filter_has(const uint64_t *f, uint64_t h)
+{
+	uint64_t b = h >> (64 - WBITS);
+	return (f[b >> 6] >> (b & 63)) & 1;
+}
+
+static inline bool kfilter_has(const uint64_t *f, uint64_t key)
+{
+	uint64_t b = key >> (64 - KBITS);
+	return (f[b >> 6] >> (b & 63)) & 1;
+}
+
+static inline void kfilter_set(uint64_t *f, uint64_t key)
+{
+	uint64_t b = key >> (64 - KBITS);
+	f[b >> 6] |= 1ULL << (b & 63);
+}
+
+static inline uint64_t key_fin(uint64_t acc, unsigned k)
+{
+	uint64_t x = mix64(acc + k);
+	return x ? x : 1;
+}
+
+/* The key of the window of the last k words: the same as word_end makes. */
+static inline uint64_t window_key(const struct scan *s, unsigned k)
+{
+	uint64_t acc = 0;
+	for (unsigned i = 0; i < k; i++)
+		acc += s->ring[(s->nw - 1 - i) % RUN] * powers[i];
+	return key_fin(acc, k);
+}
+
+static size_t slot_of(const struct guard *g, uint64_t key)
+{
+	size_t i = (size_t)key & (g->cap - 1);
+	while (g->keys[i] && g->keys[i] != key)
+		i = (i + 1) & (g->cap - 1);
+	return i;
+}
+
+static void window(struct scan *s, unsigned k, uint64_t key)
+{
+	const struct guard *g = s->g;
+	if (!kfilter_has(g->kfilter, key))
+		return;
+	size_t i = slot_of(g, key);
+	if (!g->keys[i])
+		return;
+	if (s->mode == GM_SHOWN) {
+		if (!g->shared[i])
+			__atomic_store_n(&((struct guard *)g)->shared[i], 1, __ATOMIC_RELAXED);
+		return;
+	}
+	if (g->shared[i] || s->hit)
+		return;
+	s->hit = true;
+	s->hit_key = key;
+	s->hit_from = s->offs[(s->nw - k) % RUN];
+	s->hit_to = s->ends[(s->nw - 1) % RUN];
+}
+
+/* The word read so far ends (at offset end). */
+static inline void word_end(struct scan *s, size_t end)
+{
+	if (!s->len)
+		return;
+	uint64_t h = mix64((s->h ^ s->acc) * MULT + s->len);
+	s->len = 0;
+	s->acc = 0;
+	s->nacc = 0;
+	s->h = 0;
+	if (s->mode == GM_COLLECT) {
+		if (s->nwh == s->capwh) {
+			s->capwh = s->capwh ? s->capwh * 2 : 256;
+			s->wh = xrealloc(s->wh, s->capwh * sizeof(*s->wh));
+			s->wpos = xrealloc(s->wpos, s->capwh * sizeof(*s->wpos));
+			s->woff = xrealloc(s->woff, s->capwh * sizeof(*s->woff));
+			s->wend = xrealloc(s->wend, s->capwh * sizeof(*s->wend));
+		}
+		s->woff[s->nwh] = s->start;
+		s->wend[s->nwh] = end;
+		s->wpos[s->nwh] = (uint64_t)s->sline << 16 | (s->scol > 0xFFFF ? 0xFFFF : s->scol);
+		s->wh[s->nwh++] = h;
+		return;
+	}
+	s->ring[s->nw % RUN] = h;
+	s->offs[s->nw % RUN] = s->start;
+	s->ends[s->nw % RUN] = end;
+	s->nw++;
+	if (!filter_has(s->g->wfilter, h)) {
+		s->run = 0;
+		return;
+	}
+	if (s->run < RUN)
+		s->run++;
+	unsigned sh = s->g->shorts | 1u << RUN;
+	if (s->run < SHORT_MIN || !(sh & ((2u << s->run) - 1)) ||
+	    (s->mode == GM_SCAN && s->hit))
+		return;
+	/* every window that ends here, shortest first; the short ones only
+	 * when the last three words end a short part */
+	uint64_t acc = 0;
+	bool shorts = true;
+	for (unsigned k = 0; k < s->run; k++) {
+		acc += s->ring[(s->nw - 1 - k) % RUN] * powers[k];
+		if (k + 1 == SHORT_MIN) {
+			uint64_t t = key_fin(acc, 0) >> (64 - TBITS);
+			shorts = (s->g->tfilter[t >> 6] >> (t & 63)) & 1;
+			if (!shorts && s->run < RUN)
+				return;
+		}
+		if (k + 1 >= SHORT_MIN && (sh >> (k + 1) & 1) && (shorts || k + 1 == RUN))
+			window(s, k + 1, key_fin(acc, k + 1));
+	}
+}
+
+/* A block boundary (a paragraph's end, a table cell's, a JSON string's):
+ * no run goes across it, in the outputs as in the sources. */
+static inline void hard(struct scan *s, size_t off)
+{
+	word_end(s, off);
+	if (s->mode != GM_COLLECT) {
+		s->run = 0;
+		return;
+	}
+	if (s->nbreaks && s->breaks[s->nbreaks - 1] == s->nwh)
+		return;
+	if (s->nbreaks == s->capbreaks) {
+		s->capbreaks = s->capbreaks ? s->capbreaks * 2 : 64;
+		s->breaks = xrealloc(s->breaks, s->capbreaks * sizeof(*s->breaks));
+	}
+	s->breaks[s->nbreaks++] = s->nwh;
+}
+
+/* A word byte c (already lowercased) at offset off. */
+static inline void word_byte(struct scan *s, unsigned char c, size_t off)
+{
+	if (!s->len) {
+		s->start = off;
+		s->sline = s->line;
+		s->scol = s->col;
+	}
+	s->acc = s->acc << 8 | c;
+	s->len++;
+	if (++s->nacc == 8) {
+		s->h = (s->h ^ s->acc) * MULT;
+		s->h ^= s->h >> 29;
+		s->acc = 0;
+		s->nacc = 0;
+	}
+}
+
+/* Code point u as word bytes, or a separator. */
+static void word_cp(struct scan *s, uint32_t u, size_t off, size_t end)
+{
+	if (!cp_word(u)) {
+		word_end(s, off);
+		return;
+	}
+	unsigned char b[4];
+	size_t n;
+	if (u < 0x80) {
+		b[0] = lower[u];
+		n = 1;
+	} else if (u < 0x800) {
+		b[0] = (unsigned char)(0xC0 | u >> 6);
+		b[1] = (unsigned char)(0x80 | (u & 0x3F));
+		n = 2;
+	} else if (u < 0x10000) {
+		b[0] = (unsigned char)(0xE0 | u >> 12);
+		b[1] = (unsigned char)(0x80 | ((u >> 6) & 0x3F));
+		b[2] = (unsigned char)(0x80 | (u & 0x3F));
+		n = 3;
+	} else {
+		b[0] = (unsigned char)(0xF0 | u >> 18);
+		b[1] = (unsigned char)(0x80 | ((u >> 12) & 0x3F));
+		b[2] = (unsigned char)(0x80 | ((u >> 6) & 0x3F));
+		b[3] = (unsigned char)(0x80 | (u & 0x3F));
+		n = 4;
+	}
+	for (size_t i = 0; i < n; i++)
+		word_byte(s, b[i], off);
+	(void)end;
+}
+
+/* One byte or UTF-8 sequence of text at p[i]; returns the bytes taken. */
+static inline size_t text_at(struct scan *s, const unsigned char *p, size_t i, size_t n)
+{
+	unsigned char c = p[i];
+	unsigned k = cls[c];
+	if (k == 1) {
+		word_byte(s, lower[c], i);
+		s->col++;
+		return 1;
+	}
+	if (k == 0) {
+		word_end(s, i);
+		if (c == '\n') {
+			s->line++;
+			s->col = 1;
+		} else {
+			s->col++;
+		}
+		return 1;
+	}
+	uint32_t u;
+	size_t len = utf8_at(p + i, n - i, &u);
+	if (cp_word(u)) {
+		for (size_t j = 0; j < len; j++)
+			word_byte(s, p[i + j], i);
+	} else {
+		word_end(s, i);
+	}
+	s->col++;
+	return len;
+}
+
+static int hexval(unsigned char c)
+{
+	return c >= '0' && c <= '9' ? c - '0'
+	       : c >= 'a' && c <= 'f' ? c - 'a' + 10
+	       : c >= 'A' && c <= 'F' ? c - 'A' + 10
+				      : -1;
+}
+
+/* An HTML character reference at p[i] ('&'): its code point as a word or a
+ * separator; returns the bytes taken. */
+static size_t entity_at(struct scan *s, const unsigned char *p, size_t i, size_t n)
+{
+	size_t j = i + 1;
+	uint32_t u = 0;
+	bool num = j < n && p[j] == '#';
+	if (num) {
+		j++;
+		bool hex = j < n && (p[j] == 'x' || p[j] == 'X');
+		if (hex)
+			j++;
+		size_t d0 = j;
+		while (j < n && j - d0 < 8 && (hex ? hexval(p[j]) >= 0 : p[j] >= '0' && p[j] <= '9')) {
+			u = u * (hex ? 16 : 10) + (uint32_t)hexval(p[j]);
+			j++;
+		}
+		if (j == d0) {
+			word_end(s, i);
+			return 1;
+		}
+	} else {
+		while (j < n && j - i < 12 && cls[p[j]] == 1)
+			j++;
+	}
+	if (j < n && p[j] == ';')
+		j++;
+	if (num)
+		word_cp(s, u, i, j);
+	else
+		word_end(s, i);
+	return j - i;
+}
+
+/* At the start of a Markdown line p[i..e): the bytes of block syntax that
+ * print no word (quote and list markers, a task's box, an ordered item's
+ * number), or the whole line when it opens or closes a code fence (its
+ * info string) or is a link reference definition. */
+static size_t md_block_syntax(const unsigned char *p, size_t i, size_t e)
+{
+	size_t j = i;
+	while (j < e && (p[j] == ' ' || p[j] == '\t' || p[j] == '>'))
+		j++;
+	if (j + 2 < e + 1 && j + 3 <= e &&
+	    ((p[j] == '`' && p[j + 1] == '`' && p[j + 2] == '`') ||
+	     (p[j] == '~' && p[j + 1] == '~' && p[j + 2] == '~')))
+		return e - i;
+	if (j < e && p[j] == '[') {
+		const unsigned char *q = memchr(p + j, ']', e - j);
+		if (q && (size_t)(q - p) + 1 < e && q[1] == ':')
+			return e - i;
+	}
+	size_t d = j;
+	while (d < e && d - j < 9 && p[d] >= '0' && p[d] <= '9')
+		d++;
+	if (d > j && d < e && (p[d] == '.' || p[d] == ')') && (d + 1 == e || p[d + 1] == ' '))
+		j = d + 1;
+	else if (j < e && (p[j] == '-' || p[j] == '*' || p[j] == '+') && j + 1 < e && p[j + 1] == ' ')
+		j += 2;
+	else
+		return j - i;
+	while (j < e && p[j] == ' ')
+		j++;
+	if (j + 2 < e && p[j] == '[' && (p[j + 1] == ' ' || p[j + 1] == 'x' || p[j + 1] == 'X') &&
+	    p[j + 2] == ']')
+		j += 3;
+	return j - i;
+}
+
+/* Markdown: text, less block syntax (md_block_syntax) and link
+ * destinations ("](...)"); character references decoded. */
+static void scan_md(struct scan *s, const unsigned char *p, size_t n)
+{
+	size_t i = 0;
+	bool bol = true;
+	while (i < n) {
+		unsigned char c = p[i];
+		if (bol) {
+			bol = false;
+			const unsigned char *nl = memchr(p + i, '\n', n - i);
+			size_t e = nl ? (size_t)(nl - p) : n;
+			size_t k = md_block_syntax(p, i, e);
+			size_t j = i + k;
+			while (j < e && (p[j] == ' ' || p[j] == '\t' || p[j] == '\r'))
+				j++;
+			/* a blank line, a heading, an item, a quote, a table row, a
+			 * fence: a new block */
+			if (k || j == e || p[j] == '#' || p[j] == '|' || p[j] == '<')
+				hard(s, i);
+			if (k) {
+				s->col += (uint32_t)k;
+				i += k;
+				continue;
+			}
+		}
+		if (c == ']' && i + 1 < n && p[i + 1] == '(') {
+			word_end(s, i);
+			size_t j = i + 2;
+			int depth = 1;
+			while (j < n && p[j] != '\n' && depth) {
+				if (p[j] == '(')
+					depth++;
+				else if (p[j] == ')')
+					depth--;
+				j++;
+			}
+			s->col += (uint32_t)(j - i);
+			i = j;
+			continue;
+		}
+		if (c == '&') {
+			size_t k = entity_at(s, p, i, n);
+			s->col += (uint32_t)k;
+			i += k;
+			continue;
+		}
+		if (c == '\n')
+			bol = true;
+		if (c == '|') {
+			hard(s, i);
+			s->col++;
+			i++;
+			continue;
+		}
+		i += text_at(s, p, i, n);
+	}
+}
+
+/* Whether the tag whose name (after an optional '/') starts at p is one
+ * of HTML's inline elements, inside a block; any other tag (of XML too)
+ * is a block boundary. */
+static bool inline_tag(const unsigned char *p, size_t n)
+{
+	static const char *const names[] = {"a", "abbr", "b", "bdi", "cite", "code", "del", "dfn",
+					    "em", "i", "ins", "kbd", "mark", "q", "s", "samp",
+					    "small", "span", "strong", "sub", "sup", "time", "u",
+					    "var", "wbr"};
+	size_t i = n && p[0] == '/' ? 1 : 0, j = i;
+	while (j < n && j - i < 8 && cls[p[j]] == 1)
+		j++;
+	size_t len = j - i;
+	if (!len || len > 6 || (j < n && cls[p[j]] == 1))
+		return false;
+	unsigned char c0 = lower[p[i]];
+	for (size_t k = 0; k < sizeof(names) / sizeof(*names); k++)
+		if ((unsigned char)names[k][0] == c0 && strlen(names[k]) == len &&
+		    (len == 1 || strncasecmp(names[k], (const char *)p + i, len) == 0))
+			return true;
+	return false;
+}
+
+/* HTML and XML: text between tags, entities decoded; tags, comments and
+ * what <script> and <style> hold are separators, and tags but inline
+ * ones block boundaries. */
+static void scan_html(struct scan *s, const unsigned char *p, size_t n)
+{
+	size_t i = 0;
+	while (i < n) {
+		unsigned char c = p[i];
+		if (cls[c] == 1) {
+			word_byte(s, lower[c], i);
+			i++;
+			continue;
+		}
+		if (c == '<') {
+			word_end(s, i);
+			if (i + 3 < n && p[i + 1] == '!' && p[i + 2] == '-' && p[i + 3] == '-') {
+				const unsigned char *e = memmem(p + i + 4, n - i - 4, "-->", 3);
+				i = e ? (size_t)(e - p) + 3 : n;
+				continue;
+			}
+			bool script = i + 7 < n && (p[i + 1] | 0x20) == 's' && (strncasecmp((const char *)p + i + 1, "script", 6) == 0 ||
+						    strncasecmp((const char *)p + i + 1, "style", 5) == 0);
+			if (!inline_tag(p + i + 1, n - i - 1))
+				hard(s, i);
+			const unsigned char *e = memchr(p + i, '>', n - i);
+			i = e ? (size_t)(e - p) + 1 : n;
+			if (script) {
+				const unsigned char *q = memmem(p + i, n - i, "</", 2);
+				i = q ? (size_t)(q - p) : n;
+			}
+			continue;
+		}
+		if (c == '&') {
+			i += entity_at(s, p, i, n);
+			continue;
+		}
+		i += text_at(s, p, i, n);
+	}
+	word_end(s, n);
+}
+
+/* JSON: the text of strings, escapes decoded; the "words" of a search
+ * entry (its distinct words, in no order of the text) are left out. */
+static void scan_json(struct scan *s, const unsigned char *p, size_t n)
+{
+	size_t i = 0;
+	while (i < n) {
+		if (p[i] != '"') {
+			i++;
+			continue;
+		}
+		bool skip = i + 9 <= n && memcmp(p + i, "\"words\":\"", 9) == 0;
+		if (skip)
+			i += 8;
+		i++;
+		hard(s, i);
+		while (i < n && p[i] != '"') {
+			unsigned char c = p[i];
+			if (skip) {
+				i += c == '\\' ? 2 : 1;
+				continue;
+			}
+			if (c != '\\') {
+				i += text_at(s, p, i, n);
+				continue;
+			}
+			if (i + 1 < n && p[i + 1] == 'u' && i + 6 <= n) {
+				uint32_t u = 0;
+				bool ok = true;
+				for (int k = 0; k < 4; k++) {
+					int v = hexval(p[i + 2 + k]);
+					ok = ok && v >= 0;
+					u = u << 4 | (uint32_t)(v < 0 ? 0 : v);
+				}
+				size_t len = 6;
+				if (ok && u >= 0xD800 && u < 0xDC00 && i + 12 <= n && p[i + 6] == '\\' &&
+				    p[i + 7] == 'u') {
+					uint32_t lo = 0;
+					for (int k = 0; k < 4; k++) {
+						int v = hexval(p[i + 8 + k]);
+						lo = lo << 4 | (uint32_t)(v < 0 ? 0 : v);
+					}
+					if (lo >= 0xDC00 && lo < 0xE000) {
+						u = 0x10000 + ((u - 0xD800) << 10) + (lo - 0xDC00);
+						len = 12;
+					}
+				}
+				if (ok)
+					word_cp(s, u, i, i + len);
+				else
+					word_end(s, i);
+				i += len;
+				continue;
+			}
+			word_end(s, i);
+			i += 2;
+		}
+		word_end(s, i);
+		i++;
+	}
+	word_end(s, n);
+}
+
+/* iCalendar: lines unfolded (a line break and a space or tab join the
+ * lines), escapes (\\ \; \, \n) as separators. */
+static void scan_ics(struct scan *s, const unsigned char *p, size_t n)
+{
+	size_t i = 0;
+	while (i < n) {
+		unsigned char c = p[i];
+		if (c == '\r' && i + 2 < n && p[i + 1] == '\n' && (p[i + 2] == ' ' || p[i + 2] == '\t')) {
+			i += 3;
+			continue;
+		}
+		if (c == '\n' && i + 1 < n && (p[i + 1] == ' ' || p[i + 1] == '\t')) {
+			i += 2;
+			continue;
+		}
+		if (c == '\\') {
+			word_end(s, i);
+			i += 2;
+			continue;
+		}
+		if (c == '\n')
+			hard(s, i);
+		i += text_at(s, p, i, n);
+	}
+	word_end(s, n);
+}
+
+static void scan_init(struct scan *s, const struct guard *g, enum gmode mode)
+{
+	memset(s, 0, sizeof(*s));
+	s->g = g;
+	s->mode = mode;
+	s->line = 1;
+	s->col = 1;
+}
+
+static void scan_release(struct scan *s)
+{
+	free(s->wh);
+	free(s->wpos);
+	free(s->woff);
+	free(s->wend);
+	free(s->breaks);
+}
+
+static void scan_run(struct scan *s, const char *text, size_t n, enum gfmt f)
+{
+	pthread_once(&tables_once, tables_init);
+	const unsigned char *p = (const unsigned char *)text;
+	switch (f) {
+	case GF_MD:
+		scan_md(s, p, n);
+		word_end(s, n);
+		break;
+	case GF_HTML:
+		scan_html(s, p, n);
+		break;
+	case GF_JSON:
+		scan_json(s, p, n);
+		break;
+	case GF_ICS:
+		scan_ics(s, p, n);
+		break;
+	case GF_PLAIN:
+		for (size_t i = 0; i < n;) {
+			if (p[i] == '\n' && i + 1 < n && p[i + 1] == '\n')
+				hard(s, i);
+			i += text_at(s, p, i, n);
+		}
+		word_end(s, n);
+		break;
+	}
+}
+
+/* ------------------------------------------------------- hidden parts */
+
+static void table_grow(struct guard *g)
+{
+	size_t ocap = g->cap;
+	uint64_t *ok = g->keys, *ow = g->where;
+	g->cap = ocap ? ocap * 2 : 1u << 12;
+	g->keys = xcalloc(g->cap, sizeof(*g->keys));
+	g->where = xmalloc(g->cap * sizeof(*g->where));
+	for (size_t i = 0; i < ocap; i++) {
+		if (!ok[i])
+			continue;
+		size_t j = slot_of(g, ok[i]);
+		g->keys[j] = ok[i];
+		g->where[j] = ow[i];
+	}
+	free(ok);
+	free(ow);
+}
+
+static void table_put(struct guard *g, uint64_t key, uint64_t where)
+{
+	if ((g->used + 1) * 2 > g->cap)
+		table_grow(g);
+	size_t i = slot_of(g, key);
+	if (g->keys[i])
+		return; /* the first place it was found stays */
+	g->keys[i] = key;
+	g->where[i] = where;
+	g->used++;
+	kfilter_set(g->kfilter, key);
+}
+
+/* The index of path in the guard's names (copied). */
+static uint64_t name_index(struct guard *g, const char *path)
+{
+	if (g->nnames && strcmp(g->names[g->nnames - 1].path, path) == 0)
+		return g->nnames - 1;
+	if (g->nnames == g->capnames) {
+		g->capnames = g->capnames ? g->capnames * 2 : 64;
+		g->names = xrealloc(g->names, g->capnames * sizeof(*g->names));
+	}
+	g->names[g->nnames].path = arena_strdup(&g->arena, path ? path : "");
+	return g->nnames++;
+}
+
+/* Adds the hidden part text (of format f) found at file:line:col. */
+static void add_hidden(struct guard *g, struct scan *s, const char *file, uint32_t line,
+		       uint32_t col, const char *text, size_t n, enum gfmt f)
+{
+	if (!text || !n)
+		return;
+	s->nwh = 0;
+	s->nbreaks = 0;
+	s->line = line;
+	s->col = col;
+	scan_run(s, text, n, f);
+	if (s->nwh < SHORT_MIN)
+		return;
+	/* a part without a letter (a date, a time, a number) is not text */
+	bool letter = false;
+	for (size_t i = 0; i < n && !letter; i++) {
+		unsigned char c = (unsigned char)text[i];
+		letter = (c | 0x20) >= 'a' && (c | 0x20) <= 'z';
+		letter = letter || c >= 0xC0;
+	}
+	if (!letter)
+		return;
+	uint64_t src = name_index(g, file);
+	for (size_t i = 0; i < s->nwh; i++) {
+		uint64_t b = s->wh[i] >> (64 - WBITS);
+		g->wfilter[b >> 6] |= 1ULL << (b & 63);
+	}
+	/* each block of the part: its windows, as the scan makes them */
+	hard(s, n);
+	size_t lo = 0;
+	for (size_t bi = 0; bi < s->nbreaks; bi++) {
+		size_t hi = s->breaks[bi];
+		if (hi - lo >= SHORT_MIN) {
+			struct scan w;
+			scan_init(&w, g, GM_SCAN);
+			unsigned k = hi - lo >= RUN ? RUN : (unsigned)(hi - lo);
+			if (k < RUN) {
+				g->shorts |= 1u << k;
+				uint64_t acc = 0;
+				for (unsigned q = 0; q < SHORT_MIN; q++)
+					acc += s->wh[hi - 1 - q] * powers[q];
+				uint64_t t = key_fin(acc, 0) >> (64 - TBITS);
+				g->tfilter[t >> 6] |= 1ULL << (t & 63);
+			}
+			for (size_t i = lo; i < hi; i++) {
+				w.ring[w.nw % RUN] = s->wh[i];
+				w.nw++;
+				if (i + 1 - lo < k)
+					continue;
+				table_put(g, window_key(&w, k), src << 40 | s->wpos[i + 1 - k]);
+			}
+		}
+		lo = hi;
+	}
+#ifdef PLANSITE_TEST_HOOKS
+	if (g->ntexts == g->captexts) {
+		g->captexts = g->captexts ? g->captexts * 2 : 64;
+		g->texts = xrealloc(g->texts, g->captexts * sizeof(*g->texts));
+		g->text_fmt = xrealloc(g->text_fmt, g->captexts * sizeof(*g->text_fmt));
+		g->text_where = xrealloc(g->text_where, g->captexts * sizeof(*g->text_where));
+	}
+	g->texts[g->ntexts] = xstrndup(text, n);
+	g->text_fmt[g->ntexts] = f;
+	g->text_where[g->ntexts++] = src << 40 | s->wpos[0];
+#endif
+}
+
+/* Every string scalar of v, each a hidden part. */
+static void add_hidden_value(struct guard *g, struct scan *s, const struct value *v, int depth)
+{
+	if (!v || depth > 64)
+		return;
+	if (v->kind == VALUE_LIST) {
+		for (size_t i = 0; i < v->n; i++)
+			add_hidden_value(g, s, v->u.items[i], depth + 1);
+	} else if (v->kind == VALUE_MAP) {
+		for (size_t i = 0; i < v->n; i++)
+			add_hidden_value(g, s, v->u.pairs[i].val, depth + 1);
+	} else if (v->kind == VALUE_STRING && v->str && !id_valid(v->str)) {
+		/* (an id names something else: a person, a project) */
+		add_hidden(g, s, v->pos.file, v->pos.line, v->pos.col, v->str, v->len, GF_PLAIN);
+	}
+}
+
+/* The text of lines [from, to] (1-based, of the file) of doc's body. */
+static bool body_lines(const struct doc *doc, uint32_t from, uint32_t to, const char **p,
+		       size_t *n)
+{
+	if (!doc->body || from > to || from < doc->body_line)
+		return false;
+	const char *s = doc->body, *e = doc->body + doc->body_len;
+	for (uint32_t l = doc->body_line; l < from && s < e; l++) {
+		const char *nl = memchr(s, '\n', (size_t)(e - s));
+		s = nl ? nl + 1 : e;
+	}
+	const char *t = s;
+	for (uint32_t l = from; l <= to && t < e; l++) {
+		const char *nl = memchr(t, '\n', (size_t)(e - t));
+		t = nl ? nl + 1 : e;
+	}
+	*p = s;
+	*n = (size_t)(t - s);
+	return t > s;
+}
+
+/* A hidden document's front matter, every string of it. */
+static void add_hidden_front(struct guard *g, struct scan *s, const struct doc *doc)
+{
+	const struct source_file *f = doc->file;
+	if (!f || !f->data)
+		return;
+	struct frontmatter fm;
+	const char *err;
+	uint32_t err_line;
+	if (!frontmatter_split(f->data, f->len, &fm, &err, &err_line))
+		return;
+	struct arena a = ARENA_INIT;
+	struct diag d;
+	diag_init(&d, DIAG_TEXT);
+	struct value *v = yaml_parse(&a, fm.yaml, fm.yaml_len, doc->path, fm.yaml_line,
+				     &yaml_default_limits, &d);
+	add_hidden_value(g, s, v, 0);
+	diag_release(&d);
+	arena_release(&a);
+}
+
+/* Appends shown text: s[0..n) as a format f text of its own. */
+static void add_shown(struct guard *g, const char *text, size_t n, enum gfmt f)
+{
+	if (!text || !n)
+		return;
+	if (g->nshown == g->capshown) {
+		g->capshown = g->capshown ? g->capshown * 2 : 16;
+		g->shown = xrealloc(g->shown, g->capshown * sizeof(*g->shown));
+	}
+	struct buf *b = &g->shown[g->nshown++];
+	buf_init(b);
+	buf_putc(b, (char)f);
+	buf_put(b, text, n);
+}
+
+/* Shown text of one short field, into a shown buffer of fields (each
+ * field its own run: separated by a line the scan cannot join across). */
+static void shown_field(struct buf *b, const char *s)
+{
+	if (!s)
+		return;
+	buf_puts(b, s);
+	buf_puts(b, "\n\x01\n");
+}
+
+struct guard *guard_new(enum visibility audience)
+{
+	struct guard *g = xcalloc(1, sizeof(*g));
+	g->audience = audience;
+	g->wfilter = xcalloc((1u << WBITS) / 64, sizeof(uint64_t));
+	g->kfilter = xcalloc((1u << KBITS) / 64, sizeof(uint64_t));
+	g->tfilter = xcalloc((1u << TBITS) / 64, sizeof(uint64_t));
+	pthread_mutex_init(&g->lock, NULL);
+	table_grow(g);
+	return g;
+}
+
+static double now_s(void)
+{
+	struct timespec ts;
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+}
+
+/* What of document doc (of site s) the audience may see is shown text;
+ * what it may not is hidden. */
+static void add_doc(struct guard *g, struct scan *s, const struct doc *doc, struct buf *shown)
+{
+	enum visibility aud = g->audience;
+	if (!vis_shown(doc->vis, aud) || doc->flawed) {
+		/* the whole of it: its body and every string of its front matter */
+		add_hidden(g, s, doc->path, doc->body_line, 1, doc->body, doc->body_len, GF_MD);
+		add_hidden_front(g, s, doc);
+		if (doc->title)
+			add_hidden(g, s, doc->path, 1, 1, doc->title, strlen(doc->title), GF_PLAIN);
+		return;
+	}
+	for (size_t i = 0; i < doc->nfences; i++) {
+		const struct fence *fc = &doc->fences[i];
+		const char *p;
+		size_t n;
+		if (!vis_shown(fc->vis, aud) && fc->close_line > fc->open_line + 1 &&
+		    body_lines(doc, fc->open_line + 1, fc->close_line - 1, &p, &n))
+			add_hidden(g, s, doc->path, fc->open_line + 1, 1, p, n, GF_MD);
+	}
+	if (doc->body) {
+		struct buf b = BUF_INIT;
+		markdown_audience_body(doc, aud, &b);
+		add_shown(g, b.ptr, b.len, GF_MD);
+		buf_release(&b);
+	}
+	shown_field(shown, doc->title);
+	shown_field(shown, doc->summary);
+}
+
+void guard_add_site(struct guard *g, const struct site *site)
+{
+	double t0 = now_s();
+	enum visibility aud = g->audience;
+	struct scan s;
+	scan_init(&s, g, GM_COLLECT);
+	struct buf shown = BUF_INIT;
+	const struct site_config *c = &site->config;
+	shown_field(&shown, c->title);
+	shown_field(&shown, c->tagline);
+	shown_field(&shown, c->organisation);
+	shown_field(&shown, c->contact_email);
+	shown_field(&shown, c->contact_address);
+	const struct plan *pl = &site->plan;
+	shown_field(&shown, pl->title);
+	for (size_t i = 0; i < pl->nlevels; i++)
+		shown_field(&shown, pl->levels[i].name);
+	for (size_t i = 0; i < pl->nareas; i++)
+		shown_field(&shown, pl->areas[i].name);
+	for (size_t i = 0; i < pl->nmilestones; i++) {
+		shown_field(&shown, pl->milestones[i].name);
+		for (size_t k = 0; k < pl->milestones[i].nchecks; k++)
+			shown_field(&shown, pl->milestones[i].checks[k].text);
+	}
+	for (size_t i = 0; i < pl->nfunding; i++)
+		shown_field(&shown, pl->funding[i].name);
+	for (size_t i = 0; i < pl->nobjectives; i++)
+		shown_field(&shown, pl->objectives[i].text);
+	for (size_t i = 0; i < site->npractices; i++) {
+		const struct practice *p = &site->practices[i];
+		shown_field(&shown, p->name);
+		shown_field(&shown, p->town);
+		shown_field(&shown, p->address);
+	}
+	for (size_t i = 0; i < site->npeople; i++) {
+		const struct person *p = &site->people[i];
+		/* a person it may not see is named by their role alone */
+		if (vis_shown(p->vis, aud))
+			shown_field(&shown, p->name);
+		else if (p->name)
+			add_hidden(g, &s, p->pos.file, p->pos.line, p->pos.col, p->name,
+				   strlen(p->name), GF_PLAIN);
+		shown_field(&shown, p->role);
+		shown_field(&shown, p->organisation);
+	}
+	for (size_t i = 0; i < site->ndocs; i++)
+		add_doc(g, &s, site->docs[i], &shown);
+	for (size_t i = 0; i < site->nprojects; i++) {
+		const struct project *p = &site->projects[i];
+		if (!vis_shown(p->doc.vis, aud))
+			continue;
+		for (size_t k = 0; k < p->napprovals; k++)
+			shown_field(&shown, p->approvals[k].by);
+	}
+	for (size_t i = 0; i < site->nmeetings; i++) {
+		const struct meeting *m = &site->meetings[i];
+		if (!vis_shown(m->doc.vis, aud) || m->doc.flawed)
+			continue;
+		shown_field(&shown, m->venue);
+		shown_field(&shown, m->next.venue);
+		shown_field(&shown, m->next.note);
+		for (size_t k = 0; k < m->nguests; k++)
+			shown_field(&shown, m->guests[k]);
+		for (size_t k = 0; k < m->ndecisions; k++) {
+			const struct decision *dc = &m->decisions[k];
+			if (vis_shown(dc->vis, aud))
+				shown_field(&shown, dc->text);
+			else if (dc->text)
+				add_hidden(g, &s, dc->pos.file, dc->pos.line, dc->pos.col, dc->text,
+					   strlen(dc->text), GF_PLAIN);
+		}
+		for (size_t k = 0; k < m->nactions; k++) {
+			const struct action *ac = &m->actions[k];
+			if (vis_shown(ac->vis, aud))
+				shown_field(&shown, ac->text);
+			else if (ac->text)
+				add_hidden(g, &s, ac->pos.file, ac->pos.line, ac->pos.col, ac->text,
+					   strlen(ac->text), GF_PLAIN);
+		}
+	}
+	add_shown(g, shown.ptr, shown.len, GF_PLAIN);
+	buf_release(&shown);
+	scan_release(&s);
+	g->seconds += now_s() - t0;
+}
+
+/* --------------------------------------------------------- sealing */
+
+struct shown_job {
+	struct guard *g;
+};
+
+static void shown_one(void *ctx, size_t i)
+{
+	struct guard *g = ((struct shown_job *)ctx)->g;
+	struct buf *b = &g->shown[i];
+	struct scan s;
+	scan_init(&s, g, GM_SHOWN);
+	/* fields are kept apart by the \x01 lines: a run of no words */
+	const char *p = b->ptr + 1, *e = b->ptr + b->len;
+	enum gfmt f = (enum gfmt)b->ptr[0];
+	while (p < e) {
+		const char *q = f == GF_PLAIN ? memmem(p, (size_t)(e - p), "\n\x01\n", 3) : NULL;
+		size_t n = q ? (size_t)(q - p) : (size_t)(e - p);
+		s.run = 0;
+		s.nw = 0;
+		scan_run(&s, p, n, f);
+		p += n + (q ? 3 : 0);
+	}
+	scan_release(&s);
+}
+
+void guard_seal(struct guard *g)
+{
+	if (g->sealed)
+		return;
+	double t0 = now_s();
+	g->shared = xcalloc(g->cap, 1);
+	struct shown_job j = {g};
+	run_each(g->nshown, (size_t)plansite_jobs(), shown_one, &j);
+	for (size_t i = 0; i < g->nshown; i++)
+		buf_release(&g->shown[i]);
+	free(g->shown);
+	g->shown = NULL;
+	g->nshown = g->capshown = 0;
+	/* from now on the filter holds only what can be a hit */
+	memset(g->kfilter, 0, (1u << KBITS) / 8);
+	for (size_t i = 0; i < g->cap; i++)
+		if (g->keys[i] && !g->shared[i]) {
+			kfilter_set(g->kfilter, g->keys[i]);
+			g->unshared++;
+		}
+	g->sealed = true;
+	g->seconds += now_s() - t0;
+}
+
+/* ------------------------------------------------------------ scanning */
+
+static enum gfmt format_of(const char *rel)
+{
+	const char *dot = strrchr(rel, '.');
+	const char *slash = strrchr(rel, '/');
+	if (!dot || (slash && dot < slash))
+		return (enum gfmt)-1;
+	if (!strcmp(dot, ".html") || !strcmp(dot, ".htm") || !strcmp(dot, ".xml"))
+		return GF_HTML;
+	if (!strcmp(dot, ".json"))
+		return GF_JSON;
+	if (!strcmp(dot, ".ics"))
+		return GF_ICS;
+	return (enum gfmt)-1;
+}
+
+void guard_pdf_text(struct guard *g, const char *rel, const struct pdf_doc *doc)
+{
+	if (!g)
+		return;
+	struct buf b = BUF_INIT;
+	const char *meta[] = {doc->title, doc->author, doc->subject, doc->header};
+	for (size_t i = 0; i < 4; i++)
+		if (meta[i]) {
+			pdf_inline_text(&b, meta[i]);
+			buf_putc(&b, '\n');
+		}
+	for (size_t i = 0; i < doc->nblocks; i++) {
+		const struct pdf_block *k = &doc->blocks[i];
+		if (k->text) {
+			pdf_inline_text(&b, k->text);
+			buf_putc(&b, '\n');
+		}
+		const struct pdf_table *t = &k->table;
+		for (size_t c = 0; t->cells && c < t->ncols * t->nrows; c++)
+			if (t->cells[c]) {
+				pdf_inline_text(&b, t->cells[c]);
+				buf_putc(&b, '\n');
+			}
+	}
+	pthread_mutex_lock(&g->lock);
+	if (g->npdfs == g->cappdfs) {
+		g->cappdfs = g->cappdfs ? g->cappdfs * 2 : 16;
+		g->pdfs = xrealloc(g->pdfs, g->cappdfs * sizeof(*g->pdfs));
+	}
+	struct guard_text *gt = &g->pdfs[g->npdfs++];
+	gt->rel = xstrdup(rel);
+	gt->len = b.len;
+	gt->text = buf_detach(&b, NULL);
+	pthread_mutex_unlock(&g->lock);
+}
+
+/* One output scanned: where its first hit is. */
+struct hit {
+	bool found;
+	uint64_t where;
+	char *excerpt;
+};
+
+struct scan_job {
+	struct guard *g;
+	int sfd;
+	const struct written_file *files;
+	size_t nfiles;
+	struct hit *hits; /* nfiles + npdfs */
+	int rc;
+};
+
+/* The words of a hit, as a short excerpt: its text with tags and
+ * entities as spaces, at most 60 bytes, cut at a character. */
+static char *excerpt_of(const char *p, size_t n)
+{
+	struct buf b = BUF_INIT;
+	bool in_tag = false, sp = false;
+	for (size_t i = 0; i < n && b.len < 60; i++) {
+		unsigned char c = (unsigned char)p[i];
+		if (c == '<')
+			in_tag = true;
+		bool blank = in_tag || c < 0x20 || c == ' ' || c == '\\' || c == '&';
+		if (c == '>')
+			in_tag = false;
+		if (blank) {
+			sp = b.len > 0;
+			continue;
+		}
+		if (sp)
+			buf_putc(&b, ' ');
+		sp = false;
+		buf_putc(&b, (char)c);
+	}
+	size_t len = b.len;
+	while (len > 0 && ((unsigned char)b.ptr[len - 1] & 0xC0) == 0x80)
+		len--;
+	if (len > 0 && (unsigned char)b.ptr[len - 1] >= 0xC0)
+		len--;
+	else
+		len = b.len;
+	buf_truncate(&b, len);
+	return buf_detach(&b, NULL);
+}
+
+static void scan_text(struct guard *g, const char *p, size_t n, enum gfmt f, struct hit *h)
+{
+	struct scan s;
+	scan_init(&s, g, GM_SCAN);
+	scan_run(&s, p, n, f);
+	if (s.hit) {
+		h->found = true;
+		h->where = g->where[slot_of(g, s.hit_key)];
+		h->excerpt = excerpt_of(p + s.hit_from, s.hit_to - s.hit_from);
+	}
+	scan_release(&s);
+}
+
+static void scan_one(void *ctx, size_t i)
+{
+	struct scan_job *j = ctx;
+	struct guard *g = j->g;
+	if (i >= j->nfiles) {
+		const struct guard_text *t = &g->pdfs[i - j->nfiles];
+		scan_text(g, t->text, t->len, GF_PLAIN, &j->hits[i]);
+		return;
+	}
+	const char *rel = j->files[i].path;
+	enum gfmt f = format_of(rel);
+	if ((int)f < 0)
+		return;
+	int fd = openat(j->sfd, rel, O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
+	struct stat st;
+	if (fd < 0 || fstat(fd, &st) < 0) {
+		if (fd >= 0)
+			close(fd);
+		__atomic_store_n(&j->rc, -1, __ATOMIC_RELAXED);
+		return;
+	}
+	if (st.st_size > 0) {
+		void *m = mmap(NULL, (size_t)st.st_size, PROT_READ, MAP_PRIVATE, fd, 0);
+		if (m == MAP_FAILED) {
+			__atomic_store_n(&j->rc, -1, __ATOMIC_RELAXED);
+		} else {
+			scan_text(g, m, (size_t)st.st_size, f, &j->hits[i]);
+			munmap(m, (size_t)st.st_size);
+		}
+	}
+	close(fd);
+}
+
+#ifdef PLANSITE_TEST_HOOKS
+/* The first hidden run of the build that is no shared one: its words,
+ * written as format f would write them. Tests only. */
+static bool plant_text(struct guard *g, enum gfmt f, struct buf *out)
+{
+	size_t best = SIZE_MAX;
+	struct scan s;
+	scan_init(&s, g, GM_COLLECT);
+	size_t from = 0, k = 0;
+	for (size_t t = 0; t < g->ntexts; t++) {
+		if (best != SIZE_MAX && g->text_where[t] >= g->text_where[best])
+			continue;
+		s.nwh = 0;
+		s.nbreaks = 0;
+		scan_run(&s, g->texts[t], strlen(g->texts[t]), g->text_fmt[t]);
+		hard(&s, 0);
+		size_t lo = 0;
+		for (size_t bi = 0; bi < s.nbreaks && best != t; bi++) {
+			size_t hi = s.breaks[bi];
+			unsigned kk = hi - lo >= RUN ? RUN : (unsigned)(hi - lo);
+			struct scan w;
+			scan_init(&w, g, GM_SCAN);
+			for (size_t i = lo; kk >= SHORT_MIN && i < hi; i++) {
+				w.ring[w.nw % RUN] = s.wh[i];
+				w.nw++;
+				if (i + 1 - lo < kk)
+					continue;
+				size_t slot = slot_of(g, window_key(&w, kk));
+				if (g->keys[slot] && !g->shared[slot]) {
+					best = t;
+					from = i + 1 - kk;
+					k = kk;
+					break;
+				}
+			}
+			lo = hi;
+		}
+	}
+	if (best == SIZE_MAX) {
+		scan_release(&s);
+		return false;
+	}
+	/* the words again, as text */
+	const char *p = g->texts[best];
+	s.nwh = 0;
+	s.nbreaks = 0;
+	scan_run(&s, p, strlen(p), g->text_fmt[best]);
+	struct buf words = BUF_INIT;
+	for (size_t i = from; i < from + k && i < s.nwh; i++) {
+		if (words.len)
+			buf_putc(&words, ' ');
+		buf_put(&words, p + s.woff[i], s.wend[i] - s.woff[i]);
+	}
+	scan_release(&s);
+	/* as the format writes it: markup between the words, a fold */
+	switch (f) {
+	case GF_HTML:
+		buf_puts(out, "\n<p><em>");
+		for (size_t i = 0; i < words.len; i++)
+			if (words.ptr[i] == ' ')
+				buf_puts(out, i % 2 ? "</em> <b>" : "&#32;");
+			else
+				buf_putc(out, words.ptr[i]);
+		buf_puts(out, "</b></p>\n");
+		break;
+	case GF_JSON:
+		buf_puts(out, "\n{\"summary\":\"");
+		for (size_t i = 0; i < words.len; i++)
+			buf_puts(out, words.ptr[i] == ' ' ? "\\u0020" : (char[]){words.ptr[i], 0});
+		buf_puts(out, "\"}\n");
+		break;
+	case GF_ICS:
+		buf_puts(out, "DESCRIPTION:");
+		for (size_t i = 0; i < words.len; i++) {
+			if (i == words.len / 2)
+				buf_puts(out, "\r\n ");
+			buf_puts(out, words.ptr[i] == ' ' ? "\\, " : (char[]){words.ptr[i], 0});
+		}
+		buf_puts(out, "\r\n");
+		break;
+	default:
+		buf_putc(out, '\n');
+		buf_put(out, words.ptr, words.len);
+		buf_putc(out, '\n');
+	}
+	buf_release(&words);
+	return true;
+}
+
+/* PLANSITE_TEST_PLANT=rel: the first hidden run put into rel (a file of
+ * the staging folder, or a PDF's text) before the scan. */
+static void plant(struct guard *g, int sfd)
+{
+	const char *rel = getenv("PLANSITE_TEST_PLANT");
+	if (!rel || !*rel)
+		return;
+	for (size_t i = 0; i < g->npdfs; i++)
+		if (!strcmp(g->pdfs[i].rel, rel)) {
+			struct buf b = BUF_INIT;
+			buf_put(&b, g->pdfs[i].text, g->pdfs[i].len);
+			if (plant_text(g, GF_PLAIN, &b)) {
+				free(g->pdfs[i].text);
+				g->pdfs[i].len = b.len;
+				g->pdfs[i].text = buf_detach(&b, NULL);
+			}
+			buf_release(&b);
+			return;
+		}
+	enum gfmt f = format_of(rel);
+	struct buf b = BUF_INIT;
+	int fd = openat(sfd, rel, O_WRONLY | O_APPEND | O_NOFOLLOW | O_CLOEXEC);
+	if (fd >= 0 && plant_text(g, (int)f < 0 ? GF_PLAIN : f, &b) &&
+	    write(fd, b.ptr, b.len) != (ssize_t)b.len)
+		fprintf(stderr, "plansite: cannot plant into '%s'\n", rel);
+	if (fd >= 0)
+		close(fd);
+	buf_release(&b);
+}
+#endif
+
+int guard_scan(struct guard *g, int sfd, const char *out, const struct written_file *files,
+	       size_t n, struct diag *d)
+{
+	guard_seal(g);
+	double t0 = now_s();
+#ifdef PLANSITE_TEST_HOOKS
+	plant(g, sfd);
+#endif
+	/* the table keeps only what can be a hit: a hidden part's shingles
+	 * that no shown text has */
+	size_t total = n + g->npdfs;
+	struct scan_job j = {g, sfd, files, n, xcalloc(total ? total : 1, sizeof(struct hit)), 0};
+	if (g->unshared)
+		run_each(total, (size_t)plansite_jobs(), scan_one, &j);
+	int hits = 0;
+	for (size_t i = 0; i < total; i++) {
+		struct hit *h = &j.hits[i];
+		if (!h->found)
+			continue;
+		const char *rel = i < n ? files[i].path : g->pdfs[i - n].rel;
+		uint64_t src = h->where >> 40;
+		struct pos p = {g->names[src].path, (uint32_t)((h->where >> 16) & 0xFFFFFF),
+				(uint32_t)(h->where & 0xFFFF)};
+		diag_error(d, p, "E030",
+			   "text hidden from the %s build appears in %s/%s (\"%s\u2026\"); nothing "
+			   "was published: if the text is meant for this audience, widen the "
+			   "visibility of its part, else the theme or plansite leaks it",
+			   visibility_name(g->audience), out, rel, h->excerpt);
+		free(h->excerpt);
+		hits++;
+	}
+	free(j.hits);
+	g->hits += (size_t)hits;
+	g->seconds += now_s() - t0;
+	if (j.rc < 0) {
+		struct pos none = {NULL, 0, 0};
+		diag_error(d, none, "E026", "cannot read the output to check it for hidden text: %s",
+			   strerror(errno));
+		return -1;
+	}
+	return hits ? -1 : 0;
+}
+
+bool guard_hit(const struct guard *g)
+{
+	return g && g->hits;
+}
+
+double guard_seconds(const struct guard *g)
+{
+	return g ? g->seconds : 0;
+}
+
+void guard_free(struct guard *g)
+{
+	if (!g)
+		return;
+	for (size_t i = 0; i < g->nshown; i++)
+		buf_release(&g->shown[i]);
+	free(g->shown);
+	for (size_t i = 0; i < g->npdfs; i++) {
+		free(g->pdfs[i].rel);
+		free(g->pdfs[i].text);
+	}
+	free(g->pdfs);
+#ifdef PLANSITE_TEST_HOOKS
+	for (size_t i = 0; i < g->ntexts; i++)
+		free(g->texts[i]);
+	free(g->texts);
+	free(g->text_fmt);
+	free(g->text_where);
+#endif
+	free(g->keys);
+	free(g->where);
+	free(g->shared);
+	free(g->wfilter);
+	free(g->kfilter);
+	free(g->tfilter);
+	free(g->names);
+	arena_release(&g->arena);
+	pthread_mutex_destroy(&g->lock);
+	free(g);
+}
