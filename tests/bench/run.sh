@@ -326,6 +326,23 @@ for n in $SIZES; do
 	if [ -n "$PREV_N" ]; then
 		runs_list prev "N=$PREV_N again"
 	fi
+	# The leak guard's share of a public build (its own timing, --verbose):
+	# the guard cannot be turned off, so it is timed from inside.
+	if knows --verbose; then
+		GW="" GT=""
+		for i in $(seq "$RUNS"); do
+			rm -rf "$O/plansite-public"
+			"$PLANSITE" -C "$S" build "${WT[@]}" --today "$TODAY" --no-pdf --no-versions --verbose \
+				--out "$O/plansite-public" >/dev/null 2>"$ERR" || { warn "public build failed"; break; }
+			GT="$GT $(sed -n 's/^plansite: \([0-9.]*\) s: read.*/\1/p' "$ERR")"
+			GW="$GW $(sed -n 's/.*of which the leak guard \([0-9.]*\).*/\1/p' "$ERR")"
+		done
+		gt=$(echo "$GT" | median) gw=$(echo "$GW" | median)
+		if [ -n "$gt" ] && [ -n "$gw" ]; then
+			printf '  %-34s %8.2f s, of which the leak guard %.3f s\n' "plansite build, public (median)" "$gt" "$gw"
+			ratio "leak guard / public build" "$gw" "$gt" "< 0.10"
+		fi
+	fi
 	PREV_N=$n PREV_BUILD=${MED[build]} PREV_S=$S
 	MED=() MIN=() CPU=() RSS=() PAGES=() ALL=()
 done
