@@ -26,10 +26,19 @@ static void forget(struct diag *d)
 	d->n = 0;
 }
 
+const char *diag_keep(struct diag *d, const char *s)
+{
+	pthread_mutex_lock(d->lock);
+	const char *c = arena_strdup(&d->names, s);
+	pthread_mutex_unlock(d->lock);
+	return c;
+}
+
 void diag_release(struct diag *d)
 {
 	forget(d);
 	free(d->items);
+	arena_release(&d->names);
 	if (d->lock) {
 		pthread_mutex_destroy(d->lock);
 		free(d->lock);

@@ -10,19 +10,25 @@
  * is not a letter or a digit (UTF-8 letters are word bytes; the Latin-1 and
  * general punctuation blocks are not). Markdown link destinations are
  * dropped; HTML tags, comments and entities, JSON strings' escapes and
- * iCalendar folding and escapes are decoded. A hidden part of 8 words or
+ * iCalendar folding and escapes are decoded. Block boundaries (a
+ * paragraph's end, an item's, a table cell's, a JSON string's, an iCalendar
+ * line's; any tag but an inline one) are kept on both sides: no run
+ * crosses one, so text that only meets across one (a body's last words and
+ * the theme's footer) is no run. Each block of a hidden part of 8 words or
  * more gives every run of 8 consecutive words (a shingle); a shorter one of
- * at least 3 words gives itself whole. A shingle that also occurs in text
+ * at least 3 words, with a letter, gives itself whole. A shingle that also occurs in text
  * the audience may see (shown documents as it reads them, shown items, the
  * site's data files) is shared and no hit: "Executive committee" in a hidden
  * meeting and a shown one is not a leak.
  *
- * Shingles are 64-bit hashes of their words' hashes (each word hashed 8
- * bytes at a time), kept in one open-addressing table; a word filter (one
- * bit a hashed word) lets the scan skip windows with a word no hidden part
- * has. Hidden parts go in on one thread, in path order, so the position a
- * hit names is the first in the site; the shown text and the outputs are
- * scanned on every core. Cost is linear in the bytes scanned.
+ * Shingles are 64-bit keys of a polynomial of their words' hashes (each
+ * word hashed 8 bytes at a time), kept in one open-addressing table; a bit
+ * filter of the keys (after the seal, of those no shown text has) spares
+ * the table most lookups, and one of the last three words of the short
+ * parts spares the short windows. Hidden parts go in on one thread, in path
+ * order, so the position a hit names is the first in the site; the shown
+ * text and the outputs are scanned on every core, repeated chunks of HTML
+ * once a thread (the memo below). Cost is linear in the bytes scanned.
  */
 #define _GNU_SOURCE /* memmem */
 #include "plansite.h"
@@ -41,7 +47,6 @@ enum { RUN = 8, SHORT_MIN = 3 };
 /* How a text is read. */
 enum gfmt { GF_PLAIN, GF_MD, GF_HTML, GF_JSON, GF_ICS };
 
-#define WBITS 22 /* the word filter: 4 Mbit, 512 KiB */
 #define KBITS 22 /* the shingle filter: 4 Mbit, 512 KiB */
 #define TBITS 20 /* the short parts' last three words: 1 Mbit */
 #define MULT 0x9E3779B97F4A7C15ULL
@@ -59,7 +64,6 @@ struct guard {
 	unsigned char *shared;
 	size_t cap, used;
 	unsigned shorts;   /* bit k: some hidden part has exactly k words (3..7) */
-	uint64_t *wfilter; /* 1 << WBITS bits */
 	uint64_t *kfilter; /* 1 << KBITS bits: the keys in the table; once sealed,
 			      those no shown text has */
 	size_t unshared;   /* keys no shown text has (once sealed) */
@@ -69,7 +73,13 @@ struct guard {
 	struct source_name *names;
 	size_t nnames, capnames;
 	/* shown text, scanned when sealed */
-	struct buf *shown;
+	struct shown {
+		const char *p; /* the text: own, or borrowed from a site that
+				  outlives the seal */
+		size_t n;
+		enum gfmt f;
+		char *own;
+	} *shown;
 	size_t nshown, capshown;
 	bool sealed;
 	double seconds; /* spent in guard_add_site, guard_seal, guard_scan */
@@ -95,13 +105,13 @@ struct guard {
 /* Byte classes: 0 separator, 1 ASCII word byte, 2 a UTF-8 lead or
  * continuation byte (decided by guard_utf8). Lowercase in lower[]. */
 static unsigned char cls[256], lower[256];
-static uint64_t powers[RUN];
+static uint64_t powers[RUN + 1];
 static pthread_once_t tables_once = PTHREAD_ONCE_INIT;
 
 static void tables_init(void)
 {
 	powers[0] = 1;
-	for (int i = 1; i < RUN; i++)
+	for (int i = 1; i <= RUN; i++)
 		powers[i] = powers[i - 1] * MULT;
 	for (int c = 0; c < 256; c++) {
 		lower[c] = (unsigned char)c;
@@ -159,6 +169,23 @@ static size_t utf8_at(const unsigned char *s, size_t n, uint32_t *u)
 	return len;
 }
 
+/*
+ * Outputs repeat themselves: a report's project table is the same on every
+ * report made from the same data, every page has the same header and
+ * footer. So HTML is scanned in chunks, each from a line break after a tag
+ * to a later one (chosen by the bytes before it, so that the same text
+ * gives the same chunks wherever it starts), and a chunk that starts where
+ * no window reaches back (run 0) gives what it gave before: the same bytes,
+ * the same windows, the same end state. A memo (one a thread, a slot a
+ * key) keeps the end state of chunks that held no hit.
+ */
+#define MEMO_BITS 15
+struct memo_entry {
+	uint64_t key;
+	uint64_t pr[RUN + 1];
+	unsigned run;
+};
+
 /* What a scan does with each window. */
 enum gmode { GM_COLLECT, GM_SHOWN, GM_SCAN };
 
@@ -172,8 +199,10 @@ struct scan {
 	unsigned len, nacc;
 	size_t start; /* offset of its first byte */
 	uint32_t sline, scol;
-	/* the last words */
-	uint64_t ring[RUN];
+	/* the words so far as a polynomial of their hashes, P = P * MULT + h,
+	 * and its last values: the window of the last k words is
+	 * P - P(k words before) * MULT^k, whatever came before */
+	uint64_t P, pr[16];
 	size_t offs[RUN], ends[RUN];
 	uint64_t nw;
 	unsigned run; /* consecutive words the filter has (GM_SHOWN, GM_SCAN) */
@@ -190,23 +219,12 @@ struct scan {
 	bool hit;
 	uint64_t hit_key;
 	size_t hit_from, hit_to; /* bytes of the text holding its words */
+	/* GM_SCAN of HTML: what chunks of output gave before (scan_html) */
+	struct memo_entry *memo;
+	bool pend;
+	uint64_t pend_key;
+	size_t pend_end;
 };
-
-static inline uint64_t mix64(uint64_t x)
-{
-	x ^= x >> 33;
-	x *= 0xff51afd7ed558ccdULL;
-	x ^= x >> 33;
-	x *= 0xc4ceb9fe1a85ec53ULL;
-	x ^= x >> 33;
-	return x;
-}
-
-static inline bool filter_has(const uint64_t *f, uint64_t h)
-{
-	uint64_t b = h >> (64 - WBITS);
-	return (f[b >> 6] >> (b & 63)) & 1;
-}
 
 static inline bool kfilter_has(const uint64_t *f, uint64_t key)
 {
@@ -222,16 +240,18 @@ static inline void kfilter_set(uint64_t *f, uint64_t key)
 
 static inline uint64_t key_fin(uint64_t acc, unsigned k)
 {
-	uint64_t x = mix64(acc + k);
+	uint64_t x = (acc + k) * 0xD6E8FEB86659FD93ULL;
+	x ^= x >> 31;
 	return x ? x : 1;
 }
 
-/* The key of the window of the last k words: the same as word_end makes. */
-static inline uint64_t window_key(const struct scan *s, unsigned k)
+/* The key of the window of the k words ending before wh[end]: the same
+ * as word_end makes. */
+static inline uint64_t key_of(const uint64_t *wh, size_t end, unsigned k)
 {
 	uint64_t acc = 0;
 	for (unsigned i = 0; i < k; i++)
-		acc += s->ring[(s->nw - 1 - i) % RUN] * powers[i];
+		acc += wh[end - 1 - i] * powers[i];
 	return key_fin(acc, k);
 }
 
@@ -243,11 +263,9 @@ static size_t slot_of(const struct guard *g, uint64_t key)
 	return i;
 }
 
-static void window(struct scan *s, unsigned k, uint64_t key)
+static void window_probe(struct scan *s, unsigned k, uint64_t key)
 {
 	const struct guard *g = s->g;
-	if (!kfilter_has(g->kfilter, key))
-		return;
 	size_t i = slot_of(g, key);
 	if (!g->keys[i])
 		return;
@@ -264,12 +282,21 @@ static void window(struct scan *s, unsigned k, uint64_t key)
 	s->hit_to = s->ends[(s->nw - 1) % RUN];
 }
 
+/* The window of the last k words, of key key: looked up when the filter
+ * has it. */
+static inline void window(struct scan *s, unsigned k, uint64_t key)
+{
+	if (kfilter_has(s->g->kfilter, key))
+		window_probe(s, k, key);
+}
+
 /* The word read so far ends (at offset end). */
 static inline void word_end(struct scan *s, size_t end)
 {
 	if (!s->len)
 		return;
-	uint64_t h = mix64((s->h ^ s->acc) * MULT + s->len);
+	uint64_t h = (s->h ^ s->acc ^ (uint64_t)s->len << 58) * MULT;
+	h ^= h >> 32;
 	s->len = 0;
 	s->acc = 0;
 	s->nacc = 0;
@@ -288,35 +315,29 @@ static inline void word_end(struct scan *s, size_t end)
 		s->wh[s->nwh++] = h;
 		return;
 	}
-	s->ring[s->nw % RUN] = h;
+	s->P = s->P * MULT + h;
+	s->pr[s->nw % 16] = s->P;
 	s->offs[s->nw % RUN] = s->start;
 	s->ends[s->nw % RUN] = end;
 	s->nw++;
-	if (!filter_has(s->g->wfilter, h)) {
-		s->run = 0;
-		return;
-	}
 	if (s->run < RUN)
 		s->run++;
-	unsigned sh = s->g->shorts | 1u << RUN;
-	if (s->run < SHORT_MIN || !(sh & ((2u << s->run) - 1)) ||
-	    (s->mode == GM_SCAN && s->hit))
+	if (s->run < SHORT_MIN || (s->mode == GM_SCAN && s->hit))
 		return;
-	/* every window that ends here, shortest first; the short ones only
-	 * when the last three words end a short part */
-	uint64_t acc = 0;
-	bool shorts = true;
-	for (unsigned k = 0; k < s->run; k++) {
-		acc += s->ring[(s->nw - 1 - k) % RUN] * powers[k];
-		if (k + 1 == SHORT_MIN) {
-			uint64_t t = key_fin(acc, 0) >> (64 - TBITS);
-			shorts = (s->g->tfilter[t >> 6] >> (t & 63)) & 1;
-			if (!shorts && s->run < RUN)
-				return;
-		}
-		if (k + 1 >= SHORT_MIN && (sh >> (k + 1) & 1) && (shorts || k + 1 == RUN))
-			window(s, k + 1, key_fin(acc, k + 1));
-	}
+	const struct guard *g = s->g;
+	/* the window of 8 words, and the short ones only when the last three
+	 * words end a short part */
+	if (s->run == RUN)
+		window(s, RUN, key_fin(s->P - s->pr[(s->nw - 1 - RUN) % 16] * powers[RUN], RUN));
+	if (!g->shorts)
+		return;
+	uint64_t w3 = s->P - s->pr[(s->nw - 1 - SHORT_MIN) % 16] * powers[SHORT_MIN];
+	uint64_t t = key_fin(w3, 0) >> (64 - TBITS);
+	if (!((g->tfilter[t >> 6] >> (t & 63)) & 1))
+		return;
+	for (unsigned k = SHORT_MIN; k < RUN && k <= s->run; k++)
+		if (g->shorts >> k & 1)
+			window(s, k, key_fin(s->P - s->pr[(s->nw - 1 - k) % 16] * powers[k], k));
 }
 
 /* A block boundary (a paragraph's end, a table cell's, a JSON string's):
@@ -353,6 +374,42 @@ static inline void word_byte(struct scan *s, unsigned char c, size_t off)
 		s->acc = 0;
 		s->nacc = 0;
 	}
+}
+
+/* The ASCII word bytes from p[i] on, all at once when a word starts there
+ * and ends before a separator (8 bytes a load, lowercased by setting bit
+ * 0x20, which letters and digits take as their lowercase), else the first
+ * byte alone: the same hash either way. Returns the bytes taken. */
+static inline size_t ascii_run(struct scan *s, const unsigned char *p, size_t i, size_t n)
+{
+	size_t j = i;
+	if (s->len == 0) {
+		while (j < n && cls[p[j]] == 1)
+			j++;
+		if (j == n || cls[p[j]] == 0) {
+			s->start = i;
+			s->sline = s->line;
+			s->scol = s->col;
+			size_t len = j - i, q = i;
+			uint64_t h = 0, v;
+			for (; q + 8 <= j; q += 8) {
+				memcpy(&v, p + q, 8);
+				v = __builtin_bswap64(v | 0x2020202020202020ULL);
+				h = (h ^ v) * MULT;
+				h ^= h >> 29;
+			}
+			uint64_t acc = 0;
+			for (; q < j; q++)
+				acc = acc << 8 | (p[q] | 0x20);
+			s->h = h;
+			s->acc = acc;
+			s->nacc = (unsigned)(len % 8);
+			s->len = (unsigned)len;
+			return len;
+		}
+	}
+	word_byte(s, lower[p[i]], i);
+	return 1;
 }
 
 /* Code point u as word bytes, or a separator. */
@@ -394,9 +451,9 @@ static inline size_t text_at(struct scan *s, const unsigned char *p, size_t i, s
 	unsigned char c = p[i];
 	unsigned k = cls[c];
 	if (k == 1) {
-		word_byte(s, lower[c], i);
-		s->col++;
-		return 1;
+		size_t len = ascii_run(s, p, i, n);
+		s->col += (uint32_t)len;
+		return len;
 	}
 	if (k == 0) {
 		word_end(s, i);
@@ -561,20 +618,21 @@ static void scan_md(struct scan *s, const unsigned char *p, size_t n)
  * is a block boundary. */
 static bool inline_tag(const unsigned char *p, size_t n)
 {
-	static const char *const names[] = {"a", "abbr", "b", "bdi", "cite", "code", "del", "dfn",
-					    "em", "i", "ins", "kbd", "mark", "q", "s", "samp",
-					    "small", "span", "strong", "sub", "sup", "time", "u",
-					    "var", "wbr"};
+	/* by length: the names of 1 to 6 letters, each ended by a space */
+	static const char *const names[7] = {
+		"", "a b i q s u ", "em ", "bdi del dfn ins kbd sub sup var wbr ",
+		"abbr cite code mark samp span time ", "small ", "strong "};
 	size_t i = n && p[0] == '/' ? 1 : 0, j = i;
 	while (j < n && j - i < 8 && cls[p[j]] == 1)
 		j++;
 	size_t len = j - i;
 	if (!len || len > 6 || (j < n && cls[p[j]] == 1))
 		return false;
-	unsigned char c0 = lower[p[i]];
-	for (size_t k = 0; k < sizeof(names) / sizeof(*names); k++)
-		if ((unsigned char)names[k][0] == c0 && strlen(names[k]) == len &&
-		    (len == 1 || strncasecmp(names[k], (const char *)p + i, len) == 0))
+	char name[8];
+	for (size_t k = 0; k < len; k++)
+		name[k] = (char)lower[p[i + k]];
+	for (const char *q = names[len]; *q; q += len + 1)
+		if (memcmp(q, name, len) == 0)
 			return true;
 	return false;
 }
@@ -582,14 +640,81 @@ static bool inline_tag(const unsigned char *p, size_t n)
 /* HTML and XML: text between tags, entities decoded; tags, comments and
  * what <script> and <style> hold are separators, and tags but inline
  * ones block boundaries. */
+/* Where the chunk that starts at from ends: at the next line break after
+ * a '>' whose bytes before it pick it (one in four), or after 4 KiB. */
+static size_t chunk_end(const unsigned char *p, size_t from, size_t n)
+{
+	size_t q = from;
+	for (;;) {
+		const unsigned char *nl = memchr(p + q, '\n', n - q);
+		if (!nl)
+			return n;
+		q = (size_t)(nl - p);
+		if (q > from && p[q - 1] == '>') {
+			if (q - from > 4096)
+				return q;
+			if (q >= from + 24) {
+				uint64_t v;
+				memcpy(&v, p + q - 24, 8);
+				if ((v * MULT) >> 62 == 0)
+					return q;
+			}
+		}
+		q++;
+	}
+}
+
+static void memo_put(struct scan *s)
+{
+	struct memo_entry *m = &s->memo[s->pend_key & ((1u << MEMO_BITS) - 1)];
+	m->key = s->pend_key;
+	m->run = s->run;
+	for (unsigned k = 0; k <= RUN; k++)
+		m->pr[k] = s->pr[(s->nw - 1 - RUN + k) % 16];
+	s->pend = false;
+}
+
+/* At the line break p[i] after a tag, in GM_SCAN with a memo: skips the
+ * chunk that follows when the memo has it (returns where it ends), or
+ * marks it to be kept once scanned (returns i + 1). */
+static size_t dbg_skip, dbg_total, dbg_starts;
+static size_t memo_chunk(struct scan *s, const unsigned char *p, size_t i, size_t n)
+{
+	size_t e = chunk_end(p, i + 1, n);
+	__atomic_fetch_add(&dbg_starts, 1, __ATOMIC_RELAXED);
+	uint64_t key = hash64(p + i + 1, e - i - 1, 0x9ad) | 1;
+	struct memo_entry *m = &s->memo[key & ((1u << MEMO_BITS) - 1)];
+	if (m->key == key) {
+		__atomic_fetch_add(&dbg_skip, e - i, __ATOMIC_RELAXED);
+		s->nw += 16;
+		for (unsigned k = 0; k <= RUN; k++)
+			s->pr[(s->nw - 1 - RUN + k) % 16] = m->pr[k];
+		s->P = m->pr[RUN];
+		s->run = m->run;
+		return e;
+	}
+	s->pend = true;
+	s->pend_key = key;
+	s->pend_end = e;
+	return i + 1;
+}
+
 static void scan_html(struct scan *s, const unsigned char *p, size_t n)
 {
 	size_t i = 0;
 	while (i < n) {
 		unsigned char c = p[i];
+		if (s->pend && i >= s->pend_end) {
+			if (i == s->pend_end && !s->hit)
+				memo_put(s);
+			s->pend = false;
+		}
+		if (c == '\n' && s->memo && !s->pend && !s->run && !s->hit && i && p[i - 1] == '>') {
+			i = memo_chunk(s, p, i, n);
+			continue;
+		}
 		if (cls[c] == 1) {
-			word_byte(s, lower[c], i);
-			i++;
+			i += ascii_run(s, p, i, n);
 			continue;
 		}
 		if (c == '<') {
@@ -618,6 +743,9 @@ static void scan_html(struct scan *s, const unsigned char *p, size_t n)
 		i += text_at(s, p, i, n);
 	}
 	word_end(s, n);
+	if (s->pend && i == s->pend_end && !s->hit)
+		memo_put(s);
+	s->pend = false;
 }
 
 /* JSON: the text of strings, escapes decoded; the "words" of a search
@@ -825,18 +953,12 @@ static void add_hidden(struct guard *g, struct scan *s, const char *file, uint32
 	if (!letter)
 		return;
 	uint64_t src = name_index(g, file);
-	for (size_t i = 0; i < s->nwh; i++) {
-		uint64_t b = s->wh[i] >> (64 - WBITS);
-		g->wfilter[b >> 6] |= 1ULL << (b & 63);
-	}
 	/* each block of the part: its windows, as the scan makes them */
 	hard(s, n);
 	size_t lo = 0;
 	for (size_t bi = 0; bi < s->nbreaks; bi++) {
 		size_t hi = s->breaks[bi];
 		if (hi - lo >= SHORT_MIN) {
-			struct scan w;
-			scan_init(&w, g, GM_SCAN);
 			unsigned k = hi - lo >= RUN ? RUN : (unsigned)(hi - lo);
 			if (k < RUN) {
 				g->shorts |= 1u << k;
@@ -846,13 +968,8 @@ static void add_hidden(struct guard *g, struct scan *s, const char *file, uint32
 				uint64_t t = key_fin(acc, 0) >> (64 - TBITS);
 				g->tfilter[t >> 6] |= 1ULL << (t & 63);
 			}
-			for (size_t i = lo; i < hi; i++) {
-				w.ring[w.nw % RUN] = s->wh[i];
-				w.nw++;
-				if (i + 1 - lo < k)
-					continue;
-				table_put(g, window_key(&w, k), src << 40 | s->wpos[i + 1 - k]);
-			}
+			for (size_t i = lo + k; i <= hi; i++)
+				table_put(g, key_of(s->wh, i, k), src << 40 | s->wpos[i - k]);
 		}
 		lo = hi;
 	}
@@ -929,18 +1046,17 @@ static void add_hidden_front(struct guard *g, struct scan *s, const struct doc *
 }
 
 /* Appends shown text: s[0..n) as a format f text of its own. */
-static void add_shown(struct guard *g, const char *text, size_t n, enum gfmt f)
+static void add_shown(struct guard *g, const char *text, size_t n, enum gfmt f, char *own)
 {
-	if (!text || !n)
+	if (!text || !n) {
+		free(own);
 		return;
+	}
 	if (g->nshown == g->capshown) {
 		g->capshown = g->capshown ? g->capshown * 2 : 16;
 		g->shown = xrealloc(g->shown, g->capshown * sizeof(*g->shown));
 	}
-	struct buf *b = &g->shown[g->nshown++];
-	buf_init(b);
-	buf_putc(b, (char)f);
-	buf_put(b, text, n);
+	g->shown[g->nshown++] = (struct shown){text, n, f, own};
 }
 
 /* Shown text of one short field, into a shown buffer of fields (each
@@ -957,7 +1073,6 @@ struct guard *guard_new(enum visibility audience)
 {
 	struct guard *g = xcalloc(1, sizeof(*g));
 	g->audience = audience;
-	g->wfilter = xcalloc((1u << WBITS) / 64, sizeof(uint64_t));
 	g->kfilter = xcalloc((1u << KBITS) / 64, sizeof(uint64_t));
 	g->tfilter = xcalloc((1u << TBITS) / 64, sizeof(uint64_t));
 	pthread_mutex_init(&g->lock, NULL);
@@ -993,11 +1108,19 @@ static void add_doc(struct guard *g, struct scan *s, const struct doc *doc, stru
 		    body_lines(doc, fc->open_line + 1, fc->close_line - 1, &p, &n))
 			add_hidden(g, s, doc->path, fc->open_line + 1, 1, p, n, GF_MD);
 	}
-	if (doc->body) {
+	bool cut = false;
+	for (size_t i = 0; i < doc->nfences && !cut; i++)
+		cut = !vis_shown(doc->fences[i].vis, aud);
+	if (doc->body && !cut) {
+		/* read as it is (the site outlives the seal): fence lines are
+		 * comments, which print no word the output has not */
+		add_shown(g, doc->body, doc->body_len, GF_MD, NULL);
+	} else if (doc->body) {
 		struct buf b = BUF_INIT;
 		markdown_audience_body(doc, aud, &b);
-		add_shown(g, b.ptr, b.len, GF_MD);
-		buf_release(&b);
+		size_t len = b.len;
+		char *own = buf_detach(&b, NULL);
+		add_shown(g, own, len, GF_MD, own);
 	}
 	shown_field(shown, doc->title);
 	shown_field(shown, doc->summary);
@@ -1083,8 +1206,9 @@ void guard_add_site(struct guard *g, const struct site *site)
 					   strlen(ac->text), GF_PLAIN);
 		}
 	}
-	add_shown(g, shown.ptr, shown.len, GF_PLAIN);
-	buf_release(&shown);
+	size_t len = shown.len;
+	char *own = buf_detach(&shown, NULL);
+	add_shown(g, own, len, GF_PLAIN, own);
 	scan_release(&s);
 	g->seconds += now_s() - t0;
 }
@@ -1098,17 +1222,16 @@ struct shown_job {
 static void shown_one(void *ctx, size_t i)
 {
 	struct guard *g = ((struct shown_job *)ctx)->g;
-	struct buf *b = &g->shown[i];
+	const struct shown *b = &g->shown[i];
 	struct scan s;
 	scan_init(&s, g, GM_SHOWN);
 	/* fields are kept apart by the \x01 lines: a run of no words */
-	const char *p = b->ptr + 1, *e = b->ptr + b->len;
-	enum gfmt f = (enum gfmt)b->ptr[0];
+	const char *p = b->p, *e = b->p + b->n;
+	enum gfmt f = b->f;
 	while (p < e) {
 		const char *q = f == GF_PLAIN ? memmem(p, (size_t)(e - p), "\n\x01\n", 3) : NULL;
 		size_t n = q ? (size_t)(q - p) : (size_t)(e - p);
 		s.run = 0;
-		s.nw = 0;
 		scan_run(&s, p, n, f);
 		p += n + (q ? 3 : 0);
 	}
@@ -1124,7 +1247,7 @@ void guard_seal(struct guard *g)
 	struct shown_job j = {g};
 	run_each(g->nshown, (size_t)plansite_jobs(), shown_one, &j);
 	for (size_t i = 0; i < g->nshown; i++)
-		buf_release(&g->shown[i]);
+		free(g->shown[i].own);
 	free(g->shown);
 	g->shown = NULL;
 	g->nshown = g->capshown = 0;
@@ -1192,6 +1315,16 @@ void guard_pdf_text(struct guard *g, const char *rel, const struct pdf_doc *doc)
 	pthread_mutex_unlock(&g->lock);
 }
 
+/* Whether rel is a file of a published version (versions/<slug>/...):
+ * each was guarded as an output of its own when it was rendered, against
+ * its own tree (render_version), which may show what today's hides in a
+ * fence (withdrawal takes documents and items, not fences, out of old
+ * versions). versions/index.html is today's. */
+static bool old_version(const char *rel)
+{
+	return strncmp(rel, "versions/", 9) == 0 && strchr(rel + 9, '/') != NULL;
+}
+
 /* One output scanned: where its first hit is. */
 struct hit {
 	bool found;
@@ -1206,6 +1339,7 @@ struct scan_job {
 	size_t nfiles;
 	struct hit *hits; /* nfiles + npdfs */
 	int rc;
+	size_t next, total;
 };
 
 /* The words of a hit, as a short excerpt: its text with tags and
@@ -1241,11 +1375,21 @@ static char *excerpt_of(const char *p, size_t n)
 	return buf_detach(&b, NULL);
 }
 
-static void scan_text(struct guard *g, const char *p, size_t n, enum gfmt f, struct hit *h)
+/* Scans one text; with a memo (HTML), a hit is looked for again without
+ * it, for the excerpt's bytes. */
+static void scan_text(struct guard *g, const char *p, size_t n, enum gfmt f, struct hit *h,
+		      struct memo_entry *memo)
 {
 	struct scan s;
 	scan_init(&s, g, GM_SCAN);
+	s.memo = f == GF_HTML ? memo : NULL;
+	__atomic_fetch_add(&dbg_total, n, __ATOMIC_RELAXED);
 	scan_run(&s, p, n, f);
+	if (s.hit && s.memo) {
+		scan_release(&s);
+		scan_init(&s, g, GM_SCAN);
+		scan_run(&s, p, n, f);
+	}
 	if (s.hit) {
 		h->found = true;
 		h->where = g->where[slot_of(g, s.hit_key)];
@@ -1254,18 +1398,17 @@ static void scan_text(struct guard *g, const char *p, size_t n, enum gfmt f, str
 	scan_release(&s);
 }
 
-static void scan_one(void *ctx, size_t i)
+static void scan_one(struct scan_job *j, size_t i, struct memo_entry *memo)
 {
-	struct scan_job *j = ctx;
 	struct guard *g = j->g;
 	if (i >= j->nfiles) {
 		const struct guard_text *t = &g->pdfs[i - j->nfiles];
-		scan_text(g, t->text, t->len, GF_PLAIN, &j->hits[i]);
+		scan_text(g, t->text, t->len, GF_PLAIN, &j->hits[i], NULL);
 		return;
 	}
 	const char *rel = j->files[i].path;
 	enum gfmt f = format_of(rel);
-	if ((int)f < 0)
+	if ((int)f < 0 || old_version(rel))
 		return;
 	int fd = openat(j->sfd, rel, O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
 	struct stat st;
@@ -1280,11 +1423,27 @@ static void scan_one(void *ctx, size_t i)
 		if (m == MAP_FAILED) {
 			__atomic_store_n(&j->rc, -1, __ATOMIC_RELAXED);
 		} else {
-			scan_text(g, m, (size_t)st.st_size, f, &j->hits[i]);
+			scan_text(g, m, (size_t)st.st_size, f, &j->hits[i], memo);
 			munmap(m, (size_t)st.st_size);
 		}
 	}
 	close(fd);
+}
+
+/* One scanning thread: the next file while there is one, with a memo of
+ * its own. */
+static void *scan_worker(void *ctx)
+{
+	struct scan_job *j = ctx;
+	struct memo_entry *memo = xcalloc(1u << MEMO_BITS, sizeof(*memo));
+	for (;;) {
+		size_t i = __atomic_fetch_add(&j->next, 1, __ATOMIC_RELAXED);
+		if (i >= j->total)
+			break;
+		scan_one(j, i, memo);
+	}
+	free(memo);
+	return NULL;
 }
 
 #ifdef PLANSITE_TEST_HOOKS
@@ -1307,17 +1466,11 @@ static bool plant_text(struct guard *g, enum gfmt f, struct buf *out)
 		for (size_t bi = 0; bi < s.nbreaks && best != t; bi++) {
 			size_t hi = s.breaks[bi];
 			unsigned kk = hi - lo >= RUN ? RUN : (unsigned)(hi - lo);
-			struct scan w;
-			scan_init(&w, g, GM_SCAN);
-			for (size_t i = lo; kk >= SHORT_MIN && i < hi; i++) {
-				w.ring[w.nw % RUN] = s.wh[i];
-				w.nw++;
-				if (i + 1 - lo < kk)
-					continue;
-				size_t slot = slot_of(g, window_key(&w, kk));
+			for (size_t i = lo + kk; kk >= SHORT_MIN && i <= hi; i++) {
+				size_t slot = slot_of(g, key_of(s.wh, i, kk));
 				if (g->keys[slot] && !g->shared[slot]) {
 					best = t;
-					from = i + 1 - kk;
+					from = i - kk;
 					k = kk;
 					break;
 				}
@@ -1418,9 +1571,18 @@ int guard_scan(struct guard *g, int sfd, const char *out, const struct written_f
 	/* the table keeps only what can be a hit: a hidden part's shingles
 	 * that no shown text has */
 	size_t total = n + g->npdfs;
-	struct scan_job j = {g, sfd, files, n, xcalloc(total ? total : 1, sizeof(struct hit)), 0};
-	if (g->unshared)
-		run_each(total, (size_t)plansite_jobs(), scan_one, &j);
+	struct scan_job j = {g, sfd, files, n, xcalloc(total ? total : 1, sizeof(struct hit)), 0,
+			     0, total};
+	if (g->unshared) {
+		pthread_t th[RUN_EACH_MAX];
+		size_t nt = (size_t)plansite_jobs(), started = 0;
+		for (size_t t = 1; t < nt && t < RUN_EACH_MAX; t++)
+			if (pthread_create(&th[started], NULL, scan_worker, &j) == 0)
+				started++;
+		scan_worker(&j);
+		for (size_t t = 0; t < started; t++)
+			pthread_join(th[t], NULL);
+	}
 	int hits = 0;
 	for (size_t i = 0; i < total; i++) {
 		struct hit *h = &j.hits[i];
@@ -1428,7 +1590,7 @@ int guard_scan(struct guard *g, int sfd, const char *out, const struct written_f
 			continue;
 		const char *rel = i < n ? files[i].path : g->pdfs[i - n].rel;
 		uint64_t src = h->where >> 40;
-		struct pos p = {g->names[src].path, (uint32_t)((h->where >> 16) & 0xFFFFFF),
+		struct pos p = {diag_keep(d, g->names[src].path), (uint32_t)((h->where >> 16) & 0xFFFFFF),
 				(uint32_t)(h->where & 0xFFFF)};
 		diag_error(d, p, "E030",
 			   "text hidden from the %s build appears in %s/%s (\"%s\u2026\"); nothing "
@@ -1439,6 +1601,7 @@ int guard_scan(struct guard *g, int sfd, const char *out, const struct written_f
 		hits++;
 	}
 	free(j.hits);
+	if (getenv("GD")) fprintf(stderr, "scanned %zu skipped %zu chunks %zu in %.3f\n", dbg_total, dbg_skip, dbg_starts, now_s() - t0);
 	g->hits += (size_t)hits;
 	g->seconds += now_s() - t0;
 	if (j.rc < 0) {
@@ -1465,7 +1628,7 @@ void guard_free(struct guard *g)
 	if (!g)
 		return;
 	for (size_t i = 0; i < g->nshown; i++)
-		buf_release(&g->shown[i]);
+		free(g->shown[i].own);
 	free(g->shown);
 	for (size_t i = 0; i < g->npdfs; i++) {
 		free(g->pdfs[i].rel);
@@ -1482,7 +1645,6 @@ void guard_free(struct guard *g)
 	free(g->keys);
 	free(g->where);
 	free(g->shared);
-	free(g->wfilter);
 	free(g->kfilter);
 	free(g->tfilter);
 	free(g->names);

@@ -956,6 +956,7 @@ static int render_version(struct published *p, const struct version *v, struct l
 	struct changes ch;
 	struct history *h = NULL;
 	struct writer *w = NULL;
+	struct guard *gd = NULL;
 	int rc = -1;
 
 	memset(&ch, 0, sizeof(ch));
@@ -975,7 +976,12 @@ static int render_version(struct published *p, const struct version *v, struct l
 	ro.archive = v;
 	ro.changes = prev && prev->on ? &ch : NULL;
 	ro.prev_slug = v->prev == NONE ? NULL : p->versions[v->prev].slug;
+	/* the version is guarded as its own output: the text its tree, as
+	 * narrowed by what has been withdrawn since, hides (E030) */
+	gd = guard_new(pp->o.audience);
+	guard_add_site(gd, &cur->site);
 	w = writer_open(dir, d);
+	writer_set_guard(w, gd);
 	if (render_site_opts(&cur->site, theme, &ro, w, d) < 0 ||
 	    writer_put(w, ".plansite-key", key, strlen(key)) < 0 || writer_commit(w) < 0)
 		goto out;
@@ -983,6 +989,7 @@ static int render_version(struct published *p, const struct version *v, struct l
 	rc = 0;
 out:
 	writer_free(w);
+	guard_free(gd);
 	history_free(h);
 	changes_release(&ch);
 	return rc;

@@ -276,6 +276,7 @@ struct diag {
 	size_t errors, warnings;
 	enum diag_format format;
 	void *lock; /* pthread_mutex_t, hidden */
+	struct arena names; /* diag_keep's copies */
 };
 
 void diag_init(struct diag *d, enum diag_format format);
@@ -286,6 +287,9 @@ void diag_warning(struct diag *d, struct pos pos, const char *code, const char *
 		  ...) PRINTF_LIKE(4, 5);
 void diag_report(struct diag *d, enum diag_severity sev, struct pos pos,
 		 const char *code, const char *fmt, va_list ap);
+/* A copy of s that lives as long as d: the file of a finding whose own
+ * name goes before the findings are printed (an old tree's). Thread-safe. */
+const char *diag_keep(struct diag *d, const char *s);
 /* Prints every finding to f (sorted), then forgets them; counts are kept. */
 void diag_flush(struct diag *d, FILE *f);
 /* Takes back the findings reported since there were n (none printed since):

@@ -14,6 +14,9 @@
 # - A hidden fence that repeats a shown sentence is no hit (shared phrases).
 # - A hidden decision of 3 words and one of 6 that the theme prints are hits
 #   (the theme's own words are not shown text); one of 2 words is not.
+# - Published versions: each guarded against its own tree (narrowed by
+#   withdrawals): a sentence public in a tagged version and fenced today is
+#   no hit there; planted into a page only the old version has, E030.
 # - With GUARD_CORPUS=1 (slow under ASan): the 10,000-document bench corpus,
 #   built public by $PLANSITE_RELEASE, finds nothing.
 set -u
@@ -146,6 +149,55 @@ for t in "Actions from meetings:3:1" "Add our meetings to your calendar:6:1" "Fo
 	fi
 done
 cp "$tmp/meeting.md" "$meeting"
+
+# --- published versions: each guarded against its own tree, as narrowed by
+# withdrawals (a sentence public in a tagged version and inside a practices
+# fence today is no hit in versions/), and planted into one: E030
+if command -v git >/dev/null 2>&1; then
+	repo=$tmp/repo
+	mkdir -p "$repo"
+	cp -R "$top/site.yaml" "$top/content" "$repo/"
+	[ -d "$top/themes" ] && cp -R "$top/themes" "$repo/"
+	moved="The practices asked that the new referral form be tested in three surgeries before the summer."
+	printf -- '---\ntitle: Guard moved\nvisibility: public\n---\n%s\n' "$moved" >"$repo/content/pages/guard-moved.md"
+	printf -- '---\ntitle: Guard gone\nvisibility: public\n---\nA page of the old version only.\n' \
+		>"$repo/content/pages/guard-gone.md"
+	export GIT_AUTHOR_NAME=t GIT_AUTHOR_EMAIL=t@example.org GIT_COMMITTER_NAME=t \
+		GIT_COMMITTER_EMAIL=t@example.org
+	(cd "$repo" && git init -q -b main && git add -A &&
+		GIT_AUTHOR_DATE=2007-04-28T12:00:00Z GIT_COMMITTER_DATE=2007-04-28T12:00:00Z \
+			git commit -q -m "April" && git tag publish/2007-04 &&
+		printf -- '---\ntitle: Guard moved\nvisibility: public\n---\nOpen text.\n\n<!-- visibility: practices -->\n%s\n<!-- /visibility -->\n' "$moved" \
+			>content/pages/guard-moved.md && git rm -q content/pages/guard-gone.md &&
+		GIT_AUTHOR_DATE=2007-05-10T12:00:00Z GIT_COMMITTER_DATE=2007-05-10T12:00:00Z \
+			git commit -q -a -m "May") || bad "the scripted repository"
+	vbuild() { # out
+		rm -rf "$repo/.plansite-cache"
+		XDG_CACHE_HOME=$tmp/xdg PLANSITE_CACHE=$tmp/cache \
+			"$PLANSITE" -C "$repo" build --today 2007-05-31 --out "$1" >"$tmp/out.txt" 2>&1
+	}
+	rm -rf "$tmp/xdg" "$tmp/cache"
+	if vbuild "$tmp/ver" && ! grep -q E030 "$tmp/out.txt" &&
+		grep -q "referral form be tested" "$tmp/ver/versions/2007-04/guard-moved/index.html" &&
+		! grep -q "referral form be tested" "$tmp/ver/guard-moved/index.html"; then
+		ok "versions: a sentence public then and fenced now is no hit in the old version"
+	else
+		bad "versions build"
+		sed 's/^/     /' "$tmp/out.txt" | head -5
+	fi
+	sums "$tmp/ver" >"$tmp/before"
+	rm -rf "$tmp/xdg" "$tmp/cache"
+	PLANSITE_TEST_PLANT=guard-gone/index.html vbuild "$tmp/ver"
+	rc=$?
+	sums "$tmp/ver" >"$tmp/after"
+	if [ $rc -eq 1 ] && grep E030 "$tmp/out.txt" | grep -q "guard-gone/index.html" &&
+		cmp -s "$tmp/before" "$tmp/after"; then
+		ok "versions: planted into a page only an old version has: E030, nothing written"
+	else
+		bad "versions planted (exit $rc)"
+		sed 's/^/     /' "$tmp/out.txt" | head -5
+	fi
+fi
 
 # --- the 10,000-document corpus (release build; slow under ASan)
 if [ -n "${GUARD_CORPUS:-}" ] && [ -n "${PLANSITE_RELEASE:-}" ]; then
