@@ -1245,7 +1245,8 @@ void guard_seal(struct guard *g)
 	double t0 = now_s();
 	g->shared = xcalloc(g->cap, 1);
 	struct shown_job j = {g};
-	run_each(g->nshown, (size_t)plansite_jobs(), shown_one, &j);
+	if (g->used) /* nothing hidden, nothing to compare */
+		run_each(g->nshown, (size_t)plansite_jobs(), shown_one, &j);
 	for (size_t i = 0; i < g->nshown; i++)
 		free(g->shown[i].own);
 	free(g->shown);
