@@ -677,15 +677,12 @@ static void memo_put(struct scan *s)
 /* At the line break p[i] after a tag, in GM_SCAN with a memo: skips the
  * chunk that follows when the memo has it (returns where it ends), or
  * marks it to be kept once scanned (returns i + 1). */
-static size_t dbg_skip, dbg_total, dbg_starts;
 static size_t memo_chunk(struct scan *s, const unsigned char *p, size_t i, size_t n)
 {
 	size_t e = chunk_end(p, i + 1, n);
-	__atomic_fetch_add(&dbg_starts, 1, __ATOMIC_RELAXED);
 	uint64_t key = hash64(p + i + 1, e - i - 1, 0x9ad) | 1;
 	struct memo_entry *m = &s->memo[key & ((1u << MEMO_BITS) - 1)];
 	if (m->key == key) {
-		__atomic_fetch_add(&dbg_skip, e - i, __ATOMIC_RELAXED);
 		s->nw += 16;
 		for (unsigned k = 0; k <= RUN; k++)
 			s->pr[(s->nw - 1 - RUN + k) % 16] = m->pr[k];
@@ -1384,7 +1381,6 @@ static void scan_text(struct guard *g, const char *p, size_t n, enum gfmt f, str
 	struct scan s;
 	scan_init(&s, g, GM_SCAN);
 	s.memo = f == GF_HTML ? memo : NULL;
-	__atomic_fetch_add(&dbg_total, n, __ATOMIC_RELAXED);
 	scan_run(&s, p, n, f);
 	if (s.hit && s.memo) {
 		scan_release(&s);
@@ -1602,7 +1598,6 @@ int guard_scan(struct guard *g, int sfd, const char *out, const struct written_f
 		hits++;
 	}
 	free(j.hits);
-	if (getenv("GD")) fprintf(stderr, "scanned %zu skipped %zu chunks %zu in %.3f\n", dbg_total, dbg_skip, dbg_starts, now_s() - t0);
 	g->hits += (size_t)hits;
 	g->seconds += now_s() - t0;
 	if (j.rc < 0) {
