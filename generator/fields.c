@@ -104,7 +104,7 @@ static uint32_t utf8_next(const char *s, size_t n, size_t *i)
 	return c;
 }
 
-int ld_near_visibility(const char *key, size_t len)
+int visibility_near(const char *key, size_t len)
 {
 	static const char word[] = "visibility";
 	if (len == sizeof(word) - 1 && memcmp(key, word, len) == 0)
@@ -138,6 +138,36 @@ static bool odd_space(uint32_t c)
 {
 	return c == 0xa0 || c == 0x1680 || (c >= 0x2000 && c <= 0x200a) || c == 0x202f ||
 	       c == 0x205f || c == 0x3000;
+}
+
+int visibility_comment_near(const char *s, size_t n)
+{
+	size_t i = 0, at;
+	bool slash = false;
+	for (;;) {
+		at = i;
+		if (i >= n)
+			return 0;
+		uint32_t c = utf8_next(s, n, &i);
+		if (c == ' ' || c == '\t' || c == '\n' || odd_space(c) || invisible(c))
+			continue;
+		if (c == '/' && !slash) {
+			slash = true;
+			continue;
+		}
+		break;
+	}
+	size_t start = at;
+	for (i = at; i < n;) {
+		at = i;
+		uint32_t c = utf8_next(s, n, &i);
+		if ((c < 0x80 && !((c | 0x20) >= 'a' && (c | 0x20) <= 'z') && !(c >= '0' && c <= '9')) ||
+		    odd_space(c)) {
+			i = at;
+			break;
+		}
+	}
+	return visibility_near(s + start, i - start);
 }
 
 /* Appends text in quotes as a reader can tell it apart: invisible
@@ -228,7 +258,7 @@ bool ld_visibility(struct ld *l, enum visibility dflt, enum visibility *out, str
 	ld_get(l, "visibility");
 	for (size_t i = 0; i < l->map->n; i++) {
 		const struct value_pair *p = &l->map->u.pairs[i];
-		int near = ld_near_visibility(p->key, p->key_len);
+		int near = visibility_near(p->key, p->key_len);
 		bool merge = key_is(p, "<<", 2);
 		if (!near && !merge)
 			continue;
@@ -282,7 +312,7 @@ void ld_done(struct ld *l)
 		if (l->seen[i])
 			continue;
 		const struct value_pair *p = &l->map->u.pairs[i];
-		int near = ld_near_visibility(p->key, p->key_len);
+		int near = visibility_near(p->key, p->key_len);
 		if (near) {
 			near_visibility(l, p, near == 1, false);
 			continue;

@@ -4,8 +4,10 @@
  * task lists, strikethrough, autolinks) and records its links and headings
  * with file positions.
  *
- * Fence lines are replaced by blank lines before cmark sees the body, so
- * cmark's line numbers plus the front matter's are the file's lines.
+ * Bodies come with LF line endings only (text_newlines). Where the fences
+ * are is decided by cmark's parse of the whole body; their lines are then
+ * blanked and the body parsed again, so cmark's line numbers plus the
+ * front matter's are the file's lines.
  */
 #define _GNU_SOURCE /* RTLD_NEXT */
 #include "markdown_int.h"
@@ -27,10 +29,59 @@ bool md_next_line(const char *body, size_t n, size_t off, struct line *l)
 	size_t end = nl ? (size_t)(nl - body) : n;
 	l->s = body + off;
 	l->len = end - off;
-	if (l->len && l->s[l->len - 1] == '\r')
-		l->len--;
 	l->next = nl ? end + 1 : n;
 	return true;
+}
+
+/* ----------------------------------------------------------- fences */
+
+/*
+ * Where the fences are is cmark's decision, not a second scanner's: a fence
+ * is an HTML block at the top level of the body that is exactly one line,
+ * "<!-- visibility: WORD -->" or "<!-- /visibility -->". Any other HTML
+ * comment whose first word is, or nearly is, 'visibility' (any case, an
+ * edit or two, invisible characters), wherever it stands (in a list item,
+ * a quote, a table, a paragraph, another HTML block, after a no-break
+ * space), is an error: it looks like a fence but hides nothing. Code is
+ * code: a fence in a code block or span is its literal text.
+ */
+
+/* The body's lines: where each begins, for positions without rescanning. */
+struct lines {
+	size_t *at; /* at[i]: offset of body line i + 1; at[n] = the length */
+	size_t n;
+};
+
+static void lines_index(struct lines *ls, const char *s, size_t n)
+{
+	size_t cap = 64;
+	ls->at = xmalloc(cap * sizeof(*ls->at));
+	ls->n = 0;
+	size_t off = 0;
+	while (off < n) {
+		if (ls->n + 2 > cap) {
+			cap *= 2;
+			ls->at = xrealloc(ls->at, cap * sizeof(*ls->at));
+		}
+		ls->at[ls->n++] = off;
+		const char *nl = memchr(s + off, '\n', n - off);
+		off = nl ? (size_t)(nl - s) + 1 : n;
+	}
+	ls->at[ls->n] = n;
+}
+
+/* Body line k (1-based, as cmark counts) without its line break. */
+static struct line line_of(const struct lines *ls, const char *s, uint32_t k)
+{
+	struct line l = {s, 0, 0};
+	if (k < 1 || k > ls->n)
+		return l;
+	l.s = s + ls->at[k - 1];
+	l.len = ls->at[k] - ls->at[k - 1];
+	if (l.len && l.s[l.len - 1] == '\n')
+		l.len--;
+	l.next = ls->at[k];
+	return l;
 }
 
 static size_t skip_spaces(const char *s, size_t i, size_t n)
@@ -40,58 +91,20 @@ static size_t skip_spaces(const char *s, size_t i, size_t n)
 	return i;
 }
 
-/* The start of a fenced code block (``` or ~~~), or its end. Returns the
- * fence character and sets *len to the run length and *bare to whether
- * nothing but spaces follows it (as a closing fence needs); 0 when not a
- * fence. */
-static char code_fence(const struct line *l, size_t *len, bool *bare)
-{
-	size_t i = 0;
-	while (i < l->len && i < 3 && l->s[i] == ' ')
-		i++;
-	if (i >= l->len || (l->s[i] != '`' && l->s[i] != '~'))
-		return 0;
-	char c = l->s[i];
-	size_t j = i;
-	while (j < l->len && l->s[j] == c)
-		j++;
-	if (j - i < 3)
-		return 0;
-	if (c == '`' && memchr(l->s + j, '`', l->len - j))
-		return 0;
-	*len = j - i;
-	*bare = skip_spaces(l->s, j, l->len) == l->len;
-	return c;
-}
-
-enum fence_line { NOT_FENCE, FENCE_OPEN, FENCE_CLOSE, FENCE_BAD };
+enum fence_line { FENCE_OPEN, FENCE_CLOSE, FENCE_BAD };
 
 /*
- * Classifies a line: "<!-- visibility: X -->" opens (X in *word),
- * "<!-- /visibility -->" closes; an HTML comment line that mentions
- * visibility but is neither is FENCE_BAD, because a misspelt fence would
- * publish what it meant to hide.
+ * Classifies a top-level HTML block's one line l whose comment starts
+ * with a word near 'visibility': "<!-- visibility: X -->" opens (X in
+ * *word), "<!-- /visibility -->" closes, anything else is FENCE_BAD.
  */
-static enum fence_line fence_kind(const struct line *l, const char **word, size_t *wlen,
-				  size_t *col)
+static enum fence_line fence_kind(const struct line *l, const char **word, size_t *wlen)
 {
 	size_t i = skip_spaces(l->s, 0, l->len);
-	*col = i;
-	if (l->len - i < 4 || memcmp(l->s + i, "<!--", 4) != 0)
-		return NOT_FENCE;
-	bool mentions = false;
-	for (size_t k = i; k + 5 <= l->len; k++) {
-		if ((l->s[k] | 0x20) == 'v' && strncasecmp(l->s + k, "visib", 5) == 0) {
-			mentions = true;
-			break;
-		}
-	}
-	if (!mentions)
-		return NOT_FENCE;
 	size_t end = l->len;
 	while (end > i && (l->s[end - 1] == ' ' || l->s[end - 1] == '\t'))
 		end--;
-	if (end - i < 7 || memcmp(l->s + end - 3, "-->", 3) != 0)
+	if (end - i < 7 || memcmp(l->s + i, "<!--", 4) != 0 || memcmp(l->s + end - 3, "-->", 3) != 0)
 		return FENCE_BAD;
 	size_t p = skip_spaces(l->s, i + 4, end - 3);
 	size_t q = end - 3;
@@ -105,11 +118,28 @@ static enum fence_line fence_kind(const struct line *l, const char **word, size_
 		size_t w = skip_spaces(in, 11, inlen);
 		*word = in + w;
 		*wlen = inlen - w;
-		if (*wlen && !memchr(*word, ' ', *wlen))
+		if (*wlen && !memchr(*word, ' ', *wlen) && !memchr(*word, '\t', *wlen) &&
+		    !memchr(*word, '-', *wlen))
 			return FENCE_OPEN;
 	}
 	return FENCE_BAD;
 }
+
+/* What finding the fences keeps. */
+struct fences {
+	struct arena *a;
+	struct doc *doc;
+	struct diag *d;
+	const struct lines *ls;
+	struct fence *v;
+	size_t n, cap;
+	bool open;
+	unsigned nested; /* fences opened inside the open one */
+	struct fence cur;
+	size_t open_col;
+	uint32_t cut;   /* file line from which a stray fence hides the rest; 0: none */
+	bool any;       /* a fence line or a stray one: the text to parse differs */
+};
 
 static struct pos line_pos(const struct doc *doc, uint32_t line, size_t col0)
 {
@@ -117,146 +147,293 @@ static struct pos line_pos(const struct doc *doc, uint32_t line, size_t col0)
 	return p;
 }
 
-/*
- * Records the fences of doc's body and writes the body, with fence lines
- * blanked, to out. Reports E022.
- */
-static void scan_fences(struct arena *a, struct doc *doc, struct diag *d, struct buf *out)
+static void fence_push(struct fences *fs, struct fence f)
 {
-	struct fence *fences = NULL;
-	size_t n = 0, cap = 0;
-	bool open = false;
-	unsigned nested = 0;   /* fences opened inside the open one */
-	struct fence cur = {0};
-	size_t open_col = 0;
-	char in_code = 0;
-	size_t code_len = 0;
-	struct line l;
-	uint32_t lineno = doc->body_line;
-	for (size_t off = 0; md_next_line(doc->body, doc->body_len, off, &l); off = l.next, lineno++) {
-		size_t flen = 0;
-		bool bare = false;
-		char fc = code_fence(&l, &flen, &bare);
-		if (in_code) {
-			if (fc == in_code && flen >= code_len && bare)
-				in_code = 0;
-			buf_put(out, doc->body + off, l.next - off);
-			continue;
+	if (fs->n == fs->cap) {
+		fs->cap = fs->cap ? fs->cap * 2 : 4;
+		struct fence *nf = arena_alloc(fs->a, fs->cap * sizeof(*nf));
+		if (fs->n)
+			memcpy(nf, fs->v, fs->n * sizeof(*nf));
+		fs->v = nf;
+	}
+	fs->v[fs->n++] = f;
+}
+
+/* The fence line at file line lineno (col0: where its "<!--" is). */
+static void fence_line(struct fences *fs, const struct line *l, uint32_t lineno, size_t col0)
+{
+	struct doc *doc = fs->doc;
+	struct diag *d = fs->d;
+	const char *word = NULL;
+	size_t wlen = 0;
+	bool quiet = false; /* already reported */
+	struct pos pos = line_pos(doc, lineno, col0);
+	enum fence_line kind = fence_kind(l, &word, &wlen);
+	fs->any = true;
+	if (kind == FENCE_BAD) {
+		diag_error(d, pos, "E022",
+			   "comments that start with 'visibility' are fences, and this one is "
+			   "malformed; write '<!-- visibility: practices -->' or '<!-- /visibility "
+			   "-->' on a line of its own");
+		/* Read it as what it most likely meant, narrowing when unsure:
+		 * a line with '/' closes, anything else opens a confidential
+		 * part. A misspelt fence must never publish what it hid. */
+		if (memchr(l->s, '/', l->len) && (fs->open || fs->nested)) {
+			kind = FENCE_CLOSE;
+		} else {
+			kind = FENCE_OPEN;
+			word = "confidential";
+			wlen = 12;
+			quiet = true;
 		}
-		if (fc) {
-			in_code = fc;
-			code_len = flen;
-			buf_put(out, doc->body + off, l.next - off);
-			continue;
+	}
+	if (kind == FENCE_CLOSE) {
+		if (fs->nested) {
+			fs->nested--;
+			return;
 		}
-		const char *word = NULL;
-		size_t wlen = 0, col;
-		bool quiet = false; /* already reported */
-		enum fence_line kind = fence_kind(&l, &word, &wlen, &col);
-		if (kind == NOT_FENCE) {
-			buf_put(out, doc->body + off, l.next - off);
-			continue;
-		}
-		buf_putc(out, '\n'); /* the fence line itself becomes blank */
-		struct pos pos = line_pos(doc, lineno, col);
-		if (kind == FENCE_BAD) {
-			diag_error(d, pos, "E022",
-				   "malformed visibility fence; write '<!-- visibility: practices -->' "
-				   "or '<!-- /visibility -->' on a line of its own");
-			/* Read it as what it most likely meant, narrowing when unsure:
-			 * a line with '/' closes, anything else opens a confidential
-			 * part. A misspelt fence must never publish what it hid. */
-			if (memchr(l.s, '/', l.len) && (open || nested)) {
-				kind = FENCE_CLOSE;
-			} else {
-				kind = FENCE_OPEN;
-				word = "confidential";
-				wlen = 12;
-				quiet = true;
-			}
-		}
-		if (kind == FENCE_CLOSE) {
-			if (nested) {
-				nested--;
-				continue;
-			}
-			if (!open) {
+		if (!fs->open) {
+			if (!fs->cut) /* after a stray one it is no news */
 				diag_error(d, pos, "E022",
 					   "'<!-- /visibility -->' closes no fence; remove it or add "
 					   "'<!-- visibility: ... -->' above");
+			return;
+		}
+		fs->cur.close_line = lineno;
+		fence_push(fs, fs->cur);
+		fs->open = false;
+		return;
+	}
+	/* FENCE_OPEN */
+	char vis_word[16] = "";
+	snprintf(vis_word, sizeof(vis_word), "%.*s", (int)(wlen < 15 ? wlen : 15), word);
+	enum visibility vis;
+	if (fs->open) {
+		if (!quiet)
+			diag_error(d, pos, "E022",
+				   "nested visibility fence: the fence opened at line %u is still "
+				   "open; close it with '<!-- /visibility -->' first",
+				   (unsigned)fs->cur.open_line);
+		/* Its closing line belongs to it; the outer fence goes on, and
+		 * is at least as narrow as the nested one. */
+		fs->nested++;
+		if (quiet)
+			fs->cur.vis = VIS_CONFIDENTIAL;
+		else if (visibility_parse(vis_word, &vis) && vis > fs->cur.vis)
+			fs->cur.vis = vis;
+		return;
+	}
+	if (quiet) {
+		vis = VIS_CONFIDENTIAL;
+	} else if (wlen >= 15 || !visibility_parse(vis_word, &vis)) {
+		static const char *const names[] = {"public", "practices", "confidential"};
+		struct buf msg = BUF_INIT;
+		buf_printf(&msg, "unknown visibility '%.*s' in fence; use practices or confidential",
+			   (int)wlen, word);
+		diag_suggest(&msg, vis_word, names, 3);
+		diag_error(d, pos, "E022", "%s", msg.ptr);
+		buf_release(&msg);
+		vis = VIS_CONFIDENTIAL; /* never widen what cannot be read */
+	} else if (vis < doc->vis) {
+		diag_error(d, pos, "E022",
+			   "fence '%s' is wider than its %s document: a fence may only narrow "
+			   "visibility",
+			   visibility_name(vis), visibility_name(doc->vis));
+		vis = doc->vis;
+	}
+	fs->open = true;
+	fs->open_col = col0;
+	fs->cur.open_line = lineno;
+	fs->cur.close_line = 0;
+	fs->cur.vis = vis;
+}
+
+/* Where "<!--" is on line l (the first from byte from), as a byte offset. */
+static size_t comment_at(const struct line *l, size_t from)
+{
+	for (size_t i = from; i + 4 <= l->len; i++)
+		if (l->s[i] == '<' && memcmp(l->s + i, "<!--", 4) == 0)
+			return i;
+	return from < l->len ? from : 0;
+}
+
+/* Each comment in a literal (a node's text, which began at body line
+ * first) whose first word is near 'visibility' but that is not a fence:
+ * an error at its line, and the rest of the body is hidden from every
+ * audience but the narrowest, so nothing it meant to hide is published. */
+static void stray_fences(struct fences *fs, const char *lit, uint32_t first, const char *body)
+{
+	size_t n = strlen(lit);
+	uint32_t k = first;
+	size_t line_from = 0; /* where on the source line the search goes on */
+	uint32_t line_seen = 0;
+	for (size_t i = 0; i + 4 <= n; i++) {
+		if (lit[i] == '\n') {
+			k++;
+			continue;
+		}
+		if (lit[i] != '<' || memcmp(lit + i, "<!--", 4) != 0 ||
+		    !visibility_comment_near(lit + i + 4, n - i - 4))
+			continue;
+		struct line l = line_of(fs->ls, body, k);
+		if (line_seen != k)
+			line_from = 0;
+		line_seen = k;
+		size_t at = comment_at(&l, line_from);
+		line_from = at + 4;
+		uint32_t lineno = fs->doc->body_line + k - 1;
+		diag_error(fs->d, line_pos(fs->doc, lineno, utf8_count(l.s, at)), "E022",
+			   "comments that start with 'visibility' are fences, and a fence must be a "
+			   "line of its own at the top level of the body, not inside a list, a quote, "
+			   "a table, a paragraph or other HTML; move it to a line of its own, or reword "
+			   "the comment");
+		if (!fs->cut || lineno < fs->cut)
+			fs->cut = lineno;
+		fs->any = true;
+	}
+}
+
+/*
+ * A fenced code block that is never closed runs to the end of what holds
+ * it, and a fence line after its opening is then code, published as it is:
+ * an error at the first such line, which hides the rest. (One that is
+ * closed may show fences as code: a page about writing them.) Whether it
+ * was closed: the line after its text holds the closing run (cmark-gfm
+ * 0.29 gives no reliable end line).
+ */
+static void unclosed_code(struct fences *fs, cmark_node *node, const char *body)
+{
+	int flen = 0, foff = 0;
+	char fch = 0;
+	const char *lit = cmark_node_get_literal(node);
+	if (!lit || !cmark_node_get_fenced(node, &flen, &foff, &fch) || flen < 3)
+		return;
+	uint32_t first = (uint32_t)cmark_node_get_start_line(node);
+	uint32_t k = first + 1, at = 0;
+	for (const char *l = lit; *l; k++) {
+		const char *nl = strchr(l, '\n');
+		size_t len = nl ? (size_t)(nl - l) : strlen(l);
+		size_t i = 0;
+		while (i < len && (l[i] == ' ' || l[i] == '\t'))
+			i++;
+		if (!at && len - i >= 4 && memcmp(l + i, "<!--", 4) == 0 &&
+		    visibility_comment_near(l + i + 4, len - i - 4))
+			at = k;
+		if (!nl)
+			break;
+		l = nl + 1;
+	}
+	if (!at)
+		return;
+	struct line close = line_of(fs->ls, body, k);
+	size_t i = 0, run = 0;
+	while (i < close.len && close.s[i] == ' ')
+		i++;
+	while (i < close.len && close.s[i] == fch)
+		i++, run++;
+	if (run >= (size_t)flen)
+		return; /* closed */
+	struct line l = line_of(fs->ls, body, at);
+	uint32_t lineno = fs->doc->body_line + at - 1;
+	diag_error(fs->d, line_pos(fs->doc, lineno, utf8_count(l.s, comment_at(&l, 0))), "E022",
+		   "this fence is inside the code block opened at line %u, which is not closed, "
+		   "so it would be published as code; close the code block above it",
+		   (unsigned)(fs->doc->body_line + first - 1));
+	if (!fs->cut || lineno < fs->cut)
+		fs->cut = lineno;
+	fs->any = true;
+}
+
+/*
+ * Finds the fences of doc's body in root (cmark's parse of the body) and
+ * records them in doc->fences. Reports E022. Returns whether the text to
+ * parse for the scan differs from the body (a fence line, or a stray one).
+ */
+static bool find_fences(struct arena *a, struct doc *doc, struct diag *d, cmark_node *root,
+			const struct lines *ls)
+{
+	struct fences fs = {.a = a, .doc = doc, .d = d, .ls = ls};
+	cmark_iter *it = cmark_iter_new(root);
+	cmark_event_type ev;
+	while ((ev = cmark_iter_next(it)) != CMARK_EVENT_DONE) {
+		if (ev != CMARK_EVENT_ENTER)
+			continue;
+		cmark_node *node = cmark_iter_get_node(it);
+		cmark_node_type t = cmark_node_get_type(node);
+		if (t == CMARK_NODE_CODE_BLOCK) {
+			unclosed_code(&fs, node, doc->body);
+			continue;
+		}
+		if (t != CMARK_NODE_HTML_BLOCK && t != CMARK_NODE_HTML_INLINE && t != CMARK_NODE_TEXT)
+			continue;
+		const char *lit = cmark_node_get_literal(node);
+		if (!lit || !strstr(lit, "<!--"))
+			continue;
+		uint32_t first = (uint32_t)cmark_node_get_start_line(node);
+		if (t == CMARK_NODE_HTML_BLOCK && cmark_node_parent(node) == root) {
+			const char *c = lit + strspn(lit, " ");
+			/* one line (cmark-gfm 0.29's end line of an HTML block is
+			 * not always right: its text says): a fence, or a malformed
+			 * one; a comment over several lines is a stray, below */
+			const char *nl = strchr(lit, '\n');
+			if ((!nl || !nl[1]) && strncmp(c, "<!--", 4) == 0 &&
+			    visibility_comment_near(c + 4, strlen(c + 4))) {
+				struct line l = line_of(ls, doc->body, first);
+				fence_line(&fs, &l, doc->body_line + first - 1, comment_at(&l, 0));
 				continue;
 			}
-			cur.close_line = lineno;
-			if (n == cap) {
-				cap = cap ? cap * 2 : 4;
-				struct fence *nf = arena_alloc(a, cap * sizeof(*nf));
-				if (n)
-					memcpy(nf, fences, n * sizeof(*nf));
-				fences = nf;
-			}
-			fences[n++] = cur;
-			open = false;
-			continue;
 		}
-		/* FENCE_OPEN */
-		char vis_word[16] = "";
-		snprintf(vis_word, sizeof(vis_word), "%.*s", (int)(wlen < 15 ? wlen : 15), word);
-		enum visibility vis;
-		if (open) {
-			if (!quiet)
-				diag_error(d, pos, "E022",
-					   "nested visibility fence: the fence opened at line %u is still "
-					   "open; close it with '<!-- /visibility -->' first",
-					   (unsigned)cur.open_line);
-			/* Its closing line belongs to it; the outer fence goes on, and
-			 * is at least as narrow as the nested one. */
-			nested++;
-			if (visibility_parse(vis_word, &vis) && vis > cur.vis)
-				cur.vis = vis;
-			continue;
-		}
-		if (quiet) {
-			vis = VIS_CONFIDENTIAL;
-		} else if (wlen >= 15 || !visibility_parse(vis_word, &vis)) {
-			static const char *const names[] = {"public", "practices", "confidential"};
-			struct buf msg = BUF_INIT;
-			buf_printf(&msg,
-				   "unknown visibility '%.*s' in fence; use practices or confidential",
-				   (int)wlen, word);
-			diag_suggest(&msg, vis_word, names, 3);
-			diag_error(d, pos, "E022", "%s", msg.ptr);
-			buf_release(&msg);
-			vis = VIS_CONFIDENTIAL; /* never widen what cannot be read */
-		} else if (vis < doc->vis) {
-			diag_error(d, pos, "E022",
-				   "fence '%s' is wider than its %s document: a fence may only narrow "
-				   "visibility",
-				   visibility_name(vis), visibility_name(doc->vis));
-			vis = doc->vis;
-		}
-		open = true;
-		open_col = col;
-		cur.open_line = lineno;
-		cur.close_line = 0;
-		cur.vis = vis;
+		stray_fences(&fs, lit, first, doc->body);
 	}
-	if (open) {
-		diag_error(d, line_pos(doc, cur.open_line, open_col), "E022",
+	cmark_iter_free(it);
+	uint32_t end = doc->body_line + (uint32_t)ls->n; /* past the last line */
+	if (fs.open) {
+		diag_error(d, line_pos(doc, fs.cur.open_line, fs.open_col), "E022",
 			   "visibility fence is not closed; add '<!-- /visibility -->' on a line of its "
 			   "own where the %s part ends",
-			   visibility_name(cur.vis));
+			   visibility_name(fs.cur.vis));
 		/* Treat the rest of the body as fenced, so nothing leaks. */
-		cur.close_line = lineno;
-		if (n == cap) {
-			struct fence *nf = arena_alloc(a, (n + 1) * sizeof(*nf));
-			if (n)
-				memcpy(nf, fences, n * sizeof(*nf));
-			fences = nf;
-		}
-		fences[n++] = cur;
+		fs.cur.close_line = end;
+		fence_push(&fs, fs.cur);
 	}
-	doc->fences = fences;
-	doc->nfences = n;
+	if (fs.cut) {
+		/* A stray fence: from its line on, the body is hidden, as the
+		 * narrowest part; the fences after it go with it. */
+		size_t keep = 0;
+		while (keep < fs.n && fs.v[keep].close_line < fs.cut)
+			keep++;
+		if (keep < fs.n && fs.v[keep].open_line < fs.cut) {
+			/* in a fence: it runs to the end, as narrow as can be */
+			fs.v[keep].close_line = end;
+			fs.v[keep].vis = VIS_CONFIDENTIAL;
+			fs.n = keep + 1;
+		} else {
+			struct fence rest = {fs.cut, end, VIS_CONFIDENTIAL};
+			fs.n = keep;
+			fence_push(&fs, rest);
+		}
+	}
+	doc->fences = fs.v;
+	doc->nfences = fs.n;
+	return fs.any;
+}
+
+/* The body with every fence line blank (a stray one's too): what the
+ * scan parses, line for line the file's. */
+static void blank_fence_lines(const struct doc *doc, struct buf *out)
+{
+	struct line l;
+	uint32_t lineno = doc->body_line;
+	size_t f = 0;
+	for (size_t off = 0; md_next_line(doc->body, doc->body_len, off, &l); off = l.next, lineno++) {
+		while (f < doc->nfences && doc->fences[f].close_line < lineno)
+			f++;
+		const struct fence *fe = f < doc->nfences ? &doc->fences[f] : NULL;
+		if (fe && (lineno == fe->open_line || lineno == fe->close_line))
+			buf_putc(out, '\n');
+		else
+			buf_put(out, doc->body + off, l.next - off);
+	}
 }
 
 /* --------------------------------------------------------- cmark */
@@ -540,25 +717,49 @@ void markdown_slug(struct buf *b, const char *text, size_t n)
 const char *const md_reserved_ids[] = {"main"};
 const size_t md_nreserved_ids = sizeof(md_reserved_ids) / sizeof(*md_reserved_ids);
 
-/* Makes id unique among the headings found so far (GitHub's -1, -2). */
-static const char *unique_id(struct arena *a, struct md_heading *hs, size_t n, const char *base)
+static void md_ids_start(struct md_ids *ids)
 {
-	struct buf b = BUF_INIT;
-	buf_puts(&b, base);
-	for (unsigned k = 1;; k++) {
-		bool clash = false;
-		for (size_t i = 0; i < n && !clash; i++)
-			clash = strcmp(hs[i].id, b.ptr) == 0;
-		for (size_t i = 0; i < md_nreserved_ids && !clash; i++)
-			clash = strcmp(md_reserved_ids[i], b.ptr) == 0;
-		if (!clash)
-			break;
-		buf_truncate(&b, 0);
-		buf_printf(&b, "%s-%u", base, k);
+	if (!ids->used.cap) {
+		idmap_init(&ids->used, 16);
+		idmap_init(&ids->next, 16);
 	}
-	const char *id = arena_strndup(a, b.ptr, b.len);
-	buf_release(&b);
-	return id;
+}
+
+void md_ids_reserve(struct md_ids *ids)
+{
+	md_ids_start(ids);
+	for (size_t i = 0; i < md_nreserved_ids; i++)
+		idmap_put(&ids->used, md_reserved_ids[i], 0);
+}
+
+const char *md_ids_take(struct md_ids *ids, const char *s, size_t n)
+{
+	md_ids_start(ids);
+	if (!n) {
+		s = "section";
+		n = 7;
+	}
+	char *base = arena_strndup(&ids->a, s, n);
+	if (idmap_put(&ids->used, base, 0))
+		return base;
+	size_t k = 1;
+	idmap_get(&ids->next, base, &k);
+	for (;; k++) {
+		char *id = arena_printf(&ids->a, "%s-%zu", base, k);
+		if (idmap_put(&ids->used, id, 0)) {
+			idmap_set(&ids->next, base, k + 1);
+			return id;
+		}
+	}
+}
+
+void md_ids_release(struct md_ids *ids)
+{
+	if (ids->used.cap) {
+		idmap_release(&ids->used);
+		idmap_release(&ids->next);
+	}
+	arena_release(&ids->a);
 }
 
 /* The visibility in force at a file line: the document's, or its fence's. */
@@ -570,8 +771,24 @@ static enum visibility vis_at(const struct doc *doc, uint32_t line)
 	return doc->vis;
 }
 
-/* The nearest block ancestor of an inline node (a paragraph, heading or
- * table cell). */
+/*
+ * Finds where a link's url is written in the file: from the line cmark
+ * gives the link (its columns are not the file's in every case: a
+ * paragraph's continuation lines, autolinks), forward through its block,
+ * after the previous link found there (so repeated links are found in
+ * turn). Each search goes from where the last one in the block ended, and
+ * all of them together read at most a budget of bytes, a few times the
+ * body: past it (urls that are not written as they are read, such as
+ * reference links, in a huge block) a link has cmark's position. So a body
+ * costs time in proportion to its size.
+ */
+struct cursor {
+	const struct lines *ls;
+	cmark_node *block;
+	size_t off;    /* where the search in the block goes on */
+	size_t budget; /* bytes left to read */
+};
+
 static cmark_node *block_of(cmark_node *n)
 {
 	cmark_node *p = cmark_node_parent(n);
@@ -580,58 +797,57 @@ static cmark_node *block_of(cmark_node *n)
 	return p;
 }
 
-/*
- * Finds where url is written in the file, searching the lines of its block
- * from a cursor (so repeated links are found in turn). Falls back to the
- * node's own position.
- */
-struct cursor {
-	cmark_node *block;
-	uint32_t line;
-	size_t col0; /* byte offset in the line where the search resumes */
-};
-
 static struct pos link_pos(const struct doc *doc, const char *body, size_t n, cmark_node *link,
 			   const char *url, struct cursor *cur, uint32_t first_line)
 {
+	const struct lines *ls = cur->ls;
 	cmark_node *block = block_of(link);
-	int start = block ? cmark_node_get_start_line(block) : cmark_node_get_start_line(link);
-	int end = block ? cmark_node_get_end_line(block) : start;
-	if (cur->block != block) {
-		cur->block = block;
-		cur->line = (uint32_t)start;
-		cur->col0 = 0;
-	}
+	int lstart = cmark_node_get_start_line(link);
+	int bend = block ? cmark_node_get_end_line(block) : lstart;
+	if (lstart < 1 || (size_t)lstart > ls->n)
+		lstart = block ? cmark_node_get_start_line(block) : 1;
+	if (lstart < 1 || (size_t)lstart > ls->n)
+		lstart = 1;
+	if (bend < lstart || (size_t)bend > ls->n)
+		bend = (int)ls->n;
+	size_t from = ls->at[lstart - 1];
+	if (cur->block == block && cur->off > from)
+		from = cur->off;
+	cur->block = block;
+	size_t to = ls->at[bend];
 	size_t ulen = strlen(url);
-	struct line l;
-	uint32_t lineno = 1;
-	for (size_t off = 0; ulen && md_next_line(body, n, off, &l); off = l.next, lineno++) {
-		if (lineno < cur->line)
-			continue;
-		if (lineno > (uint32_t)end)
-			break;
-		size_t from = lineno == cur->line ? cur->col0 : 0;
-		for (size_t i = from; i + ulen <= l.len; i++) {
-			if (memcmp(l.s + i, url, ulen) == 0) {
-				cur->line = lineno;
-				cur->col0 = i + ulen;
-				struct pos p = {doc->path, lineno + first_line - 1,
-						(uint32_t)utf8_count(l.s, i) + 1};
-				return p;
+	if (ulen && from < to && to <= n && to - from >= ulen) {
+		size_t span = to - from;
+		if (span > cur->budget)
+			span = cur->budget;
+		cur->budget -= span;
+		const char *hit = memmem(body + from, span, url, ulen);
+		if (hit) {
+			size_t at = (size_t)(hit - body);
+			cur->off = at + ulen;
+			/* the line it is on: a binary search of the index */
+			size_t lo = (size_t)lstart - 1, hi = (size_t)bend;
+			while (hi - lo > 1) {
+				size_t mid = lo + (hi - lo) / 2;
+				if (ls->at[mid] <= at)
+					lo = mid;
+				else
+					hi = mid;
 			}
+			struct pos p = {doc->path, (uint32_t)lo + first_line,
+					(uint32_t)utf8_count(body + ls->at[lo], at - ls->at[lo]) + 1};
+			return p;
 		}
 	}
-	struct pos p = {doc->path, (uint32_t)cmark_node_get_start_line(link) + first_line - 1,
+	struct pos p = {doc->path, (uint32_t)lstart + first_line - 1,
 			(uint32_t)cmark_node_get_start_column(link)};
-	if (p.line < first_line)
-		p.line = (uint32_t)start + first_line - 1;
+	if (p.col < 1)
+		p.col = 1;
 	return p;
 }
 
-
-
 /* Whether s[0..n) holds "<!--" ('<' is rare in Markdown: memchr, far
- * quicker than memmem, finds each). */
+ * quicker than memmem, finds each): a body without one has no fence. */
 static bool has_comment(const char *s, size_t n)
 {
 	if (!s || n < 4)
@@ -648,29 +864,66 @@ static bool has_comment(const char *s, size_t n)
 	return false;
 }
 
+/* The deepest nesting of blocks in a tree (lists and quotes in each other). */
+static unsigned tree_depth(cmark_node *root)
+{
+	unsigned depth = 0, most = 0;
+	cmark_iter *it = cmark_iter_new(root);
+	cmark_event_type ev;
+	while ((ev = cmark_iter_next(it)) != CMARK_EVENT_DONE) {
+		cmark_node *node = cmark_iter_get_node(it);
+		if (((unsigned)cmark_node_get_type(node) & CMARK_NODE_TYPE_MASK) != CMARK_NODE_TYPE_BLOCK ||
+		    !cmark_node_first_child(node))
+			continue;
+		if (ev == CMARK_EVENT_ENTER) {
+			if (++depth > most)
+				most = depth;
+		} else if (ev == CMARK_EVENT_EXIT) {
+			depth--;
+		}
+	}
+	cmark_iter_free(it);
+	return most;
+}
+
 static void scan(struct arena *a, struct doc *doc, struct diag *d, const struct prep_opts *po)
 {
-	/* A fence is a line holding "<!--": a body without one is parsed as
-	 * it is, without a copy */
-	struct buf fenced = BUF_INIT;
 	const char *text = doc->body;
 	size_t len = doc->body_len;
 	doc->fences = NULL;
 	doc->nfences = 0;
-	if (has_comment(text, len)) {
-		scan_fences(a, doc, d, &fenced);
-		text = fenced.ptr;
-		len = fenced.len;
-	}
+	struct lines ls;
+	lines_index(&ls, text, len);
 
+	/* cmark's parse of the whole body says where the fences are; the
+	 * scan reads the body with their lines blank, parsed again */
+	struct buf fenced = BUF_INIT;
 	struct parse ps;
 	cmark_node *root = md_parse_text(&ps, CMARK_OPT_SOURCEPOS, text, len);
+	if (has_comment(text, len) && find_fences(a, doc, d, root, &ls)) {
+		md_parse_done(&ps);
+		blank_fence_lines(doc, &fenced);
+		text = fenced.ptr;
+		len = fenced.len;
+		root = md_parse_text(&ps, CMARK_OPT_SOURCEPOS, text, len);
+	}
+	unsigned depth = tree_depth(root);
+	if (depth > MARKDOWN_MAX_DEPTH) {
+		struct pos p = {doc->path, doc->body_line, 1};
+		diag_error(d, p, "E027",
+			   "the body nests lists and quotes %u deep, more than the limit of %u; "
+			   "flatten it",
+			   depth, (unsigned)MARKDOWN_MAX_DEPTH);
+		po = NULL; /* not rendered: the build fails */
+	}
 
 	size_t nlinks = 0, capl = 0, nheads = 0, caph = 0;
 	struct md_link *links = NULL;
 	struct md_heading *heads = NULL;
-	struct cursor cur = {0};
+	struct cursor cur = {&ls, NULL, 0, 4 * len + 65536};
 	struct buf htext = BUF_INIT, slug = BUF_INIT;
+	struct md_ids ids = MD_IDS_INIT;
+	md_ids_reserve(&ids);
 
 	cmark_iter *it = cmark_iter_new(root);
 	cmark_event_type ev;
@@ -707,7 +960,7 @@ static void scan(struct arena *a, struct doc *doc, struct diag *d, const struct 
 				heads = nh;
 			}
 			struct md_heading *h = &heads[nheads];
-			h->id = unique_id(a, heads, nheads, slug.len ? slug.ptr : "section");
+			h->id = arena_strdup(a, md_ids_take(&ids, slug.ptr, slug.len));
 			h->text = arena_strndup(a, htext.ptr, htext.len);
 			h->level = cmark_node_get_heading_level(node);
 			h->line = (uint32_t)cmark_node_get_start_line(node) + doc->body_line - 1;
@@ -718,6 +971,8 @@ static void scan(struct arena *a, struct doc *doc, struct diag *d, const struct 
 	if (po)
 		md_prepare(a, doc, root, text, len, po);
 	md_parse_done(&ps);
+	md_ids_release(&ids);
+	free(ls.at);
 	buf_release(&htext);
 	buf_release(&slug);
 	buf_release(&fenced);

@@ -154,24 +154,7 @@ static const char *heading_id(struct html *h, const char *text, size_t n)
 {
 	buf_truncate(&h->slug, 0);
 	markdown_slug(&h->slug, text, n);
-	if (!h->slug.len)
-		buf_puts(&h->slug, "section");
-	size_t base = h->slug.len;
-	for (unsigned k = 1;; k++) {
-		bool clash = false;
-		for (size_t i = 0; i < h->nids && !clash; i++)
-			clash = strcmp(h->ids[i], h->slug.ptr) == 0;
-		if (!clash)
-			break;
-		buf_truncate(&h->slug, base);
-		buf_printf(&h->slug, "-%u", k);
-	}
-	if (h->nids == h->capids) {
-		h->capids = h->capids ? h->capids * 2 : 8;
-		h->ids = xrealloc(h->ids, h->capids * sizeof(*h->ids));
-	}
-	h->ids[h->nids++] = xstrndup(h->slug.ptr, h->slug.len);
-	return h->ids[h->nids - 1];
+	return md_ids_take(&h->ids, h->slug.ptr, h->slug.len);
 }
 
 static void cr(struct buf *b)
@@ -435,13 +418,7 @@ void md_render_tree(struct html *h, cmark_node *root)
 
 void md_reserve_ids(struct html *h)
 {
-	for (size_t i = 0; i < md_nreserved_ids; i++) {
-		if (h->nids == h->capids) {
-			h->capids = h->capids ? h->capids * 2 : 8;
-			h->ids = xrealloc(h->ids, h->capids * sizeof(*h->ids));
-		}
-		h->ids[h->nids++] = xstrdup(md_reserved_ids[i]);
-	}
+	md_ids_reserve(&h->ids);
 }
 
 void md_html_release(struct html *h)
@@ -450,9 +427,7 @@ void md_html_release(struct html *h)
 	buf_release(&h->href);
 	buf_release(&h->text);
 	buf_release(&h->slug);
-	for (size_t i = 0; i < h->nids; i++)
-		free((void *)h->ids[i]);
-	free(h->ids);
+	md_ids_release(&h->ids);
 }
 
 void markdown_render(const struct doc *doc, const struct md_render *r, struct buf *out)
@@ -461,7 +436,7 @@ void markdown_render(const struct doc *doc, const struct md_render *r, struct bu
 	md_body_for(doc, r->audience, &body);
 	struct parse ps;
 	cmark_node *root = md_parse_text(&ps, CMARK_OPT_DEFAULT, body.ptr, body.len);
-	struct html h = {r, doc->path, out, BUF_INIT, BUF_INIT, BUF_INIT, BUF_INIT, NULL, 0, 0, 0, NULL};
+	struct html h = {r, doc->path, out, BUF_INIT, BUF_INIT, BUF_INIT, BUF_INIT, MD_IDS_INIT, 0, NULL};
 	md_reserve_ids(&h);
 	md_render_tree(&h, root);
 	md_html_release(&h);
@@ -489,7 +464,7 @@ void md_prepare(struct arena *a, struct doc *doc, cmark_node *root, const char *
 	struct md_render r = {po->audience, po->unsafe_html, NULL, NULL, po->text};
 	struct prep p = {a, NULL, 0, 0, NULL, 0, 0};
 	struct buf out = BUF_INIT;
-	struct html h = {&r, doc->path, &out, BUF_INIT, BUF_INIT, BUF_INIT, BUF_INIT, NULL, 0, 0, 0, &p};
+	struct html h = {&r, doc->path, &out, BUF_INIT, BUF_INIT, BUF_INIT, BUF_INIT, MD_IDS_INIT, 0, &p};
 	md_reserve_ids(&h);
 	md_render_tree(&h, root);
 	md_html_release(&h);
@@ -609,7 +584,7 @@ void md_inline_parsed(const char *from_path, const char *s, size_t n, const stru
 {
 	struct parse ps;
 	cmark_node *root = md_parse_text(&ps, CMARK_OPT_DEFAULT, s, n);
-	struct html h = {r, from_path, out, BUF_INIT, BUF_INIT, BUF_INIT, BUF_INIT, NULL, 0, 0, 0, NULL};
+	struct html h = {r, from_path, out, BUF_INIT, BUF_INIT, BUF_INIT, BUF_INIT, MD_IDS_INIT, 0, NULL};
 	/* One paragraph: render its inline children only. Anything else (a
 	 * list, a heading) is rendered as blocks. */
 	cmark_node *first = cmark_node_first_child(root);

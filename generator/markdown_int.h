@@ -15,7 +15,7 @@
 /* A line of a body. */
 struct line {
 	const char *s;
-	size_t len; /* without the line break and any '\r' */
+	size_t len; /* without the line break */
 	size_t next; /* offset of the next line in the body */
 };
 
@@ -94,13 +94,30 @@ struct prep {
 	size_t nholes, capholes;
 };
 
+/*
+ * Heading ids, unique in a page as GitHub makes them ("a", "a-1", "a-2"),
+ * each in constant time: the ids given, and for each slug the suffix to
+ * try next (every smaller one is taken, as ids are never given back).
+ * Zeroed (MD_IDS_INIT) it is empty; md_ids_reserve adds the ids the page
+ * around a body uses.
+ */
+struct md_ids {
+	struct arena a; /* the ids' text */
+	struct idmap used, next;
+};
+#define MD_IDS_INIT {ARENA_INIT, {0}, {0}}
+void md_ids_reserve(struct md_ids *ids);
+/* A unique id for the slug [s, s+n) ("section" when empty); it lives as
+ * long as ids. */
+const char *md_ids_take(struct md_ids *ids, const char *s, size_t n);
+void md_ids_release(struct md_ids *ids);
+
 struct html {
 	const struct md_render *r;
 	const char *from_path;
 	struct buf *out;
 	struct buf path, href, text, slug;
-	const char **ids; /* heading ids used so far */
-	size_t nids, capids;
+	struct md_ids ids; /* heading ids used so far */
 	unsigned tables;
 	struct prep *prep; /* preparing: links into the site become holes */
 };

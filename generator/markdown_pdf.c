@@ -183,7 +183,7 @@ static void pdf_tree(struct pdfw *w, cmark_node *root)
 		case CMARK_NODE_LINK: {
 			if (in) {
 				struct html h = {w->r, w->from_path, NULL, BUF_INIT, BUF_INIT,
-						 BUF_INIT, BUF_INIT, NULL, 0, 0, 0, NULL};
+						 BUF_INIT, BUF_INIT, MD_IDS_INIT, 0, NULL};
 				bool ok = md_resolve_href(&h, cmark_node_get_url(n));
 				cmark_node_set_user_data(n, ok ? (void *)1 : NULL);
 				if (ok) {

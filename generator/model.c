@@ -88,6 +88,10 @@ static bool doc_begin(struct loader *lo, struct doc *doc, const struct source_fi
 	}
 	if (!lo_file_ok(lo, f))
 		return false;
+	/* Before anything reads it: the lines counted here, by libyaml and by
+	 * cmark (where the fences are) are then the same lines. */
+	struct source_file *mf = (struct source_file *)f;
+	mf->len = text_newlines(mf->data, mf->len);
 	struct frontmatter fm;
 	const char *err;
 	uint32_t err_line;

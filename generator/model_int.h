@@ -47,12 +47,6 @@ const struct value *ld_get(struct ld *l, const char *key);
 const struct value *ld_field(struct ld *l, const char *key, bool required);
 void ld_done(struct ld *l);
 /*
- * Whether a key is 'visibility' (1), differs from it only by case, by
- * invisible characters or by an edit distance of at most 2 counted in
- * characters (2: 'Visibility', 'visiblity', 'vis1bility'), or neither (0).
- */
-int ld_near_visibility(const char *key, size_t len);
-/*
  * The visibility a document or an item sets, failing closed: *out is dflt
  * when the map sets none; a value that is empty, null, not text or not
  * exactly public, practices or confidential (E006), a key that nearly is

@@ -99,6 +99,22 @@ void idmap_set(struct idmap *m, const char *key, size_t val);
  * runs of ASCII letters and digits and non-ASCII bytes, two bytes or more. */
 const char *text_words(struct arena *a, const char *text, size_t n);
 
+/*
+ * Whether a key is 'visibility' (1), differs from it only by case, by
+ * invisible characters or by an edit distance of at most 2 counted in
+ * characters (2: 'Visibility', 'visiblity', 'vis1bility'), or neither (0).
+ */
+int visibility_near(const char *key, size_t len);
+/* The same of the first word of an HTML comment, s being what follows its
+ * "<!--": past spaces (odd ones too), invisible characters and one '/'. */
+int visibility_comment_near(const char *s, size_t n);
+
+/* Line endings as LF only, in place: CRLF and a lone CR become LF (cmark
+ * and libyaml read a lone CR as a line break, so every reader of a body
+ * must count the same lines). Returns the new length; a shorter text is
+ * NUL-terminated at it. */
+size_t text_newlines(char *s, size_t n);
+
 /* How many threads to use: the online cores (at most 8), or PLANSITE_JOBS
  * when set (1 makes everything single-threaded). */
 int plansite_jobs(void);
@@ -538,6 +554,7 @@ const struct source_file *source_get(const struct source *s, const char *path);
 #define LIMIT_PATH_BYTES 1024u              /* a path from the site root */
 #define LIMIT_NAME_BYTES 255u               /* one name of a path */
 #define LIMIT_TEMPLATE_BYTES (256u << 20)   /* what one render appends */
+#define MARKDOWN_MAX_DEPTH 100u            /* blocks in blocks: E027 above */
 #define LIMIT_TEMPLATE_EXPANSIONS 20000000u /* interpolations, sections, items, calls */
 
 /* Bounds on one render of a template (E042). 0 in mustache_set_limits

@@ -275,6 +275,26 @@ static bool same_word(const char *x, const char *y, size_t len)
 	return true;
 }
 
+size_t text_newlines(char *s, size_t n)
+{
+	char *cr = s ? memchr(s, '\r', n) : NULL;
+	if (!cr)
+		return n;
+	size_t w = (size_t)(cr - s);
+	for (size_t r = w; r < n; r++) {
+		if (s[r] != '\r') {
+			s[w++] = s[r];
+			continue;
+		}
+		s[w++] = '\n';
+		if (r + 1 < n && s[r + 1] == '\n')
+			r++;
+	}
+	if (w < n)
+		s[w] = '\0';
+	return w;
+}
+
 const char *text_words(struct arena *a, const char *text, size_t n)
 {
 	struct seen {

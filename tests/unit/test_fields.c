@@ -6,7 +6,7 @@
 
 static int near(const char *key)
 {
-	return ld_near_visibility(key, strlen(key));
+	return visibility_near(key, strlen(key));
 }
 
 static void test_near_visibility(void **state)
@@ -35,12 +35,12 @@ static void test_near_visibility(void **state)
 	for (size_t i = 0; i < sizeof(far) / sizeof(*far); i++)
 		assert_int_equal(near(far[i]) * 100 + (int)i, (int)i);
 	/* a key with a NUL byte is not the word, but near it */
-	assert_int_equal(ld_near_visibility("visibility\0x", 12), 2);
+	assert_int_equal(visibility_near("visibility\0x", 12), 2);
 	/* a long key is far, whatever it starts with */
 	char longkey[5000];
 	memset(longkey, 'v', sizeof(longkey));
 	memcpy(longkey, "visibility", 10);
-	assert_int_equal(ld_near_visibility(longkey, sizeof(longkey)), 0);
+	assert_int_equal(visibility_near(longkey, sizeof(longkey)), 0);
 }
 
 /* A map of n string pairs key_i: val_i. */
