@@ -12,7 +12,9 @@
 #     ($PLANSITE_RELEASE, default generator/plansite) at three sizes must
 #     grow linearly: YAML front matter with one long line (the fast path and
 #     libyaml's), with many keys, and a template render up to its expansion
-#     limit. Never a time.
+#     limit; Markdown bodies of many headings, links, reference links,
+#     stray fences and nested lists. Never a time;
+#   - a 10 MB line of Markdown builds.
 set -u
 here=$(cd "$(dirname "$0")" && pwd)
 top=$(dirname "$here")
@@ -258,7 +260,52 @@ EOF2
 	done
 	# shellcheck disable=SC2086
 	linear "a template's render up to its expansion limit" $v
+	# Markdown bodies, in a build (the scan and the render both give ids):
+	# headings all alike; one paragraph of links on one line; reference
+	# links, whose urls are not in the text; comments near 'visibility' in
+	# a list (each an E022); quotes nested past the depth limit.
+	for kind in headings links refs strays nested; do
+		v=""
+		for k in 1000 4000 16000; do
+			site "cost-$kind-$k"
+			python3 - "$tmp/cost-$kind-$k/content/pages/big.md" $k $kind <<'EOF2'
+import sys
+path, k, kind = sys.argv[1], int(sys.argv[2]), sys.argv[3]
+if kind == "headings":
+    body = "# a\n\n" * k
+elif kind == "links":
+    body = " ".join("[l%d](http://example.org/%d)" % (i, i) for i in range(k)) + "\n"
+elif kind == "refs":
+    body = " ".join("[l%d][r]" % i for i in range(k)) + "\n\n[r]: http://example.org/\n"
+elif kind == "strays":
+    body = "".join("- <!-- visibility: practices --> %d\n" % i for i in range(k))
+else:
+    body = ">" * (k // 4) + " x\n\n" + "text\n" * k
+open(path, "w").write("---\ntitle: Big\n---\n" + body)
+EOF2
+			v="$v $(instr "$tmp/cost-$kind-$k" build --worktree --today 2007-05-31 --no-pdf --out "$tmp/cost-out")"
+		done
+		# shellcheck disable=SC2086
+		linear "a body of 1,000 to 16,000 $kind" $v
+	done
+	grep -q "big.md:4:1: error: the body nests lists and quotes .* deep, more than the limit of 100; flatten it \[E027\]" "$tmp/vg" &&
+		ok "quotes nested past the limit: E027 at the body's first line" ||
+		bad "quotes nested past the limit: E027 at the body's first line"
 fi
+
+# A 10 MB line (it once overran the Markdown arena): read, checked, built,
+# under the sanitizers.
+site long-line
+python3 -c "import sys; open(sys.argv[1], 'w').write('---\ntitle: Long\n---\n' + 'word ' * 2000000 + '\n')" \
+	"$tmp/long-line/content/pages/long.md"
+if "$PLANSITE" -C "$tmp/long-line" build --worktree --today 2007-05-31 --no-pdf --out "$tmp/long-out" 2>"$tmp/err" &&
+	[ "$(wc -c <"$tmp/long-out/long/index.html")" -gt 10000000 ]; then
+	ok "a page of one 10 MB line builds (W006, no crash)"
+else
+	tail -3 "$tmp/err"
+	bad "a page of one 10 MB line builds"
+fi
+rm -rf "$tmp/long-out"
 
 echo "bounds: $fail failed"
 [ "$fail" = 0 ]
