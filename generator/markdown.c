@@ -418,24 +418,6 @@ static bool find_fences(struct arena *a, struct doc *doc, struct diag *d, cmark_
 	return fs.any;
 }
 
-/* The body with every fence line blank (a stray one's too): what the
- * scan parses, line for line the file's. */
-static void blank_fence_lines(const struct doc *doc, struct buf *out)
-{
-	struct line l;
-	uint32_t lineno = doc->body_line;
-	size_t f = 0;
-	for (size_t off = 0; md_next_line(doc->body, doc->body_len, off, &l); off = l.next, lineno++) {
-		while (f < doc->nfences && doc->fences[f].close_line < lineno)
-			f++;
-		const struct fence *fe = f < doc->nfences ? &doc->fences[f] : NULL;
-		if (fe && (lineno == fe->open_line || lineno == fe->close_line))
-			buf_putc(out, '\n');
-		else
-			buf_put(out, doc->body + off, l.next - off);
-	}
-}
-
 /* --------------------------------------------------------- cmark */
 
 static pthread_once_t ext_once = PTHREAD_ONCE_INIT;
@@ -902,7 +884,9 @@ static void scan(struct arena *a, struct doc *doc, struct diag *d, const struct 
 	cmark_node *root = md_parse_text(&ps, CMARK_OPT_SOURCEPOS, text, len);
 	if (has_comment(text, len) && find_fences(a, doc, d, root, &ls)) {
 		md_parse_done(&ps);
-		blank_fence_lines(doc, &fenced);
+		/* every fence line blank (a stray one's too), every part kept:
+		 * the body as the widest audience reads it */
+		md_body_for(doc, VIS_CONFIDENTIAL, &fenced);
 		text = fenced.ptr;
 		len = fenced.len;
 		root = md_parse_text(&ps, CMARK_OPT_SOURCEPOS, text, len);
