@@ -186,6 +186,17 @@ struct memo_entry {
 	unsigned run;
 };
 
+/* A hidden part read: its words are the scan's from w0, its blocks end at
+ * the scan's breaks[b0..b1). */
+struct hpart {
+	const char *file;
+	const char *text;
+	size_t n;
+	int f;
+	uint32_t line, col;
+	size_t w0, b0, b1;
+};
+
 /* What a scan does with each window. */
 enum gmode { GM_COLLECT, GM_SHOWN, GM_SCAN };
 
@@ -215,6 +226,11 @@ struct scan {
 	size_t nwh, capwh;
 	size_t *breaks; /* word counts at each block boundary */
 	size_t nbreaks, capbreaks;
+	/* GM_COLLECT: the parts read, kept for guard_add_site to put in the
+	 * table in order when defer (read on another thread), else put at once */
+	struct hpart *parts;
+	size_t nparts, capparts;
+	bool defer;
 	/* GM_SCAN: the first hit */
 	bool hit;
 	uint64_t hit_key;
@@ -850,6 +866,7 @@ static void scan_release(struct scan *s)
 	free(s->woff);
 	free(s->wend);
 	free(s->breaks);
+	free(s->parts);
 }
 
 static void scan_run(struct scan *s, const char *text, size_t n, enum gfmt f)
@@ -927,35 +944,14 @@ static uint64_t name_index(struct guard *g, const char *path)
 	return g->nnames++;
 }
 
-/* Adds the hidden part text (of format f) found at file:line:col. */
-static void add_hidden(struct guard *g, struct scan *s, const char *file, uint32_t line,
-		       uint32_t col, const char *text, size_t n, enum gfmt f)
+/* Puts the windows of part (read by s) in the table. */
+static void insert_part(struct guard *g, const struct scan *s, const struct hpart *part)
 {
-	if (!text || !n)
-		return;
-	s->nwh = 0;
-	s->nbreaks = 0;
-	s->line = line;
-	s->col = col;
-	scan_run(s, text, n, f);
-	if (s->nwh < SHORT_MIN)
-		return;
-	/* a part without a letter (a date, a time, a number) is not text */
-	bool letter = false;
-	for (size_t i = 0; i < n && !letter; i++) {
-		unsigned char c = (unsigned char)text[i];
-		letter = (c | 0x20) >= 'a' && (c | 0x20) <= 'z';
-		letter = letter || c >= 0xC0;
-	}
-	if (!letter)
-		return;
-	uint64_t src = name_index(g, file);
-	/* each block of the part: its windows, as the scan makes them */
-	hard(s, n);
-	size_t lo = 0;
-	for (size_t bi = 0; bi < s->nbreaks; bi++) {
+	uint64_t src = name_index(g, part->file);
+	size_t lo = part->w0;
+	for (size_t bi = part->b0; bi < part->b1; bi++) {
 		size_t hi = s->breaks[bi];
-		if (hi - lo >= SHORT_MIN) {
+		if (hi >= lo + SHORT_MIN) {
 			unsigned k = hi - lo >= RUN ? RUN : (unsigned)(hi - lo);
 			if (k < RUN) {
 				g->shorts |= 1u << k;
@@ -968,7 +964,8 @@ static void add_hidden(struct guard *g, struct scan *s, const char *file, uint32
 			for (size_t i = lo + k; i <= hi; i++)
 				table_put(g, key_of(s->wh, i, k), src << 40 | s->wpos[i - k]);
 		}
-		lo = hi;
+		if (hi > lo)
+			lo = hi;
 	}
 #ifdef PLANSITE_TEST_HOOKS
 	if (g->ntexts == g->captexts) {
@@ -977,10 +974,47 @@ static void add_hidden(struct guard *g, struct scan *s, const char *file, uint32
 		g->text_fmt = xrealloc(g->text_fmt, g->captexts * sizeof(*g->text_fmt));
 		g->text_where = xrealloc(g->text_where, g->captexts * sizeof(*g->text_where));
 	}
-	g->texts[g->ntexts] = xstrndup(text, n);
-	g->text_fmt[g->ntexts] = f;
-	g->text_where[g->ntexts++] = src << 40 | s->wpos[0];
+	g->texts[g->ntexts] = xstrndup(part->text, part->n);
+	g->text_fmt[g->ntexts] = (enum gfmt)part->f;
+	g->text_where[g->ntexts++] = src << 40 | s->wpos[part->w0];
 #endif
+}
+
+/* Reads the hidden part text (of format f) found at file:line:col into s,
+ * and puts it in the table unless s defers. No thread but guard_add_site's
+ * touches g here when s defers. */
+static void add_hidden(struct guard *g, struct scan *s, const char *file, uint32_t line,
+		       uint32_t col, const char *text, size_t n, enum gfmt f)
+{
+	if (!text || !n)
+		return;
+	size_t w0 = s->nwh, b0 = s->nbreaks;
+	hard(s, 0); /* its own first block */
+	s->line = line;
+	s->col = col;
+	scan_run(s, text, n, f);
+	hard(s, n);
+	/* a part without a letter (a date, a time, a number) is not text */
+	bool letter = false;
+	for (size_t i = 0; i < n && !letter && s->nwh >= w0 + SHORT_MIN; i++) {
+		unsigned char c = (unsigned char)text[i];
+		letter = (c | 0x20) >= 'a' && (c | 0x20) <= 'z';
+		letter = letter || c >= 0xC0;
+	}
+	if (!letter) {
+		s->nwh = w0;
+		s->nbreaks = b0;
+		return;
+	}
+	if (s->nparts == s->capparts) {
+		s->capparts = s->capparts ? s->capparts * 2 : 16;
+		s->parts = xrealloc(s->parts, s->capparts * sizeof(*s->parts));
+	}
+	s->parts[s->nparts++] = (struct hpart){file, text, n, f, line, col, w0, b0, s->nbreaks};
+	if (s->defer)
+		return;
+	insert_part(g, s, &s->parts[0]);
+	s->nwh = s->nbreaks = s->nparts = 0;
 }
 
 /* Every string scalar of v, each a hidden part. */
@@ -1086,7 +1120,19 @@ static double now_s(void)
 
 /* What of document doc (of site s) the audience may see is shown text;
  * what it may not is hidden. */
-static void add_doc(struct guard *g, struct scan *s, const struct doc *doc, struct buf *shown)
+/* Whether the audience may see doc whole: nothing of it is hidden. */
+static bool doc_whole(const struct guard *g, const struct doc *doc)
+{
+	if (!vis_shown(doc->vis, g->audience) || doc->flawed)
+		return false;
+	for (size_t i = 0; i < doc->nfences; i++)
+		if (!vis_shown(doc->fences[i].vis, g->audience))
+			return false;
+	return true;
+}
+
+/* What of document doc the audience may not see, read into s. */
+static void add_doc_hidden(struct guard *g, struct scan *s, const struct doc *doc)
 {
 	enum visibility aud = g->audience;
 	if (!vis_shown(doc->vis, aud) || doc->flawed) {
@@ -1105,6 +1151,14 @@ static void add_doc(struct guard *g, struct scan *s, const struct doc *doc, stru
 		    body_lines(doc, fc->open_line + 1, fc->close_line - 1, &p, &n))
 			add_hidden(g, s, doc->path, fc->open_line + 1, 1, p, n, GF_MD);
 	}
+}
+
+/* What of document doc the audience may see, as shown text. */
+static void add_doc_shown(struct guard *g, const struct doc *doc, struct buf *shown)
+{
+	enum visibility aud = g->audience;
+	if (!vis_shown(doc->vis, aud) || doc->flawed)
+		return;
 	bool cut = false;
 	for (size_t i = 0; i < doc->nfences && !cut; i++)
 		cut = !vis_shown(doc->fences[i].vis, aud);
@@ -1121,6 +1175,48 @@ static void add_doc(struct guard *g, struct scan *s, const struct doc *doc, stru
 	}
 	shown_field(shown, doc->title);
 	shown_field(shown, doc->summary);
+}
+
+/* The hidden parts of a batch of documents, read on every core, each
+ * into a scan of its own. */
+struct hidden_job {
+	struct guard *g;
+	const struct doc **docs;
+	struct scan *scans;
+};
+
+static void hidden_one(void *ctx, size_t i)
+{
+	struct hidden_job *j = ctx;
+	add_doc_hidden(j->g, &j->scans[i], j->docs[i]);
+}
+
+/* Every document's hidden parts into the table, in path order (the first
+ * place a run is found is the one a hit names), read in batches on every
+ * core. */
+static void add_docs_hidden(struct guard *g, const struct site *site)
+{
+	enum { BATCH = 256 };
+	const struct doc *docs[BATCH];
+	struct scan scans[BATCH];
+	struct hidden_job j = {g, docs, scans};
+	size_t i = 0;
+	while (i < site->ndocs) {
+		size_t nb = 0;
+		for (; i < site->ndocs && nb < BATCH; i++)
+			if (!doc_whole(g, site->docs[i]))
+				docs[nb++] = site->docs[i];
+		for (size_t k = 0; k < nb; k++) {
+			scan_init(&scans[k], g, GM_COLLECT);
+			scans[k].defer = true;
+		}
+		run_each(nb, (size_t)plansite_jobs(), hidden_one, &j);
+		for (size_t k = 0; k < nb; k++) {
+			for (size_t q = 0; q < scans[k].nparts; q++)
+				insert_part(g, &scans[k], &scans[k].parts[q]);
+			scan_release(&scans[k]);
+		}
+	}
 }
 
 void guard_add_site(struct guard *g, const struct site *site)
@@ -1169,7 +1265,8 @@ void guard_add_site(struct guard *g, const struct site *site)
 		shown_field(&shown, p->organisation);
 	}
 	for (size_t i = 0; i < site->ndocs; i++)
-		add_doc(g, &s, site->docs[i], &shown);
+		add_doc_shown(g, site->docs[i], &shown);
+	add_docs_hidden(g, site);
 	for (size_t i = 0; i < site->nprojects; i++) {
 		const struct project *p = &site->projects[i];
 		if (!vis_shown(p->doc.vis, aud))
@@ -1350,6 +1447,11 @@ static char *excerpt_of(const char *p, size_t n)
 		unsigned char c = (unsigned char)p[i];
 		if (c == '<')
 			in_tag = true;
+		if (c == '&' && !in_tag) { /* a character reference: a space */
+			const char *semi = memchr(p + i, ';', n - i < 12 ? n - i : 12);
+			if (semi)
+				i = (size_t)(semi - p);
+		}
 		bool blank = in_tag || c < 0x20 || c == ' ' || c == '\\' || c == '&';
 		if (c == '>')
 			in_tag = false;
