@@ -190,7 +190,7 @@ struct memo_entry {
  * the scan's breaks[b0..b1). */
 struct hpart {
 	const char *file;
-	const char *text;
+	char *text; /* PLANSITE_TEST_HOOKS: a copy, for plant_text; else NULL */
 	size_t n;
 	int f;
 	uint32_t line, col;
@@ -974,7 +974,7 @@ static void insert_part(struct guard *g, const struct scan *s, const struct hpar
 		g->text_fmt = xrealloc(g->text_fmt, g->captexts * sizeof(*g->text_fmt));
 		g->text_where = xrealloc(g->text_where, g->captexts * sizeof(*g->text_where));
 	}
-	g->texts[g->ntexts] = xstrndup(part->text, part->n);
+	g->texts[g->ntexts] = part->text; /* taken over */
 	g->text_fmt[g->ntexts] = (enum gfmt)part->f;
 	g->text_where[g->ntexts++] = src << 40 | s->wpos[part->w0];
 #endif
@@ -1010,7 +1010,13 @@ static void add_hidden(struct guard *g, struct scan *s, const char *file, uint32
 		s->capparts = s->capparts ? s->capparts * 2 : 16;
 		s->parts = xrealloc(s->parts, s->capparts * sizeof(*s->parts));
 	}
-	s->parts[s->nparts++] = (struct hpart){file, text, n, f, line, col, w0, b0, s->nbreaks};
+	/* (a front matter's strings go with their parse before a deferred
+	 * part is put in the table: what the plant needs is copied) */
+	char *copy = NULL;
+#ifdef PLANSITE_TEST_HOOKS
+	copy = xstrndup(text, n);
+#endif
+	s->parts[s->nparts++] = (struct hpart){file, copy, n, f, line, col, w0, b0, s->nbreaks};
 	if (s->defer)
 		return;
 	insert_part(g, s, &s->parts[0]);

@@ -109,13 +109,17 @@ mkpage guard-shared "$shown
 <!-- visibility: confidential -->
 $shown
 <!-- /visibility -->"
+# and a confidential page with strings in its front matter (read on
+# another thread than the one that puts them in the table)
+printf -- '---\ntitle: Guard secret page\nsummary: A summary of the secret page that nobody outside may read\nvisibility: confidential\n---\n%s\n' \
+	"$shown" >"$site/content/pages/guard-secret.md"
 if build "$tmp/shared" && ! grep -q E030 "$tmp/out.txt"; then
-	ok "a hidden fence repeating a shown sentence: no hit"
+	ok "a hidden fence and a confidential page repeating a shown sentence: no hit"
 else
 	bad "shared phrase"
 	sed 's/^/     /' "$tmp/out.txt" | head -5
 fi
-rm "$site/content/pages/guard-shared.md"
+rm "$site/content/pages/guard-shared.md" "$site/content/pages/guard-secret.md"
 
 # A hidden decision whose text the theme prints on a page (not shown text):
 # of 3 and 6 words a hit, of 2 words not.
