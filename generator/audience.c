@@ -239,10 +239,10 @@ static void texts_head(struct buf *b, enum visibility audience)
 	buf_printf(b, "%s %s %s\n", texts_magic, PLANSITE_VERSION, visibility_name(audience));
 }
 
-void audience_texts_read(struct audience_texts *t, const char *path)
+void audience_texts_read(struct audience_texts *t, const struct cache *c, const char *rel)
 {
 	struct buf b = BUF_INIT, head = BUF_INIT;
-	if (!file_read(path, &b))
+	if (!cache_read(c, rel, &b))
 		goto out;
 	texts_head(&head, t->audience);
 	if (b.len < head.len || memcmp(b.ptr, head.ptr, head.len) != 0)
@@ -294,7 +294,7 @@ out:
 	buf_release(&head);
 }
 
-void audience_texts_write(struct audience_texts *t, const char *path)
+void audience_texts_write(struct audience_texts *t, const struct cache *c, const char *rel)
 {
 	if (!t->dirty)
 		return;
@@ -314,7 +314,7 @@ void audience_texts_write(struct audience_texts *t, const char *path)
 		buf_puts(&b, e->path);
 		buf_putc(&b, '\n');
 	}
-	file_replace(path, b.ptr, b.len); /* a cache: failing to keep it costs time only */
+	cache_write(c, rel, b.ptr, b.len); /* failing to keep it costs time only */
 	t->dirty = false;
 	buf_release(&b);
 }

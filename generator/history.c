@@ -14,8 +14,7 @@
  *   - Each version's changes/ page compares it with the version before
  *     (changes.c compares two loaded sites).
  *
- * The cache, <site root>/.plansite-cache/, holds:
- *   .gitignore        "*": git ignores the folder without anyone's help
+ * The cache (cache.c) holds:
  *   history           each commit's changes, by commit id
  *   texts-<audience>  what the audience reads of each old version of a
  *                     document, as a hash (audience.c)
@@ -40,51 +39,7 @@ static const struct pos nopos = {NULL, 0, 0};
 
 /* ------------------------------------------------------------- cache */
 
-struct cache {
-	char *dir;      /* absolute; NULL when there is none */
-	bool temporary; /* made in $TMPDIR because the site's could not be: removed at the end */
-};
-
 static const char *const history_magic = "plansite-history 2";
-
-/* Opens (making it when needed) the cache of the site at root. A site
- * root where nothing can be written (a read-only checkout) gets a
- * temporary cache, with a warning. */
-static void cache_open(struct cache *c, const char *root, struct diag *d)
-{
-	struct buf dir = BUF_INIT, f = BUF_INIT;
-	memset(c, 0, sizeof(*c));
-	if (cache_folder(root, NULL, &dir) == 0) {
-		c->dir = buf_detach(&dir, NULL);
-		goto out;
-	}
-	int err = errno;
-	const char *tmp = getenv("TMPDIR");
-	buf_truncate(&f, 0);
-	buf_printf(&f, "%s/plansite-cache-XXXXXX", tmp && *tmp ? tmp : "/tmp");
-	if (mkdtemp(f.ptr)) {
-		diag_warning(d, nopos, "W012",
-			     "cannot use the cache folder '%s' (%s): published versions are "
-			     "rendered afresh in a temporary one",
-			     dir.ptr, strerror(err));
-		c->dir = buf_detach(&f, NULL);
-		c->temporary = true;
-	} else {
-		diag_warning(d, nopos, "W012", "cannot use the cache folder '%s' (%s)", dir.ptr,
-			     strerror(err));
-	}
-out:
-	buf_release(&dir);
-	buf_release(&f);
-}
-
-static void cache_close(struct cache *c)
-{
-	if (c->dir && c->temporary)
-		dir_remove(c->dir);
-	free(c->dir);
-	memset(c, 0, sizeof(*c));
-}
 
 /* ------------------------------------------------- the history walk */
 
@@ -115,7 +70,7 @@ static const char kind_letters[] = "AMDR";
  * the format, plansite's version and the site's path in the repository.
  * Anything unexpected makes the whole file ignored.
  */
-static void history_cache_read(const char *path, const char *prefix, struct arena *a,
+static void history_cache_read(const struct cache *cache, const char *prefix, struct arena *a,
 			       struct idmap *map, struct cached_commit **out, size_t *nout)
 {
 	struct buf b = BUF_INIT, head = BUF_INIT;
@@ -123,7 +78,7 @@ static void history_cache_read(const char *path, const char *prefix, struct aren
 	size_t n = 0, cap = 0;
 	*out = NULL;
 	*nout = 0;
-	if (!file_read(path, &b))
+	if (!cache_read(cache, "history", &b))
 		goto out;
 	buf_printf(&head, "%s %s %s\n", history_magic, PLANSITE_VERSION, prefix);
 	if (b.len < head.len || memcmp(b.ptr, head.ptr, head.len) != 0)
@@ -196,7 +151,8 @@ static bool path_storable(const char *p)
 	return true;
 }
 
-static void history_cache_write(const char *path, const char *prefix, const struct walked *wk)
+static void history_cache_write(const struct cache *cache, const char *prefix,
+				const struct walked *wk)
 {
 	struct buf b = BUF_INIT;
 	buf_printf(&b, "%s %s %s\n", history_magic, PLANSITE_VERSION, prefix);
@@ -219,7 +175,7 @@ static void history_cache_write(const char *path, const char *prefix, const stru
 			buf_putc(&b, '\n');
 		}
 	}
-	file_replace(path, b.ptr, b.len); /* a cache: failing to keep it costs time only */
+	cache_write(cache, "history", b.ptr, b.len); /* failing to keep it costs time only */
 	buf_release(&b);
 }
 
@@ -287,7 +243,6 @@ static int walk(struct walked *wk, struct repo *repo, const char *root, const st
 	struct arena carena = ARENA_INIT;
 	struct cached_commit *cached = NULL;
 	size_t ncached = 0, fresh = 0, *fresh_idx = NULL;
-	struct buf path = BUF_INIT;
 	int rc = -1;
 	struct timespec t0, t1;
 	clock_gettime(CLOCK_MONOTONIC, &t0); /* for --verbose */
@@ -301,10 +256,8 @@ static int walk(struct walked *wk, struct repo *repo, const char *root, const st
 	idmap_init(&wk->index, wk->log.n);
 	for (size_t i = 0; i < wk->log.n; i++)
 		idmap_put(&wk->index, wk->log.commits[i].info.id, i);
-	if (cache->dir) {
-		buf_printf(&path, "%s/history", cache->dir);
-		history_cache_read(path.ptr, repo_prefix(repo), &carena, &cmap, &cached, &ncached);
-	}
+	if (cache_usable(cache))
+		history_cache_read(cache, repo_prefix(repo), &carena, &cmap, &cached, &ncached);
 	wk->changes = xcalloc(wk->log.n + 1, sizeof(*wk->changes));
 	wk->nchanges = xcalloc(wk->log.n + 1, sizeof(*wk->nchanges));
 	fresh_idx = xcalloc(wk->log.n + 1, sizeof(*fresh_idx));
@@ -328,8 +281,8 @@ static int walk(struct walked *wk, struct repo *repo, const char *root, const st
 	}
 	if (changes_of(wk, repo, root, fresh_idx, fresh, d) < 0)
 		goto out;
-	if (fresh && cache->dir)
-		history_cache_write(path.ptr, repo_prefix(repo), wk);
+	if (fresh && cache_usable(cache))
+		history_cache_write(cache, repo_prefix(repo), wk);
 	clock_gettime(CLOCK_MONOTONIC, &t1);
 	if (verbose)
 		fprintf(stderr, "plansite: history: %zu commits, %zu from the cache, %zu read (%.2f s)\n",
@@ -340,7 +293,6 @@ out:
 	free(cached);
 	idmap_release(&cmap);
 	arena_release(&carena);
-	buf_release(&path);
 	return rc;
 }
 
@@ -560,7 +512,7 @@ struct published_priv {
 	const struct source *src;
 	struct diag *d;
 	struct repo *repo;
-	struct cache cache;
+	const struct cache *cache;
 	struct walked wk;
 	bool walked;
 	pthread_t walker; /* the walk from the build's commit, while the site loads */
@@ -618,7 +570,7 @@ static void *walker(void *arg)
 	const char *starts[] = {pp->src->commit};
 	pp->walk_rc = -1;
 	if (repo_open(&repo, pp->src->root, pp->d) == 0)
-		pp->walk_rc = walk(&pp->wk, repo, pp->src->root, &pp->cache, starts, 1, pp->o.verbose,
+		pp->walk_rc = walk(&pp->wk, repo, pp->src->root, pp->cache, starts, 1, pp->o.verbose,
 				   pp->d);
 	repo_free(repo);
 	return NULL;
@@ -633,11 +585,11 @@ int published_start(struct published *p, const struct source *src,
 	pp->o = *o;
 	pp->src = src;
 	pp->d = d;
+	pp->cache = o->cache;
 	if (src->mode != SOURCE_GIT)
 		return 0;
 	if (repo_open(&pp->repo, src->root, d) != 0)
 		return -1;
-	cache_open(&pp->cache, src->root, d);
 	/* Walked even without history pages: old reports and versions follow
 	 * renames through it to what has been withdrawn since. */
 	pp->walking = pthread_create(&pp->walker, NULL, walker, pp) == 0;
@@ -661,10 +613,10 @@ static int walk_done(struct published_priv *pp)
  * (audience.c), malloc'd; NULL without a cache. */
 static char *texts_path(const struct published_priv *pp)
 {
-	if (!pp->cache.dir)
+	if (!cache_usable(pp->cache))
 		return NULL;
 	struct buf b = BUF_INIT;
-	buf_printf(&b, "%s/texts-%s", pp->cache.dir, visibility_name(pp->o.audience));
+	buf_printf(&b, "texts-%s", visibility_name(pp->o.audience));
 	return buf_detach(&b, NULL);
 }
 
@@ -762,7 +714,7 @@ int published_load(struct published *p, const struct site *site, struct diag *d)
 		for (size_t i = 0; i < p->nversions; i++)
 			starts[nstarts++] = p->versions[i].tag->commit.id;
 		walked_release(&pp->wk);
-		int rc = walk(&pp->wk, pp->repo, src->root, &pp->cache, starts, nstarts, o->verbose,
+		int rc = walk(&pp->wk, pp->repo, src->root, pp->cache, starts, nstarts, o->verbose,
 			      d);
 		free(starts);
 		if (rc < 0)
@@ -778,7 +730,7 @@ int published_load(struct published *p, const struct site *site, struct diag *d)
 		pp->texts = audience_texts_new(o->audience);
 		char *tp = texts_path(pp);
 		if (tp)
-			audience_texts_read(pp->texts, tp);
+			audience_texts_read(pp->texts, pp->cache, tp);
 		free(tp);
 	}
 	p->current = site_history(&pp->wk, src->commit, site, &pp->lineage, pp->texts, pp->repo,
@@ -873,22 +825,22 @@ static void version_key(struct buf *key, const struct published *p, const struct
 					     : 0));
 }
 
-/* The path of a file or folder in the cache named by a hash of text. */
-static char *cache_path(const struct cache *c, const char *folder, const char *prefix,
-			const char *text)
+/* The path in the cache of a file or folder named by a hash of text:
+ * "<folder>/<prefix><16 hex digits>". */
+static char *cache_path(const char *folder, const char *prefix, const char *text)
 {
 	struct buf b = BUF_INIT;
-	buf_printf(&b, "%s/%s/%s%016llx", c->dir, folder, prefix,
+	buf_printf(&b, "%s/%s%016llx", folder, prefix,
 		   (unsigned long long)hash_bytes(text, strlen(text)));
 	return buf_detach(&b, NULL);
 }
 
-/* True when the cached output at dir was made for key. */
-static bool cached_for(const char *dir, const char *key)
+/* True when the cached output at rel was made for key. */
+static bool cached_for(const struct cache *c, const char *rel, const char *key)
 {
 	struct buf b = BUF_INIT, path = BUF_INIT;
-	buf_printf(&path, "%s/.plansite-key", dir);
-	bool ok = file_read(path.ptr, &b) && strcmp(b.ptr, key) == 0;
+	buf_printf(&path, "%s/.plansite-key", rel);
+	bool ok = cache_read(c, path.ptr, &b) && strcmp(b.ptr, key) == 0;
 	buf_release(&b);
 	buf_release(&path);
 	return ok;
@@ -914,27 +866,27 @@ static bool key_line(const char *key, const char *name, struct buf *out)
 static void prune_versions(const struct cache *c, const char *key, const char *keep)
 {
 	struct buf dir = BUF_INIT, path = BUF_INIT, other = BUF_INIT, want = BUF_INIT, got = BUF_INIT;
-	buf_printf(&dir, "%s/versions", c->dir);
 	key_line(key, "slug ", &want);
 	key_line(key, "audience ", &want);
-	DIR *d = opendir(dir.ptr);
+	DIR *d = cache_folder_path(c, "versions", &dir) == 0 ? opendir(dir.ptr) : NULL;
 	struct dirent *e;
 	while (d && (e = readdir(d))) {
 		if (strncmp(e->d_name, "v-", 2) != 0)
 			continue;
 		buf_truncate(&path, 0);
-		buf_printf(&path, "%s/%s", dir.ptr, e->d_name);
+		buf_printf(&path, "versions/%s", e->d_name);
 		if (strcmp(path.ptr, keep) == 0)
 			continue;
 		buf_truncate(&other, 0);
 		buf_truncate(&got, 0);
 		buf_puts(&path, "/.plansite-key");
-		if (!file_read(path.ptr, &other))
+		if (!cache_read(c, path.ptr, &other))
 			continue; /* being written by another build, or not ours */
 		key_line(other.ptr, "slug ", &got);
 		key_line(other.ptr, "audience ", &got);
 		if (strcmp(got.ptr, want.ptr) == 0) {
-			buf_truncate(&path, path.len - strlen("/.plansite-key"));
+			buf_truncate(&path, 0);
+			buf_printf(&path, "%s/%s", dir.ptr, e->d_name);
 			dir_remove(path.ptr);
 		}
 	}
@@ -947,10 +899,11 @@ static void prune_versions(const struct cache *c, const char *key, const char *k
 	buf_release(&got);
 }
 
-/* Renders version v of the loaded site cur into the cache folder dir. */
+/* Renders version v of the loaded site cur into the cache folder rel (dir
+ * its absolute path). */
 static int render_version(struct published *p, const struct version *v, struct loaded *cur,
-			  struct loaded *prev, const struct theme *theme, const char *dir,
-			  const char *key, struct diag *d)
+			  struct loaded *prev, const struct theme *theme, const char *rel,
+			  const char *dir, const char *key, struct diag *d)
 {
 	struct published_priv *pp = p->priv;
 	struct changes ch;
@@ -985,7 +938,7 @@ static int render_version(struct published *p, const struct version *v, struct l
 	if (render_site_opts(&cur->site, theme, &ro, w, d) < 0 ||
 	    writer_put(w, ".plansite-key", key, strlen(key)) < 0 || writer_commit(w) < 0)
 		goto out;
-	prune_versions(&pp->cache, key, dir);
+	prune_versions(pp->cache, key, rel);
 	rc = 0;
 out:
 	writer_free(w);
@@ -1000,30 +953,34 @@ int published_write(struct published *p, const struct theme *theme, struct write
 {
 	struct published_priv *pp = p->priv;
 	struct loaded cur = {0}, prev = {0};
-	struct buf key = BUF_INIT, rel = BUF_INIT;
-	char *dir = NULL, *mark = NULL;
+	struct buf key = BUF_INIT, rel = BUF_INIT, dir = BUF_INIT;
+	char *entry = NULL, *mark = NULL;
 	size_t prev_ok = NONE;
 	int rc = -1;
 
 	if (!pp->repo || !p->nversions)
 		return 0;
-	if (!pp->cache.dir) {
-		diag_error(d, nopos, "E026", "published versions need a cache folder; use --no-versions");
+	if (cache_folder_path(pp->cache, "versions", &dir) < 0) {
+		diag_error(d, nopos, "E026",
+			   "published versions need a cache folder (%s); use --no-versions or "
+			   "--cache DIR",
+			   strerror(errno));
 		return -1;
 	}
+	size_t dir_len = dir.len;
 	for (size_t i = 0; i < p->nversions; i++) {
 		struct version *v = &p->versions[i];
 		const struct tag_info *t = v->tag;
 		free(mark);
-		free(dir);
-		dir = NULL;
+		free(entry);
+		entry = NULL;
 		/* Did its content fail check under this plansite before? */
 		struct buf mk = BUF_INIT;
 		buf_printf(&mk, "%s %s", PLANSITE_VERSION, t->commit.id);
-		mark = cache_path(&pp->cache, "checks", "c-", mk.ptr);
+		mark = cache_path("checks", "c-", mk.ptr);
 		buf_release(&mk);
 		struct buf why = BUF_INIT;
-		if (file_read(mark, &why)) {
+		if (cache_read(pp->cache, mark, &why)) {
 			diag_warning(d, nopos, "W011",
 				     "version '%s' is left out: its content fails check (%s)", t->name,
 				     why.ptr);
@@ -1034,8 +991,10 @@ int published_write(struct published *p, const struct theme *theme, struct write
 		v->prev = prev_ok;
 		buf_truncate(&key, 0);
 		version_key(&key, p, v, theme);
-		dir = cache_path(&pp->cache, "versions", "v-", key.ptr);
-		if (!cached_for(dir, key.ptr)) {
+		entry = cache_path("versions", "v-", key.ptr);
+		buf_truncate(&dir, dir_len);
+		buf_puts(&dir, strchr(entry, '/'));
+		if (!cached_for(pp->cache, entry, key.ptr)) {
 			loaded_release(&cur);
 			if (load_commit(&cur, pp->src->root, &t->commit, true) < 0) {
 				/* not a content error: not remembered in the cache */
@@ -1052,17 +1011,19 @@ int published_write(struct published *p, const struct theme *theme, struct write
 				diag_warning(d, nopos, "W011",
 					     "version '%s' is left out: its content fails check (%s)",
 					     t->name, msg);
-				struct buf mkdir_ = BUF_INIT;
-				buf_printf(&mkdir_, "%s/checks", pp->cache.dir);
-				dir_make(mkdir_.ptr);
-				buf_release(&mkdir_);
-				file_replace(mark, msg, strlen(msg));
+				cache_write(pp->cache, mark, msg, strlen(msg));
 				free(msg);
 				loaded_release(&cur);
 				continue;
 			}
 			/* checked as it was; published as it may still be seen */
 			withdrawals_apply(p->withdrawals, t->commit.id, &cur.site);
+			/* what is there is not this entry: stale, damaged, or not ours */
+			if (cache_remove(pp->cache, entry) < 0) {
+				diag_error(d, nopos, "E026", "cannot remove '%s' from the cache: %s",
+					   dir.ptr, strerror(errno));
+				goto out;
+			}
 			if (prev_ok != NONE && !prev.on) {
 				const struct commit_info *pc = &p->versions[prev_ok].tag->commit;
 				if (load_commit(&prev, pp->src->root, pc, false) < 0) {
@@ -1074,8 +1035,8 @@ int published_write(struct published *p, const struct theme *theme, struct write
 				}
 				withdrawals_apply(p->withdrawals, pc->id, &prev.site);
 			}
-			if (render_version(p, v, &cur, prev_ok != NONE ? &prev : NULL, theme, dir,
-					   key.ptr, d) < 0)
+			if (render_version(p, v, &cur, prev_ok != NONE ? &prev : NULL, theme, entry,
+					   dir.ptr, key.ptr, d) < 0)
 				goto out;
 			if (pp->o.verbose)
 				fprintf(stderr, "plansite: version %s: rendered into the cache\n",
@@ -1092,7 +1053,7 @@ int published_write(struct published *p, const struct theme *theme, struct write
 		}
 		buf_truncate(&rel, 0);
 		buf_printf(&rel, "versions/%s", v->slug);
-		if (writer_link(w, rel.ptr, dir) < 0)
+		if (writer_link(w, rel.ptr, dir.ptr) < 0)
 			goto out;
 		v->ok = true;
 		prev_ok = i;
@@ -1101,10 +1062,11 @@ int published_write(struct published *p, const struct theme *theme, struct write
 out:
 	loaded_release(&cur);
 	loaded_release(&prev);
-	free(dir);
+	free(entry);
 	free(mark);
 	buf_release(&key);
 	buf_release(&rel);
+	buf_release(&dir);
 	return rc;
 }
 
@@ -1119,13 +1081,12 @@ void published_release(struct published *p)
 		lineage_release(&pp->lineage);
 		char *tp = pp->texts ? texts_path(pp) : NULL;
 		if (tp)
-			audience_texts_write(pp->texts, tp);
+			audience_texts_write(pp->texts, pp->cache, tp);
 		free(tp);
 		audience_texts_free(pp->texts);
 		if (pp->walked)
 			walked_release(&pp->wk);
 		repo_free(pp->repo);
-		cache_close(&pp->cache);
 		free(pp);
 	}
 	arena_release(&p->arena);

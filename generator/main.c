@@ -18,13 +18,15 @@ static const char usage_text[] =
 	"  check  [--ref REV | --worktree] [--today DATE] [--format text|json]\n"
 	"         read the site and report every problem, with its file, line and column\n"
 	"  build  [--ref REV | --worktree] [--today DATE] [--audience public|practices]\n"
-	"         [--out DIR] [--no-history] [--no-versions] [--no-pdf] [--verbose]\n"
+	"         [--out DIR] [--cache DIR] [--no-history] [--no-versions] [--no-pdf]\n"
+	"         [--verbose]\n"
 	"         check the site, then write the website into DIR (default: public/ in\n"
 	"         the site root); nothing is written when the check finds errors\n"
 	"  report YYYY-MM [--ref REV] [--audience public|practices] [--out DIR]\n"
+	"         [--cache DIR]\n"
 	"         write one monthly report's web page, print page and PDF into DIR\n"
 	"         (default: report-YYYY-MM/ in the current folder)\n"
-	"  changes REV1 REV2 [--audience public|practices]\n"
+	"  changes REV1 REV2 [--audience public|practices] [--cache DIR]\n"
 	"         print what changed from REV1 to REV2 as the audience sees it (as a\n"
 	"         version's changes/ page shows it): documents, projects, meetings,\n"
 	"         reports and the plan\n"
@@ -44,6 +46,9 @@ static const char usage_text[] =
 	"                 a new or empty folder, or one plansite made (it holds the\n"
 	"                 marker .plansite-output); never the site root, a folder\n"
 	"                 above it, inside content/, themes/ or .git, or a link\n"
+	"  --cache DIR    the cache folder (what build, report and changes keep between\n"
+	"                 runs); default: $PLANSITE_CACHE, else a folder of the site's\n"
+	"                 in $XDG_CACHE_HOME/plansite (~/.cache/plansite)\n"
 	"  --no-history   no last-updated dates and no history pages\n"
 	"  --no-versions  no published versions (tags matching publish_tags)\n"
 	"  --no-pdf       no PDF of the monthly reports\n"
@@ -65,6 +70,7 @@ struct options {
 	enum diag_format format;
 	enum visibility audience;
 	const char *out;
+	const char *cache;
 	bool no_history, no_versions, no_pdf, verbose;
 	const char *args[2]; /* the command's own arguments: changes REV1 REV2 */
 	int nargs;
@@ -146,6 +152,10 @@ static int parse_options(int argc, char **argv, struct options *o)
 			if (!(v = opt_value(argc, argv, &i, "--out")) || !*v)
 				return usage_error("%s needs a folder", a);
 			o->out = v;
+		} else if (is_opt(a, "--cache")) {
+			if (!(v = opt_value(argc, argv, &i, "--cache")) || !*v)
+				return usage_error("%s needs a folder", a);
+			o->cache = v;
 		} else if (strcmp(a, "--no-history") == 0) {
 			o->no_history = true;
 		} else if (strcmp(a, "--no-versions") == 0) {
@@ -222,17 +232,19 @@ static int load_source(const struct options *o, char **root, struct source *src,
 }
 
 /* The arguments that may change what build writes, NUL-separated: all but
- * -C, --out, --format and --verbose, so that an option added later is part
- * of the key of a no-op rebuild (reuse.c) without more ado. */
+ * -C, --out, --cache, --format and --verbose, so that an option added later
+ * is part of the key of a no-op rebuild (reuse.c) without more ado. */
 static void options_key(const struct options *o, struct buf *b)
 {
 	for (int i = 1; i < o->argc; i++) {
 		const char *a = o->argv[i];
-		if (strcmp(a, "-C") == 0 || strcmp(a, "--out") == 0 || strcmp(a, "--format") == 0) {
+		if (strcmp(a, "-C") == 0 || strcmp(a, "--out") == 0 || strcmp(a, "--format") == 0 ||
+		    strcmp(a, "--cache") == 0) {
 			i++;
 			continue;
 		}
 		if (strncmp(a, "--out=", 6) == 0 || strncmp(a, "--format=", 9) == 0 ||
+		    strncmp(a, "--cache=", 8) == 0 ||
 		    strcmp(a, "--verbose") == 0)
 			continue;
 		buf_put(b, a, strlen(a) + 1);
@@ -241,18 +253,19 @@ static void options_key(const struct options *o, struct buf *b)
 
 /* Whether the build record names the output abs, for output_claim: the
  * record of an output made before outputs had their marker. */
-static bool recorded(void *root, const char *abs)
+static bool recorded(void *cache, const char *abs)
 {
-	return reuse_recorded(root, abs);
+	return reuse_recorded(cache, abs);
 }
 
 /* Claims out as the output folder of the site at root (output_claim: the
  * folder is checked and locked before anything is written). Returns
  * EXIT_OK, EXIT_USAGE when it is not a folder plansite may replace (E031),
  * or EXIT_IO. */
-static int claim_output(const char *out, char *root, struct output_claim *c, struct diag *d)
+static int claim_output(const char *out, const char *root, struct cache *cache,
+			struct output_claim *c, struct diag *d)
 {
-	struct output_rules r = {root, recorded, root};
+	struct output_rules r = {root, recorded, cache};
 	int rc = output_claim(c, out, &r, d);
 	return rc == 0 ? EXIT_OK : rc > 0 ? EXIT_USAGE : EXIT_IO;
 }
@@ -328,11 +341,13 @@ static int cmd_build(const struct options *o)
 	struct reuse reuse = {0};
 	struct output_claim claim = {NULL, NULL, -1};
 	struct guard *guard = NULL;
+	struct cache cache = {NULL, -1, -1, false};
 	char *root = NULL, *out = NULL;
 	diag_init(&d, o->format);
 	int status = load_source(o, &root, &src, &d);
 	if (status != EXIT_OK)
 		goto out;
+	cache_locate(&cache, o->cache, root);
 	t_read = seconds();
 	if (o->out) {
 		out = xstrdup(o->out);
@@ -342,14 +357,14 @@ static int cmd_build(const struct options *o)
 		out = buf_detach(&b, NULL);
 	}
 	/* before anything is written, the cache included */
-	status = claim_output(out, root, &claim, &d);
+	status = claim_output(out, root, &cache, &claim, &d);
 	if (status != EXIT_OK)
 		goto out;
 	/* A no-op rebuild: out already holds what this build would write. */
 	struct buf key = BUF_INIT;
 	options_key(o, &key);
 	struct reuse_opts rop = {key.ptr, key.len, today_for(o, &src), !o->no_versions,
-				 o->verbose};
+				 o->verbose, &cache};
 	int reused = reuse_check(&reuse, &src, out, &rop, &d);
 	buf_release(&key);
 	if (reused != 0) {
@@ -362,14 +377,17 @@ static int cmd_build(const struct options *o)
 		}
 		goto out;
 	}
+	cache_open(&cache, &d);
 	/* The history walk runs while the site is loaded and checked. */
-	struct published_opts po = {!o->no_history, !o->no_versions, o->verbose, o->audience};
+	struct published_opts po = {!o->no_history, !o->no_versions, o->verbose, o->audience,
+				    &cache};
 	if (published_start(&pub, &src, &po, &d) < 0) {
 		status = EXIT_IO;
 		goto out;
 	}
 	/* the history the reports' data comes from: from the history walk
 	 * when there is one, else read beside the load */
+	monthly.cache = &cache;
 	if (o->no_history)
 		monthly_begin(&monthly, &src);
 	/* every body is parsed once: scanned and rendered together */
@@ -398,7 +416,7 @@ static int cmd_build(const struct options *o)
 	}
 	t_months = seconds();
 	struct render_opts ro = {o->audience, pub.current, pub.versions, pub.nversions, pub.tag,
-				 NULL, NULL, NULL, &monthly, !o->no_pdf};
+				 NULL, NULL, NULL, &monthly, !o->no_pdf, &cache};
 	/* The versions first: the list of versions shows only those published. */
 	if (published_write(&pub, &theme, w, &d) < 0 ||
 	    render_site_opts(&site, &theme, &ro, w, &d) < 0) {
@@ -433,6 +451,7 @@ out:
 	output_release(&claim);
 	monthly_release(&monthly);
 	published_release(&pub);
+	cache_close(&cache);
 	theme_release(&theme);
 	free(out);
 	site_release(&site);
@@ -446,9 +465,10 @@ out:
  * alone otherwise) into pub, for site. Returns 0, or -1 after reporting an
  * I/O or git failure; release pub in every case. */
 static int withdrawals_for(const struct options *o, const struct source *src,
-			   const struct site *site, struct published *pub, struct diag *d)
+			   const struct site *site, const struct cache *cache, struct published *pub,
+			   struct diag *d)
 {
-	struct published_opts po = {false, false, o->verbose, o->audience};
+	struct published_opts po = {false, false, o->verbose, o->audience, cache};
 	if (published_start(pub, src, &po, d) < 0)
 		return -1;
 	return published_load(pub, site, d);
@@ -469,6 +489,7 @@ static int cmd_report(const struct options *o)
 	struct writer *w = NULL;
 	struct guard *guard = NULL;
 	struct output_claim claim = {NULL, NULL, -1};
+	struct cache cache = {NULL, -1, -1, false};
 	char *root = NULL, *out = NULL;
 	struct date month;
 	if (o->nargs != 1)
@@ -488,7 +509,8 @@ static int cmd_report(const struct options *o)
 		out = buf_detach(&b, NULL);
 	}
 	/* before anything is written, the cache included */
-	status = claim_output(out, root, &claim, &d);
+	cache_locate(&cache, o->cache, root);
+	status = claim_output(out, root, &cache, &claim, &d);
 	if (status != EXIT_OK)
 		goto out;
 	load_site(o, &src, &site, &d);
@@ -511,10 +533,12 @@ static int cmd_report(const struct options *o)
 	if (theme_load(&theme, &site, &d) < 0)
 		goto out;
 	/* the history walk, for what has been withdrawn since the month */
-	if (withdrawals_for(o, &src, &site, &pub, &d) < 0) {
+	cache_open(&cache, &d);
+	if (withdrawals_for(o, &src, &site, &cache, &pub, &d) < 0) {
 		status = EXIT_IO;
 		goto out;
 	}
+	monthly.cache = &cache;
 	monthly_from(&monthly, &pub, &src);
 	if (monthly_compute(&monthly, &site, o->audience, rp->doc.id, &d) < 0) {
 		status = EXIT_IO;
@@ -525,6 +549,7 @@ static int cmd_report(const struct options *o)
 	ro.audience = o->audience;
 	ro.monthly = &monthly;
 	ro.pdf = true;
+	ro.cache = &cache;
 	guard = guard_new(o->audience);
 	guard_add_site(guard, &site);
 	w = writer_open(out, &d);
@@ -546,6 +571,7 @@ out:
 	output_release(&claim);
 	monthly_release(&monthly);
 	published_release(&pub);
+	cache_close(&cache);
 	theme_release(&theme);
 	free(out);
 	site_release(&site);
@@ -586,6 +612,7 @@ static int cmd_changes(const struct options *o)
 	struct site sa = {0}, sb = {0};
 	struct changes ch = {0};
 	struct published pub = {0};
+	struct cache cache = {NULL, -1, -1, false};
 	struct buf la = BUF_INIT, lb = BUF_INIT, text = BUF_INIT;
 	char *root = NULL;
 	int status = EXIT_IO;
@@ -601,7 +628,9 @@ static int cmd_changes(const struct options *o)
 		goto out;
 	/* REV1 as REV2 lets the audience see it still: what REV2 hides is
 	 * withdrawn from REV1 too, as a version's changes/ page has it */
-	if (withdrawals_for(o, &b, &sb, &pub, &d) < 0)
+	cache_locate(&cache, o->cache, root);
+	cache_open(&cache, &d);
+	if (withdrawals_for(o, &b, &sb, &cache, &pub, &d) < 0)
 		goto out;
 	withdrawals_apply(pub.withdrawals, a.mode == SOURCE_GIT ? a.commit : NULL, &sa);
 	changes_compute(&ch, &sa, &sb);
@@ -614,6 +643,7 @@ out:
 	report(&d);
 	changes_release(&ch);
 	published_release(&pub);
+	cache_close(&cache);
 	buf_release(&la);
 	buf_release(&lb);
 	buf_release(&text);

@@ -10,7 +10,7 @@
  * Which commit each report's data comes from is found once, in one walk
  * down the first-parent line. Those commits, oldest first, make a chain;
  * before any page, on every core, the files that differ at each step of it
- * are found (or taken from the cache, .plansite-cache/months), their blobs
+ * are found (or taken from the cache's file months), their blobs
  * read and parsed into a pool of documents parsed once per blob (which
  * starts with the site's own), and the oldest commit's data is loaded. The
  * old data is made when a page needs it, into one of MONTHLY_SLOTS slots:
@@ -357,7 +357,7 @@ static struct date built_date(const struct site *site)
 /*
  * The changes of each step of the chain are the same on every build (two
  * commits never change), and finding them reads each month's trees, which
- * git stores as deltas on deltas: .plansite-cache/months keeps them. After
+ * git stores as deltas on deltas: the cache's file months keeps them. After
  * a first line naming the format, plansite's version and the site's path
  * in the repository, a step is a line "<from> <to> <n>" and n lines
  * "<old blob|-> <new blob|-> <path>", in path order. Anything unexpected
@@ -400,8 +400,7 @@ static void steps_head(struct buf *b, const char *prefix)
 }
 
 /* Fills steps[i] and have[i] for the steps of the chain the cache holds. */
-static void steps_cache_read(struct monthly_set *ms, const char *path, const char *prefix,
-			     bool *have)
+static void steps_cache_read(struct monthly_set *ms, const char *prefix, bool *have)
 {
 	size_t nsteps = ms->nchain - 1;
 	struct buf b = BUF_INIT, head = BUF_INIT, key = BUF_INIT;
@@ -413,7 +412,7 @@ static void steps_cache_read(struct monthly_set *ms, const char *path, const cha
 		buf_printf(&key, "%s %s", ms->chain[i], ms->chain[i + 1]);
 		idmap_set(&at, arena_strdup(a, key.ptr), i);
 	}
-	if (!file_read(path, &b))
+	if (!cache_read(ms->cache, "months", &b))
 		goto out;
 	steps_head(&head, prefix);
 	if (b.len < head.len || memcmp(b.ptr, head.ptr, head.len) != 0)
@@ -473,7 +472,7 @@ static bool path_storable(const char *p)
 	return !strpbrk(p, "\n\r");
 }
 
-static void steps_cache_write(const struct monthly_set *ms, const char *path, const char *prefix)
+static void steps_cache_write(const struct monthly_set *ms, const char *prefix)
 {
 	struct buf b = BUF_INIT;
 	steps_head(&b, prefix);
@@ -492,7 +491,7 @@ static void steps_cache_write(const struct monthly_set *ms, const char *path, co
 			buf_putc(&b, '\n');
 		}
 	}
-	file_replace(path, b.ptr, b.len); /* a cache: failing to keep it costs time only */
+	cache_write(ms->cache, "months", b.ptr, b.len); /* failing to keep it costs time only */
 	buf_release(&b);
 }
 
@@ -504,11 +503,9 @@ static int chain_steps(struct monthly_set *ms, const char *root, const char *pre
 	size_t nsteps = ms->nchain - 1, nmiss = 0;
 	ms->steps = arena_alloc(&ms->arena, (nsteps + 1) * sizeof(*ms->steps));
 	bool *have = xcalloc(nsteps + 1, sizeof(*have));
-	struct buf path = BUF_INIT;
-	bool cached = cache_folder(root, NULL, &path) == 0;
-	buf_puts(&path, "/months");
+	bool cached = cache_usable(ms->cache);
 	if (cached)
-		steps_cache_read(ms, path.ptr, prefix, have);
+		steps_cache_read(ms, prefix, have);
 	const char **from = xcalloc(nsteps + 1, sizeof(*from));
 	const char **to = xcalloc(nsteps + 1, sizeof(*to));
 	size_t *at = xcalloc(nsteps + 1, sizeof(*at));
@@ -525,14 +522,13 @@ static int chain_steps(struct monthly_set *ms, const char *root, const char *pre
 		for (size_t j = 0; j < nmiss; j++)
 			ms->steps[at[j]] = got[j];
 		if (cached && nmiss)
-			steps_cache_write(ms, path.ptr, prefix);
+			steps_cache_write(ms, prefix);
 	}
 	free(got);
 	free(at);
 	free(to);
 	free(from);
 	free(have);
-	buf_release(&path);
 	return rc;
 }
 

@@ -257,7 +257,8 @@ void escape_json(struct buf *b, const char *s, size_t n);
  * W010 history is incomplete (a shallow clone): dates come from what there is
  * W011 a published version is left out (its content fails check, its tag
  *      names no commit, or its slug is unusable or taken)
- * W012 the cache folder cannot be used; a temporary one is used instead
+ * W012 the cache folder cannot be used (not makable or writable, a link, a
+ *      file, another user's or anyone's); a temporary one is used instead
  */
 
 /* A position in a source file. file is a path relative to the site root
@@ -1577,11 +1578,51 @@ int file_replace(const char *path, const void *data, size_t n);
 /* Appends the whole file at path to b; false when it cannot be read. */
 bool file_read(const char *path, struct buf *b);
 int dir_make(const char *path);
-/* Makes (when needed) the site's cache folder <root>/.plansite-cache, which
- * tells git to ignore it, and its subfolder sub (NULL for none); writes the
- * folder's path into path. Returns 0, or -1 with errno set. */
-int cache_folder(const char *root, const char *sub, struct buf *path);
 int dir_remove(const char *path);
+
+/* --------------------------------------------------------------- cache.c */
+
+/*
+ * The cache folder: outside the work tree, at --cache DIR, else
+ * $PLANSITE_CACHE, else $XDG_CACHE_HOME/plansite/<site>-<key> (default
+ * ~/.cache/plansite/...), the key naming the repository's common git
+ * folder and the site's path in it (the site root outside git). Files in
+ * it are opened without following links, and used only when they are
+ * regular files of this user's; deleting it is always safe.
+ */
+struct cache {
+	char *dir;      /* absolute; NULL: no cache at all */
+	int dfd;        /* the folder, open; -1 until cache_open, or when none */
+	int lock_fd;    /* <dir>/lock, flock'd shared while the cache is used */
+	bool temporary; /* made because the folder could not be used: removed at the end */
+};
+/* Where the cache of the site at root (absolute) is, given (--cache, or
+ * NULL) and the environment: fills c->dir, touching nothing. */
+void cache_locate(struct cache *c, const char *given, const char *root);
+/* Makes (when needed) and opens c->dir; one that cannot be used (not a
+ * folder, a symbolic link, another user's or writable by others, not
+ * writable) is replaced by a temporary one with a warning (W012), and when
+ * even that fails the build keeps nothing. Returns 0. */
+int cache_open(struct cache *c, struct diag *d);
+/* Closes c, removing a temporary one. No operation on a zeroed cache. */
+void cache_close(struct cache *c);
+/* Whether c is open (cache_open gave it a folder). */
+bool cache_usable(const struct cache *c);
+/* Appends the file rel (a relative path: "history", "pdf/x.pdf") of the
+ * cache to b: false when it is missing, not a regular file of this user's
+ * (a link is never followed), or cannot be read; b is then as it was.
+ * Works before cache_open too (it only reads). */
+bool cache_read(const struct cache *c, const char *rel, struct buf *b);
+/* Writes the file rel whole, through a temporary name and a rename,
+ * making its folders. Returns 0, or -1 with errno set. */
+int cache_write(const struct cache *c, const char *rel, const void *data, size_t n);
+/* Makes (when needed) the folder rel of the cache, checking each folder on
+ * the way is a folder (no link followed), and writes its absolute path
+ * into path. Returns 0, or -1 with errno set. */
+int cache_folder_path(const struct cache *c, const char *rel, struct buf *path);
+/* Removes whatever is at rel in the cache: a file or a link itself, or a
+ * folder tree (no link followed). Returns 0 (nothing there too), or -1. */
+int cache_remove(const struct cache *c, const char *rel);
 
 /* --------------------------------------------------------------- reuse.c */
 
@@ -1589,7 +1630,7 @@ int dir_remove(const char *path);
  * A no-op rebuild: a build whose output already holds exactly what it would
  * write reuses it. The key of everything the output depends on and the list
  * of files written (with sizes and times) are kept after each build in the
- * site's cache, .plansite-cache/builds/ (see reuse.c).
+ * site's cache, builds/ (see reuse.c).
  */
 struct reuse_opts {
 	const char *options; /* the options that may change the output, as bytes */
@@ -1597,10 +1638,12 @@ struct reuse_opts {
 	struct date today;
 	bool versions;       /* published versions are on: the tags count */
 	bool verbose;        /* say why a build is not a no-op */
+	const struct cache *cache; /* where the record is kept (cache_locate'd) */
 };
 
 struct reuse {
-	char *out, *root, *manifest; /* absolute paths; NULL when unknown */
+	const struct cache *cache;
+	char *out, *manifest;        /* the output, absolute; the record in the cache */
 	char key[33];                /* hex; "" when it cannot be computed */
 	size_t first;                /* the first finding after the source's */
 	size_t counted;              /* errors + warnings then */
@@ -1625,10 +1668,10 @@ int reuse_check(struct reuse *r, struct source *src, const char *out, const stru
  * write it only cost the next build its reuse, and are not reported. */
 int reuse_commit(struct reuse *r, struct writer *w, const struct diag *d);
 void reuse_release(struct reuse *r);
-/* Whether the build record of the site at root names the output out (an
+/* Whether the build record in the cache c names the output out (an
  * absolute path, as output_path gives): a build made it, and its record is
  * whole. */
-bool reuse_recorded(const char *root, const char *out);
+bool reuse_recorded(const struct cache *c, const char *out);
 
 /* --------------------------------------------------------------- theme.c */
 
@@ -1721,14 +1764,15 @@ struct published_opts {
 	bool versions; /* published versions (--no-versions: false) */
 	bool verbose;  /* say what was taken from the cache and what was rendered */
 	enum visibility audience;
+	const struct cache *cache; /* opened */
 };
 
 /*
  * The git side of one build: the history walk (one walk from the build's
  * commit and every publish tag, each commit's changes computed once and
  * kept in the cache), the history of the current documents, and the
- * published versions. The cache is <site root>/.plansite-cache/ (it ignores
- * itself in git); deleting it is always safe.
+ * published versions. The cache is opts->cache (cache.c); deleting it is
+ * always safe.
  */
 struct published {
 	struct arena arena;
@@ -1853,12 +1897,13 @@ struct audience_texts *audience_texts_new(enum visibility audience);
 void audience_texts_free(struct audience_texts *t);
 /* How many versions were read and parsed (for --verbose and the tests). */
 size_t audience_texts_parsed(const struct audience_texts *t);
-/* What a cache file at path holds for t's audience is taken into t (a file
- * that is missing, of another plansite or audience, or damaged in any way
- * gives nothing); t is written back to it when it learnt anything. Writing
- * through a temporary file; a failure only costs the next build time. */
-void audience_texts_read(struct audience_texts *t, const char *path);
-void audience_texts_write(struct audience_texts *t, const char *path);
+/* What the cache file rel of c holds for t's audience is taken into t (a
+ * file that is missing, of another plansite or audience, or damaged in any
+ * way gives nothing); t is written back to it when it learnt anything.
+ * Writing through a temporary file; a failure only costs the next build
+ * time. */
+void audience_texts_read(struct audience_texts *t, const struct cache *c, const char *rel);
+void audience_texts_write(struct audience_texts *t, const struct cache *c, const char *rel);
 /*
  * Narrows h, the history of site's documents, to what t's audience sees:
  * a document it may not see has none; of another's changes only those at
@@ -1977,6 +2022,7 @@ struct render_opts {
 	struct monthly_set *monthly;    /* each report's as-of data; NULL: the
 					   reports use the site's own data */
 	bool pdf;                       /* write each report's PDF */
+	const struct cache *cache;      /* where PDFs are kept; NULL: not kept */
 };
 
 /*
@@ -2275,8 +2321,10 @@ enum { MONTHLY_SLOTS = 16 };
 
 struct monthly_set {
 	/* Set before monthly_compute: what has been withdrawn since each
-	 * month's data (NULL: nothing is). */
+	 * month's data (NULL: nothing is), and the cache that keeps the steps
+	 * between months (NULL: none). */
 	const struct withdrawals *withdrawals;
+	const struct cache *cache;
 	struct arena arena;
 	struct monthly *v;
 	size_t n;

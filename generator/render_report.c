@@ -262,10 +262,9 @@ static void write_pdf(struct pagectx *pg, const struct report *rp, const struct 
 
 	struct buf pdf = BUF_INIT, cpath = BUF_INIT;
 	bool cached = false;
-	if (s->src && s->src->root) {
-		buf_printf(&cpath, "%s/.plansite-cache/pdf/%016llx.pdf", s->src->root,
-			   (unsigned long long)pdf_key(&doc));
-		cached = file_read(cpath.ptr, &pdf) && pdf.len > 0;
+	if (cache_usable(r->o->cache)) {
+		buf_printf(&cpath, "pdf/%016llx.pdf", (unsigned long long)pdf_key(&doc));
+		cached = cache_read(r->o->cache, cpath.ptr, &pdf) && pdf.len > 0;
 		if (!cached)
 			buf_truncate(&pdf, 0);
 	}
@@ -276,10 +275,8 @@ static void write_pdf(struct pagectx *pg, const struct report *rp, const struct 
 		}
 		/* Keep it for the next build; a cache that cannot be written
 		 * only costs the time to make the PDF again. */
-		struct buf dir = BUF_INIT;
-		if (cpath.len && cache_folder(s->src->root, "pdf", &dir) == 0)
-			file_replace(cpath.ptr, pdf.ptr, pdf.len);
-		buf_release(&dir);
+		if (cpath.len)
+			cache_write(r->o->cache, cpath.ptr, pdf.ptr, pdf.len);
 	}
 	if (writer_put(r->w, path, pdf.ptr, pdf.len) < 0)
 		r->failed = true;

@@ -2,7 +2,7 @@
  * reuse.c: a build asked to rebuild exactly what its output already holds
  * reuses it (a no-op rebuild). After a successful build, reuse_save writes a
  * manifest of the output into the site's cache, one file per output folder
- * (.plansite-cache/builds/<hash of the output's absolute path>), never into
+ * (builds/<hash of the output's absolute path> in the cache), never into
  * the output itself: the findings it keeps may name what a public build
  * must not show.
  *
@@ -352,21 +352,12 @@ static void key_finish(struct reuse *r, const struct buf *t)
 
 /* ------------------------------------------------------------ manifest */
 
-static char *manifest_dir(const char *root)
+/* The record of the builds into the output out (absolute), as a path in
+ * the cache, malloc'd. */
+static char *manifest_path(const char *out)
 {
-	struct buf b = BUF_INIT;
-	buf_printf(&b, "%s/.plansite-cache/builds", root);
-	return buf_detach(&b, NULL);
-}
-
-/* The record of the builds into the output out (absolute) of the site at
- * root, malloc'd. */
-static char *manifest_path(const char *root, const char *out)
-{
-	char *dir = manifest_dir(root);
 	struct buf p = BUF_INIT;
-	buf_printf(&p, "%s/%016llx", dir, (unsigned long long)hash64(out, strlen(out), 0));
-	free(dir);
+	buf_printf(&p, "builds/%016llx", (unsigned long long)hash64(out, strlen(out), 0));
 	return buf_detach(&p, NULL);
 }
 
@@ -423,7 +414,7 @@ static void record_release(struct record *rec)
 static bool record_read(struct reuse *r, struct buf *m, struct record *rec, const char **why)
 {
 	*why = "no record of an earlier build into this folder";
-	if (!r->manifest || !read_file(r->manifest, m) || m->len == 0)
+	if (!r->manifest || !cache_read(r->cache, r->manifest, m) || m->len == 0)
 		return false;
 	*why = "its record is unreadable";
 	if (m->ptr[m->len - 1] != '\n')
@@ -542,9 +533,9 @@ int reuse_check(struct reuse *r, struct source *src, const char *out, const stru
 	memset(r, 0, sizeof(*r));
 	r->out = output_path(out);
 	bool can = r->out && key_text(&t, src, o);
-	r->root = xstrdup(src->root);
+	r->cache = o->cache;
 	if (r->out)
-		r->manifest = manifest_path(src->root, r->out);
+		r->manifest = manifest_path(r->out);
 	bool have = can && record_read(r, &m, &rec, &why), intact = false;
 	size_t key_len = t.len, mark = d->n;
 	if (src->mode != SOURCE_GIT) {
@@ -618,14 +609,15 @@ out:
 	return rc;
 }
 
-bool reuse_recorded(const char *root, const char *out)
+bool reuse_recorded(const struct cache *c, const char *out)
 {
 	struct reuse r = {0};
 	struct buf m = BUF_INIT;
 	struct record rec = {0};
 	const char *why;
+	r.cache = c;
 	r.out = xstrdup(out);
-	r.manifest = manifest_path(root, out);
+	r.manifest = manifest_path(out);
 	bool named = record_read(&r, &m, &rec, &why);
 	record_release(&rec);
 	buf_release(&m);
@@ -691,10 +683,7 @@ static void reuse_save(struct reuse *r, struct writer *w, const struct diag *d)
 		buf_putc(&b, '\n');
 	}
 	buf_puts(&b, "end\n");
-	struct buf dir = BUF_INIT;
-	if (cache_folder(r->root, "builds", &dir) == 0)
-		file_replace(r->manifest, b.ptr, b.len);
-	buf_release(&dir);
+	cache_write(r->cache, r->manifest, b.ptr, b.len);
 out:
 	if (dfd >= 0)
 		close(dfd);
@@ -705,8 +694,8 @@ int reuse_commit(struct reuse *r, struct writer *w, const struct diag *d)
 {
 	/* The output is about to change: its old record must not outlive it. A
 	 * build that fails before this point leaves both as they were. */
-	if (r->manifest)
-		unlink(r->manifest);
+	if (r->manifest && cache_usable(r->cache))
+		unlinkat(r->cache->dfd, r->manifest, 0);
 	if (writer_commit(w) < 0)
 		return -1;
 	reuse_save(r, w, d);
@@ -716,7 +705,6 @@ int reuse_commit(struct reuse *r, struct writer *w, const struct diag *d)
 void reuse_release(struct reuse *r)
 {
 	free(r->out);
-	free(r->root);
 	free(r->manifest);
 	buf_release(&r->sources);
 	arena_release(&r->arena);

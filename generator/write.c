@@ -624,19 +624,16 @@ int wstream_close(struct wstream *st)
 	return rc;
 }
 
-/* Copies the regular file src to dst (a new file). */
-static int copy_file(const char *src, const char *dst)
+/* Copies the open regular file in (size bytes) to dst (a new file); a
+ * copy that comes out short (the file shrank meanwhile) is an error. */
+static int copy_file(int in, uint64_t size, const char *dst)
 {
-	int in = open(src, O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
-	if (in < 0)
-		return -1;
 	int out = open(dst, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0644);
-	if (out < 0) {
-		close(in);
+	if (out < 0)
 		return -1;
-	}
 	char chunk[65536];
 	int rc = 0;
+	uint64_t copied = 0;
 	for (;;) {
 		ssize_t got = read(in, chunk, sizeof(chunk));
 		if (got < 0 && errno == EINTR)
@@ -645,6 +642,7 @@ static int copy_file(const char *src, const char *dst)
 			rc = got < 0 ? -1 : 0;
 			break;
 		}
+		copied += (uint64_t)got;
 		for (ssize_t done = 0; done < got;) {
 			ssize_t k = write(out, chunk + done, (size_t)(got - done));
 			if (k < 0 && errno == EINTR)
@@ -658,54 +656,75 @@ static int copy_file(const char *src, const char *dst)
 		if (rc < 0)
 			break;
 	}
-	close(in);
+	if (rc == 0 && copied != size) {
+		errno = EIO;
+		rc = -1;
+	}
 	if (close(out) < 0)
 		rc = -1;
 	return rc;
 }
 
-/* Links (or, across file systems, copies) every regular file under the
- * folder src to the same place under dst, making folders. Names beginning
- * with '.' are left out. dst is below the staging folder. */
-static int link_tree(struct writer *w, const char *src, const char *dst, int depth)
+/* Links (or, across file systems, copies) every regular file of this
+ * user's under the folder dfd (taken: closed here) to the same place under
+ * dst, making folders; a symbolic link is never followed, anything else is
+ * left out. Names beginning with '.' are left out. dst is below the staging
+ * folder. */
+static int link_tree(struct writer *w, int dfd, const char *dst, int depth)
 {
 	if (depth > 64) {
+		close(dfd);
 		errno = ELOOP;
 		return -1;
 	}
-	DIR *dir = opendir(src);
-	if (!dir)
+	DIR *dir = fdopendir(dfd);
+	if (!dir) {
+		close(dfd);
 		return -1;
+	}
 	if (mkdir(dst, 0755) < 0 && errno != EEXIST) {
 		closedir(dir);
 		return -1;
 	}
-	struct buf s = BUF_INIT, d = BUF_INIT;
+	struct buf d = BUF_INIT, proc = BUF_INIT;
 	struct dirent *e;
 	int rc = 0;
 	while (rc == 0 && (e = readdir(dir))) {
 		if (e->d_name[0] == '.')
 			continue;
-		buf_truncate(&s, 0);
 		buf_truncate(&d, 0);
-		buf_printf(&s, "%s/%s", src, e->d_name);
 		buf_printf(&d, "%s/%s", dst, e->d_name);
+		int fd = openat(dirfd(dir), e->d_name, O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC);
 		struct stat st;
-		if (lstat(s.ptr, &st) < 0) {
-			rc = -1;
-		} else if (S_ISDIR(st.st_mode)) {
-			rc = link_tree(w, s.ptr, d.ptr, depth + 1);
-		} else if (S_ISREG(st.st_mode)) {
-			if (link(s.ptr, d.ptr) < 0 && copy_file(s.ptr, d.ptr) < 0)
+		if (fd < 0) {
+			if (errno != ELOOP) /* a link: left out */
+				rc = -1;
+			continue;
+		}
+		if (fstat(fd, &st) < 0 || st.st_uid != geteuid()) {
+			close(fd);
+			continue; /* not ours: left out */
+		}
+		if (S_ISDIR(st.st_mode)) {
+			rc = link_tree(w, fd, d.ptr, depth + 1);
+			continue;
+		}
+		if (S_ISREG(st.st_mode)) {
+			/* the file opened, not whatever is at its name now */
+			buf_truncate(&proc, 0);
+			buf_printf(&proc, "/proc/self/fd/%d", fd);
+			if (linkat(AT_FDCWD, proc.ptr, AT_FDCWD, d.ptr, AT_SYMLINK_FOLLOW) < 0 &&
+			    copy_file(fd, (uint64_t)st.st_size, d.ptr) < 0)
 				rc = -1;
 			else
 				count_file(w, d.ptr + strlen(w->staging) + 1, (uint64_t)st.st_size,
 					   NULL);
 		}
+		close(fd);
 	}
 	closedir(dir);
-	buf_release(&s);
 	buf_release(&d);
+	buf_release(&proc);
 	return rc;
 }
 
@@ -728,8 +747,11 @@ int writer_link(struct writer *w, const char *rel, const char *src)
 	*slash = '\0';
 	int rc = mkdir_p(dst.ptr);
 	*slash = '/';
+	int sfd = rc == 0 ? open(src, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC) : -1;
+	if (sfd < 0)
+		rc = -1;
 	if (rc == 0)
-		rc = link_tree(w, src, dst.ptr, 0);
+		rc = link_tree(w, sfd, dst.ptr, 0);
 	if (rc < 0)
 		io_error(w, "copy the cached output into", dst.ptr);
 	buf_release(&dst);
@@ -788,30 +810,6 @@ int dir_make(const char *path)
 	char *p = xstrdup(path);
 	int rc = mkdir_p(p);
 	free(p);
-	return rc;
-}
-
-int cache_folder(const char *root, const char *sub, struct buf *path)
-{
-	struct buf gi = BUF_INIT;
-	struct stat st;
-	int rc = -1;
-	buf_truncate(path, 0);
-	buf_printf(path, "%s/.plansite-cache", root);
-	buf_printf(&gi, "%s/.gitignore", path->ptr);
-	if (dir_make(path->ptr) < 0)
-		goto out;
-	/* The folder ignores itself in git, whoever made it. */
-	if (stat(gi.ptr, &st) < 0 && file_replace(gi.ptr, "*\n", 2) < 0)
-		goto out;
-	if (sub && *sub) {
-		buf_printf(path, "/%s", sub);
-		if (dir_make(path->ptr) < 0)
-			goto out;
-	}
-	rc = 0;
-out:
-	buf_release(&gi);
 	return rc;
 }
 

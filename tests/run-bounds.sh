@@ -22,6 +22,7 @@ top=$(dirname "$here")
 : "${PLANSITE_RELEASE:=$top/generator/plansite}"
 tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
+export PLANSITE_CACHE="$tmp/cache" # never ~/.cache
 fail=0
 ok() { echo "ok   $1"; }
 bad() { echo "FAIL $1"; fail=$((fail + 1)); }
@@ -30,7 +31,7 @@ minimal=$here/sites/valid-minimal
 site() {
 	rm -rf "${tmp:?}/$1"
 	cp -r "$minimal" "$tmp/$1"
-	rm -rf "$tmp/$1/.plansite-cache" "$tmp/$1/expected"
+	rm -rf "$PLANSITE_CACHE" "$tmp/$1/expected"
 }
 # fan_out SITE DEPTH: the site's status partial includes a1, each aN the
 # next twice, down to a leaf 'x': 2^(DEPTH-1) leaves.
@@ -253,7 +254,7 @@ EOF2
 	for k in 20000 80000 320000; do
 		rm -rf "$tmp/cost-tpl"
 		cp -r "$here/sites/e042-template-expansions" "$tmp/cost-tpl"
-		rm -rf "$tmp/cost-tpl/.plansite-cache"
+		rm -rf "$PLANSITE_CACHE"
 		fan_out "$tmp/cost-tpl" 30
 		sed -i "s/template_expansions: .*/template_expansions: $k/" "$tmp/cost-tpl/site.yaml"
 		v="$v $(instr "$tmp/cost-tpl" build --worktree --today 2007-05-31 --no-pdf --out "$tmp/cost-out")"

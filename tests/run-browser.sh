@@ -16,6 +16,9 @@ here=$(cd "$(dirname "$0")" && pwd)
 top=$(dirname "$here")
 : "${PLANSITE:=$top/build/san/plansite}"
 out=$top/tests/out
+cache=$(mktemp -d)
+trap 'rm -rf "$cache"' EXIT
+export PLANSITE_CACHE="$cache" # never ~/.cache
 passed=0
 failed=0
 failures=""

@@ -14,6 +14,7 @@ top=$(dirname "$here")
 : "${PLANSITE:=$top/build/san/plansite}"
 tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
+export PLANSITE_CACHE="$tmp/cache" # never ~/.cache
 fail=0
 ok() { echo "ok   $1"; }
 bad() { echo "FAIL $1"; fail=$((fail + 1)); }
@@ -153,7 +154,7 @@ if build "$big" "$tmp/out"; then
 	killed=0
 	for delay in 0.05 0.1 0.2 0.3 0.5; do
 		# forget the last build, or this one is a no-op (reuse.c) with nothing to kill
-		rm -rf "$big/.plansite-cache"
+		rm -rf "$PLANSITE_CACHE"
 		"$PLANSITE" -C "$big" build --worktree --today 2007-05-31 --out "$tmp/out" 2>/dev/null &
 		pid=$!
 		sleep $delay

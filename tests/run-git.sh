@@ -11,6 +11,7 @@ here=$(cd "$(dirname "$0")" && pwd)
 : "${PLANSITE:=$(dirname "$here")/build/san/plansite}"
 tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
+export PLANSITE_CACHE="$tmp/cache" # never ~/.cache
 fail=0
 repo=$tmp/repo
 

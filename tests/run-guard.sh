@@ -25,6 +25,7 @@ top=$(dirname "$here")
 : "${PLANSITE:=$top/build/san/plansite}"
 tmp=$(mktemp -d)
 [ -n "${KEEP:-}" ] && echo "keeping $tmp" || trap 'rm -rf "$tmp"' EXIT
+export PLANSITE_CACHE="$tmp/cache" # never ~/.cache
 fail=0
 ok() { echo "ok   $1"; }
 bad() { echo "FAIL $1"; fail=$((fail + 1)); }
@@ -58,7 +59,7 @@ sums "$tmp/pub" >"$tmp/before"
 pdf=reports/2007-04/daccom-ltd-status-2007-04.pdf
 for rel in index.html meetings/2007-01-17-executive/index.html search-index.json meetings.ics \
 	feed.xml "$pdf"; do
-	rm -rf "$site/.plansite-cache/builds" # no no-op rebuild: the plant is no option
+	rm -rf "$PLANSITE_CACHE/builds" # no no-op rebuild: the plant is no option
 	PLANSITE_TEST_PLANT=$rel build "$tmp/pub"
 	rc=$?
 	sums "$tmp/pub" >"$tmp/after"
@@ -86,7 +87,7 @@ grep -m1 E030 "$tmp/out.txt" | grep -q '^content/[a-z0-9/-]*\.md:[0-9][0-9]*:[0-
 # --- plansite report --out: the PDF's text
 "$PLANSITE" -C "$site" report 2007-04 --out "$tmp/rep" >"$tmp/out.txt" 2>&1 || bad "report"
 sums "$tmp/rep" >"$tmp/before"
-rm -rf "$site/.plansite-cache/builds"
+rm -rf "$PLANSITE_CACHE/builds"
 PLANSITE_TEST_PLANT=daccom-ltd-status-2007-04.pdf "$PLANSITE" -C "$site" report 2007-04 \
 	--out "$tmp/rep" >"$tmp/out.txt" 2>&1
 rc=$?
@@ -176,7 +177,7 @@ if command -v git >/dev/null 2>&1; then
 		GIT_AUTHOR_DATE=2007-05-10T12:00:00Z GIT_COMMITTER_DATE=2007-05-10T12:00:00Z \
 			git commit -q -a -m "May") || bad "the scripted repository"
 	vbuild() { # out
-		rm -rf "$repo/.plansite-cache"
+		rm -rf "$tmp/cache"
 		XDG_CACHE_HOME=$tmp/xdg PLANSITE_CACHE=$tmp/cache \
 			"$PLANSITE" -C "$repo" build --today 2007-05-31 --out "$1" >"$tmp/out.txt" 2>&1
 	}

@@ -21,6 +21,7 @@ here=$(cd "$(dirname "$0")" && pwd)
 : "${PLANSITE:=$(dirname "$here")/build/san/plansite}"
 tmp=$(mktemp -d)
 [ -n "${KEEP:-}" ] && echo "keeping $tmp" || trap 'rm -rf "$tmp"' EXIT
+export PLANSITE_CACHE="$tmp/cache" # never ~/.cache
 fail=0
 repo=$tmp/repo
 ok() { echo "ok   $1"; }
@@ -242,19 +243,19 @@ else
 fi
 
 # --- the cache, and reproducibility -----------------------------------------
-[ -f "$repo/.plansite-cache/.gitignore" ] && [ -z "$(git -C "$repo" status --porcelain)" ] && ok "the cache ignores itself in git" ||
-	bad "the cache ignores itself in git"
-before=$(find "$repo/.plansite-cache/versions" -type f -newer "$tmp/stdout" | wc -l)
+[ ! -e "$repo/.plansite-cache" ] && [ -d "$PLANSITE_CACHE/versions" ] && [ -z "$(git -C "$repo" status --porcelain)" ] &&
+	ok "the cache is outside the work tree, where PLANSITE_CACHE says" || bad "the cache is outside the work tree, where PLANSITE_CACHE says"
+before=$(find "$PLANSITE_CACHE/versions" -type f -newer "$tmp/stdout" | wc -l)
 sleep 1
 touch "$tmp/mark"
 "$PLANSITE" -C "$repo" build --out "$tmp/again" --verbose >/dev/null 2>"$tmp/err2"
 has "$tmp/err2" "plansite: version publish/2007-01: taken from the cache" "second build takes publish/2007-01 from the cache"
 has "$tmp/err2" "plansite: version publish/2007-04: taken from the cache" "second build takes publish/2007-04 from the cache"
 has "$tmp/err2" "plansite: history: 7 commits, 7 from the cache, 0 read" "second build takes every commit's changes from the cache"
-[ "$(find "$repo/.plansite-cache/versions" -type f -newer "$tmp/mark" | wc -l)" = 0 ] && ok "second build writes nothing into the versions cache" ||
+[ "$(find "$PLANSITE_CACHE/versions" -type f -newer "$tmp/mark" | wc -l)" = 0 ] && ok "second build writes nothing into the versions cache" ||
 	bad "second build writes nothing into the versions cache"
 diff -r "$out" "$tmp/again" >/dev/null && ok "two builds are byte-identical, versions included" || bad "two builds are byte-identical"
-rm -rf "$repo/.plansite-cache"
+rm -rf "$PLANSITE_CACHE"
 "$PLANSITE" -C "$repo" build --out "$tmp/fresh" >/dev/null 2>&1
 diff -r "$out" "$tmp/fresh" >/dev/null && ok "a build without the cache gives the same bytes" || bad "a build without the cache gives the same bytes"
 
@@ -280,7 +281,7 @@ assert v["version"] == "draft" and v["draft"] is True and v["commit"] is None, v
 # --- a shallow clone -------------------------------------------------------------
 git clone -q --depth 3 "file://$repo" "$tmp/shallow" 2>/dev/null
 [ -f "$tmp/shallow/.git/shallow" ] && ok "the clone is shallow" || bad "the clone is shallow"
-"$PLANSITE" -C "$tmp/shallow" build --out "$tmp/sout" >/dev/null 2>"$tmp/err"
+PLANSITE_CACHE="$tmp/cache-shallow" "$PLANSITE" -C "$tmp/shallow" build --out "$tmp/sout" >/dev/null 2>"$tmp/err"
 st=$?
 [ $st = 0 ] && ok "a shallow clone builds" || { bad "a shallow clone builds (exit $st)"; cat "$tmp/err"; }
 has "$tmp/err" "warning: this is a shallow clone" "the build says it is shallow"
@@ -293,8 +294,8 @@ has "$tmp/sout/who-we-are/index.html" 'Last updated <time datetime="2007-05-02">
 
 # --- the cache stays small; audiences are cached apart ---------------------------
 "$PLANSITE" -C "$repo" build --out "$tmp/prac" --audience practices >/dev/null 2>&1
-[ "$(ls "$repo/.plansite-cache/versions" | wc -l)" = 4 ] && ok "each audience has its own cached versions" ||
-	bad "each audience has its own cached versions ($(ls "$repo/.plansite-cache/versions" | wc -l))"
+[ "$(ls "$PLANSITE_CACHE/versions" | wc -l)" = 4 ] && ok "each audience has its own cached versions" ||
+	bad "each audience has its own cached versions ($(ls "$PLANSITE_CACHE/versions" | wc -l))"
 mkdir -p "$repo/themes/default/static"
 echo "/* a site's own addition */" >"$repo/themes/default/static/extra.css"
 g add -A
@@ -303,8 +304,8 @@ commit 2007-05-20 "Add a stylesheet"
 has "$tmp/err" "plansite: version publish/2007-04: rendered into the cache" "a theme change renders the versions again"
 ls "$tmp/restyled/versions/2007-04/static/"extra.*.css >/dev/null 2>&1 && ok "old versions take the current theme" ||
 	bad "old versions take the current theme"
-[ "$(ls "$repo/.plansite-cache/versions" | wc -l)" = 4 ] && ok "and the outputs of the old theme are dropped" ||
-	bad "the outputs of the old theme are dropped ($(ls "$repo/.plansite-cache/versions" | wc -l))"
+[ "$(ls "$PLANSITE_CACHE/versions" | wc -l)" = 4 ] && ok "and the outputs of the old theme are dropped" ||
+	bad "the outputs of the old theme are dropped ($(ls "$PLANSITE_CACHE/versions" | wc -l))"
 
 # --- a tag on a commit that has no site ------------------------------------------
 empty=$(GIT_AUTHOR_DATE="2007-05-21T12:00:00+0000" GIT_COMMITTER_DATE="2007-05-21T12:00:00+0000" \
@@ -389,13 +390,13 @@ meeting_text() { # day n
 } | git -C "$long" fast-import --quiet
 git -C "$long" reset -q --hard main
 n=$(git -C "$long" rev-list --count HEAD)
-rm -rf "$long/.plansite-cache"
+export PLANSITE_CACHE="$tmp/cache-long"
 PLANSITE_JOBS=1 "$PLANSITE" -C "$long" build --audience practices --no-pdf --out "$tmp/long1" 2>"$tmp/long1.err"
-mv "$long/.plansite-cache/history" "$tmp/long1.history"
-rm -rf "$long/.plansite-cache"
+mv "$PLANSITE_CACHE/history" "$tmp/long1.history"
+rm -rf "$PLANSITE_CACHE"
 PLANSITE_JOBS=4 "$PLANSITE" -C "$long" build --audience practices --no-pdf --verbose --out "$tmp/long4" 2>"$tmp/long4.err"
 if [ "$n" = 701 ] && grep -q "history: 701 commits, 0 from the cache, 701 read" "$tmp/long4.err" &&
-	diff -r -q "$tmp/long1" "$tmp/long4" >/dev/null && cmp -s "$tmp/long1.history" "$long/.plansite-cache/history"; then
+	diff -r -q "$tmp/long1" "$tmp/long4" >/dev/null && cmp -s "$tmp/long1.history" "$PLANSITE_CACHE/history"; then
 	ok "701 commits read on 4 threads: the pages and the cache of one thread"
 else
 	bad "701 commits on 4 threads and on one differ ($n commits)"

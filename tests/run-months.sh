@@ -1,7 +1,7 @@
 #!/bin/sh
 # run-months.sh: every monthly report of a build made from the months'
 # data as monthly.c makes it (a chain of the months' commits, the changes of
-# each step composed forwards and backwards, kept in .plansite-cache/months)
+# each step composed forwards and backwards, kept in the cache's file months)
 # says what `plansite report` says of that month alone, which loads the
 # month's data from its own commit. The history: 30 months of meetings
 # added, deleted and brought back byte for byte, projects added, changed and
@@ -14,6 +14,7 @@ top=$(dirname "$here")
 : "${PLANSITE:=$top/build/san/plansite}"
 tmp=$(mktemp -d)
 [ -n "${KEEP:-}" ] && echo "keeping $tmp" || trap 'rm -rf "$tmp"' EXIT
+export PLANSITE_CACHE="$tmp/cache" # never ~/.cache
 fail=0
 ok() { echo "ok   $1"; }
 bad() { echo "FAIL $1"; fail=$((fail + 1)); }
@@ -82,9 +83,9 @@ if ! "$PLANSITE" -C "$repo" check $today >"$tmp/check.txt" 2>&1; then
 	cat "$tmp/check.txt"
 	bad "the history's last commit checks clean"
 fi
-rm -rf "$repo/.plansite-cache"
+rm -rf "$PLANSITE_CACHE"
 PLANSITE_JOBS=3 "$PLANSITE" -C "$repo" build $today --no-versions --out "$tmp/a" 2>"$tmp/err" || { cat "$tmp/err"; bad "build"; }
-[ -s "$repo/.plansite-cache/months" ] && ok "the steps between months are kept in the cache" ||
+[ -s "$PLANSITE_CACHE/months" ] && ok "the steps between months are kept in the cache" ||
 	bad "the steps between months are kept in the cache"
 n=0 same=0
 for dir in "$tmp"/a/reports/20*/; do
@@ -103,11 +104,11 @@ pdftotext "$tmp/r-2007-03/"*.pdf - | grep -q "Beta" && bad "no project Beta befo
 PLANSITE_JOBS=3 "$PLANSITE" -C "$repo" build $today --no-versions --out "$tmp/b" 2>/dev/null
 diff -r -q "$tmp/a" "$tmp/b" >/dev/null && ok "a second build, from the cache: the same bytes" ||
 	bad "a second build, from the cache: the same bytes"
-printf 'plansite-months 1 x\nnonsense\n' >"$repo/.plansite-cache/months"
+printf 'plansite-months 1 x\nnonsense\n' >"$PLANSITE_CACHE/months"
 "$PLANSITE" -C "$repo" build $today --no-versions --out "$tmp/c" 2>/dev/null
 diff -r -q "$tmp/a" "$tmp/c" >/dev/null && ok "a spoilt cache is ignored: the same bytes" ||
 	bad "a spoilt cache is ignored: the same bytes"
-head -c 300 "$repo/.plansite-cache/months" >"$tmp/half" && mv "$tmp/half" "$repo/.plansite-cache/months"
+head -c 300 "$PLANSITE_CACHE/months" >"$tmp/half" && mv "$tmp/half" "$PLANSITE_CACHE/months"
 PLANSITE_JOBS=1 "$PLANSITE" -C "$repo" build $today --no-versions --out "$tmp/d" 2>/dev/null
 diff -r -q "$tmp/a" "$tmp/d" >/dev/null && ok "a cut-off cache, one thread: the same bytes" ||
 	bad "a cut-off cache, one thread: the same bytes"

@@ -45,6 +45,7 @@ rm -f "$out"/*.pdf "$out"/*.png
 samples || { echo "FAIL $unit could not write the samples"; exit 1; }
 tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
+export PLANSITE_CACHE="$tmp/cache" # never ~/.cache
 cp "$out/report.pdf" "$tmp/first.pdf"
 samples
 check "two runs give the same bytes" cmp "$tmp/first.pdf" "$out/report.pdf"

@@ -15,6 +15,7 @@ top=$(dirname "$here")
 : "${PLANSITE:=$top/build/san/plansite}"
 tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
+export PLANSITE_CACHE="$tmp/cache" # never ~/.cache
 fail=0
 ok() { echo "ok   $1"; }
 bad() { echo "FAIL $1"; fail=$((fail + 1)); }
@@ -162,7 +163,7 @@ expect_noop "the error fixed: the output from before is reused"
 ssite=$tmp/ssite
 sout=$tmp/sout
 cp -r "$here/build/golden/site" "$ssite"
-rm -rf "$ssite/.plansite-cache"
+rm -rf "$PLANSITE_CACHE"
 nfiles=$(find "$ssite" -type f | wc -l)
 sleep 3
 sbuild() {
@@ -172,7 +173,7 @@ sbuild() {
 sbuild
 expect_full "stamps: first build"
 check "stamps: the record keeps a stamp for each source file" \
-	test "$(grep -c '^source	' "$ssite"/.plansite-cache/builds/*)" = "$nfiles"
+	test "$(grep -c '^source	' "$PLANSITE_CACHE"/builds/*)" = "$nfiles"
 sbuild
 expect_noop "stamps: the same build again"
 check "stamps: ... reads none of the files" grep -q "$nfiles of $nfiles source files unchanged" "$tmp/err"
@@ -194,7 +195,7 @@ check "stamps: a build after reading again has each finding once" cmp -s "$tmp/a
 check "stamps: ... and a fresh build's output" diff -r "$sout" "$tmp/sfresh2"
 # That file was changed just now: its stamp is not kept, and a second edit
 # in the same second, of the same size, is seen.
-srecord=$(grep -l "^out	$sout\$" "$ssite"/.plansite-cache/builds/*)
+srecord=$(grep -l "^out	$sout\$" "$PLANSITE_CACHE"/builds/*)
 check "stamps: a file changed just before the build has no stamp kept" \
 	sh -c "grep -q '	content/plan.yaml\$' '$srecord' && ! grep -q '	content/pages/about.md\$' '$srecord'"
 printf 'R' | dd of="$f" bs=1 seek=$((at + 7)) conv=notrunc 2>/dev/null

@@ -19,6 +19,7 @@ top=$(dirname "$here")
 : "${PLANSITE:=$top/build/san/plansite}"
 tmp=$(mktemp -d)
 [ -n "${KEEP:-}" ] && echo "keeping $tmp" || trap 'rm -rf "$tmp"' EXIT
+export PLANSITE_CACHE="$tmp/cache" # never ~/.cache
 art=$top/tests/out/report
 rm -rf "$art" && mkdir -p "$art"
 fail=0

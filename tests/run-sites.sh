@@ -16,7 +16,9 @@ here=$(cd "$(dirname "$0")" && pwd)
 top=$(dirname "$here")
 : "${PLANSITE:=$top/build/san/plansite}"
 out=$(mktemp -d)
-trap 'rm -rf "$out"' EXIT
+cache=$(mktemp -d)
+trap 'rm -rf "$out" "$cache"' EXIT
+export PLANSITE_CACHE="$cache" # never ~/.cache
 fail=0
 n=0
 

@@ -37,6 +37,7 @@ here=$(cd "$(dirname "$0")" && pwd)
 : "${PLANSITE:=$(dirname "$here")/build/san/plansite}"
 tmp=$(mktemp -d)
 [ -n "${KEEP:-}" ] && echo "keeping $tmp" || trap 'rm -rf "$tmp"' EXIT
+export PLANSITE_CACHE="$tmp/cache" # never ~/.cache
 fail=0
 repo=$tmp/repo
 ok() { echo "ok   $1"; }
@@ -346,7 +347,7 @@ has "$tmp/err2" "plansite: version publish/2007-03: taken from the cache" "... a
 has "$tmp/err2" "plansite: history: 0 old versions read for the public audience" \
 	"what the public reads of old versions is taken from the cache"
 # a texts cache cut short is ignored whole: the versions are read again, the same pages made
-texts=$(find "$repo/.plansite-cache" "$tmp/.cache" -name texts-public 2>/dev/null | head -1)
+texts=$(find "$PLANSITE_CACHE" -name texts-public 2>/dev/null | head -1)
 if [ -n "$texts" ]; then
 	head -c $(($(wc -c <"$texts") / 2)) "$texts" >"$tmp/cut" && cat "$tmp/cut" >"$texts"
 	"$PLANSITE" -C "$repo" build --out "$tmp/out-cut" --verbose >/dev/null 2>"$tmp/err-cut"
@@ -369,10 +370,9 @@ nowhere "$tmp/outp" SECONDFORUM "practices: the second forum is nowhere now"
 has "$tmp/err3" "plansite: version publish/2007-03: taken from the cache" "public: a practices-only withdrawal keeps the public versions cached"
 # the oracle: a fresh build, with a fresh cache, into an empty folder
 cp -r "$repo" "$tmp/fresh"
-rm -rf "$tmp/fresh/.plansite-cache"
 for a in public practices; do
 	o=$out; [ $a = practices ] && o=$tmp/outp
-	"$PLANSITE" -C "$tmp/fresh" build --audience $a --out "$tmp/fresh-$a" >/dev/null 2>&1
+	PLANSITE_CACHE="$tmp/fresh-cache-$a" "$PLANSITE" -C "$tmp/fresh" build --audience $a --out "$tmp/fresh-$a" >/dev/null 2>&1
 	diff -r "$o" "$tmp/fresh-$a" >"$tmp/diff" 2>&1 && ok "$a: the cached build is byte for byte a fresh one" ||
 		{ bad "$a: the cached build is byte for byte a fresh one"; head -20 "$tmp/diff"; }
 done
