@@ -38,6 +38,7 @@ commit() { # DATE MESSAGE
 # A site in git: the golden site, a published version, a later edit.
 repo=$tmp/repo
 cp -r "$here/build/golden/site" "$repo"
+rm -rf "$repo/.plansite-cache" # an old plansite's, in a checkout that ran one
 git -C "$repo" init -q -b main
 g add -A
 commit 2007-04-20 "The site"
