@@ -41,7 +41,7 @@ atag() { # name date message
 }
 
 cp -r "$here/sites/valid-minimal" "$repo"
-rm -f "$repo/expected"
+rm -rf "$repo/expected" "$repo/.plansite-cache" # (an old plansite wrote it in the checkout)
 sed -i 's/^title: Alpha$/title: COPD/; s/^status: green$/status: amber/' "$repo/content/projects/alpha.md"
 git init -q -b main "$repo"
 g add -A
