@@ -234,9 +234,9 @@ static struct text *text_find(const struct audience_texts *t, const char *path,
  */
 static const char *const texts_magic = "plansite-texts 1";
 
-static void texts_head(struct buf *b, enum visibility audience)
+static void texts_head(struct buf *b, const struct cache *c, enum visibility audience)
 {
-	buf_printf(b, "%s %s %s\n", texts_magic, PLANSITE_VERSION, visibility_name(audience));
+	buf_printf(b, "%s %s %s\n", texts_magic, c->plansite, visibility_name(audience));
 }
 
 void audience_texts_read(struct audience_texts *t, const struct cache *c, const char *rel)
@@ -244,7 +244,7 @@ void audience_texts_read(struct audience_texts *t, const struct cache *c, const 
 	struct buf b = BUF_INIT, head = BUF_INIT;
 	if (!cache_read(c, rel, &b))
 		goto out;
-	texts_head(&head, t->audience);
+	texts_head(&head, c, t->audience);
 	if (b.len < head.len || memcmp(b.ptr, head.ptr, head.len) != 0)
 		goto out;
 	/* checked whole before anything is taken */
@@ -299,7 +299,7 @@ void audience_texts_write(struct audience_texts *t, const struct cache *c, const
 	if (!t->dirty)
 		return;
 	struct buf b = BUF_INIT;
-	texts_head(&b, t->audience);
+	texts_head(&b, c, t->audience);
 	for (size_t i = 0; i < t->cap; i++) {
 		const struct text *e = &t->v[i];
 		if (!e->path || strpbrk(e->path, "\n\r"))

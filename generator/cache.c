@@ -14,6 +14,15 @@
  * user's. A cache that cannot be used (not a folder, a link, another
  * user's, not writable) is replaced for the build by a temporary one, with
  * a warning (W012); the build goes on.
+ *
+ * What is in it: every file written by cache_write ends with a checksum
+ * (a file damaged in any way is no entry); entries are keyed by what made
+ * them (c->plansite: the executable and its libraries); files are written
+ * through a temporary name and a rename. Every build holds a shared flock
+ * on <dir>/lock while it uses the cache; what is replaced is moved into
+ * trash/ (cache_trash), emptied only by a build that finds itself the
+ * lock's last holder, so nothing is removed while another build may read
+ * it.
  */
 #include "plansite.h"
 
@@ -22,7 +31,9 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/file.h>
+#include <dirent.h>
 #include <sys/stat.h>
+#include <time.h>
 #include <unistd.h>
 
 static const struct pos nopos = {NULL, 0, 0};
@@ -44,11 +55,116 @@ static bool default_base(struct buf *b)
 	return false;
 }
 
+static bool read_file(const char *path, struct buf *b)
+{
+	int fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return false;
+	bool ok = true;
+	for (;;) {
+		buf_grow(b, 65536);
+		ssize_t k = read(fd, b->ptr + b->len, b->cap - b->len - 1);
+		if (k < 0 && errno == EINTR)
+			continue;
+		if (k < 0)
+			ok = false;
+		if (k <= 0)
+			break;
+		b->len += (size_t)k;
+		b->ptr[b->len] = '\0';
+	}
+	close(fd);
+	return ok;
+}
+
+static int cmp_cstr(const void *a, const void *b)
+{
+	return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+/* The shared libraries plansite runs with (cmark-gfm renders, cairo and
+ * pango typeset): each file mapped into the process, by path, device,
+ * inode, size and modification time, in path order. An upgraded library is
+ * a new file. False when the map cannot be read. */
+static bool key_libraries(struct buf *t)
+{
+	struct buf maps = BUF_INIT;
+	if (!read_file("/proc/self/maps", &maps)) {
+		buf_release(&maps);
+		return false;
+	}
+	char **paths = NULL;
+	size_t n = 0, cap = 0;
+	for (char *line = maps.ptr, *next; *line; line = next) {
+		next = strchr(line, '\n');
+		if (next)
+			*next++ = '\0';
+		else
+			next = line + strlen(line);
+		char *path = strchr(line, '/');
+		if (!path)
+			continue; /* anonymous, [heap], [stack], ... */
+		if (n == cap) {
+			cap = cap ? cap * 2 : 64;
+			paths = xrealloc(paths, cap * sizeof(*paths));
+		}
+		paths[n++] = path;
+	}
+	if (n)
+		qsort(paths, n, sizeof(*paths), cmp_cstr);
+	for (size_t i = 0; i < n; i++) {
+		if (i && strcmp(paths[i], paths[i - 1]) == 0)
+			continue;
+		struct stat st;
+		buf_puts(t, "library ");
+		for (const char *c = paths[i]; *c; c++)
+			buf_putc(t, *c == '\n' ? '?' : *c);
+		if (stat(paths[i], &st) == 0)
+			buf_printf(t, " %llu %llu %lld %lld.%09ld\n", (unsigned long long)st.st_dev,
+				   (unsigned long long)st.st_ino, (long long)st.st_size,
+				   (long long)st.st_mtim.tv_sec, (long)st.st_mtim.tv_nsec);
+		else
+			buf_puts(t, " gone\n");
+	}
+	free(paths);
+	buf_release(&maps);
+	return true;
+}
+
+
+/* The text of what plansite is: its version, the bytes of its executable
+ * (which hold the built-in theme), and the shared libraries it runs with.
+ * False when something of it cannot be read. */
+static bool identity_text(struct buf *t)
+{
+	struct buf exe = BUF_INIT;
+	bool ok = read_file("/proc/self/exe", &exe) && exe.len > 0;
+	if (ok) {
+		buf_printf(t, "plansite %s\nexecutable %zu %016llx %016llx\n", PLANSITE_VERSION,
+			   exe.len, (unsigned long long)hash64(exe.ptr, exe.len, 0),
+			   (unsigned long long)hash64(exe.ptr, exe.len, 1));
+		ok = key_libraries(t);
+	}
+	buf_release(&exe);
+	return ok;
+}
+
+static void identity(struct cache *c)
+{
+	struct buf t = BUF_INIT;
+	if (identity_text(&t))
+		snprintf(c->plansite, sizeof(c->plansite), "%016llx%016llx",
+			 (unsigned long long)hash64(t.ptr, t.len, 0x706c616e73697465ull),
+			 (unsigned long long)hash64(t.ptr, t.len, 0x6964656e74697479ull));
+	buf_release(&t);
+}
+
 void cache_locate(struct cache *c, const char *given, const char *root)
 {
 	memset(c, 0, sizeof(*c));
 	c->dfd = -1;
 	c->lock_fd = -1;
+	identity(c);
 	const char *env = getenv("PLANSITE_CACHE");
 	if (!given && env && *env)
 		given = env;
@@ -199,8 +315,14 @@ int cache_open(struct cache *c, struct diag *d)
 	return 0;
 }
 
+static void tidy(struct cache *c);
+
 void cache_close(struct cache *c)
 {
+	/* What was moved aside is removed only when no other build holds
+	 * the lock: one may still be reading it. */
+	if (c->lock_fd >= 0 && !c->temporary && flock(c->lock_fd, LOCK_EX | LOCK_NB) == 0)
+		tidy(c);
 	if (c->lock_fd >= 0)
 		close(c->lock_fd); /* and with it the lock */
 	if (c->dfd >= 0)
@@ -269,6 +391,21 @@ out:;
 	return fd;
 }
 
+/*
+ * Every file cache_write writes ends with a trailer of fixed length,
+ * "\nplansite-entry <16 hex: XXH64 of the bytes before> <12 digits: their
+ * length>\n", which cache_read checks and takes off: a file missing, emptied,
+ * cut short or changed is no entry at all, never used.
+ */
+#define TRAILER_LEN (1 + 14 + 1 + 16 + 1 + 12 + 1)
+static const uint64_t trailer_seed = 0x656e747279ull;
+
+static void trailer(struct buf *b, const void *data, size_t n)
+{
+	buf_printf(b, "\nplansite-entry %016llx %012llu\n",
+		   (unsigned long long)hash64(data, n, trailer_seed), (unsigned long long)n);
+}
+
 bool cache_read(const struct cache *c, const char *rel, struct buf *b)
 {
 	if (!c || !c->dir)
@@ -292,6 +429,17 @@ bool cache_read(const struct cache *c, const char *rel, struct buf *b)
 		b->ptr[b->len] = '\0';
 	}
 	close(fd);
+	if (ok) {
+		size_t n = b->len - start;
+		struct buf want = BUF_INIT;
+		if (n >= TRAILER_LEN)
+			trailer(&want, b->ptr + start, n - TRAILER_LEN);
+		ok = n >= TRAILER_LEN &&
+		     memcmp(b->ptr + start + n - TRAILER_LEN, want.ptr, TRAILER_LEN) == 0;
+		buf_release(&want);
+		if (ok)
+			buf_truncate(b, b->len - TRAILER_LEN);
+	}
 	if (!ok)
 		buf_truncate(b, start);
 	return ok;
@@ -307,11 +455,20 @@ int cache_write(const struct cache *c, const char *rel, const void *data, size_t
 	struct buf tmp = BUF_INIT;
 	buf_printf(&tmp, "%s.tmp-%ld-%lx", rel, (long)getpid(), (unsigned long)pthread_self());
 	int rc = -1;
+	struct buf tail = BUF_INIT;
+	trailer(&tail, data, n);
 	int fd = open_in(c, tmp.ptr, O_WRONLY | O_CREAT | O_EXCL, true);
 	if (fd < 0)
 		goto out;
 	const char *p = data;
-	while (n) {
+	bool tailed = false;
+	while (n || !tailed) {
+		if (!n) { /* then the trailer */
+			p = tail.ptr;
+			n = tail.len;
+			tailed = true;
+			continue;
+		}
 		ssize_t k = write(fd, p, n);
 		if (k < 0 && errno == EINTR)
 			continue;
@@ -332,6 +489,7 @@ gone:;
 	errno = err;
 out:
 	buf_release(&tmp);
+	buf_release(&tail);
 	return rc;
 }
 
@@ -350,20 +508,176 @@ int cache_folder_path(const struct cache *c, const char *rel, struct buf *path)
 	return 0;
 }
 
-int cache_remove(const struct cache *c, const char *rel)
+int cache_open_folder(const struct cache *c, const char *rel)
 {
 	if (!cache_usable(c)) {
 		errno = ENOENT;
 		return -1;
 	}
+	int fd = open_in(c, rel, O_RDONLY | O_DIRECTORY, false);
+	if (fd < 0)
+		return -1;
 	struct stat st;
-	if (fstatat(c->dfd, rel, &st, AT_SYMLINK_NOFOLLOW) < 0)
-		return errno == ENOENT ? 0 : -1;
-	if (!S_ISDIR(st.st_mode))
-		return unlinkat(c->dfd, rel, 0); /* a link itself, never what it names */
-	struct buf b = BUF_INIT;
-	buf_printf(&b, "%s/%s", c->dir, rel);
-	int rc = dir_remove(b.ptr); /* never follows a link out of it */
-	buf_release(&b);
+	if (fstat(fd, &st) < 0 || st.st_uid != geteuid()) {
+		close(fd);
+		errno = EACCES;
+		return -1;
+	}
+	return fd;
+}
+
+/* One file of a folder's manifest. */
+struct man_line {
+	char *path;
+	uint64_t size, hash;
+};
+
+static int cmp_man(const void *a, const void *b)
+{
+	return strcmp(((const struct man_line *)a)->path, ((const struct man_line *)b)->path);
+}
+
+/* Adds every regular file under the folder dfd (taken: closed here) to
+ * *v, its path after prefix; -1 on anything else (a link, another user's,
+ * a read failure), as writer_link would not take it as it is. */
+static int man_walk(int dfd, const char *prefix, struct man_line **v, size_t *n, size_t *cap,
+		    int depth)
+{
+	DIR *dir = depth > 64 ? NULL : fdopendir(dfd);
+	if (!dir) {
+		close(dfd);
+		return -1;
+	}
+	int rc = 0;
+	struct dirent *e;
+	struct buf p = BUF_INIT, bytes = BUF_INIT;
+	while (rc == 0 && (e = readdir(dir))) {
+		if (e->d_name[0] == '.')
+			continue; /* as writer_link leaves them out */
+		buf_truncate(&p, 0);
+		buf_printf(&p, "%s%s", prefix, e->d_name);
+		int fd = openat(dirfd(dir), e->d_name, O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC);
+		struct stat st;
+		if (fd < 0 || fstat(fd, &st) < 0 || st.st_uid != geteuid()) {
+			if (fd >= 0)
+				close(fd);
+			rc = -1;
+			break;
+		}
+		if (S_ISDIR(st.st_mode)) {
+			buf_putc(&p, '/');
+			rc = man_walk(fd, p.ptr, v, n, cap, depth + 1);
+			continue;
+		}
+		if (!S_ISREG(st.st_mode)) {
+			close(fd);
+			rc = -1;
+			break;
+		}
+		buf_truncate(&bytes, 0);
+		bool ok = true;
+		for (;;) {
+			buf_grow(&bytes, 65536);
+			ssize_t k = read(fd, bytes.ptr + bytes.len, bytes.cap - bytes.len - 1);
+			if (k < 0 && errno == EINTR)
+				continue;
+			if (k < 0)
+				ok = false;
+			if (k <= 0)
+				break;
+			bytes.len += (size_t)k;
+		}
+		close(fd);
+		if (!ok || bytes.len != (size_t)st.st_size) {
+			rc = -1;
+			break;
+		}
+		if (*n == *cap) {
+			*cap = *cap ? *cap * 2 : 256;
+			*v = xrealloc(*v, *cap * sizeof(**v));
+		}
+		(*v)[(*n)++] = (struct man_line){xstrdup(p.ptr), bytes.len,
+						 hash64(bytes.ptr, bytes.len, trailer_seed)};
+	}
+	closedir(dir);
+	buf_release(&p);
+	buf_release(&bytes);
 	return rc;
+}
+
+int cache_manifest(const struct cache *c, const char *rel, struct buf *out)
+{
+	int fd = cache_open_folder(c, rel);
+	if (fd < 0)
+		return -1;
+	struct man_line *v = NULL;
+	size_t n = 0, cap = 0;
+	int rc = man_walk(fd, "", &v, &n, &cap, 0);
+	if (rc == 0 && n)
+		qsort(v, n, sizeof(*v), cmp_man);
+	for (size_t i = 0; i < n; i++) {
+		if (rc == 0)
+			buf_printf(out, "file %llu %016llx %s\n", (unsigned long long)v[i].size,
+				   (unsigned long long)v[i].hash, v[i].path);
+		free(v[i].path);
+	}
+	free(v);
+	return rc;
+}
+
+int cache_trash(const struct cache *c, const char *rel)
+{
+	struct stat st;
+	if (!cache_usable(c) || fstatat(c->dfd, rel, &st, AT_SYMLINK_NOFOLLOW) < 0)
+		return errno == ENOENT ? 0 : -1;
+	struct buf dir = BUF_INIT, to = BUF_INIT;
+	int rc = cache_folder_path(c, "trash", &dir);
+	if (rc == 0) {
+		struct timespec ts;
+		clock_gettime(CLOCK_REALTIME, &ts);
+		const char *base = strrchr(rel, '/');
+		buf_printf(&to, "trash/%ld-%lx-%lld%09ld-%s", (long)getpid(),
+			   (unsigned long)pthread_self(), (long long)ts.tv_sec, ts.tv_nsec,
+			   base ? base + 1 : rel);
+		rc = renameat(c->dfd, rel, c->dfd, to.ptr);
+		if (rc < 0 && errno == ENOENT)
+			rc = 0; /* another build moved it first */
+	}
+	buf_release(&dir);
+	buf_release(&to);
+	return rc;
+}
+
+/* With the lock held alone (no other build is using the cache): empties
+ * trash/ and removes the temporary files of builds that were killed. */
+static void tidy(struct cache *c)
+{
+	static const char *const folders[] = {"", "pdf", "builds", "checks", "versions"};
+	struct buf p = BUF_INIT;
+	buf_printf(&p, "%s/trash", c->dir);
+	dir_remove(p.ptr); /* never follows a link out of it */
+	/* no build is writing: a temporary name is a killed build's */
+	for (size_t i = 0; i < sizeof(folders) / sizeof(folders[0]); i++) {
+		int fd = *folders[i] ? cache_open_folder(c, folders[i]) : dup(c->dfd);
+		DIR *d = fd >= 0 ? fdopendir(fd) : NULL;
+		if (!d) {
+			if (fd >= 0)
+				close(fd);
+			continue;
+		}
+		struct dirent *e;
+		while ((e = readdir(d))) {
+			bool stale = strstr(e->d_name, ".tmp-") ||
+				     (i == 4 && (strncmp(e->d_name, "new-", 4) == 0 ||
+						 strncmp(e->d_name, ".new-", 5) == 0));
+			if (!stale)
+				continue;
+			buf_truncate(&p, 0);
+			buf_printf(&p, "%s/%s%s%s", c->dir, folders[i], *folders[i] ? "/" : "",
+				   e->d_name);
+			dir_remove(p.ptr);
+		}
+		closedir(d);
+	}
+	buf_release(&p);
 }

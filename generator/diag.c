@@ -180,6 +180,14 @@ void diag_flush(struct diag *d, FILE *out)
 	pthread_mutex_unlock(d->lock);
 }
 
+bool diag_has(const struct diag *d, const char *code)
+{
+	for (size_t i = 0; i < d->n; i++)
+		if (strcmp(d->items[i].code, code) == 0)
+			return true;
+	return false;
+}
+
 void diag_summary(const struct diag *d, FILE *out)
 {
 	if (d->format == DIAG_JSON)

@@ -881,6 +881,26 @@ static int cmp_line(const void *a, const void *b)
 	return strcmp(*(char *const *)a, *(char *const *)b);
 }
 
+void repo_shallow_key(struct repo *r, struct buf *out)
+{
+	struct buf path = BUF_INIT, shallow = BUF_INIT;
+	buf_printf(&path, "%sshallow", git_repository_commondir(r->git));
+	FILE *f = fopen(path.ptr, "rb");
+	if (f) {
+		char chunk[4096];
+		size_t k;
+		while ((k = fread(chunk, 1, sizeof(chunk), f)) > 0)
+			buf_put(&shallow, chunk, k);
+		fclose(f);
+		buf_printf(out, "shallow %zu %016llx\n", shallow.len,
+			   (unsigned long long)hash64(shallow.ptr, shallow.len, 0));
+	} else {
+		buf_puts(out, "shallow none\n");
+	}
+	buf_release(&path);
+	buf_release(&shallow);
+}
+
 int repo_key(struct repo *r, bool head, bool tags, struct buf *out)
 {
 	int rc = -1;
@@ -900,22 +920,7 @@ int repo_key(struct repo *r, bool head, bool tags, struct buf *out)
 		}
 	}
 	/* A shallow clone's boundary decides what history there is. */
-	struct buf path = BUF_INIT, shallow = BUF_INIT;
-	buf_printf(&path, "%sshallow", git_repository_commondir(r->git));
-	FILE *f = fopen(path.ptr, "rb");
-	if (f) {
-		char chunk[4096];
-		size_t k;
-		while ((k = fread(chunk, 1, sizeof(chunk), f)) > 0)
-			buf_put(&shallow, chunk, k);
-		fclose(f);
-		buf_printf(out, "shallow %zu %016llx\n", shallow.len,
-			   (unsigned long long)hash64(shallow.ptr, shallow.len, 0));
-	} else {
-		buf_puts(out, "shallow none\n");
-	}
-	buf_release(&path);
-	buf_release(&shallow);
+	repo_shallow_key(r, out);
 	if (tags) {
 		struct tag_lines t = {NULL, 0, 0};
 		int err = git_tag_foreach(r->git, collect_tag, &t);

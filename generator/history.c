@@ -19,7 +19,10 @@
  *   texts-<audience>  what the audience reads of each old version of a
  *                     document, as a hash (audience.c)
  *   versions/v-<hash>/  a version's rendered output, with .plansite-key
+ *                     (its key and the manifest of its files), renamed
+ *                     into place whole
  *   checks/c-<hash>   why a version's content failed check
+ * (and, cache.c's, lock and trash/)
  * Everything in it is derived from git objects and plansite itself, keyed
  * so that a stale entry is never used; deleting it is always safe.
  */
@@ -80,7 +83,7 @@ static void history_cache_read(const struct cache *cache, const char *prefix, st
 	*nout = 0;
 	if (!cache_read(cache, "history", &b))
 		goto out;
-	buf_printf(&head, "%s %s %s\n", history_magic, PLANSITE_VERSION, prefix);
+	buf_printf(&head, "%s %s %s\n", history_magic, cache->plansite, prefix);
 	if (b.len < head.len || memcmp(b.ptr, head.ptr, head.len) != 0)
 		goto out;
 	char *p = b.ptr + head.len, *end = b.ptr + b.len;
@@ -155,7 +158,7 @@ static void history_cache_write(const struct cache *cache, const char *prefix,
 				const struct walked *wk)
 {
 	struct buf b = BUF_INIT;
-	buf_printf(&b, "%s %s %s\n", history_magic, PLANSITE_VERSION, prefix);
+	buf_printf(&b, "%s %s %s\n", history_magic, cache->plansite, prefix);
 	for (size_t i = 0; i < wk->log.n; i++) {
 		bool ok = true;
 		for (size_t k = 0; k < wk->nchanges[i] && ok; k++)
@@ -810,12 +813,15 @@ static void version_key(struct buf *key, const struct published *p, const struct
 	const struct version *prev = v->prev == NONE ? NULL : &p->versions[v->prev];
 	bool history = pp->o.history && pp->walked;
 	buf_printf(key,
-		   "plansite %s\ntheme %016llx\naudience %s\nhistory %d\nshallow %d\n"
+		   "plansite %s\ntheme %016llx\naudience %s\nhistory %d\nsite %s\n"
 		   "tag %s %s\ncommit %s\nslug %s\nprev %s %s\n",
-		   PLANSITE_VERSION, (unsigned long long)theme->hash,
-		   visibility_name(pp->o.audience), history, history && pp->wk.log.shallow,
-		   v->tag->name, v->tag->object, v->tag->commit.id, v->slug,
-		   prev ? prev->tag->commit.id : "-", prev ? prev->slug : "-");
+		   pp->cache->plansite, (unsigned long long)theme->hash,
+		   visibility_name(pp->o.audience), history, repo_prefix(pp->repo), v->tag->name,
+		   v->tag->object, v->tag->commit.id, v->slug, prev ? prev->tag->commit.id : "-",
+		   prev ? prev->slug : "-");
+	/* the history there is: a shallow clone deepened has more */
+	if (history)
+		repo_shallow_key(pp->repo, key);
 	/* what has been withdrawn since, from the version and from the one its
 	 * changes/ page compares it with */
 	buf_printf(key, "withdrawn %016llx %016llx\n",
@@ -835,15 +841,31 @@ static char *cache_path(const char *folder, const char *prefix, const char *text
 	return buf_detach(&b, NULL);
 }
 
-/* True when the cached output at rel was made for key. */
-static bool cached_for(const struct cache *c, const char *rel, const char *key)
+/*
+ * A version's entry: the folder rel holds its output and .plansite-key,
+ * written last, holds the key, a line "--" and the manifest of the folder
+ * (cache_manifest: every file's size and hash). The entry is the open
+ * folder (>= 0) when its key is key and the folder is, file for file, as
+ * its manifest says; -1 otherwise (missing, made for another key, or a
+ * file missing, emptied, cut short or changed: made again).
+ */
+static int cached_for(const struct cache *c, const char *rel, const char *key)
 {
-	struct buf b = BUF_INIT, path = BUF_INIT;
+	struct buf b = BUF_INIT, path = BUF_INIT, now = BUF_INIT;
+	int fd = cache_open_folder(c, rel); /* first: a folder moved away meanwhile stays readable */
 	buf_printf(&path, "%s/.plansite-key", rel);
-	bool ok = cache_read(c, path.ptr, &b) && strcmp(b.ptr, key) == 0;
+	size_t n = strlen(key);
+	bool ok = fd >= 0 && cache_read(c, path.ptr, &b) && b.len > n && memcmp(b.ptr, key, n) == 0 &&
+		  strncmp(b.ptr + n, "--\n", 3) == 0 && cache_manifest(c, rel, &now) == 0 &&
+		  strcmp(b.ptr + n + 3, now.ptr) == 0;
+	if (!ok && fd >= 0) {
+		close(fd);
+		fd = -1;
+	}
 	buf_release(&b);
 	buf_release(&path);
-	return ok;
+	buf_release(&now);
+	return fd;
 }
 
 /* The line of a cache key that starts with name, e.g. "slug ". */
@@ -859,15 +881,17 @@ static bool key_line(const char *key, const char *name, struct buf *out)
 }
 
 /*
- * Removes the cached outputs of the same version and audience as key other
- * than keep: those of an earlier theme or plansite, which no build of this
- * one will use again. Keeps the cache to one entry per version and audience.
+ * Moves aside (cache_trash) the cached outputs of the same version,
+ * audience and site as key other than keep: those of an earlier theme or
+ * plansite, which no build of this one will use again. Keeps the cache to
+ * one entry per version and audience.
  */
 static void prune_versions(const struct cache *c, const char *key, const char *keep)
 {
 	struct buf dir = BUF_INIT, path = BUF_INIT, other = BUF_INIT, want = BUF_INIT, got = BUF_INIT;
 	key_line(key, "slug ", &want);
 	key_line(key, "audience ", &want);
+	key_line(key, "site ", &want);
 	DIR *d = cache_folder_path(c, "versions", &dir) == 0 ? opendir(dir.ptr) : NULL;
 	struct dirent *e;
 	while (d && (e = readdir(d))) {
@@ -884,10 +908,10 @@ static void prune_versions(const struct cache *c, const char *key, const char *k
 			continue; /* being written by another build, or not ours */
 		key_line(other.ptr, "slug ", &got);
 		key_line(other.ptr, "audience ", &got);
+		key_line(other.ptr, "site ", &got);
 		if (strcmp(got.ptr, want.ptr) == 0) {
-			buf_truncate(&path, 0);
-			buf_printf(&path, "%s/%s", dir.ptr, e->d_name);
-			dir_remove(path.ptr);
+			buf_truncate(&path, path.len - strlen("/.plansite-key"));
+			cache_trash(c, path.ptr);
 		}
 	}
 	if (d)
@@ -899,18 +923,30 @@ static void prune_versions(const struct cache *c, const char *key, const char *k
 	buf_release(&got);
 }
 
-/* Renders version v of the loaded site cur into the cache folder rel (dir
- * its absolute path). */
+/*
+ * Renders version v of the loaded site cur into the cache entry rel (in
+ * the folder versions, whose absolute path is dir), for key: into a
+ * folder of this build's own, then its manifest, then renamed into place
+ * in one step, so that no build ever sees an entry half made. When
+ * another build put a good one there first, that one is kept. Returns the
+ * entry, open (cached_for), or -1 after reporting.
+ */
 static int render_version(struct published *p, const struct version *v, struct loaded *cur,
 			  struct loaded *prev, const struct theme *theme, const char *rel,
 			  const char *dir, const char *key, struct diag *d)
 {
 	struct published_priv *pp = p->priv;
+	const struct cache *c = pp->cache;
 	struct changes ch;
 	struct history *h = NULL;
 	struct writer *w = NULL;
 	struct guard *gd = NULL;
+	struct buf tmp = BUF_INIT, abs = BUF_INIT, text = BUF_INIT, kpath = BUF_INIT;
 	int rc = -1;
+	const char *name = strrchr(rel, '/') + 1;
+	buf_printf(&tmp, "versions/new-%ld-%s", (long)getpid(), name);
+	buf_printf(&abs, "%s/new-%ld-%s", dir, (long)getpid(), name);
+	cache_trash(c, tmp.ptr); /* a killed build's, whose pid this one has */
 
 	memset(&ch, 0, sizeof(ch));
 	if (prev && prev->on)
@@ -933,18 +969,48 @@ static int render_version(struct published *p, const struct version *v, struct l
 	 * narrowed by what has been withdrawn since, hides (E030) */
 	gd = guard_new(pp->o.audience);
 	guard_add_site(gd, &cur->site);
-	w = writer_open(dir, d);
+	w = writer_open(abs.ptr, d);
 	writer_set_guard(w, gd);
-	if (render_site_opts(&cur->site, theme, &ro, w, d) < 0 ||
-	    writer_put(w, ".plansite-key", key, strlen(key)) < 0 || writer_commit(w) < 0)
+	if (render_site_opts(&cur->site, theme, &ro, w, d) < 0 || writer_commit(w) < 0)
 		goto out;
-	prune_versions(pp->cache, key, rel);
-	rc = 0;
+	buf_printf(&text, "%s--\n", key);
+	buf_printf(&kpath, "%s/.plansite-key", tmp.ptr);
+	if (cache_manifest(c, tmp.ptr, &text) < 0 ||
+	    cache_write(c, kpath.ptr, text.ptr, text.len) < 0) {
+		diag_error(d, nopos, "E026", "cannot keep version '%s' in the cache at '%s': %s",
+			   v->tag->name, abs.ptr, strerror(errno));
+		goto out;
+	}
+	/* into place; what is there (made for another key, damaged, or just
+	 * made by another build) moved aside unless it is good */
+	for (int tries = 0; rc < 0 && tries < 3; tries++) {
+		if (renameat(c->dfd, tmp.ptr, c->dfd, rel) == 0) {
+			rc = cached_for(c, rel, key);
+			continue;
+		}
+		if (errno != EEXIST && errno != ENOTEMPTY && errno != ENOTDIR && errno != EISDIR)
+			break;
+		if ((rc = cached_for(c, rel, key)) >= 0)
+			cache_trash(c, tmp.ptr); /* another build's is as good */
+		else if (cache_trash(c, rel) < 0)
+			break;
+	}
+	if (rc < 0) {
+		diag_error(d, nopos, "E026", "cannot keep version '%s' in the cache at '%s/%s': %s",
+			   v->tag->name, dir, name, strerror(errno));
+		cache_trash(c, tmp.ptr);
+		goto out;
+	}
+	prune_versions(c, key, rel);
 out:
 	writer_free(w);
 	guard_free(gd);
 	history_free(h);
 	changes_release(&ch);
+	buf_release(&tmp);
+	buf_release(&abs);
+	buf_release(&text);
+	buf_release(&kpath);
 	return rc;
 }
 
@@ -956,7 +1022,7 @@ int published_write(struct published *p, const struct theme *theme, struct write
 	struct buf key = BUF_INIT, rel = BUF_INIT, dir = BUF_INIT;
 	char *entry = NULL, *mark = NULL;
 	size_t prev_ok = NONE;
-	int rc = -1;
+	int rc = -1, efd = -1;
 
 	if (!pp->repo || !p->nversions)
 		return 0;
@@ -967,7 +1033,6 @@ int published_write(struct published *p, const struct theme *theme, struct write
 			   strerror(errno));
 		return -1;
 	}
-	size_t dir_len = dir.len;
 	for (size_t i = 0; i < p->nversions; i++) {
 		struct version *v = &p->versions[i];
 		const struct tag_info *t = v->tag;
@@ -976,7 +1041,7 @@ int published_write(struct published *p, const struct theme *theme, struct write
 		entry = NULL;
 		/* Did its content fail check under this plansite before? */
 		struct buf mk = BUF_INIT;
-		buf_printf(&mk, "%s %s", PLANSITE_VERSION, t->commit.id);
+		buf_printf(&mk, "%s %s %s", pp->cache->plansite, repo_prefix(pp->repo), t->commit.id);
 		mark = cache_path("checks", "c-", mk.ptr);
 		buf_release(&mk);
 		struct buf why = BUF_INIT;
@@ -992,9 +1057,7 @@ int published_write(struct published *p, const struct theme *theme, struct write
 		buf_truncate(&key, 0);
 		version_key(&key, p, v, theme);
 		entry = cache_path("versions", "v-", key.ptr);
-		buf_truncate(&dir, dir_len);
-		buf_puts(&dir, strchr(entry, '/'));
-		if (!cached_for(pp->cache, entry, key.ptr)) {
+		if ((efd = cached_for(pp->cache, entry, key.ptr)) < 0) {
 			loaded_release(&cur);
 			if (load_commit(&cur, pp->src->root, &t->commit, true) < 0) {
 				/* not a content error: not remembered in the cache */
@@ -1004,6 +1067,7 @@ int published_write(struct published *p, const struct theme *theme, struct write
 					     t->name, msg);
 				free(msg);
 				loaded_release(&cur);
+				p->incomplete = true; /* a one-off failure: the build is not kept */
 				continue;
 			}
 			if (cur.d.errors) {
@@ -1018,12 +1082,6 @@ int published_write(struct published *p, const struct theme *theme, struct write
 			}
 			/* checked as it was; published as it may still be seen */
 			withdrawals_apply(p->withdrawals, t->commit.id, &cur.site);
-			/* what is there is not this entry: stale, damaged, or not ours */
-			if (cache_remove(pp->cache, entry) < 0) {
-				diag_error(d, nopos, "E026", "cannot remove '%s' from the cache: %s",
-					   dir.ptr, strerror(errno));
-				goto out;
-			}
 			if (prev_ok != NONE && !prev.on) {
 				const struct commit_info *pc = &p->versions[prev_ok].tag->commit;
 				if (load_commit(&prev, pp->src->root, pc, false) < 0) {
@@ -1035,8 +1093,9 @@ int published_write(struct published *p, const struct theme *theme, struct write
 				}
 				withdrawals_apply(p->withdrawals, pc->id, &prev.site);
 			}
-			if (render_version(p, v, &cur, prev_ok != NONE ? &prev : NULL, theme, entry,
-					   dir.ptr, key.ptr, d) < 0)
+			efd = render_version(p, v, &cur, prev_ok != NONE ? &prev : NULL, theme, entry,
+					     dir.ptr, key.ptr, d);
+			if (efd < 0)
 				goto out;
 			if (pp->o.verbose)
 				fprintf(stderr, "plansite: version %s: rendered into the cache\n",
@@ -1053,13 +1112,17 @@ int published_write(struct published *p, const struct theme *theme, struct write
 		}
 		buf_truncate(&rel, 0);
 		buf_printf(&rel, "versions/%s", v->slug);
-		if (writer_link(w, rel.ptr, dir.ptr) < 0)
+		int linked = writer_link(w, rel.ptr, efd); /* takes efd */
+		efd = -1;
+		if (linked < 0)
 			goto out;
 		v->ok = true;
 		prev_ok = i;
 	}
 	rc = 0;
 out:
+	if (efd >= 0)
+		close(efd);
 	loaded_release(&cur);
 	loaded_release(&prev);
 	free(entry);

@@ -341,7 +341,7 @@ static int cmd_build(const struct options *o)
 	struct reuse reuse = {0};
 	struct output_claim claim = {NULL, NULL, -1};
 	struct guard *guard = NULL;
-	struct cache cache = {NULL, -1, -1, false};
+	struct cache cache = {NULL, -1, -1, false, ""};
 	char *root = NULL, *out = NULL;
 	diag_init(&d, o->format);
 	int status = load_source(o, &root, &src, &d);
@@ -420,11 +420,13 @@ static int cmd_build(const struct options *o)
 	/* The versions first: the list of versions shows only those published. */
 	if (published_write(&pub, &theme, w, &d) < 0 ||
 	    render_site_opts(&site, &theme, &ro, w, &d) < 0) {
-		if (!d.errors)
+		/* an I/O failure (E026) is exit status 3, content errors or not */
+		if (!d.errors || diag_has(&d, "E026"))
 			status = EXIT_IO;
 		goto out;
 	}
 	t_render = seconds();
+	reuse.not_kept = pub.incomplete;
 	if (reuse_commit(&reuse, w, &d) < 0) {
 		/* hidden text in the output (E030) is the content's error */
 		status = guard_hit(guard) ? EXIT_OK : EXIT_IO;
@@ -489,7 +491,7 @@ static int cmd_report(const struct options *o)
 	struct writer *w = NULL;
 	struct guard *guard = NULL;
 	struct output_claim claim = {NULL, NULL, -1};
-	struct cache cache = {NULL, -1, -1, false};
+	struct cache cache = {NULL, -1, -1, false, ""};
 	char *root = NULL, *out = NULL;
 	struct date month;
 	if (o->nargs != 1)
@@ -555,7 +557,7 @@ static int cmd_report(const struct options *o)
 	w = writer_open(out, &d);
 	writer_set_guard(w, guard);
 	if (render_report_files(&site, &theme, &ro, rp, w, &d) < 0 || writer_commit(w) < 0) {
-		if (!d.errors)
+		if (!d.errors || diag_has(&d, "E026"))
 			status = EXIT_IO;
 		goto out;
 	}
@@ -612,7 +614,7 @@ static int cmd_changes(const struct options *o)
 	struct site sa = {0}, sb = {0};
 	struct changes ch = {0};
 	struct published pub = {0};
-	struct cache cache = {NULL, -1, -1, false};
+	struct cache cache = {NULL, -1, -1, false, ""};
 	struct buf la = BUF_INIT, lb = BUF_INIT, text = BUF_INIT;
 	char *root = NULL;
 	int status = EXIT_IO;

@@ -393,10 +393,10 @@ static void put_id(struct buf *b, bool has, const unsigned char id[20])
 	buf_putc(b, ' ');
 }
 
-/* The header line of the cache for the site at prefix. */
-static void steps_head(struct buf *b, const char *prefix)
+/* The header line of the cache for the site at prefix, by this plansite. */
+static void steps_head(struct buf *b, const struct cache *c, const char *prefix)
 {
-	buf_printf(b, "%s %s %s\n", steps_magic, PLANSITE_VERSION, prefix);
+	buf_printf(b, "%s %s %s\n", steps_magic, c->plansite, prefix);
 }
 
 /* Fills steps[i] and have[i] for the steps of the chain the cache holds. */
@@ -414,7 +414,7 @@ static void steps_cache_read(struct monthly_set *ms, const char *prefix, bool *h
 	}
 	if (!cache_read(ms->cache, "months", &b))
 		goto out;
-	steps_head(&head, prefix);
+	steps_head(&head, ms->cache, prefix);
 	if (b.len < head.len || memcmp(b.ptr, head.ptr, head.len) != 0)
 		goto out;
 	char *p = b.ptr + head.len, *end = b.ptr + b.len;
@@ -475,7 +475,7 @@ static bool path_storable(const char *p)
 static void steps_cache_write(const struct monthly_set *ms, const char *prefix)
 {
 	struct buf b = BUF_INIT;
-	steps_head(&b, prefix);
+	steps_head(&b, ms->cache, prefix);
 	for (size_t i = 0; i + 1 < ms->nchain; i++) {
 		const struct blob_changes *st = &ms->steps[i];
 		bool ok = true;

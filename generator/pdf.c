@@ -35,6 +35,7 @@
 #include <pthread.h>
 #include <string.h>
 #include <strings.h>
+#include <sys/stat.h>
 
 /* ------------------------------------------------------------ geometry */
 
@@ -1354,6 +1355,57 @@ out:
 		cairo_surface_destroy(t.surface);
 	buf_release(&pdf);
 	return rc;
+}
+
+static int cmp_str(const void *a, const void *b)
+{
+	return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+uint64_t pdf_environment(void)
+{
+	struct buf b = BUF_INIT;
+	pthread_mutex_lock(&pdf_lock);
+	buf_printf(&b, "cairo %s\npango %s\nfontconfig %d\n", cairo_version_string(),
+		   pango_version_string(), FcGetVersion());
+	FcConfig *cfg = FcConfigGetCurrent(); /* loads the configuration when needed */
+	FcFontSet *sets[2] = {cfg ? FcConfigGetFonts(cfg, FcSetSystem) : NULL,
+			      cfg ? FcConfigGetFonts(cfg, FcSetApplication) : NULL};
+	char **lines = NULL;
+	size_t n = 0, cap = 0;
+	for (int k = 0; k < 2; k++) {
+		for (int i = 0; sets[k] && i < sets[k]->nfont; i++) {
+			FcChar8 *file = NULL;
+			int index = 0;
+			if (FcPatternGetString(sets[k]->fonts[i], FC_FILE, 0, &file) != FcResultMatch)
+				continue;
+			FcPatternGetInteger(sets[k]->fonts[i], FC_INDEX, 0, &index);
+			struct stat st;
+			struct buf l = BUF_INIT;
+			if (stat((const char *)file, &st) == 0)
+				buf_printf(&l, "font %s %d %lld %lld.%09ld\n", (const char *)file, index,
+					   (long long)st.st_size, (long long)st.st_mtim.tv_sec,
+					   st.st_mtim.tv_nsec);
+			else
+				buf_printf(&l, "font %s %d gone\n", (const char *)file, index);
+			if (n == cap) {
+				cap = cap ? cap * 2 : 256;
+				lines = xrealloc(lines, cap * sizeof(*lines));
+			}
+			lines[n++] = buf_detach(&l, NULL);
+		}
+	}
+	pthread_mutex_unlock(&pdf_lock);
+	if (n)
+		qsort(lines, n, sizeof(*lines), cmp_str);
+	for (size_t i = 0; i < n; i++) {
+		buf_puts(&b, lines[i]);
+		free(lines[i]);
+	}
+	free(lines);
+	uint64_t h = hash64(b.ptr, b.len, 0x666f6e7473ull);
+	buf_release(&b);
+	return h;
 }
 
 void pdf_shutdown(void)

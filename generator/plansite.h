@@ -312,6 +312,8 @@ void diag_flush(struct diag *d, FILE *f);
 /* Takes back the findings reported since there were n (none printed since):
  * for work that is done again from the start. */
 void diag_forget_since(struct diag *d, size_t n);
+/* Whether a finding with code is held (reported and not yet printed). */
+bool diag_has(const struct diag *d, const char *code);
 /* Prints "N errors, M warnings" (text format) to f. */
 void diag_summary(const struct diag *d, FILE *f);
 
@@ -750,6 +752,9 @@ int repo_tags(struct repo *r, const char *pattern, struct arena *a, struct tag_i
  * clone's boundary; with tags, every tag and what it points at, in name
  * order. Returns 0, or -1 (nothing reported) when something cannot be read. */
 int repo_key(struct repo *r, bool head, bool tags, struct buf *out);
+/* Appends "shallow <size> <hash>\n" of a shallow clone's boundary (its
+ * .git/shallow file), or "shallow none\n": what history there is. */
+void repo_shallow_key(struct repo *r, struct buf *out);
 
 /* What one commit did to a file under the site's content/. Paths are
  * relative to the site root ("content/projects/copd.md"). */
@@ -1540,10 +1545,12 @@ struct wstream;
 struct wstream *writer_stream(struct writer *w, const char *rel);
 struct buf *wstream_buf(struct wstream *st);
 int wstream_close(struct wstream *st);
-/* Puts every file under the folder src (names beginning with '.' left out)
- * at rel/ in the output, as hard links (copies across file systems): how
- * cached output is reused. Counts the files. */
-int writer_link(struct writer *w, const char *rel, const char *src);
+/* Puts every file under the open folder sfd (taken: closed here; names
+ * beginning with '.' left out, and anything but the user's regular files
+ * and folders: no link is followed) at rel/ in the output, as hard links
+ * (copies across file systems, a short copy an error): how cached output
+ * is reused. Counts the files. */
+int writer_link(struct writer *w, const char *rel, int sfd);
 size_t writer_count(const struct writer *w);
 /* A file written: its path relative to the output, and, when known (the
  * writing thread looked), its size and modification time. */
@@ -1595,9 +1602,15 @@ struct cache {
 	int dfd;        /* the folder, open; -1 until cache_open, or when none */
 	int lock_fd;    /* <dir>/lock, flock'd shared while the cache is used */
 	bool temporary; /* made because the folder could not be used: removed at the end */
+	/* What plansite is, as 32 hex digits (its version, the bytes of its
+	 * executable, the shared libraries it runs with): part of the key of
+	 * every entry, so an upgrade never reuses what another plansite made;
+	 * "" when it cannot be read (then nothing is reused). */
+	char plansite[33];
 };
 /* Where the cache of the site at root (absolute) is, given (--cache, or
- * NULL) and the environment: fills c->dir, touching nothing. */
+ * NULL) and the environment: fills c->dir, touching nothing, and
+ * c->plansite. */
 void cache_locate(struct cache *c, const char *given, const char *root);
 /* Makes (when needed) and opens c->dir; one that cannot be used (not a
  * folder, a symbolic link, another user's or writable by others, not
@@ -1620,9 +1633,19 @@ int cache_write(const struct cache *c, const char *rel, const void *data, size_t
  * the way is a folder (no link followed), and writes its absolute path
  * into path. Returns 0, or -1 with errno set. */
 int cache_folder_path(const struct cache *c, const char *rel, struct buf *path);
-/* Removes whatever is at rel in the cache: a file or a link itself, or a
- * folder tree (no link followed). Returns 0 (nothing there too), or -1. */
-int cache_remove(const struct cache *c, const char *rel);
+/* Opens the folder rel of the cache (no link followed, the user's own).
+ * Returns the descriptor, or -1 with errno set. */
+int cache_open_folder(const struct cache *c, const char *rel);
+/* Appends the manifest of the folder rel to out: a line "file <size>
+ * <hash> <path>" for each file under it (names beginning with '.' left
+ * out, as writer_link leaves them), in path order. -1 when the folder
+ * holds anything but the user's regular files and folders, or a file
+ * cannot be read whole: no entry. */
+int cache_manifest(const struct cache *c, const char *rel, struct buf *out);
+/* Moves rel out of the way, into trash/ (emptied by a build that closes
+ * the cache while no other holds it): never removed under the feet of a
+ * build that may be reading it. 0 when it is gone (or was not there). */
+int cache_trash(const struct cache *c, const char *rel);
 
 /* --------------------------------------------------------------- reuse.c */
 
@@ -1650,6 +1673,9 @@ struct reuse {
 	size_t nfiles;               /* up to date: the files of the output */
 	struct arena arena;          /* replayed findings' texts */
 	struct buf sources;          /* from disk: the record's "source" lines */
+	bool not_kept;               /* set before reuse_commit: the build is whole but
+					must not be reused (a one-off failure left
+					something out): no record is written */
 };
 
 /*
@@ -1780,6 +1806,9 @@ struct published {
 	struct version *versions; /* oldest first */
 	size_t nversions;
 	const char *tag;         /* the publish tag at the build's commit, or NULL */
+	bool incomplete;         /* a version was left out for a failure that may not
+				    happen again (a read error): the build is not
+				    kept as a no-op's record */
 	/* What has been withdrawn since old trees, for this build's audience
 	 * (made by published_load; documents followed through the walk's
 	 * renames from git, else matched by path). */
@@ -2150,6 +2179,11 @@ void pdf_inline_text(struct buf *out, const char *s);
  * sees nothing at exit. Call it only when no pdf_render is running and none
  * will run: at exit. */
 void pdf_shutdown(void);
+/* A hash of what a PDF's bytes depend on besides its document: the cairo,
+ * pango and fontconfig versions, and the fonts fontconfig offers (each
+ * font file's path, index, size and modification time), so that a change
+ * of fonts or libraries makes the PDFs again. Safe from any thread. */
+uint64_t pdf_environment(void);
 
 /* --------------------------------------------------------------- guard.c */
 

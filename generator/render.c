@@ -907,6 +907,8 @@ int render_site_opts(const struct site *site, const struct theme *theme,
 	r.w = w;
 	r.d = d;
 	r.prefix = o->archive ? arena_printf(&r.a, "versions/%s/", o->archive->slug) : "";
+	if (o->pdf && cache_usable(o->cache))
+		r.pdf_env = pdf_environment();
 	rd_build_shared(&r);
 
 	for (size_t i = 0; i < theme->nassets; i++)

@@ -18,6 +18,7 @@ struct render {
 	enum visibility audience;
 	const struct render_opts *o;
 	const char *prefix; /* "versions/2007-04/" for an old version, else "" */
+	uint64_t pdf_env;   /* pdf_environment(), when PDFs are kept in the cache */
 	struct writer *w;
 	struct diag *d;
 	struct arena a; /* lives for the whole build */

@@ -263,7 +263,15 @@ static void write_pdf(struct pagectx *pg, const struct report *rp, const struct 
 	struct buf pdf = BUF_INIT, cpath = BUF_INIT;
 	bool cached = false;
 	if (cache_usable(r->o->cache)) {
-		buf_printf(&cpath, "pdf/%016llx.pdf", (unsigned long long)pdf_key(&doc));
+		/* what it is made from, and what makes it: plansite, the
+		 * libraries and the fonts */
+		struct buf k = BUF_INIT;
+		buf_printf(&k, "%016llx %016llx %s", (unsigned long long)pdf_key(&doc),
+			   (unsigned long long)r->pdf_env, r->o->cache->plansite);
+		buf_printf(&cpath, "pdf/%016llx%016llx.pdf",
+			   (unsigned long long)hash64(k.ptr, k.len, 0),
+			   (unsigned long long)hash64(k.ptr, k.len, 1));
+		buf_release(&k);
 		cached = cache_read(r->o->cache, cpath.ptr, &pdf) && pdf.len > 0;
 		if (!cached)
 			buf_truncate(&pdf, 0);
@@ -401,6 +409,8 @@ int render_report_files(const struct site *site, const struct theme *theme,
 	r.w = w;
 	r.d = d;
 	r.prefix = "";
+	if (o->pdf && cache_usable(o->cache))
+		r.pdf_env = pdf_environment();
 	rd_build_shared(&r);
 	/* The pages stand alone: their links and styles point at the
 	 * published site. */

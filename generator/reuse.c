@@ -123,95 +123,13 @@ static size_t split_tabs(char *line, char **f, size_t max)
 
 /* ----------------------------------------------------------------- key */
 
-static bool read_file(const char *path, struct buf *b)
-{
-	int fd = open(path, O_RDONLY | O_CLOEXEC);
-	if (fd < 0)
-		return false;
-	bool ok = true;
-	for (;;) {
-		buf_grow(b, 65536);
-		ssize_t k = read(fd, b->ptr + b->len, b->cap - b->len - 1);
-		if (k < 0 && errno == EINTR)
-			continue;
-		if (k < 0)
-			ok = false;
-		if (k <= 0)
-			break;
-		b->len += (size_t)k;
-		b->ptr[b->len] = '\0';
-	}
-	close(fd);
-	return ok;
-}
-
-static int cmp_cstr(const void *a, const void *b)
-{
-	return strcmp(*(char *const *)a, *(char *const *)b);
-}
-
-/* The shared libraries plansite runs with (cmark-gfm renders, cairo and
- * pango typeset): each file mapped into the process, by path, device,
- * inode, size and modification time, in path order. An upgraded library is
- * a new file. False when the map cannot be read. */
-static bool key_libraries(struct buf *t)
-{
-	struct buf maps = BUF_INIT;
-	if (!read_file("/proc/self/maps", &maps)) {
-		buf_release(&maps);
-		return false;
-	}
-	char **paths = NULL;
-	size_t n = 0, cap = 0;
-	for (char *line = maps.ptr, *next; *line; line = next) {
-		next = strchr(line, '\n');
-		if (next)
-			*next++ = '\0';
-		else
-			next = line + strlen(line);
-		char *path = strchr(line, '/');
-		if (!path)
-			continue; /* anonymous, [heap], [stack], ... */
-		if (n == cap) {
-			cap = cap ? cap * 2 : 64;
-			paths = xrealloc(paths, cap * sizeof(*paths));
-		}
-		paths[n++] = path;
-	}
-	if (n)
-		qsort(paths, n, sizeof(*paths), cmp_cstr);
-	for (size_t i = 0; i < n; i++) {
-		if (i && strcmp(paths[i], paths[i - 1]) == 0)
-			continue;
-		struct stat st;
-		buf_puts(t, "library ");
-		put_escaped(t, paths[i]);
-		if (stat(paths[i], &st) == 0)
-			buf_printf(t, " %llu %llu %lld %lld.%09ld\n", (unsigned long long)st.st_dev,
-				   (unsigned long long)st.st_ino, (long long)st.st_size,
-				   (long long)st.st_mtim.tv_sec, (long)st.st_mtim.tv_nsec);
-		else
-			buf_puts(t, " gone\n");
-	}
-	free(paths);
-	buf_release(&maps);
-	return true;
-}
-
 /* The text the key is the hash of, up to the source's files. False when
  * something it needs cannot be read: no reuse then. */
 static bool key_text(struct buf *t, const struct source *src, const struct reuse_opts *o)
 {
-	struct buf exe = BUF_INIT;
-	bool ok = read_file("/proc/self/exe", &exe) && exe.len > 0;
+	bool ok = o->cache && o->cache->plansite[0];
 	if (ok) {
-		buf_printf(t, "%s\nplansite %s\nexecutable %zu %016llx %016llx\n", MANIFEST_MAGIC,
-			   PLANSITE_VERSION, exe.len,
-			   (unsigned long long)hash64(exe.ptr, exe.len, 0),
-			   (unsigned long long)hash64(exe.ptr, exe.len, 1));
-		ok = key_libraries(t);
-	}
-	if (ok) {
+		buf_printf(t, "%s\nplansite %s\n", MANIFEST_MAGIC, o->cache->plansite);
 		buf_printf(t, "options %zu %016llx\ntoday ", o->options_len,
 			   (unsigned long long)hash64(o->options, o->options_len, 0));
 		date_iso(t, o->today);
@@ -222,7 +140,6 @@ static bool key_text(struct buf *t, const struct source *src, const struct reuse
 		if (src->repo && repo_key(src->repo, src->mode != SOURCE_GIT, o->versions, t) < 0)
 			ok = false;
 	}
-	buf_release(&exe);
 	return ok;
 }
 
@@ -627,7 +544,7 @@ bool reuse_recorded(const struct cache *c, const char *out)
 
 static void reuse_save(struct reuse *r, struct writer *w, const struct diag *d)
 {
-	if (!r->key[0] || !r->manifest || d->n < r->first)
+	if (!r->key[0] || !r->manifest || d->n < r->first || r->not_kept)
 		return;
 	/* The findings since the source was read, in the order reported; none
 	 * may have been printed (and forgotten) since. */

@@ -728,10 +728,12 @@ static int link_tree(struct writer *w, int dfd, const char *dst, int depth)
 	return rc;
 }
 
-int writer_link(struct writer *w, const char *rel, const char *src)
+int writer_link(struct writer *w, const char *rel, int sfd)
 {
-	if (has_failed(w))
+	if (has_failed(w)) {
+		close(sfd);
 		return -1;
+	}
 	if (!path_ok(rel)) {
 		struct pos none = {NULL, 0, 0};
 		diag_error(w->d, none, "E026", "refusing to write '%s': not a plain relative path",
@@ -739,6 +741,7 @@ int writer_link(struct writer *w, const char *rel, const char *src)
 		pthread_mutex_lock(&w->lock);
 		w->failed = true;
 		pthread_mutex_unlock(&w->lock);
+		close(sfd);
 		return -1;
 	}
 	struct buf dst = BUF_INIT;
@@ -747,11 +750,10 @@ int writer_link(struct writer *w, const char *rel, const char *src)
 	*slash = '\0';
 	int rc = mkdir_p(dst.ptr);
 	*slash = '/';
-	int sfd = rc == 0 ? open(src, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC) : -1;
-	if (sfd < 0)
-		rc = -1;
 	if (rc == 0)
 		rc = link_tree(w, sfd, dst.ptr, 0);
+	else
+		close(sfd);
 	if (rc < 0)
 		io_error(w, "copy the cached output into", dst.ptr);
 	buf_release(&dst);

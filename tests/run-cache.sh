@@ -11,6 +11,18 @@
 #   - a cache that cannot be used (a symbolic link, a file where the folder
 #     should be, another user's) gives W012 and a temporary cache: exit 0,
 #     and the output is a fresh build's.
+#   Caches never outlive what made them (point 9):
+#   - another plansite (the executable with a byte more) renders every
+#     version, PDF and history again; other fonts (FONTCONFIG_FILE) make the
+#     PDFs again; a shallow clone deepened renders its versions again;
+#   - a version left out for a one-off read failure (W011: a loose object
+#     moved away for one build) is not remembered: the next build is a full
+#     one and publishes it;
+#   - damaged entries (a version's file missing, emptied or changed, a PDF
+#     cut short or emptied, the history or a build record cut short) are
+#     made again, never copied into the output;
+#   - 20 pairs of builds at once sharing one cache (and one output, or two)
+#     all exit 0 and leave what a fresh build leaves.
 # Every case is checked against a fresh build into an empty folder with an
 # empty cache (diff -r).
 set -u
@@ -179,6 +191,154 @@ rm -rf "$PLANSITE_CACHE"
 mkdir "$PLANSITE_CACHE" && chmod 777 "$PLANSITE_CACHE"
 unusable "a cache folder anyone may write"
 rm -rf "$PLANSITE_CACHE"
+# no cache at all (nor a temporary one): published versions cannot be
+# made, an I/O failure, exit status 3
+echo "a file" >"$PLANSITE_CACHE"
+echo "a file" >"$tmp/tmpfile"
+TMPDIR=$tmp/tmpfile "$PLANSITE" -C "$repo" build --out "$tmp/o5" >/dev/null 2>"$tmp/err"
+st=$?
+check "no cache and no temporary one: W012, then E026 for the versions, exit 3" \
+	sh -c "[ $st = 3 ] && grep -q 'nor a temporary one.*W012' '$tmp/err' && grep -q 'published versions need a cache folder.*E026' '$tmp/err'"
+check "... and nothing is published" test ! -e "$tmp/o5"
+rm -f "$PLANSITE_CACHE"
+
+# --- another plansite: nothing it made is reused ----------------------------------
+rm -rf "$PLANSITE_CACHE"
+"$PLANSITE" -C "$repo" build --out "$tmp/u1" >/dev/null 2>&1
+npdf=$(ls "$PLANSITE_CACHE/pdf" | wc -l)
+cp "$PLANSITE" "$tmp/plansite-next"
+printf 'x' >>"$tmp/plansite-next" # an upgrade: other bytes
+"$tmp/plansite-next" -C "$repo" build --out "$tmp/u2" --verbose >/dev/null 2>"$tmp/err"
+check "another plansite renders the version again" grep -q "plansite: version publish/2007-04: rendered into the cache" "$tmp/err"
+check "... reads history again" grep -q "plansite: history: [0-9]* commits, 0 from the cache" "$tmp/err"
+check "... and makes the PDF again" test "$(ls "$PLANSITE_CACHE/pdf" | wc -l)" -gt "$npdf"
+same "... the output is a fresh build's" "$tmp/u2" "$tmp/fresh-main"
+check "... and its entry replaces the other plansite's (one a version)" test "$(ls "$PLANSITE_CACHE/versions" | grep -c '^v-')" = 1
+
+# --- other fonts: the PDFs are made again ---------------------------------------------
+mkdir -p "$tmp/fonts"
+cp /usr/share/fonts/truetype/dejavu/DejaVuSerif.ttf /usr/share/fonts/truetype/dejavu/DejaVuSerif-Bold.ttf "$tmp/fonts/"
+printf '%s\n' '<?xml version="1.0"?>' '<!DOCTYPE fontconfig SYSTEM "fonts.dtd">' '<fontconfig>' \
+	"  <dir>$tmp/fonts</dir>" "  <cachedir>$tmp/fc-cache</cachedir>" '</fontconfig>' >"$tmp/fonts.conf"
+FONTCONFIG_FILE=$tmp/fonts.conf fc-list >/dev/null 2>&1 # its cache made before the builds
+FONTCONFIG_FILE=$tmp/fonts.conf fresh fonts
+FONTCONFIG_FILE=$tmp/fonts.conf "$PLANSITE" -C "$repo" build --out "$tmp/f1" >/dev/null 2>&1
+same "other fonts: the PDF is made again (a fresh build's)" "$tmp/f1" "$tmp/fresh-fonts"
+pdf=reports/2007-04/testgroup-ltd-status-2007-04.pdf
+check "... and it is not the PDF of the first fonts" sh -c "! cmp -s '$tmp/f1/$pdf' '$tmp/fresh-main/$pdf'"
+
+# --- damaged entries are made again, never copied ---------------------------------------
+# damage NAME CMD: with the cache warm, CMD damages it; then a build into a
+# new folder
+damage() {
+	rm -rf "$tmp/d"
+	"$PLANSITE" -C "$repo" build --out "$tmp/d0" >/dev/null 2>&1
+	rm -rf "$tmp/d0"
+	sh -c "$2"
+	"$PLANSITE" -C "$repo" build --out "$tmp/d" --verbose >/dev/null 2>"$tmp/err"
+	st=$?
+	check "$1: the build exits 0" test $st = 0
+	same "$1: the output is a fresh build's" "$tmp/d" "$tmp/fresh-main"
+}
+vfile=$(cd "$PLANSITE_CACHE/versions" && ls -d v-*)/about/index.html
+damage "a version's file missing" "rm '$PLANSITE_CACHE/versions/$vfile'"
+check "... the version is rendered again" grep -q "publish/2007-04: rendered into the cache" "$tmp/err"
+vfile=$(cd "$PLANSITE_CACHE/versions" && ls -d v-*)/about/index.html
+damage "a version's file emptied" ": >'$PLANSITE_CACHE/versions/$vfile'"
+vfile=$(cd "$PLANSITE_CACHE/versions" && ls -d v-*)/about/index.html
+damage "a version's file changed, same size" "sed -i 's/About/Abxut/' '$PLANSITE_CACHE/versions/$vfile'"
+damage "a PDF cut short" "for f in '$PLANSITE_CACHE'/pdf/*; do head -c 2000 \"\$f\" >'$tmp/half' && cat '$tmp/half' >\"\$f\"; done"
+damage "a PDF emptied" "for f in '$PLANSITE_CACHE'/pdf/*; do : >\"\$f\"; done"
+damage "the history cut short" "head -c 300 '$PLANSITE_CACHE/history' >'$tmp/half' && cat '$tmp/half' >'$PLANSITE_CACHE/history'"
+damage "a build record cut short" "for f in '$PLANSITE_CACHE'/builds/*; do head -c 100 \"\$f\" >'$tmp/half' && cat '$tmp/half' >\"\$f\"; done"
+
+# --- a shallow clone deepened ---------------------------------------------------------
+# A site whose published version is the commit before HEAD, each commit an
+# edit of the same page: a clone two commits deep, then deepened by one.
+srepo=$tmp/srepo
+cp -r "$here/build/golden/site" "$srepo"
+rm -rf "$srepo/.plansite-cache" # an old plansite's, in a checkout that ran one
+rm "$srepo/content/reports/2007-04.md"
+git -C "$srepo" init -q -b main
+sg() { git -C "$srepo" -c user.name=t -c user.email=t@example.org "$@"; }
+scommit() { GIT_AUTHOR_DATE="$1T12:00:00+0000" GIT_COMMITTER_DATE="$1T12:00:00+0000" sg commit -q -m "$2"; }
+sg add -A
+scommit 2007-04-01 "The site"
+for d in 2007-04-10 2007-04-20 2007-05-02; do
+	printf '\nAn edit of %s.\n' "$d" >>"$srepo/content/pages/about.md"
+	sg add -A
+	scommit "$d" "Edit about on $d"
+	[ "$d" = 2007-04-20 ] && sg tag publish/2007-04
+done
+git clone -q --depth 2 "file://$srepo" "$tmp/shallow" 2>/dev/null
+check "the clone is shallow and has the tag" test -f "$tmp/shallow/.git/shallow" -a -n "$(git -C "$tmp/shallow" tag -l publish/2007-04)"
+export PLANSITE_CACHE="$tmp/cache-shallow"
+"$PLANSITE" -C "$tmp/shallow" build --out "$tmp/s1" >/dev/null 2>&1
+git -C "$tmp/shallow" fetch -q --deepen=1 2>/dev/null
+check "deepened, it is still shallow" test -f "$tmp/shallow/.git/shallow"
+"$PLANSITE" -C "$tmp/shallow" build --out "$tmp/s2" --verbose >/dev/null 2>"$tmp/err"
+check "a shallow clone deepened renders its version again" grep -q "publish/2007-04: rendered into the cache" "$tmp/err"
+PLANSITE_CACHE="$tmp/fresh-cache" "$PLANSITE" -C "$tmp/shallow" build --out "$tmp/fresh-shallow" >/dev/null 2>&1
+rm -rf "$tmp/fresh-cache"
+same "... the output is a fresh build's" "$tmp/s2" "$tmp/fresh-shallow"
+
+# --- a one-off read failure is not remembered -------------------------------------------
+export PLANSITE_CACHE="$tmp/cache-w011"
+PLANSITE_CACHE="$tmp/fresh-cache" "$PLANSITE" -C "$srepo" build --out "$tmp/fresh-w" >/dev/null 2>&1
+rm -rf "$tmp/fresh-cache"
+"$PLANSITE" -C "$srepo" build --out "$tmp/w0" >/dev/null 2>&1
+rm -rf "$PLANSITE_CACHE/versions"
+# the page as the tag has it: a blob no other commit has
+blob=$(git -C "$srepo" rev-parse publish/2007-04:content/pages/about.md)
+obj=$srepo/.git/objects/$(echo "$blob" | cut -c1-2)/$(echo "$blob" | cut -c3-)
+check "the tag's page is a loose object" test -f "$obj"
+mv "$obj" "$tmp/object"
+"$PLANSITE" -C "$srepo" build --out "$tmp/w1" >/dev/null 2>"$tmp/err"
+st=$?
+mv "$tmp/object" "$obj"
+check "a read failure leaves the version out (W011), exit 0" sh -c "[ $st = 0 ] && grep -q 'version .publish/2007-04. is left out: its site cannot be read.*W011' '$tmp/err'"
+check "... and the version is not in that output" test ! -e "$tmp/w1/versions/2007-04"
+"$PLANSITE" -C "$srepo" build --out "$tmp/w1" >/dev/null 2>"$tmp/err"
+check "the failure fixed, the next build is not a no-op" sh -c "! grep -q 'is up to date' '$tmp/err'"
+same "... and publishes the version: a fresh build's output" "$tmp/w1" "$tmp/fresh-w"
+export PLANSITE_CACHE="$tmp/cache"
+
+# --- builds at once, sharing one cache -----------------------------------------------------
+# 20 pairs, each after the cache's versions, PDFs and records are dropped
+# (so both render): odd pairs into one output, even pairs into two.
+bad_pairs=0
+for i in $(seq 1 20); do
+	rm -rf "$PLANSITE_CACHE/versions" "$PLANSITE_CACHE/pdf" "$PLANSITE_CACHE/builds" "$tmp/p1" "$tmp/p2"
+	o2=$tmp/p1
+	[ $((i % 2)) = 0 ] && o2=$tmp/p2
+	"$PLANSITE" -C "$repo" build --out "$tmp/p1" >/dev/null 2>"$tmp/e1" &
+	a=$!
+	"$PLANSITE" -C "$repo" build --out "$o2" >/dev/null 2>"$tmp/e2" &
+	b=$!
+	wait $a
+	sa=$?
+	wait $b
+	sb=$?
+	why=""
+	[ $sa = 0 ] && [ $sb = 0 ] || why="$why exit $sa and $sb;"
+	diff -r "$tmp/p1" "$tmp/fresh-main" >/dev/null 2>&1 || why="$why the first output differs;"
+	diff -r "$o2" "$tmp/fresh-main" >/dev/null 2>&1 || why="$why the second output differs;"
+	if [ -n "$why" ]; then
+		bad_pairs=$((bad_pairs + 1))
+		echo "     pair $i:$why"
+		sed 's/^/     /' "$tmp/e1" "$tmp/e2" | head -6
+	fi
+done
+check "20 pairs of builds sharing a cache: all exit 0, each output a fresh build's" test $bad_pairs = 0
+# and then the cache serves one more build exactly
+"$PLANSITE" -C "$repo" build --out "$tmp/p3" >/dev/null 2>&1
+same "the cache the pairs left gives a fresh build's output" "$tmp/p3" "$tmp/fresh-main"
+check "nothing is left in the cache's trash" test -z "$(ls -A "$PLANSITE_CACHE/trash" 2>/dev/null)"
+# a killed build's temporary files are removed by the next build that is alone
+touch "$PLANSITE_CACHE/history.tmp-999999-1" "$PLANSITE_CACHE/pdf/x.pdf.tmp-999999-1"
+mkdir -p "$PLANSITE_CACHE/versions/new-999999-v-0"
+"$PLANSITE" -C "$repo" build --out "$tmp/p4" >/dev/null 2>&1
+check "a killed build's temporary files are removed" test -z "$(find "$PLANSITE_CACHE" -name '*.tmp-*' -o -name 'new-*')"
 
 echo "cache: $fail failed"
 [ "$fail" = 0 ]
