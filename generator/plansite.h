@@ -2174,9 +2174,9 @@ int pdf_render(const struct pdf_doc *doc, struct buf *out, struct diag *d);
  * as their text, <br> as '\n'): what pdf_render typesets. */
 void pdf_inline_text(struct buf *out, const char *s);
 
-/* Frees the caches that cairo and fontconfig keep for the whole process
- * after pdf_render (fonts, the font configuration), so that a leak checker
- * sees nothing at exit. Call it only when no pdf_render is running and none
+/* Frees the caches that fontconfig keeps for the whole process after
+ * pdf_render (the font configuration), so that a leak checker sees nothing
+ * at exit (cairo's own stay, reachable). Call it only when no pdf_render is running and none
  * will run: at exit. */
 void pdf_shutdown(void);
 /* A hash of what a PDF's bytes depend on besides its document: the cairo,
