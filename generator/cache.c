@@ -55,24 +55,30 @@ static bool default_base(struct buf *b)
 	return false;
 }
 
-static bool read_file(const char *path, struct buf *b)
+/* Appends what is left to read of fd to b (NUL-terminated); false on a
+ * read error. */
+static bool read_rest(int fd, struct buf *b)
 {
-	int fd = open(path, O_RDONLY | O_CLOEXEC);
-	if (fd < 0)
-		return false;
-	bool ok = true;
 	for (;;) {
 		buf_grow(b, 65536);
 		ssize_t k = read(fd, b->ptr + b->len, b->cap - b->len - 1);
 		if (k < 0 && errno == EINTR)
 			continue;
 		if (k < 0)
-			ok = false;
-		if (k <= 0)
-			break;
+			return false;
+		if (k == 0)
+			return true;
 		b->len += (size_t)k;
 		b->ptr[b->len] = '\0';
 	}
+}
+
+static bool read_file(const char *path, struct buf *b)
+{
+	int fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return false;
+	bool ok = read_rest(fd, b);
 	close(fd);
 	return ok;
 }
@@ -416,18 +422,7 @@ bool cache_read(const struct cache *c, const char *rel, struct buf *b)
 	struct stat st;
 	bool ok = fstat(fd, &st) == 0 && S_ISREG(st.st_mode) && st.st_uid == geteuid();
 	size_t start = b->len;
-	while (ok) {
-		buf_grow(b, 65536);
-		ssize_t k = read(fd, b->ptr + b->len, b->cap - b->len - 1);
-		if (k < 0 && errno == EINTR)
-			continue;
-		if (k < 0)
-			ok = false;
-		if (k <= 0)
-			break;
-		b->len += (size_t)k;
-		b->ptr[b->len] = '\0';
-	}
+	ok = ok && read_rest(fd, b);
 	close(fd);
 	if (ok) {
 		size_t n = b->len - start;
@@ -575,18 +570,7 @@ static int man_walk(int dfd, const char *prefix, struct man_line **v, size_t *n,
 			break;
 		}
 		buf_truncate(&bytes, 0);
-		bool ok = true;
-		for (;;) {
-			buf_grow(&bytes, 65536);
-			ssize_t k = read(fd, bytes.ptr + bytes.len, bytes.cap - bytes.len - 1);
-			if (k < 0 && errno == EINTR)
-				continue;
-			if (k < 0)
-				ok = false;
-			if (k <= 0)
-				break;
-			bytes.len += (size_t)k;
-		}
+		bool ok = read_rest(fd, &bytes);
 		close(fd);
 		if (!ok || bytes.len != (size_t)st.st_size) {
 			rc = -1;
