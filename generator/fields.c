@@ -170,6 +170,37 @@ int visibility_comment_near(const char *s, size_t n)
 	return visibility_near(s + start, i - start);
 }
 
+static bool fences_in(struct diag *d, const struct value *v, int depth)
+{
+	if (!v || depth > 64)
+		return false;
+	bool any = false;
+	if (v->kind == VALUE_LIST || v->kind == VALUE_MAP) {
+		for (size_t i = 0; i < v->n; i++)
+			any |= fences_in(d, v->kind == VALUE_LIST ? v->u.items[i] : v->u.pairs[i].val,
+					 depth + 1);
+		return any;
+	}
+	if (v->kind != VALUE_STRING || !v->str)
+		return false;
+	for (const char *c = strstr(v->str, "<!--"); c; c = strstr(c + 4, "<!--")) {
+		if (!visibility_comment_near(c + 4, v->len - (size_t)(c + 4 - v->str)))
+			continue;
+		diag_error(d, v->pos, "E022",
+			   "comments that start with 'visibility' are fences, which work only in a "
+			   "body, on lines of their own; this text is shown whole to whoever may see "
+			   "what holds it: give the action or decision its own 'visibility', move the "
+			   "text to the body, or remove the comment");
+		return true;
+	}
+	return false;
+}
+
+bool fences_in_values(struct diag *d, const struct value *v)
+{
+	return fences_in(d, v, 0);
+}
+
 /* Appends text in quotes as a reader can tell it apart: invisible
  * characters, odd spaces and controls as <U+XXXX>, at most 40 characters. */
 static void put_quoted(struct buf *b, const char *key, size_t len)

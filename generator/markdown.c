@@ -294,6 +294,42 @@ static void stray_fences(struct fences *fs, const char *lit, uint32_t first, con
 }
 
 /*
+ * An indented code block (four spaces or a tab) whose line is a fence: a
+ * fence indented by mistake, which would publish as code what it meant to
+ * hide (the text between two such lines is not even code). An error at
+ * the first such line, which hides the rest; a page that shows a fence as
+ * code uses a fenced code block (```), which is code whoever reads it.
+ */
+static void indented_code(struct fences *fs, cmark_node *node, const char *lit, const char *body)
+{
+	uint32_t k = (uint32_t)cmark_node_get_start_line(node);
+	for (const char *l = lit; *l; k++) {
+		const char *nl = strchr(l, '\n');
+		size_t len = nl ? (size_t)(nl - l) : strlen(l);
+		size_t i = 0;
+		while (i < len && (l[i] == ' ' || l[i] == '\t'))
+			i++;
+		if (len - i >= 4 && memcmp(l + i, "<!--", 4) == 0 &&
+		    visibility_comment_near(l + i + 4, len - i - 4)) {
+			struct line sl = line_of(fs->ls, body, k);
+			uint32_t lineno = fs->doc->body_line + k - 1;
+			diag_error(fs->d, line_pos(fs->doc, lineno, utf8_count(sl.s, comment_at(&sl, 0))),
+				   "E022",
+				   "this fence is indented by four spaces or a tab, which makes it a code "
+				   "block, published as it is; start the fence at the beginning of its line "
+				   "(to show a fence as code, put it in a ``` code block)");
+			if (!fs->cut || lineno < fs->cut)
+				fs->cut = lineno;
+			fs->any = true;
+			return;
+		}
+		if (!nl)
+			break;
+		l = nl + 1;
+	}
+}
+
+/*
  * A fenced code block that is never closed runs to the end of what holds
  * it, and a fence line after its opening is then code, published as it is:
  * an error at the first such line, which hides the rest. (One that is
@@ -306,7 +342,13 @@ static void unclosed_code(struct fences *fs, cmark_node *node, const char *body)
 	int flen = 0, foff = 0;
 	char fch = 0;
 	const char *lit = cmark_node_get_literal(node);
-	if (!lit || !cmark_node_get_fenced(node, &flen, &foff, &fch) || flen < 3)
+	if (!lit)
+		return;
+	if (!cmark_node_get_fenced(node, &flen, &foff, &fch)) {
+		indented_code(fs, node, lit, body);
+		return;
+	}
+	if (flen < 3)
 		return;
 	uint32_t first = (uint32_t)cmark_node_get_start_line(node);
 	uint32_t k = first + 1, at = 0;

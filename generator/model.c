@@ -109,6 +109,11 @@ static bool doc_begin(struct loader *lo, struct doc *doc, const struct source_fi
 					      fm.yaml_line, &lo->limits.yaml, lo->d);
 	if (!tree)
 		return false;
+	/* A fence written in a field (a summary, a decision) hides nothing:
+	 * an error, and like a duplicate key it leaves the document in doubt,
+	 * so a load whose findings nobody reads does not take it. */
+	if (fences_in_values(lo->d, tree))
+		tree->flawed = true;
 	/* A duplicate key (reported) leaves the document to be
 	 * checked with its first values; a load for the data alone, whose
 	 * findings nobody reads, does not take it (who may see it is in doubt). */

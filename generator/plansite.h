@@ -108,6 +108,12 @@ int visibility_near(const char *key, size_t len);
 /* The same of the first word of an HTML comment, s being what follows its
  * "<!--": past spaces (odd ones too), invisible characters and one '/'. */
 int visibility_comment_near(const char *s, size_t n);
+/* Reports (E022) each string of a front matter tree v that holds a comment
+ * whose first word is near 'visibility': a fence there hides nothing, the
+ * string is shown whole. Returns whether there was one. */
+struct diag;
+struct value;
+bool fences_in_values(struct diag *d, const struct value *v);
 
 /* Line endings as LF only, in place: CRLF and a lone CR become LF (cmark
  * and libyaml read a lone CR as a line break, so every reader of a body
