@@ -610,8 +610,8 @@ static void rev_label(struct buf *b, const char *rev, const struct source *src)
 static int cmd_changes(const struct options *o)
 {
 	struct diag d;
-	struct source a = {0}, b = {0};
-	struct site sa = {0}, sb = {0};
+	struct source a = {0}, b = {0}, h = {0};
+	struct site sa = {0}, sb = {0}, sh = {0};
 	struct changes ch = {0};
 	struct published pub = {0};
 	struct cache cache = {NULL, -1, -1, false, ""};
@@ -626,15 +626,17 @@ static int cmd_changes(const struct options *o)
 	diag_init(&d, o->format);
 	root = source_find_root(o->dir ? o->dir : ".", &d);
 	if (!root || load_rev(root, o->args[0], &a, &sa, &d) < 0 ||
-	    load_rev(root, o->args[1], &b, &sb, &d) < 0)
+	    load_rev(root, o->args[1], &b, &sb, &d) < 0 || load_rev(root, "HEAD", &h, &sh, &d) < 0)
 		goto out;
-	/* REV1 as REV2 lets the audience see it still: what REV2 hides is
-	 * withdrawn from REV1 too, as a version's changes/ page has it */
+	/* Both as HEAD lets the audience see them still: what HEAD hides is
+	 * withdrawn from REV1 and REV2, as a build's changes/ pages have it
+	 * (REV2's own view would show what was withdrawn after it) */
 	cache_locate(&cache, o->cache, root);
 	cache_open(&cache, &d);
-	if (withdrawals_for(o, &b, &sb, &cache, &pub, &d) < 0)
+	if (withdrawals_for(o, &h, &sh, &cache, &pub, &d) < 0)
 		goto out;
 	withdrawals_apply(pub.withdrawals, a.mode == SOURCE_GIT ? a.commit : NULL, &sa);
+	withdrawals_apply(pub.withdrawals, b.mode == SOURCE_GIT ? b.commit : NULL, &sb);
 	changes_compute(&ch, &sa, &sb);
 	rev_label(&la, o->args[0], &a);
 	rev_label(&lb, o->args[1], &b);
@@ -651,8 +653,10 @@ out:
 	buf_release(&text);
 	site_release(&sa);
 	site_release(&sb);
+	site_release(&sh);
 	source_release(&a);
 	source_release(&b);
+	source_release(&h);
 	free(root);
 	if (status == EXIT_OK && !d.errors) {
 		diag_release(&d);
