@@ -631,12 +631,13 @@ static void scan_md(struct scan *s, const unsigned char *p, size_t n)
 
 /* Whether the tag whose name (after an optional '/') starts at p is one
  * of HTML's inline elements, inside a block; any other tag (of XML too)
- * is a block boundary. */
+ * is a block boundary. A <br> is inline: a Markdown hard line break, whose
+ * words run on in the Markdown reading of a hidden part. */
 static bool inline_tag(const unsigned char *p, size_t n)
 {
 	/* by length: the names of 1 to 6 letters, each ended by a space */
 	static const char *const names[7] = {
-		"", "a b i q s u ", "em ", "bdi del dfn ins kbd sub sup var wbr ",
+		"", "a b i q s u ", "br em ", "bdi del dfn ins kbd sub sup var wbr ",
 		"abbr cite code mark samp span time ", "small ", "strong "};
 	size_t i = n && p[0] == '/' ? 1 : 0, j = i;
 	while (j < n && j - i < 8 && cls[p[j]] == 1)

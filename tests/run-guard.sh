@@ -155,6 +155,25 @@ for t in "Actions from meetings:3:1" "Add our meetings to your calendar:6:1" "Fo
 done
 cp "$tmp/meeting.md" "$meeting"
 
+# A hidden sentence the output breaks with <br> (a Markdown hard line break
+# is one): the words run on across it, as the Markdown reading has them, so
+# it is a hit. (The theme prints it, as a leak would.)
+page=$site/content/pages/guard-br.md
+tpl=$site/themes/default/templates/page.mustache
+printf -- '---\ntitle: Guard\nvisibility: confidential\n---\nZebra quartz harbour lantern meadow  \ncopper violin tundra marble falcon.\n' >"$page"
+cp "$tpl" "$tmp/page.mustache"
+echo '<p>Zebra quartz harbour lantern meadow<br />' >>"$tpl"
+echo 'copper violin tundra marble falcon.</p>' >>"$tpl"
+build "$tmp/br"
+if [ $? -eq 1 ] && grep E030 "$tmp/out.txt" | grep -q "^content/pages/guard-br.md:5:1:"; then
+	ok "hidden words across a <br> in an output: a hit"
+else
+	bad "hidden words across a <br> in an output"
+	sed 's/^/     /' "$tmp/out.txt" | head -5
+fi
+cp "$tmp/page.mustache" "$tpl"
+rm "$page"
+
 # --- published versions: each guarded against its own tree, as narrowed by
 # withdrawals (a sentence public in a tagged version and inside a practices
 # fence today is no hit in versions/), and planted into one: E030
