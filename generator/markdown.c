@@ -1008,6 +1008,25 @@ static void scan(struct arena *a, struct doc *doc, struct diag *d, const struct 
 	doc->nheadings = nheads;
 }
 
+void markdown_heading_ids(struct arena *a, const struct doc *doc, enum visibility audience,
+			  const char **ids)
+{
+	struct md_ids m = MD_IDS_INIT;
+	struct buf slug = BUF_INIT;
+	md_ids_reserve(&m);
+	for (size_t i = 0; i < doc->nheadings; i++) {
+		const struct md_heading *h = &doc->headings[i];
+		ids[i] = NULL;
+		if (!vis_shown(vis_at(doc, h->line), audience))
+			continue;
+		buf_truncate(&slug, 0);
+		markdown_slug(&slug, h->text, strlen(h->text));
+		ids[i] = arena_strdup(a, md_ids_take(&m, slug.ptr, slug.len));
+	}
+	buf_release(&slug);
+	md_ids_release(&m);
+}
+
 void markdown_scan(struct arena *a, struct doc *doc, struct diag *d)
 {
 	scan(a, doc, d, NULL);

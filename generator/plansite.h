@@ -1372,6 +1372,11 @@ struct pdf_block *markdown_pdf(struct arena *a, const struct doc *doc, const str
  * of fences the audience may not see, as blank lines (so line numbers stay
  * the file's). What a page for that audience is rendered from. */
 void markdown_audience_body(const struct doc *doc, enum visibility audience, struct buf *out);
+/* The ids of doc's headings as audience's page gives them (ids[i] for
+ * doc->headings[i], NULL for a heading it may not see): a hidden heading
+ * takes no id, so "budget-1" may be the scan's "budget-2". In a. */
+void markdown_heading_ids(struct arena *a, const struct doc *doc, enum visibility audience,
+			  const char **ids);
 
 /* Appends the GitHub-style id of a heading text: lowercase, punctuation
  * dropped, spaces to '-'. */

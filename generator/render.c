@@ -435,12 +435,19 @@ void rd_put_body(struct pagectx *pg, struct value *c, const struct doc *doc)
 	rd_put_buf(&pg->a, c, "body", &html);
 	/* The body's headings, for an "on this page" list. */
 	struct value *hs = rd_new_list(&pg->a);
+	/* with fences, the ids the audience's page gives (a hidden heading
+	 * takes none), not the scan's */
+	const char **ids = NULL;
+	if (doc->nfences && doc->nheadings) {
+		ids = arena_alloc(&pg->a, doc->nheadings * sizeof(*ids));
+		markdown_heading_ids(&pg->a, doc, r->audience, ids);
+	}
 	for (size_t i = 0; i < doc->nheadings; i++) {
 		const struct md_heading *h = &doc->headings[i];
-		if (vis_at_line(doc, h->line) > r->audience)
+		if (vis_at_line(doc, h->line) > r->audience || (ids && !ids[i]))
 			continue;
 		struct value *v = rd_new_map(&pg->a);
-		rd_put_s(&pg->a, v, "id", h->id);
+		rd_put_s(&pg->a, v, "id", ids ? ids[i] : h->id);
 		rd_put_s(&pg->a, v, "text", h->text);
 		rd_put_n(&pg->a, v, "level", h->level);
 		value_list_push(&pg->a, hs, v);

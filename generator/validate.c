@@ -727,20 +727,34 @@ static void check_links(struct ctx *c)
 						     "'<!-- visibility: practices -->' fence");
 			}
 			if (frag && *frag) {
-				size_t h = 0;
-				while (h < target->nheadings && strcmp(target->headings[h].id, frag) != 0)
-					h++;
-				if (h == target->nheadings && target->ok) {
-					const char **ids = xcalloc(target->nheadings + 1, sizeof(*ids));
+				/* the headings the link's audience sees on the target's
+				 * page, with the ids it gives them */
+				struct arena ia = ARENA_INIT;
+				const char **ids = arena_alloc(&ia, (target->nheadings + 1) * sizeof(*ids));
+				size_t nids = 0;
+				if (target->nfences) {
+					markdown_heading_ids(&ia, target, lk->vis, ids);
 					for (size_t q = 0; q < target->nheadings; q++)
-						ids[q] = target->headings[q].id;
+						if (ids[q])
+							ids[nids++] = ids[q];
+				} else {
+					for (size_t q = 0; q < target->nheadings; q++)
+						ids[nids++] = target->headings[q].id;
+				}
+				size_t h = 0;
+				while (h < nids && strcmp(ids[h], frag) != 0)
+					h++;
+				if (h == nids && target->ok) {
 					struct buf msg = BUF_INIT;
 					buf_printf(&msg, "no heading '#%s' in '%s'", frag, target->path);
-					diag_suggest(&msg, frag, ids, target->nheadings);
+					if (nids < target->nheadings)
+						buf_printf(&msg, " that a %s part may link to",
+							   visibility_name(lk->vis));
+					diag_suggest(&msg, frag, ids, nids);
 					diag_error(c->d, lk->pos, "E020", "%s", msg.ptr);
 					buf_release(&msg);
-					free(ids);
 				}
+				arena_release(&ia);
 			}
 		}
 	}
