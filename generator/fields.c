@@ -104,13 +104,16 @@ static uint32_t utf8_next(const char *s, size_t n, size_t *i)
 	return c;
 }
 
-int visibility_near(const char *key, size_t len)
+/* Whether key is word (1), or differs from it only by case, invisible
+ * characters or an edit distance of at most max counted in characters (2),
+ * or neither (0). */
+static int near_word(const char *key, size_t len, const char *word, size_t max)
 {
-	static const char word[] = "visibility";
-	if (len == sizeof(word) - 1 && memcmp(key, word, len) == 0)
+	size_t wl = strlen(word);
+	if (len == wl && memcmp(key, word, len) == 0)
 		return 1;
-	if (len < sizeof(word) - 3)
-		return 0; /* fewer than 8 characters: too far (most keys) */
+	if (len + max < wl)
+		return 0; /* too short to be near (most keys) */
 	/* Fold the key to one byte a character: ASCII letters (and their
 	 * full-width forms) in lowercase, invisible characters dropped, any
 	 * other character a byte that matches no letter of the word, so the
@@ -130,7 +133,12 @@ int visibility_near(const char *key, size_t len)
 		folded[n++] = c < 0x80 && c != 0 ? (char)c : '\x01';
 	}
 	folded[n] = '\0';
-	return edit_distance(folded, word, 2) <= 2 ? 2 : 0;
+	return edit_distance(folded, word, max) <= max ? 2 : 0;
+}
+
+int visibility_near(const char *key, size_t len)
+{
+	return near_word(key, len, "visibility", 2);
 }
 
 /* Spaces other than the ASCII one: they look like it. */
@@ -167,7 +175,13 @@ int visibility_comment_near(const char *s, size_t n)
 			break;
 		}
 	}
-	return visibility_near(s + start, i - start);
+	/* a comment that starts with the narrower words, as if they were
+	 * fences of their own ("<!-- confidential -->"), is taken for one too */
+	int near = visibility_near(s + start, i - start);
+	if (!near && (near_word(s + start, i - start, "confidential", 2) ||
+		      near_word(s + start, i - start, "practices", 1)))
+		near = 2;
+	return near;
 }
 
 static bool fences_in(struct diag *d, const struct value *v, int depth)
@@ -187,7 +201,7 @@ static bool fences_in(struct diag *d, const struct value *v, int depth)
 		if (!visibility_comment_near(c + 4, v->len - (size_t)(c + 4 - v->str)))
 			continue;
 		diag_error(d, v->pos, "E022",
-			   "comments that start with 'visibility' are fences, which work only in a "
+			   "comments that start with 'visibility' (or 'confidential', 'practices') are fences, which work only in a "
 			   "body, on lines of their own; this text is shown whole to whoever may see "
 			   "what holds it: give the action or decision its own 'visibility', move the "
 			   "text to the body, or remove the comment");

@@ -172,7 +172,7 @@ static void fence_line(struct fences *fs, const struct line *l, uint32_t lineno,
 	fs->any = true;
 	if (kind == FENCE_BAD) {
 		diag_error(d, pos, "E022",
-			   "comments that start with 'visibility' are fences, and this one is "
+			   "comments that start with 'visibility' (or 'confidential', 'practices') are fences, and this one is "
 			   "malformed; write '<!-- visibility: practices -->' or '<!-- /visibility "
 			   "-->' on a line of its own");
 		/* Read it as what it most likely meant, narrowing when unsure:
@@ -283,7 +283,7 @@ static void stray_fences(struct fences *fs, const char *lit, uint32_t first, con
 		line_from = at + 4;
 		uint32_t lineno = fs->doc->body_line + k - 1;
 		diag_error(fs->d, line_pos(fs->doc, lineno, utf8_count(l.s, at)), "E022",
-			   "comments that start with 'visibility' are fences, and a fence must be a "
+			   "comments that start with 'visibility' (or 'confidential', 'practices') are fences, and a fence must be a "
 			   "line of its own at the top level of the body, not inside a list, a quote, "
 			   "a table, a paragraph or other HTML; move it to a line of its own, or reword "
 			   "the comment");
