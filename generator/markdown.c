@@ -932,6 +932,10 @@ static void scan(struct arena *a, struct doc *doc, struct diag *d, const struct 
 		text = fenced.ptr;
 		len = fenced.len;
 		root = md_parse_text(&ps, CMARK_OPT_SOURCEPOS, text, len);
+		/* the same lines, but a blank fence line is shorter: link
+		 * positions are found in this text, by its own offsets */
+		free(ls.at);
+		lines_index(&ls, text, len);
 	}
 	unsigned depth = tree_depth(root);
 	if (depth > MARKDOWN_MAX_DEPTH) {
