@@ -888,28 +888,6 @@ static bool has_comment(const char *s, size_t n)
 	return false;
 }
 
-/* The deepest nesting of blocks in a tree (lists and quotes in each other). */
-static unsigned tree_depth(cmark_node *root)
-{
-	unsigned depth = 0, most = 0;
-	cmark_iter *it = cmark_iter_new(root);
-	cmark_event_type ev;
-	while ((ev = cmark_iter_next(it)) != CMARK_EVENT_DONE) {
-		cmark_node *node = cmark_iter_get_node(it);
-		if (((unsigned)cmark_node_get_type(node) & CMARK_NODE_TYPE_MASK) != CMARK_NODE_TYPE_BLOCK ||
-		    !cmark_node_first_child(node))
-			continue;
-		if (ev == CMARK_EVENT_ENTER) {
-			if (++depth > most)
-				most = depth;
-		} else if (ev == CMARK_EVENT_EXIT) {
-			depth--;
-		}
-	}
-	cmark_iter_free(it);
-	return most;
-}
-
 static void scan(struct arena *a, struct doc *doc, struct diag *d, const struct prep_opts *po)
 {
 	const char *text = doc->body;
@@ -937,16 +915,6 @@ static void scan(struct arena *a, struct doc *doc, struct diag *d, const struct 
 		free(ls.at);
 		lines_index(&ls, text, len);
 	}
-	unsigned depth = tree_depth(root);
-	if (depth > MARKDOWN_MAX_DEPTH) {
-		struct pos p = {doc->path, doc->body_line, 1};
-		diag_error(d, p, "E027",
-			   "the body nests lists and quotes %u deep, more than the limit of %u; "
-			   "flatten it",
-			   depth, (unsigned)MARKDOWN_MAX_DEPTH);
-		po = NULL; /* not rendered: the build fails */
-	}
-
 	size_t nlinks = 0, capl = 0, nheads = 0, caph = 0;
 	struct md_link *links = NULL;
 	struct md_heading *heads = NULL;
@@ -955,13 +923,23 @@ static void scan(struct arena *a, struct doc *doc, struct diag *d, const struct 
 	struct md_ids ids = MD_IDS_INIT;
 	md_ids_reserve(&ids);
 
+	/* and, in the same walk, the deepest nesting of blocks that hold
+	 * others (lists and quotes in each other) */
+	unsigned depth = 0, most = 0;
 	cmark_iter *it = cmark_iter_new(root);
 	cmark_event_type ev;
 	while ((ev = cmark_iter_next(it)) != CMARK_EVENT_DONE) {
-		if (ev != CMARK_EVENT_ENTER)
-			continue;
 		cmark_node *node = cmark_iter_get_node(it);
 		cmark_node_type t = cmark_node_get_type(node);
+		if (((unsigned)t & CMARK_NODE_TYPE_MASK) == CMARK_NODE_TYPE_BLOCK &&
+		    cmark_node_first_child(node)) {
+			if (ev == CMARK_EVENT_EXIT)
+				depth--;
+			else if (++depth > most)
+				most = depth;
+		}
+		if (ev != CMARK_EVENT_ENTER)
+			continue;
 		if (t == CMARK_NODE_LINK || t == CMARK_NODE_IMAGE) {
 			const char *url = cmark_node_get_url(node);
 			if (!url)
@@ -998,6 +976,14 @@ static void scan(struct arena *a, struct doc *doc, struct diag *d, const struct 
 		}
 	}
 	cmark_iter_free(it);
+	if (most > MARKDOWN_MAX_DEPTH) {
+		struct pos p = {doc->path, doc->body_line, 1};
+		diag_error(d, p, "E027",
+			   "the body nests lists and quotes %u deep, more than the limit of %u; "
+			   "flatten it",
+			   most, (unsigned)MARKDOWN_MAX_DEPTH);
+		po = NULL; /* not rendered: the build fails */
+	}
 	if (po)
 		md_prepare(a, doc, root, text, len, po);
 	md_parse_done(&ps);
