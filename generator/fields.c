@@ -201,10 +201,11 @@ static bool fences_in(struct diag *d, const struct value *v, int depth)
 		if (!visibility_comment_near(c + 4, v->len - (size_t)(c + 4 - v->str)))
 			continue;
 		diag_error(d, v->pos, "E022",
-			   "comments that start with 'visibility' (or 'confidential', 'practices') are fences, which work only in a "
-			   "body, on lines of their own; this text is shown whole to whoever may see "
-			   "what holds it: give the action or decision its own 'visibility', move the "
-			   "text to the body, or remove the comment");
+			   "comments that start with 'visibility' (or 'confidential', 'practices') "
+			   "are fences, which work only in a body, on lines of their own; this text "
+			   "is shown whole to whoever may see what holds it: give the action or "
+			   "decision its own 'visibility', move the text to the body, or remove the "
+			   "comment");
 		return true;
 	}
 	return false;

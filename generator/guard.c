@@ -738,8 +738,9 @@ static void scan_html(struct scan *s, const unsigned char *p, size_t n)
 				i = e ? (size_t)(e - p) + 3 : n;
 				continue;
 			}
-			bool script = i + 7 < n && (p[i + 1] | 0x20) == 's' && (strncasecmp((const char *)p + i + 1, "script", 6) == 0 ||
-						    strncasecmp((const char *)p + i + 1, "style", 5) == 0);
+			const char *tag = (const char *)p + i + 1;
+			bool script = i + 7 < n && (p[i + 1] | 0x20) == 's' &&
+				      (strncasecmp(tag, "script", 6) == 0 || strncasecmp(tag, "style", 5) == 0);
 			if (!inline_tag(p + i + 1, n - i - 1))
 				hard(s, i);
 			const unsigned char *e = memchr(p + i, '>', n - i);

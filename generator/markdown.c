@@ -172,9 +172,9 @@ static void fence_line(struct fences *fs, const struct line *l, uint32_t lineno,
 	fs->any = true;
 	if (kind == FENCE_BAD) {
 		diag_error(d, pos, "E022",
-			   "comments that start with 'visibility' (or 'confidential', 'practices') are fences, and this one is "
-			   "malformed; write '<!-- visibility: practices -->' or '<!-- /visibility "
-			   "-->' on a line of its own");
+			   "comments that start with 'visibility' (or 'confidential', 'practices') "
+			   "are fences, and this one is malformed; write '<!-- visibility: practices "
+			   "-->' or '<!-- /visibility -->' on a line of its own");
 		/* Read it as what it most likely meant, narrowing when unsure:
 		 * a line with '/' closes, anything else opens a confidential
 		 * part. A misspelt fence must never publish what it hid. */
@@ -257,101 +257,52 @@ static size_t comment_at(const struct line *l, size_t from)
 	return from < l->len ? from : 0;
 }
 
+/* Body line k holds a stray fence, its "<!--" at byte *from or after
+ * (moved past it): where it is, for its E022. The rest of the body is
+ * hidden from its line on, from every audience but the narrowest, so
+ * nothing it meant to hide is published. */
+static struct pos stray_at(struct fences *fs, uint32_t k, size_t *from)
+{
+	struct line l = line_of(fs->ls, fs->doc->body, k);
+	size_t at = comment_at(&l, *from);
+	*from = at + 4;
+	uint32_t lineno = fs->doc->body_line + k - 1;
+	if (!fs->cut || lineno < fs->cut)
+		fs->cut = lineno;
+	fs->any = true;
+	return line_pos(fs->doc, lineno, utf8_count(l.s, at));
+}
+
 /* Each comment in a literal (a node's text, which began at body line
- * first) whose first word is near 'visibility' but that is not a fence:
- * an error at its line, and the rest of the body is hidden from every
- * audience but the narrowest, so nothing it meant to hide is published. */
-static void stray_fences(struct fences *fs, const char *lit, uint32_t first, const char *body)
+ * first) whose first word is near 'visibility' but that is not a fence. */
+static void stray_fences(struct fences *fs, const char *lit, uint32_t first)
 {
 	size_t n = strlen(lit);
 	uint32_t k = first;
-	size_t line_from = 0; /* where on the source line the search goes on */
-	uint32_t line_seen = 0;
+	size_t from = 0; /* where on the source line the search goes on */
 	for (size_t i = 0; i + 4 <= n; i++) {
 		if (lit[i] == '\n') {
 			k++;
+			from = 0;
 			continue;
 		}
 		if (lit[i] != '<' || memcmp(lit + i, "<!--", 4) != 0 ||
 		    !visibility_comment_near(lit + i + 4, n - i - 4))
 			continue;
-		struct line l = line_of(fs->ls, body, k);
-		if (line_seen != k)
-			line_from = 0;
-		line_seen = k;
-		size_t at = comment_at(&l, line_from);
-		line_from = at + 4;
-		uint32_t lineno = fs->doc->body_line + k - 1;
-		diag_error(fs->d, line_pos(fs->doc, lineno, utf8_count(l.s, at)), "E022",
-			   "comments that start with 'visibility' (or 'confidential', 'practices') are fences, and a fence must be a "
-			   "line of its own at the top level of the body, not inside a list, a quote, "
-			   "a table, a paragraph or other HTML; move it to a line of its own, or reword "
-			   "the comment");
-		if (!fs->cut || lineno < fs->cut)
-			fs->cut = lineno;
-		fs->any = true;
+		diag_error(fs->d, stray_at(fs, k, &from), "E022",
+			   "comments that start with 'visibility' (or 'confidential', 'practices') "
+			   "are fences, and a fence must be a line of its own at the top level of "
+			   "the body, not inside a list, a quote, a table, a paragraph or other HTML; "
+			   "move it to a line of its own, or reword the comment");
 	}
 }
 
-/*
- * An indented code block (four spaces or a tab) whose line is a fence: a
- * fence indented by mistake, which would publish as code what it meant to
- * hide (the text between two such lines is not even code). An error at
- * the first such line, which hides the rest; a page that shows a fence as
- * code uses a fenced code block (```), which is code whoever reads it.
- */
-static void indented_code(struct fences *fs, cmark_node *node, const char *lit, const char *body)
+/* The first line of a code block's literal lit (whose first line is body
+ * line first) that is a comment near a fence's after spaces or tabs, as a
+ * body line, or 0; *after: the body line after lit's last. */
+static uint32_t fence_in_code(const char *lit, uint32_t first, uint32_t *after)
 {
-	uint32_t k = (uint32_t)cmark_node_get_start_line(node);
-	for (const char *l = lit; *l; k++) {
-		const char *nl = strchr(l, '\n');
-		size_t len = nl ? (size_t)(nl - l) : strlen(l);
-		size_t i = 0;
-		while (i < len && (l[i] == ' ' || l[i] == '\t'))
-			i++;
-		if (len - i >= 4 && memcmp(l + i, "<!--", 4) == 0 &&
-		    visibility_comment_near(l + i + 4, len - i - 4)) {
-			struct line sl = line_of(fs->ls, body, k);
-			uint32_t lineno = fs->doc->body_line + k - 1;
-			diag_error(fs->d, line_pos(fs->doc, lineno, utf8_count(sl.s, comment_at(&sl, 0))),
-				   "E022",
-				   "this fence is indented by four spaces or a tab, which makes it a code "
-				   "block, published as it is; start the fence at the beginning of its line "
-				   "(to show a fence as code, put it in a ``` code block)");
-			if (!fs->cut || lineno < fs->cut)
-				fs->cut = lineno;
-			fs->any = true;
-			return;
-		}
-		if (!nl)
-			break;
-		l = nl + 1;
-	}
-}
-
-/*
- * A fenced code block that is never closed runs to the end of what holds
- * it, and a fence line after its opening is then code, published as it is:
- * an error at the first such line, which hides the rest. (One that is
- * closed may show fences as code: a page about writing them.) Whether it
- * was closed: the line after its text holds the closing run (cmark-gfm
- * 0.29 gives no reliable end line).
- */
-static void unclosed_code(struct fences *fs, cmark_node *node, const char *body)
-{
-	int flen = 0, foff = 0;
-	char fch = 0;
-	const char *lit = cmark_node_get_literal(node);
-	if (!lit)
-		return;
-	if (!cmark_node_get_fenced(node, &flen, &foff, &fch)) {
-		indented_code(fs, node, lit, body);
-		return;
-	}
-	if (flen < 3)
-		return;
-	uint32_t first = (uint32_t)cmark_node_get_start_line(node);
-	uint32_t k = first + 1, at = 0;
+	uint32_t k = first, at = 0;
 	for (const char *l = lit; *l; k++) {
 		const char *nl = strchr(l, '\n');
 		size_t len = nl ? (size_t)(nl - l) : strlen(l);
@@ -365,9 +316,47 @@ static void unclosed_code(struct fences *fs, cmark_node *node, const char *body)
 			break;
 		l = nl + 1;
 	}
+	*after = k;
+	return at;
+}
+
+/*
+ * Code is code, but a fence in a code block is an error in two cases, at
+ * the first such line, which hides the rest:
+ *   - an indented code block (four spaces or a tab): a fence indented by
+ *     mistake would publish as code what it meant to hide (the text
+ *     between two such lines is not even code); a page that shows a fence
+ *     as code uses a fenced code block (```);
+ *   - a fenced code block that is never closed runs to the end of what
+ *     holds it, and a fence line after its opening is then code. One that
+ *     is closed may show fences (a page about writing them). Whether it
+ *     was closed: the line after its text holds the closing run (cmark-gfm
+ *     0.29 gives no reliable end line).
+ */
+static void fence_as_code(struct fences *fs, cmark_node *node)
+{
+	int flen = 0, foff = 0;
+	char fch = 0;
+	const char *lit = cmark_node_get_literal(node);
+	if (!lit)
+		return;
+	bool fenced = cmark_node_get_fenced(node, &flen, &foff, &fch);
+	if (fenced && flen < 3)
+		return;
+	uint32_t first = (uint32_t)cmark_node_get_start_line(node), after;
+	/* a fenced block's text begins on the line after its opening */
+	uint32_t at = fence_in_code(lit, fenced ? first + 1 : first, &after);
 	if (!at)
 		return;
-	struct line close = line_of(fs->ls, body, k);
+	size_t from = 0;
+	if (!fenced) {
+		diag_error(fs->d, stray_at(fs, at, &from), "E022",
+			   "this fence is indented by four spaces or a tab, which makes it a code "
+			   "block, published as it is; start the fence at the beginning of its line "
+			   "(to show a fence as code, put it in a ``` code block)");
+		return;
+	}
+	struct line close = line_of(fs->ls, fs->doc->body, after);
 	size_t i = 0, run = 0;
 	while (i < close.len && close.s[i] == ' ')
 		i++;
@@ -375,15 +364,10 @@ static void unclosed_code(struct fences *fs, cmark_node *node, const char *body)
 		i++, run++;
 	if (run >= (size_t)flen)
 		return; /* closed */
-	struct line l = line_of(fs->ls, body, at);
-	uint32_t lineno = fs->doc->body_line + at - 1;
-	diag_error(fs->d, line_pos(fs->doc, lineno, utf8_count(l.s, comment_at(&l, 0))), "E022",
+	diag_error(fs->d, stray_at(fs, at, &from), "E022",
 		   "this fence is inside the code block opened at line %u, which is not closed, "
 		   "so it would be published as code; close the code block above it",
 		   (unsigned)(fs->doc->body_line + first - 1));
-	if (!fs->cut || lineno < fs->cut)
-		fs->cut = lineno;
-	fs->any = true;
 }
 
 /*
@@ -403,7 +387,7 @@ static bool find_fences(struct arena *a, struct doc *doc, struct diag *d, cmark_
 		cmark_node *node = cmark_iter_get_node(it);
 		cmark_node_type t = cmark_node_get_type(node);
 		if (t == CMARK_NODE_CODE_BLOCK) {
-			unclosed_code(&fs, node, doc->body);
+			fence_as_code(&fs, node);
 			continue;
 		}
 		if (t != CMARK_NODE_HTML_BLOCK && t != CMARK_NODE_HTML_INLINE && t != CMARK_NODE_TEXT)
@@ -425,7 +409,7 @@ static bool find_fences(struct arena *a, struct doc *doc, struct diag *d, cmark_
 				continue;
 			}
 		}
-		stray_fences(&fs, lit, first, doc->body);
+		stray_fences(&fs, lit, first);
 	}
 	cmark_iter_free(it);
 	uint32_t end = doc->body_line + (uint32_t)ls->n; /* past the last line */
