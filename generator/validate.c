@@ -670,6 +670,41 @@ static void suggest_link(struct buf *msg, const char *url, const char *path,
 	}
 }
 
+/* A link lk to heading frag of target: the heading must be on the page
+ * of the link's audience, by the id that page gives it (with fences, a
+ * hidden heading takes none, and the ids after it may differ), else E020
+ * with the ids there are. */
+static void check_anchor(struct ctx *c, const struct md_link *lk, const struct doc *target,
+			 const char *frag)
+{
+	struct arena ia = ARENA_INIT;
+	const char **ids = NULL; /* the audience's, when fences may change them */
+	if (target->nfences) {
+		ids = arena_alloc(&ia, (target->nheadings + 1) * sizeof(*ids));
+		markdown_heading_ids(&ia, target, lk->vis, ids);
+	}
+	bool found = false;
+	for (size_t h = 0; h < target->nheadings && !found; h++) {
+		const char *id = ids ? ids[h] : target->headings[h].id;
+		found = id && strcmp(id, frag) == 0;
+	}
+	if (!found && target->ok) {
+		const char **seen = arena_alloc(&ia, (target->nheadings + 1) * sizeof(*seen));
+		size_t n = 0;
+		for (size_t h = 0; h < target->nheadings; h++)
+			if (!ids || ids[h])
+				seen[n++] = ids ? ids[h] : target->headings[h].id;
+		struct buf msg = BUF_INIT;
+		buf_printf(&msg, "no heading '#%s' in '%s'", frag, target->path);
+		if (n < target->nheadings)
+			buf_printf(&msg, " that a %s part may link to", visibility_name(lk->vis));
+		diag_suggest(&msg, frag, seen, n);
+		diag_error(c->d, lk->pos, "E020", "%s", msg.ptr);
+		buf_release(&msg);
+	}
+	arena_release(&ia);
+}
+
 static void check_links(struct ctx *c)
 {
 	const struct site *s = c->s;
@@ -726,36 +761,8 @@ static void check_links(struct ctx *c)
 						   : "remove the link, or move it inside a "
 						     "'<!-- visibility: practices -->' fence");
 			}
-			if (frag && *frag) {
-				/* the headings the link's audience sees on the target's
-				 * page, with the ids it gives them */
-				struct arena ia = ARENA_INIT;
-				const char **ids = arena_alloc(&ia, (target->nheadings + 1) * sizeof(*ids));
-				size_t nids = 0;
-				if (target->nfences) {
-					markdown_heading_ids(&ia, target, lk->vis, ids);
-					for (size_t q = 0; q < target->nheadings; q++)
-						if (ids[q])
-							ids[nids++] = ids[q];
-				} else {
-					for (size_t q = 0; q < target->nheadings; q++)
-						ids[nids++] = target->headings[q].id;
-				}
-				size_t h = 0;
-				while (h < nids && strcmp(ids[h], frag) != 0)
-					h++;
-				if (h == nids && target->ok) {
-					struct buf msg = BUF_INIT;
-					buf_printf(&msg, "no heading '#%s' in '%s'", frag, target->path);
-					if (nids < target->nheadings)
-						buf_printf(&msg, " that a %s part may link to",
-							   visibility_name(lk->vis));
-					diag_suggest(&msg, frag, ids, nids);
-					diag_error(c->d, lk->pos, "E020", "%s", msg.ptr);
-					buf_release(&msg);
-				}
-				arena_release(&ia);
-			}
+			if (frag && *frag)
+				check_anchor(c, lk, target, frag);
 		}
 	}
 	buf_release(&path);
