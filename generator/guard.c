@@ -1108,6 +1108,17 @@ static void shown_field(struct buf *b, const char *s)
 	buf_puts(b, "\n\x01\n");
 }
 
+/* An item's text (a person's name, a decision, an action): shown text when
+ * the audience may see the item, else hidden text at its position. */
+static void item_field(struct guard *g, struct scan *sc, struct buf *shown, enum visibility vis,
+		       struct pos pos, const char *text)
+{
+	if (vis_shown(vis, g->audience))
+		shown_field(shown, text);
+	else if (text)
+		add_hidden(g, sc, pos.file, pos.line, pos.col, text, strlen(text), GF_PLAIN);
+}
+
 struct guard *guard_new(enum visibility audience)
 {
 	struct guard *g = xcalloc(1, sizeof(*g));
@@ -1264,11 +1275,7 @@ void guard_add_site(struct guard *g, const struct site *site)
 	for (size_t i = 0; i < site->npeople; i++) {
 		const struct person *p = &site->people[i];
 		/* a person it may not see is named by their role alone */
-		if (vis_shown(p->vis, aud))
-			shown_field(&shown, p->name);
-		else if (p->name)
-			add_hidden(g, &s, p->pos.file, p->pos.line, p->pos.col, p->name,
-				   strlen(p->name), GF_PLAIN);
+		item_field(g, &s, &shown, p->vis, p->pos, p->name);
 		shown_field(&shown, p->role);
 		shown_field(&shown, p->organisation);
 	}
@@ -1293,19 +1300,11 @@ void guard_add_site(struct guard *g, const struct site *site)
 			shown_field(&shown, m->guests[k]);
 		for (size_t k = 0; k < m->ndecisions; k++) {
 			const struct decision *dc = &m->decisions[k];
-			if (vis_shown(dc->vis, aud))
-				shown_field(&shown, dc->text);
-			else if (dc->text)
-				add_hidden(g, &s, dc->pos.file, dc->pos.line, dc->pos.col, dc->text,
-					   strlen(dc->text), GF_PLAIN);
+			item_field(g, &s, &shown, dc->vis, dc->pos, dc->text);
 		}
 		for (size_t k = 0; k < m->nactions; k++) {
 			const struct action *ac = &m->actions[k];
-			if (vis_shown(ac->vis, aud))
-				shown_field(&shown, ac->text);
-			else if (ac->text)
-				add_hidden(g, &s, ac->pos.file, ac->pos.line, ac->pos.col, ac->text,
-					   strlen(ac->text), GF_PLAIN);
+			item_field(g, &s, &shown, ac->vis, ac->pos, ac->text);
 		}
 	}
 	size_t len = shown.len;
