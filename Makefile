@@ -84,7 +84,7 @@ unit: test-deps $(UNIT_BINS)
 # Every tests/run-*.sh gets the sanitizer build as $PLANSITE, and the release
 # build as $PLANSITE_RELEASE (cost tests count its instructions with callgrind,
 # which cannot run the sanitizers).
-test: test-deps unit $(BUILD)/san/plansite generator/plansite
+test: test-deps unit fuzz-replay $(BUILD)/san/plansite generator/plansite
 	@set -e; for s in $(sort $(wildcard tests/run-*.sh)); do \
 		echo "== $$s"; PLANSITE=$(CURDIR)/$(BUILD)/san/plansite \
 		PLANSITE_RELEASE=$(CURDIR)/generator/plansite sh $$s; done
@@ -98,3 +98,57 @@ bench:
 
 clean:
 	rm -rf $(BUILD) generator/plansite
+
+# ---------------------------------------------------------------- fuzzing
+# tests/fuzz/: libFuzzer targets, see tests/fuzz/README.md. `make fuzz`
+# builds them with clang (ASan, UBSan, libFuzzer) and runs each for
+# FUZZ_SECONDS, its new inputs in $(FUZZ_OUT)/<target>; `make test` replays
+# every committed corpus file and regression through driver.c (any compiler).
+FUZZ_TARGETS := yaml markdown mustache fences site
+FUZZ_SECONDS ?= 60
+FUZZ_OUT     ?= $(BUILD)/fuzz-out
+FUZZ_CC      ?= clang
+FUZZ_SAN     := -O1 -g -DPLANSITE_TEST_HOOKS -fsanitize=address,undefined -fno-sanitize-recover=all -fno-omit-frame-pointer
+FUZZ_OBJS    := $(LIBSRCS:generator/%.c=$(BUILD)/fuzz/%.o) $(BUILD)/fuzz/theme_default.o
+FUZZ_BINS    := $(FUZZ_TARGETS:%=$(BUILD)/fuzz/fuzz_%)
+REPLAY_BINS  := $(FUZZ_TARGETS:%=$(BUILD)/san/fuzz/fuzz_%)
+
+.PHONY: fuzz fuzz-build fuzz-replay
+# (named only by pattern rules: kept, not removed as intermediate files)
+.SECONDARY: $(FUZZ_OBJS) $(BUILD)/fuzz/.deps-ok
+$(BUILD)/fuzz/.deps-ok: generator/deps.sh
+	@generator/deps.sh fuzz
+	@mkdir -p $(@D) && touch $@
+
+$(BUILD)/fuzz/%.o: generator/%.c $(HDRS) $(BUILD)/fuzz/.deps-ok
+	@mkdir -p $(@D)
+	$(FUZZ_CC) $(STD) $(WARN) $(FUZZ_SAN) -fsanitize=fuzzer-no-link $(PKG_CFLAGS) -c -o $@ $<
+
+$(BUILD)/fuzz/theme_default.o: $(BUILD)/gen/theme_default.c $(HDRS) $(BUILD)/fuzz/.deps-ok
+	@mkdir -p $(@D)
+	$(FUZZ_CC) $(STD) $(WARN) $(FUZZ_SAN) -Igenerator -c -o $@ $<
+
+$(BUILD)/fuzz/fuzz_%: tests/fuzz/fuzz_%.c tests/fuzz/fuzz.h $(FUZZ_OBJS)
+	$(FUZZ_CC) $(STD) $(WARN) $(FUZZ_SAN) -fsanitize=fuzzer $(PKG_CFLAGS) -Igenerator -o $@ $< $(FUZZ_OBJS) $(PKG_LIBS)
+
+$(BUILD)/san/fuzz/fuzz_%: tests/fuzz/fuzz_%.c tests/fuzz/driver.c tests/fuzz/fuzz.h $(SAN_LIB) $(HDRS)
+	@mkdir -p $(@D)
+	$(CC) $(STD) $(WARN) $(SAN) $(PKG_CFLAGS) -Igenerator -o $@ $< tests/fuzz/driver.c $(SAN_LIB) $(PKG_LIBS)
+
+fuzz-build: $(FUZZ_BINS)
+
+# Each target from its committed corpus, for FUZZ_SECONDS; what it finds
+# goes to $(FUZZ_OUT)/<target>/ (crash-*: add it to the target's regressions/).
+fuzz: $(FUZZ_BINS)
+	@set -e; for t in $(FUZZ_TARGETS); do \
+		mkdir -p $(FUZZ_OUT)/$$t/corpus; echo "== fuzz_$$t ($(FUZZ_SECONDS) s)"; \
+		$(BUILD)/fuzz/fuzz_$$t -max_total_time=$(FUZZ_SECONDS) -timeout=10 -rss_limit_mb=2048 \
+			-dict=tests/fuzz/$$t.dict -artifact_prefix=$(FUZZ_OUT)/$$t/ \
+			$(FUZZ_OUT)/$$t/corpus tests/fuzz/$$t/corpus 2>$(FUZZ_OUT)/$$t/log || \
+			{ tail -40 $(FUZZ_OUT)/$$t/log; exit 1; }; \
+		grep -E '^#[0-9]+ *DONE' $(FUZZ_OUT)/$$t/log | tail -1; done
+
+# Every corpus file and every crash found so far, under ASan and UBSan.
+fuzz-replay: test-deps $(REPLAY_BINS)
+	@set -e; for t in $(FUZZ_TARGETS); do echo "== fuzz_$$t (replay)"; \
+		$(BUILD)/san/fuzz/fuzz_$$t tests/fuzz/$$t/corpus tests/fuzz/$$t/regressions; done

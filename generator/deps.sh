@@ -1,17 +1,20 @@
 #!/bin/sh
 # deps.sh: makes sure the Debian packages plansite needs are installed.
-# Usage: generator/deps.sh build|test
+# Usage: generator/deps.sh build|test|fuzz (fuzz: clang and libFuzzer, for
+# make fuzz)
 # As root it installs what is missing with apt-get; otherwise it prints the
 # exact apt-get line and fails, so `make` stops with something to do.
 set -eu
 
 build_pkgs="gcc make pkg-config git libgit2-dev libyaml-dev libcmark-gfm-dev libcmark-gfm-extensions-dev libcairo2-dev libpango1.0-dev fonts-dejavu-core fonts-dejavu-extra"
 test_pkgs="libcmocka-dev python3 poppler-utils chromium default-jre-headless nodejs npm strace valgrind time"
+fuzz_pkgs="clang libclang-rt-14-dev"
 
 case "${1:-build}" in
 build) want="$build_pkgs" ;;
 test) want="$build_pkgs $test_pkgs" ;;
-*) echo "usage: $0 build|test" >&2; exit 2 ;;
+fuzz) want="$build_pkgs $fuzz_pkgs" ;;
+*) echo "usage: $0 build|test|fuzz" >&2; exit 2 ;;
 esac
 
 missing=""

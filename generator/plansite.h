@@ -1306,6 +1306,13 @@ enum link_kind link_classify(const char *from_path, const char *url, struct buf 
  */
 void markdown_scan(struct arena *a, struct doc *doc, struct diag *d);
 
+#ifdef PLANSITE_TEST_HOOKS
+/* For the fuzzers: cmark allocates with malloc, not from the thread's
+ * arena, so that AddressSanitizer sees each node and literal (a read past
+ * one, or one used after its parse, which the arena would hide). */
+extern bool md_test_malloc;
+#endif
+
 /*
  * A body rendered ahead of its page: its HTML, with holes where the links
  * into the site go (their hrefs depend on the page), filled for each page
