@@ -16,6 +16,8 @@
  *
  * The cache (cache.c) holds:
  *   history           each commit's changes, by commit id
+ *   items             the actions' and decisions' keys and visibility of
+ *                     each old version of a meeting, for withdrawal
  *   texts-<audience>  what the audience reads of each old version of a
  *                     document, as a hash (audience.c)
  *   versions/v-<hash>/  a version's rendered output, with .plansite-key
@@ -315,6 +317,14 @@ static int cmp_hit(const void *x, const void *y)
 	return (a->commit > b->commit) - (a->commit < b->commit);
 }
 
+static int cmp_version_doc(const void *x, const void *y)
+{
+	const struct lineage_version *a = x, *b = y;
+	if (a->doc != b->doc)
+		return a->doc < b->doc ? -1 : 1;
+	return (a->commit > b->commit) - (a->commit < b->commit);
+}
+
 /* ------------------------------------------------------- attribution */
 
 /*
@@ -323,7 +333,11 @@ static int cmp_hit(const void *x, const void *y)
  * holds one of the documents at that point in time is the document's; a
  * rename moves the document to its old path for the commits before it; an
  * add ends its history. With lin, where the documents were is recorded too
- * (the events of a lineage, and each document's moves in *by_doc).
+ * (the events of a lineage, and each document's moves in *by_doc), and the
+ * walk goes on to the first commit: a deletion it meets of a path that
+ * holds no document then starts a ghost (lineage.c), followed back as the
+ * others are; every version of each meeting and of the people file is
+ * kept in lin as well.
  */
 static struct history *attribute(const struct walked *wk, size_t start, const char *const *paths,
 				 size_t n, struct lineage *lin, struct lineage_event **by_doc,
@@ -355,8 +369,8 @@ static struct history *attribute(const struct walked *wk, size_t start, const ch
 		idmap_put(&h->paths, paths[i], i);
 		idmap_set(&at, paths[i], i);
 	}
-	size_t alive = n;
-	for (size_t i = start; i < l->n && alive; i++) {
+	size_t alive = n, capghost = 0, capver = 0, cappeople = 0;
+	for (size_t i = start; i < l->n && (alive || lin); i++) {
 		if (!reach[i])
 			continue;
 		h->shallow |= l->commits[i].boundary;
@@ -364,7 +378,29 @@ static struct history *attribute(const struct walked *wk, size_t start, const ch
 		for (size_t k = 0; k < wk->nchanges[i]; k++) {
 			const struct change *ch = &wk->changes[i][k];
 			size_t doc;
-			if (ch->kind == CHANGE_DELETED || !idmap_get(&at, ch->path, &doc) || doc == NONE)
+			bool held = idmap_get(&at, ch->path, &doc) && doc != NONE;
+			if (lin && strcmp(ch->path, "content/people.yaml") == 0) {
+				struct lineage_version v = {NONE, i, ch->path, {0}};
+				memcpy(v.blob, ch->id, 20);
+				lineage_add_version(&lin->people, &lin->npeople, &cappeople, v);
+			}
+			if (lin && ch->kind == CHANGE_DELETED && !held && doc_path_kind(ch->path) >= 0) {
+				/* gone from here on: a ghost, as it was */
+				doc = n + lin->nghosts;
+				struct lineage_version g = {doc, i, ch->path, {0}};
+				memcpy(g.blob, ch->id, 20);
+				lineage_add_version(&lin->ghosts, &lin->nghosts, &capghost, g);
+				idmap_set(&at, ch->path, doc);
+				lineage_add(&lin->events, &lin->nevents, &capev,
+					     (struct lineage_event){i, ch->path, doc});
+				lineage_add(by_doc, nby_doc, &capdoc,
+					     (struct lineage_event){i, ch->path, doc});
+				alive++;
+				if (doc_path_kind(ch->path) == DOC_MEETING)
+					lineage_add_version(&lin->versions, &lin->nversions, &capver, g);
+				continue;
+			}
+			if (ch->kind == CHANGE_DELETED || !held)
 				continue;
 			if (nhits == cap) {
 				cap = cap ? cap * 2 : 256;
@@ -405,6 +441,21 @@ static struct history *attribute(const struct walked *wk, size_t start, const ch
 	}
 	if (nhits)
 		qsort(hits, nhits, sizeof(*hits), cmp_hit);
+	if (lin) {
+		/* every meeting's versions, by document, newest first: a ghost's
+		 * last (its deletion's) first, as its commit is the newest */
+		for (size_t k = 0; k < nhits; k++)
+			if (doc_path_kind(hits[k].change->path) == DOC_MEETING) {
+				struct lineage_version v = {hits[k].doc, hits[k].commit,
+							    hits[k].change->path, {0}};
+				memcpy(v.blob, hits[k].change->id, 20);
+				lineage_add_version(&lin->versions, &lin->nversions, &capver, v);
+			}
+		if (lin->nversions)
+			qsort(lin->versions, lin->nversions, sizeof(*lin->versions), cmp_version_doc);
+		while (nhits && hits[nhits - 1].doc >= n)
+			nhits--; /* a ghost has no history page */
+	}
 	h->ndocs = n;
 	h->docs = arena_alloc(&h->arena, (n + 1) * sizeof(*h->docs));
 	struct doc_change *all = arena_alloc(&h->arena, (nhits + 1) * sizeof(*all));
@@ -527,6 +578,19 @@ struct published_priv {
 	struct audience_texts *texts; /* what the audience reads of old versions */
 	struct withdrawals withdrawals;
 	bool withdrawals_made;
+	/* the old versions withdrawal reads (read_old) */
+	struct doc_pool *old_docs;
+	struct source_file *people_files;
+	struct site *people_sites;
+	size_t npeople_sites;
+	const struct person **people;
+	size_t *npeople;
+	struct source *people_srcs;
+	const struct doc **ghosts;
+	struct item_keys *version_keys;
+	struct item_key *memo_keys;
+	size_t versions_parsed; /* of the meetings' versions, not from the memo */
+	struct withdrawal_sources old;
 };
 
 /* The literal part of a glob before its first special character. */
@@ -652,6 +716,9 @@ int published_first_parents(const struct published *p, const char *start,
 	return 0;
 }
 
+static int read_old(struct published_priv *pp, const struct site *site, struct diag *d);
+static int read_people(struct published_priv *pp, struct diag *d);
+
 int published_load(struct published *p, const struct site *site, struct diag *d)
 {
 	struct published_priv *pp = p->priv;
@@ -661,7 +728,7 @@ int published_load(struct published *p, const struct site *site, struct diag *d)
 		return -1;
 	if (!pp->repo) {
 		/* no history: old trees' documents are matched by path */
-		withdrawals_init(&pp->withdrawals, site, o->audience, NULL);
+		withdrawals_init(&pp->withdrawals, site, o->audience, NULL, NULL);
 		pp->withdrawals_made = true;
 		p->withdrawals = &pp->withdrawals;
 		return 0;
@@ -742,14 +809,340 @@ int published_load(struct published *p, const struct site *site, struct diag *d)
 		history_free(p->current); /* walked for the lineage alone */
 		p->current = NULL;
 	}
+	struct timespec r0, r1;
+	clock_gettime(CLOCK_MONOTONIC, &r0); /* for --verbose */
+	if (pp->lineage.site && read_old(pp, site, d) < 0)
+		failed = true;
+	clock_gettime(CLOCK_MONOTONIC, &r1);
+	if (o->verbose && pp->lineage.site)
+		fprintf(stderr,
+			"plansite: withdrawal: %zu deleted documents, %zu meeting versions (%zu "
+			"read), %zu people versions (%.2f s)\n",
+			pp->lineage.nghosts, pp->lineage.nversions, pp->versions_parsed,
+			pp->lineage.npeople,
+			(double)(r1.tv_sec - r0.tv_sec) + (double)(r1.tv_nsec - r0.tv_nsec) / 1e9);
 	withdrawals_init(&pp->withdrawals, site, o->audience,
-			 pp->lineage.site ? &pp->lineage : NULL);
+			 pp->lineage.site ? &pp->lineage : NULL, pp->lineage.site ? &pp->old : NULL);
 	pp->withdrawals_made = true;
 	p->withdrawals = &pp->withdrawals;
 	if (o->verbose && pp->texts)
 		fprintf(stderr, "plansite: history: %zu old versions read for the %s audience\n",
 			audience_texts_parsed(pp->texts), visibility_name(o->audience));
 	return failed ? -1 : 0;
+}
+
+/* ------------------------------------------- old meetings' items */
+
+/*
+ * What withdrawal reads of each old version of a meeting (a file: path and
+ * blob), its items' keys and who may see each, kept in the cache so that a
+ * version is read from git and parsed once: after a first line naming the
+ * format and plansite, a line "<blob> <keys> <path>" for each, where keys
+ * is "-" (the version does not parse), "." (no items), or for each item 16
+ * hex digits of its key and a digit of its visibility. Anything unexpected
+ * makes the whole file ignored.
+ */
+static const char *const items_magic = "plansite-items 1";
+
+struct memo_entry {
+	const char *path; /* NULL: an empty slot */
+	unsigned char blob[20];
+	size_t off, n;    /* in keys */
+	bool ok;
+};
+
+struct item_memo {
+	struct memo_entry *v; /* open addressing, cap a power of two */
+	size_t n, cap;
+	struct item_key *keys;
+	size_t nkeys, capkeys;
+	struct arena arena; /* the paths */
+	bool dirty;
+};
+
+static size_t memo_slot(const struct item_memo *m, const char *path, const unsigned char blob[20])
+{
+	uint64_t h;
+	memcpy(&h, blob, sizeof(h));
+	size_t i = (size_t)(h ^ hash_bytes(path, strlen(path))) & (m->cap - 1);
+	while (m->v[i].path && (memcmp(m->v[i].blob, blob, 20) != 0 || strcmp(m->v[i].path, path)))
+		i = (i + 1) & (m->cap - 1);
+	return i;
+}
+
+static const struct memo_entry *memo_find(const struct item_memo *m, const char *path,
+					  const unsigned char blob[20])
+{
+	if (!m->cap)
+		return NULL;
+	const struct memo_entry *e = &m->v[memo_slot(m, path, blob)];
+	return e->path ? e : NULL;
+}
+
+/* Adds a version with the keys v[0..n) (ok false: it does not parse). */
+static void memo_put(struct item_memo *m, const char *path, const unsigned char blob[20],
+		     const struct item_key *v, size_t n, bool ok)
+{
+	if ((m->n + 1) * 2 > m->cap) {
+		struct memo_entry *old = m->v;
+		size_t oldcap = m->cap;
+		m->cap = m->cap ? m->cap * 2 : 256;
+		m->v = xcalloc(m->cap, sizeof(*m->v));
+		for (size_t i = 0; i < oldcap; i++)
+			if (old[i].path)
+				m->v[memo_slot(m, old[i].path, old[i].blob)] = old[i];
+		free(old);
+	}
+	if (m->nkeys + n > m->capkeys) {
+		while (m->nkeys + n > m->capkeys)
+			m->capkeys = m->capkeys ? m->capkeys * 2 : 1024;
+		m->keys = xrealloc(m->keys, m->capkeys * sizeof(*m->keys));
+	}
+	if (n)
+		memcpy(m->keys + m->nkeys, v, n * sizeof(*v));
+	struct memo_entry *e = &m->v[memo_slot(m, path, blob)];
+	*e = (struct memo_entry){arena_strdup(&m->arena, path), {0}, m->nkeys, n, ok};
+	memcpy(e->blob, blob, 20);
+	m->nkeys += n;
+	m->n++;
+}
+
+static void memo_release(struct item_memo *m)
+{
+	free(m->v);
+	free(m->keys);
+	arena_release(&m->arena);
+	memset(m, 0, sizeof(*m));
+}
+
+static void memo_head(struct buf *b, const struct cache *c)
+{
+	buf_printf(b, "%s %s\n", items_magic, c->plansite);
+}
+
+/* Takes the line [p, nl) into m (when take), or only checks it. */
+static bool memo_line(struct item_memo *m, char *p, char *nl, bool take, struct buf *keys)
+{
+	unsigned char blob[20];
+	if (nl - p < 41 + 2 + 1 || p[40] != ' ')
+		return false;
+	p[40] = '\0';
+	bool id_ok = id_from_hex(p, blob);
+	p[40] = ' ';
+	char *q = p + 41, *sp = memchr(q, ' ', (size_t)(nl - q));
+	if (!id_ok || !sp || sp + 1 >= nl)
+		return false;
+	bool ok = !(sp - q == 1 && *q == '-');
+	size_t n = 0;
+	buf_truncate(keys, 0);
+	if (ok && !(sp - q == 1 && *q == '.')) {
+		if ((sp - q) % 17)
+			return false;
+		for (char *k = q; k < sp; k += 17) {
+			char hex[17];
+			memcpy(hex, k, 16);
+			hex[16] = '\0';
+			char *e;
+			struct item_key ik;
+			ik.key = strtoull(hex, &e, 16);
+			if (*e || k[16] < '0' || k[16] > '2')
+				return false;
+			ik.vis = (enum visibility)(k[16] - '0');
+			buf_put(keys, &ik, sizeof(ik));
+			n++;
+		}
+	}
+	if (take) {
+		char save = *nl;
+		*nl = '\0';
+		if (!memo_find(m, sp + 1, blob))
+			memo_put(m, sp + 1, blob, (const struct item_key *)keys->ptr, n, ok);
+		*nl = save;
+	}
+	return true;
+}
+
+static void memo_read(struct item_memo *m, const struct cache *c, const char *rel)
+{
+	struct buf b = BUF_INIT, head = BUF_INIT, keys = BUF_INIT;
+	if (!cache_read(c, rel, &b))
+		goto out;
+	memo_head(&head, c);
+	if (b.len < head.len || memcmp(b.ptr, head.ptr, head.len) != 0)
+		goto out;
+	/* checked whole before anything is taken */
+	for (int pass = 0; pass < 2; pass++)
+		for (char *p = b.ptr + head.len, *end = b.ptr + b.len; p < end;) {
+			char *nl = memchr(p, '\n', (size_t)(end - p));
+			if (!nl || !memo_line(m, p, nl, pass == 1, &keys))
+				goto out;
+			p = nl + 1;
+		}
+out:
+	buf_release(&b);
+	buf_release(&head);
+	buf_release(&keys);
+}
+
+static void memo_write(struct item_memo *m, const struct cache *c, const char *rel)
+{
+	if (!m->dirty)
+		return;
+	struct buf b = BUF_INIT;
+	memo_head(&b, c);
+	for (size_t i = 0; i < m->cap; i++) {
+		const struct memo_entry *e = &m->v[i];
+		if (!e->path || strpbrk(e->path, "\n\r"))
+			continue;
+		char hex[41];
+		id_to_hex(e->blob, hex);
+		buf_put(&b, hex, 40);
+		buf_putc(&b, ' ');
+		if (!e->ok)
+			buf_putc(&b, '-');
+		else if (!e->n)
+			buf_putc(&b, '.');
+		for (size_t k = 0; e->ok && k < e->n; k++)
+			buf_printf(&b, "%016llx%d", (unsigned long long)m->keys[e->off + k].key,
+				   (int)m->keys[e->off + k].vis);
+		buf_putc(&b, ' ');
+		buf_puts(&b, e->path);
+		buf_putc(&b, '\n');
+	}
+	cache_write(c, rel, b.ptr, b.len); /* failing to keep it costs time only */
+	m->dirty = false;
+	buf_release(&b);
+}
+
+/*
+ * Reads what withdrawal needs of the versions the tree being built no
+ * longer shows, as the walk found them (pp->lineage): each ghost's last
+ * version, parsed for its data alone into a pool; the items of every
+ * version of each meeting, from the cache's memo, else read from git and
+ * parsed (today's own files are seeded, not parsed again); and each
+ * version of the people file. Returns 0, or -1 after reporting a failure
+ * to read.
+ */
+static int read_old(struct published_priv *pp, const struct site *site, struct diag *d)
+{
+	const struct lineage *l = &pp->lineage;
+	bool usable = cache_usable(pp->cache);
+	struct item_memo memo = {0};
+	int rc = -1;
+	if (usable)
+		memo_read(&memo, pp->cache, "items");
+	pp->old_docs = doc_pool_new();
+	doc_pool_seed(pp->old_docs, site);
+	size_t n = l->nghosts + l->nversions, nwant = 0;
+	struct source_file *want = xcalloc(n + 1, sizeof(*want));
+	for (size_t i = 0; i < n; i++) {
+		const struct lineage_version *v =
+			i < l->nghosts ? &l->ghosts[i] : &l->versions[i - l->nghosts];
+		if (i >= l->nghosts && memo_find(&memo, v->path, v->blob))
+			continue;
+		want[nwant].path = (char *)v->path;
+		memcpy(want[nwant].oid, v->blob, 20);
+		want[nwant++].has_oid = true;
+	}
+	int read = doc_pool_read(pp->old_docs, pp->repo, want, nwant, d);
+	free(want);
+	if (read < 0)
+		goto out;
+	const struct doc **ghosts = xcalloc(l->nghosts + 1, sizeof(*ghosts));
+	for (size_t g = 0; g < l->nghosts; g++)
+		ghosts[g] = doc_pool_doc(pp->old_docs, l->ghosts[g].path, l->ghosts[g].blob);
+	pp->ghosts = ghosts;
+	pp->old.ghosts = ghosts;
+	struct item_key *tmp = NULL;
+	size_t captmp = 0;
+	for (size_t i = 0; i < l->nversions; i++) {
+		const struct lineage_version *v = &l->versions[i];
+		if (memo_find(&memo, v->path, v->blob))
+			continue;
+		const struct doc *doc = doc_pool_doc(pp->old_docs, v->path, v->blob);
+		bool ok = doc && doc->ok && doc->kind == DOC_MEETING;
+		size_t nk = 0;
+		if (ok) {
+			const struct meeting *m = (const struct meeting *)doc;
+			if (m->nactions + m->ndecisions + 1 > captmp) {
+				captmp = m->nactions + m->ndecisions + 1;
+				tmp = xrealloc(tmp, captmp * sizeof(*tmp));
+			}
+			nk = withdrawal_item_keys(m, tmp);
+		}
+		memo_put(&memo, v->path, v->blob, tmp, nk, ok);
+		memo.dirty = true;
+		pp->versions_parsed++;
+	}
+	free(tmp);
+	pp->version_keys = xcalloc(l->nversions + 1, sizeof(*pp->version_keys));
+	pp->memo_keys = memo.keys; /* the versions' keys point into it */
+	for (size_t i = 0; i < l->nversions; i++) {
+		const struct memo_entry *e = memo_find(&memo, l->versions[i].path, l->versions[i].blob);
+		pp->version_keys[i] = (struct item_keys){memo.keys + e->off, e->n, e->ok};
+	}
+	pp->old.versions = pp->version_keys;
+	if (usable)
+		memo_write(&memo, pp->cache, "items");
+	memo.keys = NULL;
+	rc = l->npeople ? read_people(pp, d) : 0;
+out:
+	memo_release(&memo);
+	return rc;
+}
+
+/* Each version of the people file the walk found, loaded alone. */
+static int read_people(struct published_priv *pp, struct diag *d)
+{
+	const struct lineage *l = &pp->lineage;
+	size_t np = l->npeople;
+	pp->people_files = xcalloc(np + 1, sizeof(*pp->people_files));
+	for (size_t i = 0; i < np; i++) {
+		pp->people_files[i].path = (char *)l->people[i].path;
+		memcpy(pp->people_files[i].oid, l->people[i].blob, 20);
+		pp->people_files[i].has_oid = true;
+	}
+	if (repo_read_blobs(pp->repo, pp->people_files, np, d) < 0)
+		return -1;
+	pp->people_sites = xcalloc(np + 1, sizeof(*pp->people_sites));
+	pp->people = xcalloc(np + 1, sizeof(*pp->people));
+	pp->npeople = xcalloc(np + 1, sizeof(*pp->npeople));
+	pp->people_srcs = xcalloc(np + 1, sizeof(*pp->people_srcs));
+	struct diag quiet;
+	diag_init(&quiet, DIAG_TEXT);
+	for (size_t i = 0; i < np; i++) {
+		struct source *src = &pp->people_srcs[i];
+		src->files = &pp->people_files[i];
+		src->n = 1;
+		src->mode = SOURCE_GIT;
+		pp->people_sites[i].no_bodies = true;
+		site_load(&pp->people_sites[i], src, &quiet);
+		pp->people[i] = pp->people_sites[i].people;
+		pp->npeople[i] = pp->people_sites[i].npeople;
+	}
+	pp->npeople_sites = np;
+	diag_release(&quiet);
+	pp->old.people = pp->people;
+	pp->old.npeople = pp->npeople;
+	pp->old.nversions = np;
+	return 0;
+}
+
+static void old_release(struct published_priv *pp)
+{
+	doc_pool_free(pp->old_docs);
+	for (size_t i = 0; i < pp->npeople_sites; i++)
+		site_release(&pp->people_sites[i]);
+	for (size_t i = 0; pp->people_files && pp->people_files[i].path; i++)
+		free(pp->people_files[i].data);
+	free(pp->people_files);
+	free(pp->people_sites);
+	free(pp->people_srcs);
+	free(pp->people);
+	free(pp->npeople);
+	free(pp->ghosts);
+	free(pp->version_keys);
+	free(pp->memo_keys);
 }
 
 /* A site read from a commit and loaded. */
@@ -1142,6 +1535,7 @@ void published_release(struct published *p)
 		if (pp->withdrawals_made)
 			withdrawals_release(&pp->withdrawals);
 		lineage_release(&pp->lineage);
+		old_release(pp);
 		char *tp = pp->texts ? texts_path(pp) : NULL;
 		if (tp)
 			audience_texts_write(pp->texts, pp->cache, tp);

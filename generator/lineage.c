@@ -22,6 +22,16 @@ void lineage_add(struct lineage_event **v, size_t *n, size_t *cap,
 	(*v)[(*n)++] = e;
 }
 
+void lineage_add_version(struct lineage_version **v, size_t *n, size_t *cap,
+			 struct lineage_version e)
+{
+	if (*n == *cap) {
+		*cap = *cap ? *cap * 2 : 64;
+		*v = xrealloc(*v, *cap * sizeof(**v));
+	}
+	(*v)[(*n)++] = e;
+}
+
 static int cmp_event_path(const void *x, const void *y)
 {
 	const struct lineage_event *a = x, *b = y;
@@ -53,8 +63,10 @@ void lineage_finish(struct lineage *l, const struct site *site, const struct idm
 	if (nby_doc)
 		qsort(by_doc, nby_doc, sizeof(*by_doc), cmp_event_doc);
 	l->by_doc = by_doc ? by_doc : xcalloc(1, sizeof(*by_doc));
-	l->doc_first = xcalloc(site->ndocs + 2, sizeof(*l->doc_first));
-	for (size_t d = 0, k = 0; d <= site->ndocs; d++) {
+	l->ndocs = site->ndocs;
+	size_t all = site->ndocs + l->nghosts;
+	l->doc_first = xcalloc(all + 2, sizeof(*l->doc_first));
+	for (size_t d = 0, k = 0; d <= all; d++) {
 		while (k < nby_doc && by_doc[k].doc < d)
 			k++;
 		l->doc_first[d] = k;
@@ -69,6 +81,9 @@ void lineage_release(struct lineage *l)
 	free(l->by_path);
 	free(l->by_doc);
 	free(l->doc_first);
+	free(l->ghosts);
+	free(l->versions);
+	free(l->people);
 	memset(l, 0, sizeof(*l));
 }
 
@@ -93,19 +108,16 @@ static const struct lineage_event *last_before(const struct lineage_event *v, si
 	return lo ? &v[lo - 1] : NULL;
 }
 
-const struct doc *lineage_doc(const struct lineage *l, const struct site *site, size_t point,
-			      const char *path)
+size_t lineage_doc(const struct lineage *l, size_t point, const char *path)
 {
 	size_t first;
-	if (!l || point == NONE || !idmap_get(&l->paths, path, &first))
-		return site_doc_by_path(l ? l->site : site, path);
+	if (point == NONE || !idmap_get(&l->paths, path, &first))
+		return site_doc_index(l->site, path);
 	size_t n = 0;
 	while (first + n < l->nevents && strcmp(l->by_path[first + n].path, path) == 0)
 		n++;
 	const struct lineage_event *e = last_before(l->by_path + first, n, point);
-	if (!e)
-		return site_doc_by_path(l->site, path); /* as it is today */
-	return e->doc == NONE ? NULL : l->site->docs[e->doc];
+	return e ? e->doc : site_doc_index(l->site, path);
 }
 
 const char *lineage_path(const struct lineage *l, size_t doc, size_t point)
@@ -113,7 +125,9 @@ const char *lineage_path(const struct lineage *l, size_t doc, size_t point)
 	const struct lineage_event *v = l->by_doc + l->doc_first[doc];
 	const struct lineage_event *e =
 		last_before(v, l->doc_first[doc + 1] - l->doc_first[doc], point);
-	return e ? e->path : l->site->docs[doc]->path;
+	if (e)
+		return e->path;
+	return doc < l->ndocs ? l->site->docs[doc]->path : NULL; /* a ghost is gone by then */
 }
 
 const struct lineage_event *lineage_between(const struct lineage *l, size_t p1, size_t p2,

@@ -452,8 +452,7 @@ static void load_report(struct loader *lo, struct report *rp, const struct sourc
 
 /* ------------------------------------------------------ the whole site */
 
-/* Which kind a content path is, from its folder; -1 for none. */
-static int kind_of(const char *path)
+int doc_path_kind(const char *path)
 {
 	/* content/<folder>/<name>.md, the name without '/' */
 	if (strncmp(path, "content/", 8) != 0)
@@ -596,7 +595,7 @@ bool doc_pool_known(void *ctx, const char *path, const unsigned char oid[20])
 		return true; /* a data site has no pages to dress */
 	if (strncmp(path, "content/", 8) != 0)
 		return false;
-	int k = kind_of(path);
+	int k = doc_path_kind(path);
 	if (k < 0)
 		return false;
 	/* other documents say nothing a data site needs */
@@ -729,7 +728,7 @@ static void load_pooled(struct site *site, const struct source *src, const struc
 	size_t np = 0, nm = 0;
 	for (size_t i = 0; i < src->n; i++) {
 		const char *p = src->files[i].path;
-		int k = strncmp(p, "content/", 8) == 0 ? kind_of(p) : -1;
+		int k = strncmp(p, "content/", 8) == 0 ? doc_path_kind(p) : -1;
 		np += k == DOC_PROJECT;
 		nm += k == DOC_MEETING;
 	}
@@ -739,7 +738,7 @@ static void load_pooled(struct site *site, const struct source *src, const struc
 	pool.proto.arena = &dp->arena;
 	for (size_t i = 0; i < src->n; i++) {
 		const struct source_file *f = &src->files[i];
-		int k = strncmp(f->path, "content/", 8) == 0 ? kind_of(f->path) : -1;
+		int k = strncmp(f->path, "content/", 8) == 0 ? doc_path_kind(f->path) : -1;
 		if (!data_kind(k) || !f->has_oid)
 			continue;
 		const struct pooled *e = pool_find(dp, f->path, f->oid);
@@ -778,13 +777,6 @@ void doc_pool_seed(struct doc_pool *dp, const struct site *site)
 		seed_one(dp, &site->meetings[i].doc, &site->meetings[i]);
 }
 
-static int cmp_change_path_id(const void *x, const void *y)
-{
-	const struct blob_change *const *a = x, *const *b = y;
-	int c = strcmp((*a)->path, (*b)->path);
-	return c ? c : memcmp((*a)->new_id, (*b)->new_id, 20);
-}
-
 /* Parses the blobs gs[0..ng) (their bytes malloc'd, freed here) into the
  * pool as a data site's load would: findings dropped, no body. */
 static void pool_parse_blobs(struct doc_pool *dp, struct source_file *gs, size_t ng)
@@ -796,7 +788,7 @@ static void pool_parse_blobs(struct doc_pool *dp, struct source_file *gs, size_t
 	struct loader lo = {&data_only, &dp->arena, &scratch, &quiet, site_default_limits};
 	struct pool pool = {xcalloc(ng + 1, sizeof(struct job)), 0, 0, lo};
 	for (size_t i = 0; i < ng; i++) {
-		int k = kind_of(gs[i].path);
+		int k = doc_path_kind(gs[i].path);
 		void *rec = arena_alloc(&dp->arena, record_size(k));
 		pool.jobs[pool.n++] = (struct job){&gs[i], k, rec};
 	}
@@ -805,43 +797,72 @@ static void pool_parse_blobs(struct doc_pool *dp, struct source_file *gs, size_t
 	diag_release(&quiet);
 }
 
+static int cmp_file_path_oid(const void *x, const void *y)
+{
+	const struct source_file *a = x, *b = y;
+	int c = strcmp(a->path, b->path);
+	return c ? c : memcmp(a->oid, b->oid, 20);
+}
+
+int doc_pool_read(struct doc_pool *dp, struct repo *repo, const struct source_file *files,
+		  size_t n, struct diag *d)
+{
+	struct source_file *gs = arena_alloc(&dp->arena, (n + 1) * sizeof(*gs));
+	size_t ng = 0;
+	for (size_t i = 0; i < n; i++) {
+		if (doc_path_kind(files[i].path) < 0 || pool_find(dp, files[i].path, files[i].oid))
+			continue;
+		struct source_file *g = &gs[ng++];
+		memset(g, 0, sizeof(*g));
+		g->path = files[i].path;
+		memcpy(g->oid, files[i].oid, 20);
+		g->has_oid = true;
+	}
+	if (ng)
+		qsort(gs, ng, sizeof(*gs), cmp_file_path_oid);
+	size_t m = 0; /* each once */
+	for (size_t i = 0; i < ng; i++)
+		if (m == 0 || cmp_file_path_oid(&gs[m - 1], &gs[i]) != 0)
+			gs[m++] = gs[i];
+	for (size_t i = 0; i < m; i++)
+		gs[i].path = arena_strdup(&dp->arena, gs[i].path);
+	if (repo_read_blobs(repo, gs, m, d) < 0) {
+		for (size_t i = 0; i < m; i++)
+			free(gs[i].data);
+		return -1;
+	}
+	pool_parse_blobs(dp, gs, m);
+	return 0;
+}
+
 int doc_pool_fill(struct doc_pool *dp, struct repo *repo, const struct blob_changes *lists,
 		  size_t nlists, struct diag *d)
 {
-	/* the project and meeting files the pool lacks, each once */
+	/* the new project and meeting files of the lists */
 	size_t n = 0;
 	for (size_t l = 0; l < nlists; l++)
 		n += lists[l].n;
-	const struct blob_change **want = xcalloc(n + 1, sizeof(*want));
+	struct source_file *want = xcalloc(n + 1, sizeof(*want));
 	size_t nw = 0;
 	for (size_t l = 0; l < nlists; l++)
 		for (size_t i = 0; i < lists[l].n; i++) {
 			const struct blob_change *c = &lists[l].v[i];
-			if (c->has_new && data_kind(kind_of(c->path)) &&
-			    !pool_find(dp, c->path, c->new_id))
-				want[nw++] = c;
+			if (!c->has_new || !data_kind(doc_path_kind(c->path)))
+				continue;
+			want[nw].path = (char *)c->path;
+			memcpy(want[nw].oid, c->new_id, 20);
+			want[nw++].has_oid = true;
 		}
-	if (nw)
-		qsort(want, nw, sizeof(*want), cmp_change_path_id);
-	struct source_file *gs = arena_alloc(&dp->arena, (nw + 1) * sizeof(*gs));
-	size_t ng = 0;
-	for (size_t i = 0; i < nw; i++) {
-		if (i > 0 && cmp_change_path_id(&want[i - 1], &want[i]) == 0)
-			continue;
-		struct source_file *g = &gs[ng++];
-		memset(g, 0, sizeof(*g));
-		g->path = arena_strdup(&dp->arena, want[i]->path);
-		memcpy(g->oid, want[i]->new_id, 20);
-		g->has_oid = true;
-	}
+	int rc = doc_pool_read(dp, repo, want, nw, d);
 	free(want);
-	if (repo_read_blobs(repo, gs, ng, d) < 0) {
-		for (size_t i = 0; i < ng; i++)
-			free(gs[i].data);
-		return -1;
-	}
-	pool_parse_blobs(dp, gs, ng);
-	return 0;
+	return rc;
+}
+
+const struct doc *doc_pool_doc(const struct doc_pool *p, const char *path,
+			       const unsigned char oid[20])
+{
+	const struct pooled *e = pool_find(p, path, oid);
+	return e ? e->rec : NULL; /* every record starts with its doc */
 }
 
 const void *doc_pool_get(struct doc_pool *p, const char *path, const unsigned char oid[20],
@@ -850,7 +871,7 @@ const void *doc_pool_get(struct doc_pool *p, const char *path, const unsigned ch
 	const struct pooled *e = pool_find(p, path, oid);
 	if (e)
 		return e->rec;
-	int k = kind_of(path);
+	int k = doc_path_kind(path);
 	if (!data_kind(k))
 		return NULL;
 	char *data;
@@ -893,7 +914,7 @@ void site_load(struct site *site, const struct source *src, struct diag *d)
 		const char *p = src->files[i].path;
 		if (strncmp(p, "content/", 8) != 0)
 			continue;
-		int k = kind_of(p);
+		int k = doc_path_kind(p);
 		if (k >= 0) {
 			count[k]++;
 		} else if (strcmp(p, "content/plan.yaml") && strcmp(p, "content/people.yaml") &&
@@ -919,7 +940,7 @@ void site_load(struct site *site, const struct source *src, struct diag *d)
 		if (strncmp(f->path, "content/", 8) != 0)
 			continue;
 		struct doc *doc;
-		int k = kind_of(f->path);
+		int k = doc_path_kind(f->path);
 		switch (k) {
 		case DOC_SECTION:
 			doc = &site->sections[site->nsections++].doc;
@@ -968,18 +989,24 @@ void site_release(struct site *site)
 	arena_release(&site->arena);
 }
 
-const struct doc *site_doc_by_path(const struct site *site, const char *path)
+size_t site_doc_index(const struct site *site, const char *path)
 {
 	size_t lo = 0, hi = site->ndocs;
 	while (lo < hi) {
 		size_t mid = lo + (hi - lo) / 2;
 		int c = strcmp(site->docs[mid]->path, path);
 		if (c == 0)
-			return site->docs[mid];
+			return mid;
 		if (c < 0)
 			lo = mid + 1;
 		else
 			hi = mid;
 	}
-	return NULL;
+	return SIZE_MAX;
+}
+
+const struct doc *site_doc_by_path(const struct site *site, const char *path)
+{
+	size_t i = site_doc_index(site, path);
+	return i == SIZE_MAX ? NULL : site->docs[i];
 }

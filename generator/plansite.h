@@ -1270,6 +1270,19 @@ void doc_pool_seed(struct doc_pool *p, const struct site *site);
  * Returns 0, or -1 after reporting a failure to read. */
 int doc_pool_fill(struct doc_pool *p, struct repo *repo, const struct blob_changes *lists,
 		  size_t nlists, struct diag *d);
+/* Reads and parses into the pool, on every core, the documents of any kind
+ * files[0..n) name (path and blob) that it does not hold. Returns 0, or -1
+ * after reporting a failure to read. */
+int doc_pool_read(struct doc_pool *p, struct repo *repo, const struct source_file *files,
+		  size_t n, struct diag *d);
+/* The document of file path with blob oid in the pool, or NULL. */
+const struct doc *doc_pool_doc(const struct doc_pool *p, const char *path,
+			       const unsigned char oid[20]);
+/* Which kind of document a path holds (content/<folder>/<name>.md), from
+ * its folder; -1 for none. */
+int doc_path_kind(const char *path);
+/* The index in site->docs of the document at path, or SIZE_MAX. */
+size_t site_doc_index(const struct site *site, const char *path);
 /* Lookups by id; NULL when unknown. */
 const struct doc *site_doc_by_path(const struct site *site, const char *path);
 
@@ -1879,12 +1892,26 @@ void published_release(struct published *p);
  * state at a point is that of the walk as it reaches the commit, before
  * its own changes: the commit's tree. An event changes the state for every
  * older point: from the commits older than commit on, path holds document
- * doc of the tree being built (its index in site->docs), or none.
+ * doc, or none.
+ *
+ * The documents are those of the tree being built (doc is the index in
+ * site->docs) and then the ghosts: ghost g, document site->ndocs + g, is one
+ * the tree being built no longer has, as the walk met its deletion (newest
+ * first) and followed it back like any other. Withdrawal reads each ghost's
+ * last version, and every version of each meeting and of the people file,
+ * so that what was hidden when it went stays hidden (deleting a hidden
+ * thing, or rewording a hidden decision, does not publish it again).
  */
 struct lineage_event {
 	size_t commit;
 	const char *path;
 	size_t doc; /* SIZE_MAX: none */
+};
+/* A file of the walk: a document's path and blob at a commit. */
+struct lineage_version {
+	size_t doc, commit;
+	const char *path;
+	unsigned char blob[20];
 };
 struct lineage {
 	const struct site *site;         /* the tree being built */
@@ -1896,28 +1923,40 @@ struct lineage {
 	struct lineage_event *by_doc;    /* each document's moves (doc, commit order):
 					    path is where it was from then on, NULL
 					    where it did not exist yet */
-	size_t *doc_first;               /* site->ndocs + 1 offsets into by_doc */
+	size_t *doc_first;               /* ndocs + nghosts + 1 offsets into by_doc */
+	size_t ndocs;                    /* site->ndocs */
+	struct lineage_version *ghosts;  /* each ghost's last version: the file its
+					    deletion (at commit) removed */
+	size_t nghosts;
+	struct lineage_version *versions; /* every version of each meeting (today's
+					     and the ghosts'), by doc, newest first */
+	size_t nversions;
+	struct lineage_version *people;  /* each version of content/people.yaml,
+					    newest first (doc SIZE_MAX) */
+	size_t npeople;
 	struct arena arena;
 };
 /* Appends e to the events *v (*n of them, room for *cap), as the walk
  * meets them (in commit order). */
 void lineage_add(struct lineage_event **v, size_t *n, size_t *cap, struct lineage_event e);
+/* Appends a version to *v (*n of them, room for *cap). */
+void lineage_add_version(struct lineage_version **v, size_t *n, size_t *cap,
+			 struct lineage_version e);
 /* Indexes l's events for the lookups below: for site (the tree being
  * built), whose documents' moves by_doc (nby_doc of them, taken over) are,
- * at the walk's points. */
+ * at the walk's points; l's ghosts, versions and people are set. */
 void lineage_finish(struct lineage *l, const struct site *site, const struct idmap *points,
 		    struct lineage_event *by_doc, size_t nby_doc);
 void lineage_release(struct lineage *l);
 /* The point of a commit, or SIZE_MAX when the walk does not know it: then
  * paths are taken as they are. No operation on l NULL (SIZE_MAX). */
 size_t lineage_point(const struct lineage *l, const char *commit);
-/* The document of the tree being built that path held at point, or NULL
- * (none held it then, or it has been deleted since). l NULL or point
- * SIZE_MAX: the document at path today. */
-const struct doc *lineage_doc(const struct lineage *l, const struct site *site, size_t point,
-			      const char *path);
-/* Where document doc (index in site->docs) was at point; NULL when it did
- * not exist yet. */
+/* The document that path held at point: its index (in site->docs, or a
+ * ghost's), or SIZE_MAX (none held it then, or it was deleted as it was
+ * and has no ghost). Point SIZE_MAX: the document at path today. */
+size_t lineage_doc(const struct lineage *l, size_t point, const char *path);
+/* Where document doc (today's or a ghost) was at point; NULL when it did
+ * not exist then. */
 const char *lineage_path(const struct lineage *l, size_t doc, size_t point);
 /* The events between two points (those that make their states differ):
  * *n of them from the returned one, in commit order. */
@@ -1976,20 +2015,68 @@ int history_for_audience(struct history *h, const struct site *site, struct audi
  * build from the tree being built; each old tree is looked at through it:
  * documents matched by path, following renames (lineage), actions by
  * meeting and id, decisions by meeting and text, people by id. Something
- * the tree being built no longer has keeps the visibility it had (deleting
- * is not withdrawing). Read-only once made: any number of threads may use
- * one at once.
+ * the tree being built no longer has (a deleted document, a removed or
+ * reworded item, a person taken out of the people file) keeps the
+ * visibility of the last version that had it: deleting is not withdrawing,
+ * nor is it publishing again. Read-only once made: any number of threads
+ * may use one at once.
  */
+/* An action (by id) or a decision (by text) of a meeting, as withdrawal
+ * matches them: a 64-bit key (withdrawal_item_key), and who may see it. */
+struct item_key {
+	uint64_t key;
+	enum visibility vis;
+};
+uint64_t withdrawal_item_key(bool decision, int id, const char *text);
+/* The keys of meeting m's actions and decisions, into out (room for
+ * m->nactions + m->ndecisions); returns how many. */
+size_t withdrawal_item_keys(const struct meeting *m, struct item_key *out);
+/* One version's keys: none read (ok false) when it does not parse. */
+struct item_keys {
+	const struct item_key *v;
+	size_t n;
+	bool ok;
+};
+/* An item of meeting doc (today's or a ghost, in the lineage) that the
+ * audience may not see in the last version that had it. */
+struct withdrawn_item {
+	size_t doc;
+	struct item_key k;
+};
+struct withdrawn_person {
+	const char *id;
+	enum visibility vis;
+};
+/* The old versions withdrawal reads beside the tree being built (history.c
+ * reads them from git): each ghost's last version, the keys of every
+ * meeting version of the lineage (versions[i] for lineage->versions[i]),
+ * and the people file's versions, newest first. */
+struct withdrawal_sources {
+	const struct doc *const *ghosts; /* NULL entries: unread, taken as hidden */
+	const struct item_keys *versions;
+	const struct person *const *people; /* [k]: version k's people */
+	const size_t *npeople;
+	size_t nversions;
+};
 struct withdrawals {
 	const struct site *site;       /* the tree being built */
 	enum visibility audience;
 	const struct lineage *lineage; /* NULL: documents are matched by path alone */
-	struct idmap people;           /* person id -> index, of the hidden ones */
-	struct idmap items;            /* path -> index in site->docs of each meeting
-					  the audience sees with items it does not */
+	const struct doc *const *ghosts; /* lineage->nghosts: each one's last version,
+					    NULL when unread (taken as hidden) */
+	struct withdrawn_person *people; /* hidden in their last version, found in
+					    that order (today's first) */
+	size_t npeople;
+	struct idmap people_ids;       /* id -> index in people */
+	struct withdrawn_item *items;  /* by doc */
+	size_t nitems;
+	size_t *item_first;            /* per lineage document, + 1 */
+	struct arena arena;
 };
+/* Makes w for site and audience: with a lineage and old (NULL: none), from
+ * the last version of everything the tree being built no longer has too. */
 void withdrawals_init(struct withdrawals *w, const struct site *site, enum visibility audience,
-		      const struct lineage *lineage);
+		      const struct lineage *lineage, const struct withdrawal_sources *old);
 void withdrawals_release(struct withdrawals *w);
 /* Narrows, in place, the site loaded from commit (NULL: not a commit the
  * walk knows) to what w's audience may still see: each document, action,

@@ -61,6 +61,20 @@ somewhere() {
 	if grep -rqF -- "$2" "$1" 2>/dev/null; then ok "$3"; else bad "$3"; echo "     '$2' nowhere under $1"; fi
 }
 
+# cut_memo NAME REF PATTERN: the cache's memo NAME cut short is ignored
+# whole: a build reads the old versions again (its --verbose matches
+# PATTERN) and makes the pages of the build in REF, byte for byte
+cut_memo() {
+	m=$(find "$PLANSITE_CACHE" -name "$1" 2>/dev/null | head -1)
+	if [ -z "$m" ]; then bad "the $1 memo is in the cache"; return; fi
+	head -c $(($(wc -c <"$m") / 2)) "$m" >"$tmp/cut" && cat "$tmp/cut" >"$m"
+	o=$tmp/out-cut-$1
+	"$PLANSITE" -C "$repo" build --out "$o" --verbose >/dev/null 2>"$o.err"
+	grep -q "$3" "$o.err" && ok "a $1 memo cut short is read again" ||
+		{ bad "a $1 memo cut short is read again"; grep -e history: -e withdrawal: "$o.err"; }
+	diff -r "$2" "$o" >/dev/null && ok "... and the pages are the same" || bad "... and the pages are the same"
+}
+
 export GIT_CONFIG_NOSYSTEM=1 HOME="$tmp"
 g() { git -C "$repo" -c user.name=Test -c user.email=test@example.org -c commit.gpgsign=false \
 	-c tag.gpgsign=false "$@" >/dev/null; }
@@ -353,16 +367,7 @@ has "$tmp/err2" "plansite: version publish/2007-03: taken from the cache" "... a
 has "$tmp/err2" "plansite: history: 0 old versions read for the public audience" \
 	"what the public reads of old versions is taken from the cache"
 # a texts cache cut short is ignored whole: the versions are read again, the same pages made
-texts=$(find "$PLANSITE_CACHE" -name texts-public 2>/dev/null | head -1)
-if [ -n "$texts" ]; then
-	head -c $(($(wc -c <"$texts") / 2)) "$texts" >"$tmp/cut" && cat "$tmp/cut" >"$texts"
-	"$PLANSITE" -C "$repo" build --out "$tmp/out-cut" --verbose >/dev/null 2>"$tmp/err-cut"
-	grep -q "plansite: history: [1-9][0-9]* old versions read for the public audience" "$tmp/err-cut" &&
-		ok "a texts cache cut short is read again" || { bad "a texts cache cut short is read again"; grep history "$tmp/err-cut"; }
-	diff -r "$out" "$tmp/out-cut" >/dev/null && ok "... and the pages are the same" || bad "... and the pages are the same"
-else
-	bad "the texts cache is somewhere"
-fi
+cut_memo texts-public "$out" "plansite: history: [1-9][0-9]* old versions read for the public audience"
 # a practices-only withdrawal: the second forum, made confidential
 "$PLANSITE" -C "$repo" build --audience practices --out "$tmp/outp" --verbose >/dev/null 2>"$tmp/errp2"
 has "$tmp/errp2" "plansite: version publish/2007-03: taken from the cache" "practices: cached before the next withdrawal"
@@ -374,6 +379,61 @@ has "$tmp/errp3" "plansite: version publish/2007-02: taken from the cache" "prac
 nowhere "$tmp/outp" SECONDFORUM "practices: the second forum is nowhere now"
 "$PLANSITE" -C "$repo" build --out "$out" --verbose >/dev/null 2>"$tmp/err3"
 has "$tmp/err3" "plansite: version publish/2007-03: taken from the cache" "public: a practices-only withdrawal keeps the public versions cached"
+# --- deleting or rewording what was withdrawn does not publish it again -------
+# Deleting is not withdrawing, and it is not publishing again either: what is
+# gone from the tree being built keeps the visibility it had when it went.
+# beacon (confidential) and haven (harbour renamed, confidential) deleted; the
+# board meeting and the first forum (confidential) deleted; the audit meeting's
+# withdrawn decision reworded and its withdrawn action removed; bkhan
+# (confidential) removed from people.yaml. compass, deleted while public,
+# stays in the old reports and versions.
+g rm -q content/projects/beacon.md content/projects/haven.md \
+	content/meetings/2007-02-14-board.md content/meetings/2007-02-21-forum.md
+audit confidential
+sed -i -e 's/Drop the AUDITDECISIONGONE register./Drop the AUDITDECISIONGONE register at once./' \
+	-e '/AUDITACTIONGONE/d' "$repo/content/meetings/2007-02-27-audit.md"
+for f in $(grep -rl bkhan "$repo/content/meetings" "$repo/content/projects"); do
+	sed -i -e 's/bkhan/alee/g' -e 's/\[alee, alee\]/[alee]/' "$f"
+done
+sed -i '/id: bkhan/d' "$repo/content/people.yaml"
+grep -rq bkhan "$repo/content" && bad "the test could not remove bkhan"
+commit 2007-05-14 "Delete what was withdrawn"
+"$PLANSITE" -C "$repo" build --out "$out" --verbose >/dev/null 2>"$tmp/err4"
+st=$?
+[ $st = 0 ] && ok "the build after the deletions exits 0" || { bad "the build after the deletions (exit $st)"; cat "$tmp/err4"; }
+for c in BEACONPROJ HARBOURCANARY LANTERNTITLE LANTERNDECISION LANTERNACTION LANTERNBODY FORUMCANARY \
+	AUDITDECISIONGONE AUDITACTIONGONE 'Dr B Khan'; do
+	nowhere "$out" "$c" "withdrawn, then deleted: $c is nowhere"
+done
+for p in projects/beacon projects/harbour meetings/2007-02-14-board; do
+	[ ! -e "$out/versions/2007-02/$p" ] && ok "publish/2007-02 has no page $p, withdrawn then deleted" ||
+		bad "publish/2007-02 has no page $p, withdrawn then deleted"
+done
+has "$out/reports/2007-02/index.html" COMPASSKEPT "deleted while public: compass is still in the February report"
+has "$out/versions/2007-02/projects/compass/index.html" COMPASSKEPT "... and in publish/2007-02"
+has "$out/reports/2007-02/index.html" AUDITDECISIONKEPT "the audit meeting keeps its decision not withdrawn"
+"$PLANSITE" -C "$repo" report 2007-02 --out "$tmp/rep4" >/dev/null 2>"$tmp/rep4.err" ||
+	{ bad "plansite report 2007-02 after the deletions"; cat "$tmp/rep4.err"; }
+for c in BEACONPROJ LANTERNDECISION AUDITDECISIONGONE AUDITACTIONGONE 'Dr B Khan'; do
+	nowhere "$tmp/rep4" "$c" "plansite report 2007-02 after the deletions: no $c"
+done
+"$PLANSITE" -C "$repo" build --audience practices --out "$tmp/outp" >/dev/null 2>"$tmp/errp4" ||
+	{ bad "the practices' build after the deletions"; cat "$tmp/errp4"; }
+for c in FORUMCANARY LANTERNDECISION AUDITACTIONGONE SECONDFORUM; do
+	nowhere "$tmp/outp" "$c" "practices, withdrawn then deleted: $c is nowhere"
+done
+# the walk found the deleted documents; the meetings' old versions are read
+# from git once, then from the cache's memo; a memo cut short is ignored
+"$PLANSITE" -C "$repo" build --out "$tmp/out5" --verbose >/dev/null 2>"$tmp/err5"
+has "$tmp/err5" "plansite: withdrawal: 5 deleted documents" "the walk finds the five deleted documents"
+grep -q "plansite: withdrawal: .* meeting versions (0 read)" "$tmp/err5" &&
+	ok "the meetings' old versions come from the cache's memo" ||
+	{ bad "the meetings' old versions come from the cache's memo"; grep withdrawal "$tmp/err5"; }
+cut_memo items "$tmp/out5" "plansite: withdrawal: .* meeting versions ([1-9][0-9]* read)"
+"$PLANSITE" -C "$repo" changes publish/2007-02 HEAD >"$tmp/ch4" 2>&1
+for c in beacon harbour haven Beacon Harbour board LANTERN; do
+	hasnt "$tmp/ch4" "$c" "plansite changes after the deletions: nothing of '$c'"
+done
 # the oracle: a fresh build, with a fresh cache, into an empty folder
 cp -r "$repo" "$tmp/fresh"
 for a in public practices; do

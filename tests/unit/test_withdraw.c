@@ -102,7 +102,7 @@ static void test_apply(void **state)
 	today.site.people[1].vis = VIS_CONFIDENTIAL;
 
 	struct withdrawals w;
-	withdrawals_init(&w, &today.site, VIS_PUBLIC, NULL);
+	withdrawals_init(&w, &today.site, VIS_PUBLIC, NULL, NULL);
 	uint64_t fp = withdrawals_fingerprint(&w, NULL);
 
 	/* a pooled record: narrowed into a copy, the shared one untouched */
@@ -137,18 +137,18 @@ static void test_apply(void **state)
 	withdrawals_release(&w);
 
 	/* the practices see decision B still; the fingerprint is theirs */
-	withdrawals_init(&w, &today.site, VIS_PRACTICES, NULL);
+	withdrawals_init(&w, &today.site, VIS_PRACTICES, NULL, NULL);
 	assert_true(withdrawals_fingerprint(&w, NULL) != fp);
 	withdrawals_release(&w);
 
 	/* what is hidden, not from whom: B confidential instead of practices
 	 * changes nothing for the public, and showing action 2 does */
 	tm->decisions[1].vis = VIS_CONFIDENTIAL;
-	withdrawals_init(&w, &today.site, VIS_PUBLIC, NULL);
+	withdrawals_init(&w, &today.site, VIS_PUBLIC, NULL, NULL);
 	assert_true(withdrawals_fingerprint(&w, NULL) == fp);
 	withdrawals_release(&w);
 	tm->actions[1].vis = VIS_PUBLIC;
-	withdrawals_init(&w, &today.site, VIS_PUBLIC, NULL);
+	withdrawals_init(&w, &today.site, VIS_PUBLIC, NULL, NULL);
 	assert_true(withdrawals_fingerprint(&w, NULL) != fp);
 	withdrawals_release(&w);
 
@@ -169,7 +169,7 @@ static void test_never_wider(void **state)
 	om->actions[0].vis = VIS_CONFIDENTIAL;
 	om->doc.vis = VIS_PRACTICES;
 	struct withdrawals w;
-	withdrawals_init(&w, &today.site, VIS_PRACTICES, NULL);
+	withdrawals_init(&w, &today.site, VIS_PRACTICES, NULL, NULL);
 	struct arena a = ARENA_INIT;
 	assert_ptr_equal(withdrawals_record(&w, SIZE_MAX, DOC_MEETING, om, &a), om);
 	withdrawals_apply(&w, NULL, &old.site);
@@ -194,7 +194,7 @@ static void test_same_text(void **state)
 	tm->decisions[2].text = tm->decisions[0].text;
 	tm->decisions[2].vis = VIS_CONFIDENTIAL;
 	struct withdrawals w;
-	withdrawals_init(&w, &today.site, VIS_PRACTICES, NULL);
+	withdrawals_init(&w, &today.site, VIS_PRACTICES, NULL, NULL);
 	withdrawals_apply(&w, NULL, &old.site);
 	struct meeting *om = meeting_of(&old);
 	assert_int_equal(om->decisions[0].vis, VIS_CONFIDENTIAL);
@@ -289,10 +289,49 @@ static void test_items_hash(void **state)
 	assert_true(hidden == edited);
 }
 
+/* A person gone from today's people file keeps the visibility of the last
+ * version that had them: hidden there, hidden in every old tree; shown
+ * there (deleting is not withdrawing), as the old tree has them. */
+static void test_person_gone(void **state)
+{
+	const char *today_people = "- { id: alee, name: A Lee, practice: north }\n";
+	const char *then = "- { id: alee, name: A Lee, practice: north }\n"
+			   "- { id: bkhan, name: B Khan, practice: north }\n"
+			   "- { id: cdoe, name: C Doe, practice: north }\n";
+	const char *tp[] = {"content/people.yaml"};
+	const char *tt[] = {today_people};
+	const char *tt2[] = {then};
+	struct made today, last, old;
+	make(&today, tp, tt, 1);
+	make(&last, tp, tt2, 1);
+	make(&old, tp, tt2, 1);
+	assert_int_equal(last.site.npeople, 3);
+	last.site.people[1].vis = VIS_CONFIDENTIAL; /* bkhan, when he went */
+	const struct person *pv[] = {last.site.people};
+	size_t npv[] = {last.site.npeople};
+	struct withdrawal_sources src = {.people = pv, .npeople = npv, .nversions = 1};
+	struct withdrawals w;
+	withdrawals_init(&w, &today.site, VIS_PUBLIC, NULL, &src);
+	uint64_t fp = withdrawals_fingerprint(&w, NULL);
+	withdrawals_apply(&w, NULL, &old.site);
+	assert_int_equal(old.site.people[0].vis, VIS_PUBLIC);
+	assert_int_equal(old.site.people[1].vis, VIS_CONFIDENTIAL);
+	assert_int_equal(old.site.people[2].vis, VIS_PUBLIC);
+	withdrawals_release(&w);
+	/* without the old version, nothing is known of him: as the tree was */
+	withdrawals_init(&w, &today.site, VIS_PUBLIC, NULL, NULL);
+	assert_true(withdrawals_fingerprint(&w, NULL) != fp);
+	withdrawals_release(&w);
+	unmake(&today);
+	unmake(&last);
+	unmake(&old);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_apply),
+		cmocka_unit_test(test_person_gone),
 		cmocka_unit_test(test_never_wider),
 		cmocka_unit_test(test_same_text),
 		cmocka_unit_test(test_audience_hash),
