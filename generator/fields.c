@@ -104,6 +104,30 @@ static uint32_t utf8_next(const char *s, size_t n, size_t *i)
 	return c;
 }
 
+/* Folds the UTF-8 text s[0..len) to one byte a character into out (cap
+ * bytes, NUL-terminated): ASCII letters (and their full-width forms) in
+ * lowercase, invisible characters dropped, any other character a byte that
+ * matches no letter of a word, so a byte edit distance is the distance in
+ * characters. Returns the folded length, or SIZE_MAX when it does not fit. */
+static size_t fold_word(const char *s, size_t len, char *out, size_t cap)
+{
+	size_t n = 0;
+	for (size_t i = 0; i < len;) {
+		uint32_t c = utf8_next(s, len, &i);
+		if (invisible(c))
+			continue;
+		if (c >= 0xff01 && c <= 0xff5e)
+			c -= 0xfee0; /* full-width ASCII */
+		if (c >= 'A' && c <= 'Z')
+			c += 'a' - 'A';
+		if (n + 1 >= cap)
+			return SIZE_MAX;
+		out[n++] = c < 0x80 && c != 0 ? (char)c : '\x01';
+	}
+	out[n] = '\0';
+	return n;
+}
+
 /* Whether key is word (1), or differs from it only by case, invisible
  * characters or an edit distance of at most max counted in characters (2),
  * or neither (0). */
@@ -114,25 +138,9 @@ static int near_word(const char *key, size_t len, const char *word, size_t max)
 		return 1;
 	if (len + max < wl)
 		return 0; /* too short to be near (most keys) */
-	/* Fold the key to one byte a character: ASCII letters (and their
-	 * full-width forms) in lowercase, invisible characters dropped, any
-	 * other character a byte that matches no letter of the word, so the
-	 * byte edit distance is the distance in characters. */
 	char folded[32];
-	size_t n = 0;
-	for (size_t i = 0; i < len;) {
-		uint32_t c = utf8_next(key, len, &i);
-		if (invisible(c))
-			continue;
-		if (c >= 0xff01 && c <= 0xff5e)
-			c -= 0xfee0; /* full-width ASCII */
-		if (c >= 'A' && c <= 'Z')
-			c += 'a' - 'A';
-		if (n == sizeof(folded) - 1)
-			return 0; /* far longer than the word */
-		folded[n++] = c < 0x80 && c != 0 ? (char)c : '\x01';
-	}
-	folded[n] = '\0';
+	if (fold_word(key, len, folded, sizeof(folded)) == SIZE_MAX)
+		return 0; /* far longer than the word */
 	return edit_distance(folded, word, max) <= max ? 2 : 0;
 }
 
@@ -147,6 +155,26 @@ static bool odd_space(uint32_t c)
 	return c == 0xa0 || c == 0x1680 || (c >= 0x2000 && c <= 0x200a) || c == 0x202f ||
 	       c == 0x205f || c == 0x3000;
 }
+
+/* Whether folded text f is near a fence word: 'visibility' or
+ * 'confidential' (two edits), 'practices' (one). */
+static bool fence_word_folded(const char *f)
+{
+	return edit_distance(f, "visibility", 2) <= 2 || edit_distance(f, "confidential", 2) <= 2 ||
+	       edit_distance(f, "practices", 1) <= 1;
+}
+
+/* What may split a comment's first word in two: an ASCII character that
+ * is not a letter or digit, or an odd space. */
+static bool word_break(uint32_t c)
+{
+	return (c < 0x80 && !((c | 0x20) >= 'a' && (c | 0x20) <= 'z') && !(c >= '0' && c <= '9')) ||
+	       odd_space(c);
+}
+
+/* The longest folded run of words worth comparing: 'confidential' and two
+ * letters more. */
+#define FENCE_WORD_MAX 14
 
 int visibility_comment_near(const char *s, size_t n)
 {
@@ -165,23 +193,50 @@ int visibility_comment_near(const char *s, size_t n)
 		}
 		break;
 	}
-	size_t start = at;
-	for (i = at; i < n;) {
-		at = i;
-		uint32_t c = utf8_next(s, n, &i);
-		if ((c < 0x80 && !((c | 0x20) >= 'a' && (c | 0x20) <= 'z') && !(c >= '0' && c <= '9')) ||
-		    odd_space(c)) {
-			i = at;
-			break;
+	/*
+	 * The first word, then it joined to the next, and the next, while
+	 * the letters joined could still be a fence word: a word split by a
+	 * space, a hyphen or other punctuation ("visi bility", "Visi-bility",
+	 * "v i s i b i l i t y") was meant as one, and is taken for a fence,
+	 * not published as text. The comment's end ("-->") ends the words.
+	 */
+	char joined[FENCE_WORD_MAX + 2];
+	size_t jn = 0;
+	for (unsigned words = 0;; words++) {
+		size_t start = at;
+		for (i = at; i < n;) {
+			at = i;
+			if (word_break(utf8_next(s, n, &i))) {
+				i = at;
+				break;
+			}
+		}
+		if (words == 0) {
+			/* the word alone, as written: 1 when it is 'visibility' */
+			int near = visibility_near(s + start, i - start);
+			if (!near && (near_word(s + start, i - start, "confidential", 2) ||
+				      near_word(s + start, i - start, "practices", 1)))
+				near = 2;
+			if (near)
+				return near;
+		}
+		size_t f = fold_word(s + start, i - start, joined + jn, sizeof(joined) - jn);
+		if (f == SIZE_MAX)
+			return 0; /* longer than any fence word */
+		jn += f;
+		if (words > 0 && fence_word_folded(joined))
+			return 2;
+		/* past the breaks, to the next word */
+		for (;;) {
+			if (i >= n || s[i] == '>' || (n - i >= 3 && memcmp(s + i, "-->", 3) == 0))
+				return 0;
+			at = i;
+			if (!word_break(utf8_next(s, n, &i))) {
+				i = at;
+				break;
+			}
 		}
 	}
-	/* a comment that starts with the narrower words, as if they were
-	 * fences of their own ("<!-- confidential -->"), is taken for one too */
-	int near = visibility_near(s + start, i - start);
-	if (!near && (near_word(s + start, i - start, "confidential", 2) ||
-		      near_word(s + start, i - start, "practices", 1)))
-		near = 2;
-	return near;
 }
 
 static bool fences_in(struct diag *d, const struct value *v, int depth)

@@ -40,10 +40,11 @@ bool md_next_line(const char *body, size_t n, size_t off, struct line *l)
  * is an HTML block at the top level of the body that is exactly one line,
  * "<!-- visibility: WORD -->" or "<!-- /visibility -->". Any other HTML
  * comment whose first word is, or nearly is, 'visibility' (any case, an
- * edit or two, invisible characters), wherever it stands (in a list item,
- * a quote, a table, a paragraph, another HTML block, after a no-break
- * space), is an error: it looks like a fence but hides nothing. Code is
- * code: a fence in a code block or span is its literal text.
+ * edit or two, invisible characters, split by a space or punctuation),
+ * wherever it stands (in a list item, a quote, a table, a paragraph,
+ * another HTML block, after a no-break space), is an error: it looks like
+ * a fence but hides nothing. Code is code: a fence in a code block or span
+ * is its literal text.
  */
 
 /* The body's lines: where each begins, for positions without rescanning. */

@@ -108,7 +108,9 @@ int visibility_near(const char *key, size_t len);
 /* The same of the first word of an HTML comment, s being what follows its
  * "<!--": past spaces (odd ones too), invisible characters and one '/';
  * also 2 when that word is near "confidential" (two edits) or "practices"
- * (one), which an editor may take for a fence. */
+ * (one), which an editor may take for a fence, and 2 when the first words
+ * joined are near one of the three ("visi bility", "Visi-bility"), up to
+ * the comment's end. */
 int visibility_comment_near(const char *s, size_t n);
 /* Reports (E022) each string of a front matter tree v that holds a comment
  * whose first word is near 'visibility': a fence there hides nothing, the

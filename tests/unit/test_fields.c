@@ -43,6 +43,47 @@ static void test_near_visibility(void **state)
 	assert_int_equal(visibility_near(longkey, sizeof(longkey)), 0);
 }
 
+static int comment_near(const char *after)
+{
+	return visibility_comment_near(after, strlen(after));
+}
+
+/* A comment's first word, split by a space, punctuation or an invisible
+ * character, is still taken for a fence word; ordinary comments are not. */
+static void test_comment_near(void **state)
+{
+	(void)state;
+	assert_int_equal(comment_near(" visibility: practices -->"), 1);
+	assert_int_equal(comment_near(" /visibility -->"), 1);
+	assert_int_equal(comment_near(" \xef\xbb\xbfvisibility -->"), 1); /* a BOM before */
+	static const char *const fences[] = {
+		" visi bility: practices -->", " Visi-bility: practices -->",
+		" / visi_bility -->", " v i s i b i l i t y : practices -->",
+		" vis.ibil.ity -->", " visi\tbility -->", " visi\nbility -->",
+		" visi\xc2\xa0" "bility -->",     /* a no-break space */
+		" visi\xc2\xad" "bility -->",     /* a soft hyphen */
+		" vi\xe2\x80\x8bsi bility -->",  /* a zero-width space and a space */
+		" visi\xe2\x81\xa0" "bility -->", /* a word joiner */
+		" confi dential -->", " prac tices -->", " -visibility -->",
+		" visi bilty: practices -->",      /* split and misspelt */
+	};
+	for (size_t i = 0; i < sizeof(fences) / sizeof(*fences); i++)
+		assert_int_equal(comment_near(fences[i]) * 100 + (int)i, 2 * 100 + (int)i);
+	static const char *const other[] = {
+		" more -->", " TODO check this -->", " vis it the site -->", " visible to all -->",
+		" prettier-ignore -->", " markdownlint-disable MD013 -->", " vis -->bility",
+		" visi > bility", " toc -->", "", " ", " visi",
+	};
+	for (size_t i = 0; i < sizeof(other) / sizeof(*other); i++)
+		assert_int_equal(comment_near(other[i]) * 100 + (int)i, (int)i);
+	/* a long run of letters split every one is far, and ends */
+	char many[6000];
+	for (size_t i = 0; i + 1 < sizeof(many); i++)
+		many[i] = i % 2 ? ' ' : 'v';
+	many[sizeof(many) - 1] = '\0';
+	assert_int_equal(comment_near(many), 0);
+}
+
 /* A map of n string pairs key_i: val_i. */
 static struct value *map_of(struct arena *a, const char *const *kv, size_t n)
 {
@@ -129,6 +170,7 @@ int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_near_visibility),
+		cmocka_unit_test(test_comment_near),
 		cmocka_unit_test(test_visibility_fails_closed),
 		cmocka_unit_test(test_many_keys),
 	};
