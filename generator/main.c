@@ -364,7 +364,7 @@ static int cmd_build(const struct options *o)
 	struct buf key = BUF_INIT;
 	options_key(o, &key);
 	struct reuse_opts rop = {key.ptr, key.len, today_for(o, &src), !o->no_versions,
-				 o->verbose, &cache};
+				 o->verbose, !o->no_pdf, &cache};
 	int reused = reuse_check(&reuse, &src, out, &rop, &d);
 	buf_release(&key);
 	if (reused != 0) {

@@ -1696,6 +1696,7 @@ struct reuse_opts {
 	struct date today;
 	bool versions;       /* published versions are on: the tags count */
 	bool verbose;        /* say why a build is not a no-op */
+	bool pdf;            /* reports' PDFs are on: the fonts count (pdf_environment) */
 	const struct cache *cache; /* where the record is kept (cache_locate'd) */
 };
 
@@ -1708,6 +1709,8 @@ struct reuse {
 	size_t nfiles;               /* up to date: the files of the output */
 	struct arena arena;          /* replayed findings' texts */
 	struct buf sources;          /* from disk: the record's "source" lines */
+	uint64_t fonts;              /* pdf_environment() before the build, when */
+	bool fonts_known;            /* PDFs are on: the record's "fonts" line */
 	bool not_kept;               /* set before reuse_commit: the build is whole but
 					must not be reused (a one-off failure left
 					something out): no record is written */

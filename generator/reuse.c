@@ -10,6 +10,7 @@
  *   out     /absolute/path/of/public
  *   key     <32 hex digits>
  *   count   <files written>
+ *   fonts   <16 hex digits>                                   (when PDFs are on)
  *   finding <severity> <code> <file> <line> <col> <message>   (each finding)
  *   source  <size> <mtime s> <ns> <ctime s> <ns> <inode> <device> <hash> <path>
  *   file    <size> <mtime s> <mtime ns> <path>                (each file)
@@ -30,6 +31,13 @@
  * repository HEAD, the shallow boundary and the tags too (drafts take their
  * reports' data from HEAD's history). Reading ids from git costs little;
  * hashing the files costs a small part of parsing them.
+ *
+ * The reports' PDFs depend on more: the cairo, pango and fontconfig
+ * versions and the fonts fontconfig offers, which the PDF cache is keyed by
+ * (pdf_environment). The record keeps that hash too ("fonts"), taken before
+ * the build; an output that holds a PDF is reused only when the fonts are
+ * the same now. Only then is it computed on a no-op (fontconfig's start
+ * costs more than the rest of one), so a site without PDFs pays nothing.
  *
  * From disk, the record also keeps each source file's stamp (size, times,
  * inode, device, as fstat gave them when it was read) and hash ("source"
@@ -313,6 +321,8 @@ static bool outputs_unchanged(int dfd, const struct written_file *v, size_t n)
 /* What the record of the last build into the output says. */
 struct record {
 	char key[33];
+	uint64_t fonts;             /* its "fonts" line, when fonts_known */
+	bool fonts_known;
 	struct written_file *files; /* the output's files */
 	size_t nfiles, cap;
 	struct stamps stamps;       /* the sources' */
@@ -356,6 +366,9 @@ static bool record_read(struct reuse *r, struct buf *m, struct record *rec, cons
 				return false;
 		} else if (strcmp(f[0], "key") == 0 && nf == 2) {
 			snprintf(rec->key, sizeof(rec->key), "%s", f[1]);
+		} else if (strcmp(f[0], "fonts") == 0 && nf == 2 && strlen(f[1]) == 16) {
+			rec->fonts = strtoull(f[1], NULL, 16);
+			rec->fonts_known = true;
 		} else if (strcmp(f[0], "count") == 0 && nf == 2) {
 			r->nfiles = (size_t)strtoull(f[1], NULL, 10);
 		} else if (strcmp(f[0], "source") == 0 && nf == 10) {
@@ -429,6 +442,23 @@ static void replay(struct reuse *r, const struct buf *m, struct diag *d)
 	}
 }
 
+/* Whether the output's PDFs, if it holds any, were made with the fonts
+ * there are now (the PDF cache's key, pdf_environment). */
+static bool record_fonts(const struct record *rec, const char **why)
+{
+	bool pdfs = false;
+	for (size_t i = 0; i < rec->nfiles && !pdfs; i++) {
+		size_t n = strlen(rec->files[i].path);
+		pdfs = n > 4 && strcmp(rec->files[i].path + n - 4, ".pdf") == 0;
+	}
+	if (!pdfs)
+		return true;
+	if (rec->fonts_known && rec->fonts == pdf_environment())
+		return true;
+	*why = "the fonts changed (or the cairo, pango or fontconfig libraries)";
+	return false;
+}
+
 /* -------------------------------------------------------------- public */
 
 /* How many files of src were taken on their stamps, unread. */
@@ -487,6 +517,9 @@ int reuse_check(struct reuse *r, struct source *src, const char *out, const stru
 		/* from git the key is nearly free: the output is looked at after */
 		if (have && src->mode == SOURCE_GIT)
 			intact = record_outputs(r, &rec, &why);
+		/* last, as it costs the most: the PDFs' fonts */
+		if (have && intact && !record_fonts(&rec, &why))
+			have = false;
 		if (have && intact) {
 			if (src->mode == SOURCE_GIT && source_uncommitted(src, d) < 0)
 				goto out;
@@ -514,6 +547,12 @@ int reuse_check(struct reuse *r, struct source *src, const char *out, const stru
 		goto out;
 	if (o->verbose && d->format == DIAG_TEXT)
 		fprintf(stderr, "plansite: building %s whole: %s\n", r->out ? r->out : out, why);
+	/* the fonts the PDFs will be made with, for the record: taken before
+	 * the build, so fonts changed during it make the next one full */
+	if (o->pdf) {
+		r->fonts = pdf_environment();
+		r->fonts_known = true;
+	}
 	r->first = d->n;
 	r->counted = d->errors + d->warnings;
 	if (!can)
@@ -558,6 +597,11 @@ static void reuse_save(struct reuse *r, struct writer *w, const struct diag *d)
 	buf_printf(&b, "%s\nout\t", MANIFEST_MAGIC);
 	put_escaped(&b, r->out);
 	buf_printf(&b, "\nkey\t%s\ncount\t%zu\n", r->key, writer_count(w));
+	if (r->fonts_known) {
+		buf_puts(&b, "fonts\t");
+		put_hex16(&b, r->fonts);
+		buf_putc(&b, '\n');
+	}
 	for (size_t i = r->first; i < d->n; i++) {
 		const struct finding *f = &d->items[i];
 		buf_printf(&b, "finding\t%d\t", (int)f->severity);

@@ -14,7 +14,9 @@
 #   Caches never outlive what made them (point 9):
 #   - another plansite (the executable with a byte more) renders every
 #     version, PDF and history again; other fonts (FONTCONFIG_FILE) make the
-#     PDFs again; a shallow clone deepened renders its versions again;
+#     PDFs again, into a new folder or into one whose no-op record was
+#     made with the first fonts; a shallow clone deepened renders its
+#     versions again;
 #   - a version left out for a one-off read failure (W011: a loose object
 #     moved away for one build) is not remembered: the next build is a full
 #     one and publishes it;
@@ -226,6 +228,29 @@ FONTCONFIG_FILE=$tmp/fonts.conf "$PLANSITE" -C "$repo" build --out "$tmp/f1" >/d
 same "other fonts: the PDF is made again (a fresh build's)" "$tmp/f1" "$tmp/fresh-fonts"
 pdf=reports/2007-04/testgroup-ltd-status-2007-04.pdf
 check "... and it is not the PDF of the first fonts" sh -c "! cmp -s '$tmp/f1/$pdf' '$tmp/fresh-main/$pdf'"
+# the same output folder: its no-op record is keyed by the fonts as the PDF
+# cache is, so the build into it is a full one and the PDF is the new fonts'
+rm -rf "$tmp/f2"
+"$PLANSITE" -C "$repo" build --out "$tmp/f2" >/dev/null 2>&1
+"$PLANSITE" -C "$repo" build --out "$tmp/f2" >/dev/null 2>"$tmp/err"
+check "the same fonts again: a no-op" grep -q "is up to date" "$tmp/err"
+FONTCONFIG_FILE=$tmp/fonts.conf "$PLANSITE" -C "$repo" build --out "$tmp/f2" --verbose >/dev/null 2>"$tmp/err"
+check "other fonts into the same folder: not a no-op" sh -c "! grep -q 'is up to date' '$tmp/err'"
+check "... it says the fonts changed" grep -q "whole: the fonts changed" "$tmp/err"
+same "... and the PDF is made again (a fresh build's)" "$tmp/f2" "$tmp/fresh-fonts"
+FONTCONFIG_FILE=$tmp/fonts.conf "$PLANSITE" -C "$repo" build --out "$tmp/f2" >/dev/null 2>"$tmp/err"
+check "... then the same fonts again: a no-op" grep -q "is up to date" "$tmp/err"
+# a font added to a folder fontconfig reads changes them too
+cp /usr/share/fonts/truetype/dejavu/DejaVuSans.ttf "$tmp/fonts/"
+FONTCONFIG_FILE=$tmp/fonts.conf fc-list >/dev/null 2>&1
+FONTCONFIG_FILE=$tmp/fonts.conf "$PLANSITE" -C "$repo" build --out "$tmp/f2" >/dev/null 2>"$tmp/err"
+check "a font added: not a no-op" sh -c "! grep -q 'is up to date' '$tmp/err'"
+rm -f "$tmp/fonts/DejaVuSans.ttf"
+FONTCONFIG_FILE=$tmp/fonts.conf fc-list >/dev/null 2>&1
+# and a site with no PDF (--no-pdf) does not look at the fonts
+"$PLANSITE" -C "$repo" build --no-pdf --out "$tmp/f3" >/dev/null 2>&1
+FONTCONFIG_FILE=$tmp/fonts.conf "$PLANSITE" -C "$repo" build --no-pdf --out "$tmp/f3" >/dev/null 2>"$tmp/err"
+check "no PDFs: other fonts are still a no-op" grep -q "is up to date" "$tmp/err"
 
 # --- damaged entries are made again, never copied ---------------------------------------
 # damage NAME CMD: with the cache warm, CMD damages it; then a build into a
