@@ -876,6 +876,152 @@ static struct pos link_pos(const struct doc *doc, const char *body, size_t n, cm
 	return p;
 }
 
+/* --------------------------------------------- links in front matter */
+
+void markdown_fields_begin(struct md_fields *mf, const struct doc *doc)
+{
+	memset(mf, 0, sizeof(*mf));
+	mf->doc = doc;
+	const char *f = doc->file ? doc->file->data : NULL;
+	if (!f)
+		return;
+	/* the front matter's lines: the file up to the body */
+	size_t n = doc->file->len;
+	if (doc->body && doc->body >= f && doc->body <= f + n)
+		n = (size_t)(doc->body - f);
+	mf->text = f;
+	mf->len = n;
+	size_t cap = 64;
+	mf->at = xmalloc(cap * sizeof(*mf->at));
+	for (size_t off = 0;;) {
+		if (mf->n + 2 > cap) {
+			cap *= 2;
+			mf->at = xrealloc(mf->at, cap * sizeof(*mf->at));
+		}
+		mf->at[mf->n++] = off;
+		const char *nl = off < n ? memchr(f + off, '\n', n - off) : NULL;
+		if (!nl)
+			break;
+		off = (size_t)(nl - f) + 1;
+	}
+	mf->at[mf->n] = n;
+}
+
+void markdown_fields_end(struct md_fields *mf)
+{
+	free(mf->at);
+	memset(mf, 0, sizeof(*mf));
+}
+
+/* The byte offset of a file position in the front matter; mf->len when
+ * it is not in it. Columns are counted on from the last position asked
+ * for when it was earlier on the same line (the values of a list come in
+ * order), so a line of many values costs its length, not its length for
+ * each. */
+static size_t field_offset(struct md_fields *mf, struct pos p)
+{
+	if (!mf->at || p.line < 1 || p.line > mf->n)
+		return mf->len;
+	size_t off = mf->at[p.line - 1], end = mf->at[p.line];
+	uint32_t col = 1;
+	if (mf->col_line == p.line && mf->col_col <= p.col) {
+		off = mf->col_off;
+		col = mf->col_col;
+	}
+	for (; col < p.col && off < end; col++) {
+		off++;
+		while (off < end && ((unsigned char)mf->text[off] & 0xc0) == 0x80)
+			off++;
+	}
+	mf->col_line = p.line;
+	mf->col_col = col;
+	mf->col_off = off;
+	return off;
+}
+
+/* The file position of byte offset at of the front matter; like
+ * field_offset, counting on from the last one on the same line. */
+static struct pos field_pos(struct md_fields *mf, size_t at)
+{
+	size_t lo = 0, hi = mf->n; /* at[lo] <= at < at[hi] */
+	while (hi - lo > 1) {
+		size_t mid = lo + (hi - lo) / 2;
+		if (mf->at[mid] <= at)
+			lo = mid;
+		else
+			hi = mid;
+	}
+	size_t from = mf->at[lo];
+	size_t chars = 0;
+	if (mf->pos_line == lo + 1 && mf->pos_at <= at && mf->pos_at >= from) {
+		from = mf->pos_at;
+		chars = mf->pos_chars;
+	}
+	chars += utf8_count(mf->text + from, at - from);
+	mf->pos_line = lo + 1;
+	mf->pos_at = at;
+	mf->pos_chars = chars;
+	struct pos p = {mf->doc->path, (uint32_t)lo + 1, (uint32_t)chars + 1};
+	return p;
+}
+
+size_t markdown_text_links(struct arena *a, struct md_fields *mf, const char *s,
+			   struct pos pos, enum visibility vis, struct md_link **out)
+{
+	*out = NULL;
+	size_t n = s ? strlen(s) : 0;
+	/* what markdown_inline renders without a parse has no link */
+	if (n == 0 || md_plain_inline(s, n))
+		return 0;
+	/* Where the value is written, and how far it can reach: a YAML
+	 * scalar's source is never shorter than its text (escapes and folded
+	 * lines only shorten it), and twice the text, with its indentation,
+	 * is as far as it goes; never into the body. */
+	size_t from = field_offset(mf, pos), end = mf->len;
+	if (from < end && end - from > 2 * n + 256)
+		end = from + 2 * n + 256;
+	size_t cap = 4, k = 0;
+	struct md_link *v = arena_alloc(a, cap * sizeof(*v));
+	struct parse ps;
+	cmark_node *root = md_parse_text(&ps, CMARK_OPT_DEFAULT, s, n);
+	cmark_iter *it = cmark_iter_new(root);
+	cmark_event_type ev;
+	while ((ev = cmark_iter_next(it)) != CMARK_EVENT_DONE) {
+		cmark_node *node = cmark_iter_get_node(it);
+		cmark_node_type t = cmark_node_get_type(node);
+		if (ev != CMARK_EVENT_ENTER || (t != CMARK_NODE_LINK && t != CMARK_NODE_IMAGE))
+			continue;
+		const char *url = cmark_node_get_url(node);
+		if (!url)
+			continue;
+		if (k == cap) {
+			struct md_link *nv = arena_alloc(a, 2 * cap * sizeof(*nv));
+			memcpy(nv, v, cap * sizeof(*v));
+			v = nv;
+			cap *= 2;
+		}
+		struct md_link *lk = &v[k++];
+		lk->url = arena_strdup(a, url);
+		lk->vis = vis;
+		lk->pos = pos;
+		/* the url as written, after the one found before it; else
+		 * (written with escapes) the value's own position */
+		size_t ulen = strlen(url);
+		const char *hit = ulen && from < end && end - from >= ulen
+					  ? memmem(mf->text + from, end - from, url, ulen)
+					  : NULL;
+		if (hit) {
+			size_t at = (size_t)(hit - mf->text);
+			lk->pos = field_pos(mf, at);
+			from = at + ulen;
+		}
+	}
+	cmark_iter_free(it);
+	md_parse_done(&ps);
+	*out = v;
+	return k;
+}
+
 /* Whether s[0..n) holds "<!--" ('<' is rare in Markdown: memchr, far
  * quicker than memmem, finds each): a body without one has no fence. */
 static bool has_comment(const char *s, size_t n)
@@ -1013,7 +1159,9 @@ void markdown_heading_ids(struct arena *a, const struct doc *doc, enum visibilit
 	for (size_t i = 0; i < doc->nheadings; i++) {
 		const struct md_heading *h = &doc->headings[i];
 		ids[i] = NULL;
-		if (!vis_shown(vis_at(doc, h->line), audience))
+		/* what an audience reads (a confidential part, linking, reads
+		 * every part); no page is ever built for confidential */
+		if (vis_at(doc, h->line) > audience)
 			continue;
 		buf_truncate(&slug, 0);
 		markdown_slug(&slug, h->text, strlen(h->text));

@@ -319,6 +319,7 @@ static void load_actions(struct loader *lo, struct meeting *mt, struct ld *l)
 		ac->pos = it->pos;
 		bool ok = ld_int(&al, "id", true, &ac->id, &ac->id_pos);
 		ac->text = ld_str(&al, "text", true);
+		ac->text_pos = ac->text ? ld_get(&al, "text")->pos : it->pos;
 		ok &= ld_ref(&al, "owner", true, false, &ac->owner);
 		ok &= ld_date(&al, "due", true, &ac->due, &ac->due_pos);
 		ld_ref(&al, "project", false, false, &ac->project);
@@ -346,6 +347,7 @@ static void load_decisions(struct loader *lo, struct meeting *mt, struct ld *l)
 		const struct value *it = v->u.items[i];
 		struct decision *dc = &mt->decisions[mt->ndecisions];
 		dc->pos = it->pos;
+		dc->text_pos = it->pos;
 		if (ld_is_scalar(it)) {
 			dc->text = it->str;
 			dc->vis = mt->doc.vis;
@@ -359,6 +361,8 @@ static void load_decisions(struct loader *lo, struct meeting *mt, struct ld *l)
 		struct ld dl;
 		ld_init(&dl, lo->arena, lo->d, it, it->pos, "decision");
 		dc->text = ld_str(&dl, "text", true);
+		if (dc->text)
+			dc->text_pos = ld_get(&dl, "text")->pos;
 		ld_item_visibility(&dl, mt->doc.vis, &dc->vis);
 		ld_done(&dl);
 		if (dc->text)

@@ -1125,7 +1125,7 @@ struct action {
 	bool done;
 	/* Who may see the action: its meeting's visibility unless narrowed. */
 	enum visibility vis;
-	struct pos pos, id_pos, due_pos;
+	struct pos pos, id_pos, due_pos, text_pos; /* text_pos: its text's value */
 };
 
 /* A decision of a meeting: a string in the front matter, or a map
@@ -1133,7 +1133,7 @@ struct action {
 struct decision {
 	const char *text;
 	enum visibility vis; /* its meeting's unless narrowed */
-	struct pos pos;
+	struct pos pos, text_pos; /* the item; its text's value */
 };
 
 struct next_meeting {
@@ -1398,9 +1398,35 @@ struct pdf_block *markdown_pdf(struct arena *a, const struct doc *doc, const str
 void markdown_audience_body(const struct doc *doc, enum visibility audience, struct buf *out);
 /* The ids of doc's headings as audience's page gives them (ids[i] for
  * doc->headings[i], NULL for a heading it may not see): a hidden heading
- * takes no id, so "budget-1" may be the scan's "budget-2". In a. */
+ * takes no id, so "budget-1" may be the scan's "budget-2". For
+ * VIS_CONFIDENTIAL (a confidential part's links) every heading. In a. */
 void markdown_heading_ids(struct arena *a, const struct doc *doc, enum visibility audience,
 			  const char **ids);
+
+/*
+ * The links of the short texts of a document's front matter (decisions,
+ * actions), which markdown_inline renders as Markdown: each with the file
+ * position where its url is written. begin indexes the front matter's
+ * lines once; end frees them.
+ */
+struct md_fields {
+	const struct doc *doc;
+	const char *text; /* the file, up to the body */
+	size_t len;
+	size_t *at;       /* at[i]: where file line i + 1 starts; at[n] = len */
+	size_t n;
+	/* the last position looked up each way, to count on from */
+	size_t col_line, col_off, pos_line, pos_at, pos_chars;
+	uint32_t col_col;
+};
+void markdown_fields_begin(struct md_fields *mf, const struct doc *doc);
+void markdown_fields_end(struct md_fields *mf);
+/* The links of text s, a YAML value of mf's document at pos, into *out
+ * (allocated in a), each seen by vis, at the position of its url in the
+ * file (searched from pos on, as far as the value can reach; pos itself
+ * when it is written otherwise, with escapes). Returns how many. */
+size_t markdown_text_links(struct arena *a, struct md_fields *mf, const char *s,
+			   struct pos pos, enum visibility vis, struct md_link **out);
 
 /* Appends the GitHub-style id of a heading text: lowercase, punctuation
  * dropped, spaces to '-'. */

@@ -203,10 +203,18 @@ static bool link_cb(void *ctx, enum link_kind kind, const char *path, const char
 {
 	struct pagectx *pg = ctx;
 	if (kind == LINK_ANCHOR) {
-		buf_putc(href, '#');
-		if (frag)
-			buf_puts(href, frag);
-		return true;
+		/* A decision or an action shown on another page than its
+		 * meeting's (a project's, a report's): its anchors are headings
+		 * of the meeting, on the meeting's page. */
+		const char *from = pg->inline_from;
+		if (!from || (pg->doc && strcmp(from, pg->doc->path) == 0)) {
+			buf_putc(href, '#');
+			if (frag)
+				buf_puts(href, frag);
+			return true;
+		}
+		kind = LINK_DOC;
+		path = from;
 	}
 	if (kind == LINK_DATA) {
 		buf_puts(href, pg->root);
@@ -241,7 +249,9 @@ struct value *rd_inline_html(struct pagectx *pg, const char *from, const char *s
 {
 	struct buf b = BUF_INIT;
 	struct md_render o = rd_md_opts(pg, NULL);
+	pg->inline_from = from;
 	markdown_inline(from, s, strlen(s), &o, &b);
+	pg->inline_from = NULL;
 	struct value *v = value_string(&pg->a, b.ptr, b.len, nopos);
 	buf_release(&b);
 	return v;

@@ -72,6 +72,10 @@ struct pagectx {
 	const char *dir;  /* "projects/copd/" ("" for the home page) */
 	const char *root; /* "../../" */
 	const struct doc *doc;
+	/* While a front matter text (a decision, an action) is rendered: the
+	 * path of the document it was written in, whose page its anchors
+	 * ("#minutes") are on; NULL for a body. */
+	const char *inline_from;
 	struct arena a;   /* this page's context; released after writing */
 };
 

@@ -120,7 +120,17 @@ static bool pdf_link_cb(void *ctx, enum link_kind kind, const char *path, const 
 {
 	struct pagectx *pg = ctx;
 	const char *base = pg->r->s->config.base_url;
-	if (!base || kind == LINK_ANCHOR)
+	if (kind == LINK_ANCHOR) {
+		/* on paper an anchor is a heading of a page on the site: a
+		 * decision's or an action's, of its meeting's page; the
+		 * report's own have no place in the PDF */
+		const char *from = pg->inline_from;
+		if (!from || (pg->doc && strcmp(from, pg->doc->path) == 0))
+			return false;
+		kind = LINK_DOC;
+		path = from;
+	}
+	if (!base)
 		return false;
 	if (kind == LINK_DATA) {
 		buf_printf(href, "%s%s", base,
@@ -139,18 +149,24 @@ static bool pdf_link_cb(void *ctx, enum link_kind kind, const char *path, const 
 static struct value *inline_pdf(struct pagectx *pg, const char *from, const char *s)
 {
 	struct md_render o = {pg->r->audience, false, pdf_link_cb, pg, NULL};
-	return value_cstr(&pg->a, markdown_inline_pdf(&pg->a, from, s, strlen(s), &o));
+	pg->inline_from = from;
+	struct value *v = value_cstr(&pg->a, markdown_inline_pdf(&pg->a, from, s, strlen(s), &o));
+	pg->inline_from = NULL;
+	return v;
 }
 
-/* A copy of the list of maps l, each with field: its "text" rendered by fn. */
-static struct value *with_rendered(struct pagectx *pg, const struct report *rp,
-				   const struct value *l, const char *field,
+/* A copy of the list of maps l, each with field: its "text" rendered by fn
+ * as written in its meeting (its "meeting_path", else from), whose
+ * relative links and anchors it resolves. */
+static struct value *with_rendered(struct pagectx *pg, const char *from, const struct value *l,
+				   const char *field,
 				   struct value *(*fn)(struct pagectx *, const char *, const char *))
 {
 	struct value *out = rd_new_list(&pg->a);
 	for (size_t i = 0; l && i < l->n; i++) {
 		struct value *it = map_copy(&pg->a, l->u.items[i]);
-		rd_put(&pg->a, it, field, fn(pg, rp->doc.path, vstr(l->u.items[i], "text")));
+		const char *mp = vstr(l->u.items[i], "meeting_path");
+		rd_put(&pg->a, it, field, fn(pg, mp ? mp : from, vstr(l->u.items[i], "text")));
 		value_list_push(&pg->a, out, it);
 	}
 	return out;
@@ -169,13 +185,15 @@ static struct value *rendered_texts(struct pagectx *pg, const struct report *rp,
 	struct value *dl = rd_new_list(a);
 	for (size_t i = 0; ds && i < ds->n; i++) {
 		struct value *mt = map_copy(a, ds->u.items[i]);
+		const char *mp = vstr(ds->u.items[i], "meeting_path");
 		map_set(a, mt, "decisions",
-			with_rendered(pg, rp, value_get(ds->u.items[i], "decisions"), field, fn));
+			with_rendered(pg, mp ? mp : rp->doc.path,
+				      value_get(ds->u.items[i], "decisions"), field, fn));
 		value_list_push(a, dl, mt);
 	}
 	map_set(a, sc, "decisions", dl);
 	map_set(a, sc, "overdue_actions",
-		with_rendered(pg, rp, value_get(sections, "overdue_actions"), field, fn));
+		with_rendered(pg, rp->doc.path, value_get(sections, "overdue_actions"), field, fn));
 	return sc;
 }
 

@@ -495,6 +495,8 @@ struct value *report_sections(struct arena *a, const struct report_index *ix,
 			put_s(a, v, "due_iso", date_iso_s(a, ac->due));
 			put_s(a, v, "meeting", mtitle);
 			put_s(a, v, "meeting_href", mhref);
+			/* where its text's links and anchors are resolved from */
+			put_s(a, v, "meeting_path", m->doc.path);
 			value_list_push(a, overdue, v);
 		}
 	}
@@ -505,6 +507,7 @@ struct value *report_sections(struct arena *a, const struct report_index *ix,
 		struct value *v = map(a), *items = list(a);
 		put_s(a, v, "meeting", mtitle);
 		put_s(a, v, "meeting_href", mhref);
+		put_s(a, v, "meeting_path", m->doc.path);
 		for (size_t j = 0; j < m->ndecisions; j++) {
 			if (!vis_shown(m->decisions[j].vis, audience))
 				continue;

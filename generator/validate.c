@@ -705,66 +705,125 @@ static void check_anchor(struct ctx *c, const struct md_link *lk, const struct d
 	arena_release(&ia);
 }
 
+/* What holds a link: a part of a document's body, or a text of its front
+ * matter (a decision, an action), for the words of E021. */
+struct link_from {
+	const struct doc *doc;
+	const char *item; /* "decision", "action"; NULL: the body */
+};
+
+/* One link lk written in lf: a document of the site (E020 when missing,
+ * outside the site or not a document), at least as visible as what
+ * links (E021), with the heading it names (check_anchor). */
+static void check_link(struct ctx *c, const struct link_from *lf, const struct md_link *lk,
+		       struct buf *path)
+{
+	const struct site *s = c->s;
+	const struct doc *doc = lf->doc;
+	const char *frag = NULL;
+	enum link_kind kind = link_classify(doc->path, lk->url, path, &frag);
+	const struct doc *target = NULL;
+	if (kind == LINK_EXTERNAL || kind == LINK_OTHER || kind == LINK_UNSAFE)
+		return;
+	if (kind == LINK_FILE) {
+		diag_error(c->d, lk->pos, "E020",
+			   "link to '%s', which is not a document of the site; link to "
+			   "the .md file of a document under content/",
+			   lk->url);
+		return;
+	}
+	if (kind == LINK_OUTSIDE) {
+		diag_error(c->d, lk->pos, "E020",
+			   "link '%s' points outside the site; link to a document under "
+			   "content/",
+			   lk->url);
+		return;
+	}
+	if (kind == LINK_ANCHOR) {
+		target = doc;
+	} else if (kind == LINK_DOC) {
+		size_t ti;
+		if (!idmap_get(&c->ix.docs, path->ptr, &ti)) {
+			struct buf msg = BUF_INIT;
+			buf_printf(&msg, "link to '%s', which does not exist", lk->url);
+			suggest_link(&msg, lk->url, path->ptr, c->ix.doc_paths, s->ndocs);
+			diag_error(c->d, lk->pos, "E020", "%s", msg.ptr);
+			buf_release(&msg);
+			return;
+		}
+		target = s->docs[ti];
+	} else {
+		return; /* LINK_DATA: people.yaml, plan.yaml; always public */
+	}
+	if (target->vis > lk->vis) {
+		const char *what = target->vis == VIS_CONFIDENTIAL ? "confidential"
+								   : "for practices only";
+		if (lf->item)
+			diag_error(c->d, lk->pos, "E021",
+				   "a %s %s of this document links to '%s', which is %s; %s",
+				   visibility_name(lk->vis), lf->item, target->path, what,
+				   target->vis == VIS_CONFIDENTIAL
+					   ? "confidential documents are never published: "
+					     "remove the link, or give the item 'visibility: "
+					     "confidential'"
+					   : "remove the link, or give the item its own "
+					     "'visibility: practices' ({ text: ..., visibility: "
+					     "practices })");
+		else
+			diag_error(c->d, lk->pos, "E021",
+				   "a %s part of this document links to '%s', which is %s; "
+				   "%s",
+				   visibility_name(lk->vis), target->path, what,
+				   target->vis == VIS_CONFIDENTIAL
+					   ? "confidential documents are never published: "
+					     "remove the link"
+					   : "remove the link, or move it inside a "
+					     "'<!-- visibility: practices -->' fence");
+	}
+	if (frag && *frag)
+		check_anchor(c, lk, target, frag);
+}
+
+/* The links of a meeting's decisions and actions: Markdown, rendered on
+ * its page, on projects' pages and in reports, so checked as a body's
+ * are, each at the visibility of its item, at its place in the front
+ * matter. */
+static void check_field_links(struct ctx *c, const struct meeting *m, struct buf *path)
+{
+	struct md_fields mf;
+	struct arena a = ARENA_INIT;
+	markdown_fields_begin(&mf, &m->doc);
+	struct link_from dec = {&m->doc, "decision"}, act = {&m->doc, "action"};
+	struct md_link *v;
+	for (size_t i = 0; i < m->ndecisions; i++) {
+		const struct decision *dc = &m->decisions[i];
+		size_t n = markdown_text_links(&a, &mf, dc->text, dc->text_pos, dc->vis, &v);
+		for (size_t j = 0; j < n; j++)
+			check_link(c, &dec, &v[j], path);
+	}
+	for (size_t i = 0; i < m->nactions; i++) {
+		const struct action *ac = &m->actions[i];
+		size_t n = markdown_text_links(&a, &mf, ac->text, ac->text_pos, ac->vis, &v);
+		for (size_t j = 0; j < n; j++)
+			check_link(c, &act, &v[j], path);
+	}
+	markdown_fields_end(&mf);
+	arena_release(&a);
+}
+
 static void check_links(struct ctx *c)
 {
 	const struct site *s = c->s;
 	struct buf path = BUF_INIT;
 	for (size_t i = 0; i < s->ndocs; i++) {
 		const struct doc *doc = s->docs[i];
-		for (size_t j = 0; j < doc->nlinks; j++) {
-			const struct md_link *lk = &doc->links[j];
-			const char *frag = NULL;
-			enum link_kind kind = link_classify(doc->path, lk->url, &path, &frag);
-			const struct doc *target = NULL;
-			if (kind == LINK_EXTERNAL || kind == LINK_OTHER || kind == LINK_UNSAFE)
-				continue;
-			if (kind == LINK_FILE) {
-				diag_error(c->d, lk->pos, "E020",
-					   "link to '%s', which is not a document of the site; link to "
-					   "the .md file of a document under content/",
-					   lk->url);
-				continue;
-			}
-			if (kind == LINK_OUTSIDE) {
-				diag_error(c->d, lk->pos, "E020",
-					   "link '%s' points outside the site; link to a document under "
-					   "content/",
-					   lk->url);
-				continue;
-			}
-			if (kind == LINK_ANCHOR) {
-				target = doc;
-			} else if (kind == LINK_DOC) {
-				size_t ti;
-				if (!idmap_get(&c->ix.docs, path.ptr, &ti)) {
-					struct buf msg = BUF_INIT;
-					buf_printf(&msg, "link to '%s', which does not exist", lk->url);
-					suggest_link(&msg, lk->url, path.ptr, c->ix.doc_paths, s->ndocs);
-					diag_error(c->d, lk->pos, "E020", "%s", msg.ptr);
-					buf_release(&msg);
-					continue;
-				}
-				target = s->docs[ti];
-			} else {
-				continue; /* LINK_DATA: people.yaml, plan.yaml; always public */
-			}
-			if (target->vis > lk->vis) {
-				diag_error(c->d, lk->pos, "E021",
-					   "a %s part of this document links to '%s', which is %s; "
-					   "%s",
-					   visibility_name(lk->vis), target->path,
-					   target->vis == VIS_CONFIDENTIAL ? "confidential"
-									   : "for practices only",
-					   target->vis == VIS_CONFIDENTIAL
-						   ? "confidential documents are never published: "
-						     "remove the link"
-						   : "remove the link, or move it inside a "
-						     "'<!-- visibility: practices -->' fence");
-			}
-			if (frag && *frag)
-				check_anchor(c, lk, target, frag);
-		}
+		struct link_from lf = {doc, NULL};
+		for (size_t j = 0; j < doc->nlinks; j++)
+			check_link(c, &lf, &doc->links[j], &path);
 	}
+	for (size_t i = 0; i < s->nmeetings; i++)
+		if (s->meetings[i].doc.ok)
+			check_field_links(c, &s->meetings[i], &path);
 	buf_release(&path);
 }
 

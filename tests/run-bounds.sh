@@ -11,8 +11,8 @@
 #   - cost: instructions counted by callgrind on the release build
 #     ($PLANSITE_RELEASE, default generator/plansite) at three sizes must
 #     grow linearly: YAML front matter with one long line (the fast path and
-#     libyaml's), with many keys, and a template render up to its expansion
-#     limit; Markdown bodies of many headings, links, reference links,
+#     libyaml's), with many keys, a line of decisions with links, and a
+#     template render up to its expansion limit; Markdown bodies of many headings, links, reference links,
 #     stray fences and nested lists. Never a time;
 #   - a 10 MB line of Markdown builds.
 set -u
@@ -249,6 +249,34 @@ EOF2
 	else
 		bad "aliases 10 and 40 levels deep stop at the node limit alike (${1:-?}, ${2:-?} instructions)"
 	fi
+	# a meeting's decisions on one line, each with links (checked as a
+	# body's, each at its place in the line): positions counted on along
+	# the line, not from its start for each
+	v=""
+	for k in 1000 4000 16000; do
+		site "cost-fmlinks-$k"
+		python3 - "$tmp/cost-fmlinks-$k/content/meetings/2007-01-17-executive.md" $k <<'EOF2'
+import sys
+path, k = sys.argv[1], int(sys.argv[2])
+decisions = ", ".join('"See [d%d](../pages/about.md) and [w](#1-alpha)"' % i for i in range(k))
+open(path, "w").write("""---
+title: Executive committee
+date: 2007-01-17
+start: "13:00"
+end: "14:15"
+venue: North Surgery
+attendees: [alee, bkhan]
+decisions: [%s]
+---
+## 1. Alpha
+
+Text.
+""" % decisions)
+EOF2
+		v="$v $(instr "$tmp/cost-fmlinks-$k" check --worktree --today 2007-05-31)"
+	done
+	# shellcheck disable=SC2086
+	linear "a line of 1,000 to 16,000 decisions with links" $v
 	# a template rendered up to its expansion limit
 	v=""
 	for k in 20000 80000 320000; do
