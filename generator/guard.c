@@ -8,27 +8,39 @@
  *
  * All text is normalised to words: ASCII lowercased, split on anything that
  * is not a letter or a digit (UTF-8 letters are word bytes; the Latin-1 and
- * general punctuation blocks are not). Markdown link destinations are
- * dropped; HTML tags, comments and entities, JSON strings' escapes and
- * iCalendar folding and escapes are decoded. Block boundaries (a
- * paragraph's end, an item's, a table cell's, a JSON string's, an iCalendar
- * line's; any tag but an inline one) are kept on both sides: no run
- * crosses one, so text that only meets across one (a body's last words and
- * the theme's footer) is no run. Each block of a hidden part of 8 words or
- * more gives every run of 8 consecutive words (a shingle); a shorter one of
- * at least 3 words, with a letter, gives itself whole. A shingle that also occurs in text
- * the audience may see (shown documents as it reads them, shown items, the
- * site's data files) is shared and no hit: "Executive committee" in a hidden
- * meeting and a shown one is not a leak.
+ * general punctuation blocks are not; invisible characters such as the soft
+ * hyphen and zero-width spaces are nothing, so they join what is either
+ * side of them). Markdown link destinations are dropped; character
+ * references, JSON strings' escapes and iCalendar folding and escapes are
+ * decoded. HTML's attribute values, comments and what <script> and <style>
+ * hold are read as texts of their own. Block boundaries (a paragraph's
+ * end, an item's, a table cell's, a JSON string's, an iCalendar line's; any
+ * tag but an inline one) are kept on both sides: no run crosses one, so
+ * text that only meets across one (a body's last words and the theme's
+ * footer) is no run. Shown text and outputs are read two ways at once
+ * (struct scan): with inline tags and emphasis marks ending words and
+ * without, so that conf<b>id</b>ential is read as a browser shows it too.
+ *
+ * Each block of a hidden part of 8 words or more gives every run of 8
+ * consecutive words (a shingle); a shorter one of at least 3 words, with a
+ * letter, gives itself whole. A shingle that also occurs in text the
+ * audience may see (shown documents as it reads them, shown items, the
+ * site's data files) is shared and no hit: "Executive committee" in a
+ * hidden meeting and a shown one is not a leak. A search entry's list of
+ * words is no text (distinct words, in no order): there a word that hidden
+ * parts have and no shown text has is a hit.
  *
  * Shingles are 64-bit keys of a polynomial of their words' hashes (each
- * word hashed 8 bytes at a time), kept in one open-addressing table; a bit
- * filter of the keys (after the seal, of those no shown text has) spares
- * the table most lookups, and one of the last three words of the short
- * parts spares the short windows. Hidden parts go in on one thread, in path
- * order, so the position a hit names is the first in the site; the shown
- * text and the outputs are scanned on every core, repeated chunks of HTML
- * once a thread (the memo below). Cost is linear in the bytes scanned.
+ * word hashed 8 bytes at a time, found 8 bytes at a time), kept in one
+ * open-addressing table; a bit filter of the keys (after the seal, of those
+ * no shown text has) spares the table most lookups, and one of the last
+ * three words of the short parts spares the short windows. Hidden parts
+ * are read on every core and go in the table in path order, so the
+ * position a hit names is the first in the site; the shown text and the
+ * outputs are scanned on every core, and a chunk of HTML met before with
+ * no hit (the theme's header and footer, a report's project table) is
+ * skipped: the memo below, shared by the threads. Cost is linear in the
+ * bytes scanned.
  */
 #define _GNU_SOURCE /* memmem */
 #include "plansite.h"
@@ -49,6 +61,7 @@ enum gfmt { GF_PLAIN, GF_MD, GF_HTML, GF_JSON, GF_ICS };
 
 #define KBITS 22 /* the shingle filter: 4 Mbit, 512 KiB */
 #define TBITS 20 /* the short parts' last three words: 1 Mbit */
+#define WBITS 18 /* the hidden parts' words: 256 Kbit */
 #define MULT 0x9E3779B97F4A7C15ULL
 
 struct source_name {
@@ -70,6 +83,15 @@ struct guard {
 	size_t hits;       /* outputs guard_scan found holding hidden text */
 	uint64_t *tfilter; /* 1 << TBITS bits: the key of the last three words of
 			      each short part */
+	/* the words of hidden parts (a search entry's words are looked up
+	 * one by one): hash (0 empty), where each was first found, whether
+	 * shown text has it; a bit filter of the hashes */
+	uint64_t *wkeys, *wwhere;
+	unsigned char *wshown;
+	size_t wcap, wused;
+	uint64_t *wfilter;
+	uint64_t *ufilter; /* once sealed: the words no shown text has */
+	uint64_t *memo; /* 1 << MEMO_BITS keys of chunks of output (scan_html) */
 	struct source_name *names;
 	size_t nnames, capnames;
 	/* shown text, scanned when sealed */
@@ -102,9 +124,15 @@ struct guard {
 
 /* -------------------------------------------------------------- words */
 
-/* Byte classes: 0 separator, 1 ASCII word byte, 2 a UTF-8 lead or
- * continuation byte (decided by guard_utf8). Lowercase in lower[]. */
-static unsigned char cls[256], lower[256];
+/*
+ * What a byte is to the word reader, one table a format: a separator, an
+ * ASCII letter or digit, the first byte of a UTF-8 sequence (or a stray
+ * one: decoded, a bad byte is a separator), or a byte the format reads
+ * itself ('<' and '&' in HTML, '"' and '\' in JSON, ...).
+ */
+enum { T_SEP, T_WORD, T_UTF, T_SPEC };
+enum ttab { TT_PLAIN, TT_MD, TT_HTML, TT_RAW, TT_ATTR, TT_JSON, TT_ICS, TT_N };
+static unsigned char ttab[TT_N][256], lower[256];
 static uint64_t powers[RUN + 1];
 static pthread_once_t tables_once = PTHREAD_ONCE_INIT;
 
@@ -114,26 +142,39 @@ static void tables_init(void)
 	for (int i = 1; i <= RUN; i++)
 		powers[i] = powers[i - 1] * MULT;
 	for (int c = 0; c < 256; c++) {
-		lower[c] = (unsigned char)c;
-		if (c >= 'A' && c <= 'Z') {
-			cls[c] = 1;
-			lower[c] = (unsigned char)(c - 'A' + 'a');
-		} else if ((c >= 'a' && c <= 'z') || (c >= '0' && c <= '9')) {
-			cls[c] = 1;
-		} else if (c >= 0x80) {
-			cls[c] = 2;
-		}
+		bool alnum = (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9');
+		lower[c] = (unsigned char)(c >= 'A' && c <= 'Z' ? c - 'A' + 'a' : c);
+		for (int t = 0; t < TT_N; t++)
+			ttab[t][c] = alnum ? T_WORD : c >= 0x80 ? T_UTF : T_SEP;
 	}
+	static const char *const spec[TT_N] = {"\n", "\n]&|*_~`", "<&\n", "", "&", "\"\\", "\\\r\n"};
+	for (int t = 0; t < TT_N; t++)
+		for (const char *q = spec[t]; *q; q++)
+			ttab[t][(unsigned char)*q] = T_SPEC;
+}
+
+/* Whether code point u prints nothing and joins what is either side of
+ * it into one word: the soft hyphen, zero-width spaces and joiners, the
+ * word joiner and invisible operators, bidirectional marks, variation
+ * selectors, the BOM, tag characters. "secr&shy;et" is "secret". */
+static bool cp_ignorable(uint32_t u)
+{
+	if (u < 0xAD)
+		return false;
+	return u == 0xAD || u == 0x34F || u == 0x61C || u == 0x180E || (u >= 0x200B && u <= 0x200F) ||
+	       (u >= 0x202A && u <= 0x202E) || (u >= 0x2060 && u <= 0x206F) ||
+	       (u >= 0xFE00 && u <= 0xFE0F) || u == 0xFEFF || (u >= 0xE0000 && u <= 0xE0FFF) ||
+	       (u >= 0x1D173 && u <= 0x1D17A);
 }
 
 /* Whether code point u is a letter or a digit to the guard: anything but
  * the C1 controls, Latin-1 punctuation and symbols, × and ÷, the general
- * punctuation, super/subscript and currency blocks, CJK punctuation,
- * variation selectors, the BOM and specials. */
+ * punctuation, super/subscript and currency blocks, CJK punctuation and
+ * specials (what cp_ignorable takes is asked first). */
 static bool cp_word(uint32_t u)
 {
 	if (u < 0x80)
-		return u < 256 && cls[u] == 1;
+		return ttab[TT_PLAIN][u] == T_WORD;
 	if (u < 0xC0)
 		return u == 0xAA || u == 0xB5 || u == 0xBA;
 	if (u == 0xD7 || u == 0xF7)
@@ -142,7 +183,7 @@ static bool cp_word(uint32_t u)
 		return false;
 	if (u >= 0x3000 && u <= 0x303F)
 		return false;
-	if ((u >= 0xFE00 && u <= 0xFE0F) || u == 0xFEFF || (u >= 0xFFF0 && u <= 0xFFFF))
+	if (u >= 0xFFF0 && u <= 0xFFFF)
 		return false;
 	return true;
 }
@@ -173,18 +214,14 @@ static size_t utf8_at(const unsigned char *s, size_t n, uint32_t *u)
  * Outputs repeat themselves: a report's project table is the same on every
  * report made from the same data, every page has the same header and
  * footer. So HTML is scanned in chunks, each from a line break after a tag
- * to a later one (chosen by the bytes before it, so that the same text
- * gives the same chunks wherever it starts), and a chunk that starts where
+ * to the next (chunk_end), and a chunk that starts where
  * no window reaches back (run 0) gives what it gave before: the same bytes,
- * the same windows, the same end state. A memo (one a thread, a slot a
- * key) keeps the end state of chunks that held no hit.
+ * the same windows, the same end state. A memo, shared by the threads (a
+ * slot a key, written and read whole), keeps the keys of chunks that held
+ * no hit and end where no window reaches on (run 0 again, in both
+ * readings): such a chunk, met again where run is 0, is skipped.
  */
-#define MEMO_BITS 15
-struct memo_entry {
-	uint64_t key;
-	uint64_t pr[RUN + 1];
-	unsigned run;
-};
+#define MEMO_BITS 18
 
 /* A hidden part read: its words are the scan's from w0, its blocks end at
  * the scan's breaks[b0..b1). */
@@ -197,19 +234,31 @@ struct hpart {
 	size_t w0, b0, b1;
 };
 
-/* What a scan does with each window. */
-enum gmode { GM_COLLECT, GM_SHOWN, GM_SCAN };
+/* What a scan does with each window (GM_WORDS: with each word, of a
+ * search entry's list of words). */
+enum gmode { GM_COLLECT, GM_SHOWN, GM_SCAN, GM_WORDS };
 
-/* A scan in progress: the words so far (their hashes, the last RUN of them
- * in a ring), the word being read, and where it began. */
+/*
+ * A scan in progress: the words so far (their hashes, the last RUN of them
+ * in a ring), the word being read, and where it began.
+ *
+ * Shown text and outputs (GM_SHOWN, GM_SCAN) are read two ways at once:
+ * split, where an inline tag (<b>, <span>, <a>, a comment) or a Markdown
+ * emphasis or code mark ends a word, as the guard always read them; and
+ * joined, where it does not, as a browser shows it: conf<b>id</b>ential is
+ * "conf id ential" to the first and "confidential" to the second. A
+ * window of either is looked up. The joined reading is the split one but
+ * for the words that ran on across such a mark, so it is kept as a ring of
+ * its words' hashes, and its windows are looked up only for the RUN words
+ * after a joined one.
+ */
 struct scan {
 	const struct guard *g;
 	enum gmode mode;
-	/* the word being read */
+	/* the word being read (split reading) */
 	uint64_t acc, h;
 	unsigned len, nacc;
 	size_t start; /* offset of its first byte */
-	uint32_t sline, scol;
 	/* the words so far as a polynomial of their hashes, P = P * MULT + h,
 	 * and its last values: the window of the last k words is
 	 * P - P(k words before) * MULT^k, whatever came before */
@@ -217,8 +266,21 @@ struct scan {
 	size_t offs[RUN], ends[RUN];
 	uint64_t nw;
 	unsigned run; /* consecutive words the filter has (GM_SHOWN, GM_SCAN) */
-	/* position in the text read (GM_COLLECT, GF_MD) */
-	uint32_t line, col;
+	/* the joined reading: the word that runs on across a mark (jact; jcut:
+	 * a mark since its last byte; jmerged: it did run on), the ring of its
+	 * words, words since a block began, and windows still to look up */
+	bool jact, jcut, jmerged;
+	uint64_t jacc, jh;
+	unsigned jlen, jnacc;
+	size_t jstart;
+	uint64_t jring[16];
+	size_t joffs[RUN], jends[RUN];
+	uint64_t jn;
+	unsigned jrun, jpend;
+	/* GM_SCAN of HTML and JSON: attribute values, comments, scripts, a
+	 * search entry's words: each a text of its own, read by this scan
+	 * (made on first use) */
+	struct scan *side;
 	/* GM_COLLECT: every word of the part */
 	uint64_t *wh;
 	uint64_t *wpos; /* line << 16 | col */
@@ -233,10 +295,14 @@ struct scan {
 	bool defer;
 	/* GM_SCAN: the first hit */
 	bool hit;
+	bool hit_word; /* a word of a search entry's list (hit_key its hash) */
 	uint64_t hit_key;
 	size_t hit_from, hit_to; /* bytes of the text holding its words */
-	/* GM_SCAN of HTML: what chunks of output gave before (scan_html) */
-	struct memo_entry *memo;
+	/* GM_SCAN: where each window's words are (rec), for a hit's excerpt;
+	 * without, a hit is found again with (scan_text) */
+	bool rec;
+	/* GM_SCAN of HTML: the chunks of output that held no hit (scan_html) */
+	uint64_t *memo;
 	bool pend;
 	uint64_t pend_key;
 	size_t pend_end;
@@ -262,7 +328,7 @@ static inline uint64_t key_fin(uint64_t acc, unsigned k)
 }
 
 /* The key of the window of the k words ending before wh[end]: the same
- * as word_end makes. */
+ * as the scan makes. */
 static inline uint64_t key_of(const uint64_t *wh, size_t end, unsigned k)
 {
 	uint64_t acc = 0;
@@ -279,7 +345,35 @@ static size_t slot_of(const struct guard *g, uint64_t key)
 	return i;
 }
 
-static void window_probe(struct scan *s, unsigned k, uint64_t key)
+/* The word table's slot of the word of hash h (its key: h, never 0). */
+static size_t wslot_of(const struct guard *g, uint64_t h)
+{
+	uint64_t key = h ? h : 1;
+	size_t i = (size_t)(key >> 7) & (g->wcap - 1);
+	while (g->wkeys[i] && g->wkeys[i] != key)
+		i = (i + 1) & (g->wcap - 1);
+	return i;
+}
+
+static inline bool wfilter_has(const uint64_t *f, uint64_t h)
+{
+	uint64_t b = h >> (64 - WBITS);
+	return (f[b >> 6] >> (b & 63)) & 1;
+}
+
+/* Shown text has the word of hash h: a hidden word that is no hit. */
+static inline void word_shown(const struct scan *s, uint64_t h)
+{
+	const struct guard *g = s->g;
+	if (!g->wcap || !wfilter_has(g->wfilter, h))
+		return;
+	size_t i = wslot_of(g, h);
+	if (g->wkeys[i] && !g->wshown[i])
+		__atomic_store_n(&((struct guard *)g)->wshown[i], 1, __ATOMIC_RELAXED);
+}
+
+/* The window of key key, of the words at bytes [from, to): looked up. */
+static void window_probe(struct scan *s, uint64_t key, size_t from, size_t to)
 {
 	const struct guard *g = s->g;
 	size_t i = slot_of(g, key);
@@ -293,30 +387,80 @@ static void window_probe(struct scan *s, unsigned k, uint64_t key)
 	if (g->shared[i] || s->hit)
 		return;
 	s->hit = true;
+	s->hit_word = false;
 	s->hit_key = key;
-	s->hit_from = s->offs[(s->nw - k) % RUN];
-	s->hit_to = s->ends[(s->nw - 1) % RUN];
+	s->hit_from = from;
+	s->hit_to = to;
 }
 
-/* The window of the last k words, of key key: looked up when the filter
- * has it. */
+/* The window of the last k words (split reading), of key key: looked up
+ * when the filter has it. */
 static inline void window(struct scan *s, unsigned k, uint64_t key)
 {
 	if (kfilter_has(s->g->kfilter, key))
-		window_probe(s, k, key);
+		window_probe(s, key, s->rec ? s->offs[(s->nw - k) % RUN] : 0,
+			     s->rec ? s->ends[(s->nw - 1) % RUN] : 0);
 }
 
-/* The word read so far ends (at offset end). */
-static inline void word_end(struct scan *s, size_t end)
+/* The windows of the joined reading that end at its last word. */
+static void join_windows(struct scan *s)
 {
-	if (!s->len)
-		return;
-	uint64_t h = (s->h ^ s->acc ^ (uint64_t)s->len << 58) * MULT;
-	h ^= h >> 32;
-	s->len = 0;
-	s->acc = 0;
-	s->nacc = 0;
-	s->h = 0;
+	const struct guard *g = s->g;
+	uint64_t wh[RUN];
+	unsigned have = s->jrun < RUN ? s->jrun : RUN;
+	for (unsigned i = 0; i < have; i++)
+		wh[RUN - 1 - i] = s->jring[(s->jn - 1 - i) % 16];
+	for (unsigned k = SHORT_MIN; k <= have; k++) {
+		if (k < RUN && !(g->shorts >> k & 1))
+			continue;
+		uint64_t key = key_of(wh, RUN, k);
+		if (kfilter_has(g->kfilter, key))
+			window_probe(s, key, s->rec ? s->joffs[(s->jn - k) % RUN] : 0,
+				     s->rec ? s->jends[(s->jn - 1) % RUN] : 0);
+	}
+}
+
+/* The joined reading's windows, for the RUN words after a joined one. */
+static void jpush_pend(struct scan *s)
+{
+	s->jpend--;
+	if (s->jrun >= SHORT_MIN && !(s->mode == GM_SCAN && s->hit))
+		join_windows(s);
+}
+
+/* A word of the joined reading, of hash h, at bytes [from, to); merged:
+ * it ran on across a mark (else it is the split reading's last word). */
+static inline void jpush(struct scan *s, uint64_t h, size_t from, size_t to, bool merged)
+{
+	s->jring[s->jn % 16] = h;
+	if (s->rec) {
+		s->joffs[s->jn % RUN] = from;
+		s->jends[s->jn % RUN] = to;
+	}
+	s->jn++;
+	if (s->jrun < RUN)
+		s->jrun++;
+	if (merged) {
+		s->jpend = RUN;
+		if (s->mode == GM_SHOWN)
+			word_shown(s, h);
+	}
+	if (s->jpend)
+		jpush_pend(s);
+}
+
+static inline uint64_t word_fin(uint64_t h, uint64_t acc, unsigned len)
+{
+	h = (h ^ acc ^ (uint64_t)len << 58) * MULT;
+	return h ^ (h >> 32);
+}
+
+/* A word of the split reading, of hash h, at bytes [start, end): kept
+ * (GM_COLLECT), looked up alone (GM_WORDS), or marked as shown and the
+ * windows it ends looked up. */
+static inline void push(struct scan *s, uint64_t h, size_t start, size_t end)
+{
+	const struct guard *g = s->g;
 	if (s->mode == GM_COLLECT) {
 		if (s->nwh == s->capwh) {
 			s->capwh = s->capwh ? s->capwh * 2 : 256;
@@ -325,22 +469,36 @@ static inline void word_end(struct scan *s, size_t end)
 			s->woff = xrealloc(s->woff, s->capwh * sizeof(*s->woff));
 			s->wend = xrealloc(s->wend, s->capwh * sizeof(*s->wend));
 		}
-		s->woff[s->nwh] = s->start;
+		s->woff[s->nwh] = start;
 		s->wend[s->nwh] = end;
-		s->wpos[s->nwh] = (uint64_t)s->sline << 16 | (s->scol > 0xFFFF ? 0xFFFF : s->scol);
 		s->wh[s->nwh++] = h;
 		return;
 	}
+	if (s->mode == GM_WORDS) {
+		size_t i;
+		if (!s->hit && g->ufilter && wfilter_has(g->ufilter, h) &&
+		    g->wkeys[i = wslot_of(g, h)] && !g->wshown[i]) {
+			s->hit = true;
+			s->hit_word = true;
+			s->hit_key = h;
+			s->hit_from = start;
+			s->hit_to = end;
+		}
+		return;
+	}
+	if (s->mode == GM_SHOWN)
+		word_shown(s, h);
 	s->P = s->P * MULT + h;
 	s->pr[s->nw % 16] = s->P;
-	s->offs[s->nw % RUN] = s->start;
-	s->ends[s->nw % RUN] = end;
+	if (s->rec) {
+		s->offs[s->nw % RUN] = start;
+		s->ends[s->nw % RUN] = end;
+	}
 	s->nw++;
 	if (s->run < RUN)
 		s->run++;
 	if (s->run < SHORT_MIN || (s->mode == GM_SCAN && s->hit))
 		return;
-	const struct guard *g = s->g;
 	/* the window of 8 words, and the short ones only when the last three
 	 * words end a short part */
 	if (s->run == RUN)
@@ -356,13 +514,79 @@ static inline void word_end(struct scan *s, size_t end)
 			window(s, k, key_fin(s->P - s->pr[(s->nw - 1 - k) % 16] * powers[k], k));
 }
 
+/* word_end but for its most common case. */
+static void word_end_slow(struct scan *s, size_t end, bool join)
+{
+	bool two = s->mode == GM_SHOWN || s->mode == GM_SCAN;
+	if (s->len) {
+		uint64_t h = word_fin(s->h, s->acc, s->len);
+		if (join && two && !s->jact) {
+			/* the joined reading's word runs on from this one */
+			s->jact = true;
+			s->jmerged = false;
+			s->jh = s->h;
+			s->jacc = s->acc;
+			s->jlen = s->len;
+			s->jnacc = s->nacc;
+			s->jstart = s->start;
+		}
+		s->len = 0;
+		s->acc = 0;
+		s->nacc = 0;
+		s->h = 0;
+		push(s, h, s->start, end);
+		if (two && !s->jact)
+			jpush(s, h, s->start, end, false);
+	}
+	if (!s->jact)
+		return;
+	if (join) {
+		s->jcut = true;
+		return;
+	}
+	s->jact = false;
+	jpush(s, word_fin(s->jh, s->jacc, s->jlen), s->jstart, end, s->jmerged);
+}
+
+/* The word read so far ends (at offset end). join: at a mark that ends a
+ * word of the split reading only (an inline tag, an emphasis mark). */
+static inline void word_end(struct scan *s, size_t end, bool join)
+{
+	if (join || s->jact || !s->len) {
+		if (join || s->jact)
+			word_end_slow(s, end, join);
+		return;
+	}
+	uint64_t h = word_fin(s->h, s->acc, s->len);
+	s->len = 0;
+	s->acc = 0;
+	s->nacc = 0;
+	s->h = 0;
+	push(s, h, s->start, end);
+	if (s->mode == GM_SHOWN || s->mode == GM_SCAN) {
+		/* the joined reading's word is this one */
+		s->jring[s->jn % 16] = h;
+		if (s->rec) {
+			s->joffs[s->jn % RUN] = s->start;
+			s->jends[s->jn % RUN] = end;
+		}
+		s->jn++;
+		if (s->jrun < RUN)
+			s->jrun++;
+		if (s->jpend)
+			jpush_pend(s);
+	}
+}
+
 /* A block boundary (a paragraph's end, a table cell's, a JSON string's):
  * no run goes across it, in the outputs as in the sources. */
-static inline void hard(struct scan *s, size_t off)
+static void hard(struct scan *s, size_t off)
 {
-	word_end(s, off);
+	word_end(s, off, false);
 	if (s->mode != GM_COLLECT) {
 		s->run = 0;
+		s->jrun = 0;
+		s->jpend = 0;
 		return;
 	}
 	if (s->nbreaks && s->breaks[s->nbreaks - 1] == s->nwh)
@@ -374,14 +598,12 @@ static inline void hard(struct scan *s, size_t off)
 	s->breaks[s->nbreaks++] = s->nwh;
 }
 
-/* A word byte c (already lowercased) at offset off. */
+/* A word byte c (already lowercased) at offset off, to the word being
+ * read and to the joined reading's when that runs on. */
 static inline void word_byte(struct scan *s, unsigned char c, size_t off)
 {
-	if (!s->len) {
+	if (!s->len)
 		s->start = off;
-		s->sline = s->line;
-		s->scol = s->col;
-	}
 	s->acc = s->acc << 8 | c;
 	s->len++;
 	if (++s->nacc == 8) {
@@ -390,49 +612,95 @@ static inline void word_byte(struct scan *s, unsigned char c, size_t off)
 		s->acc = 0;
 		s->nacc = 0;
 	}
+	if (!s->jact)
+		return;
+	if (s->jcut) {
+		s->jmerged = true;
+		s->jcut = false;
+	}
+	s->jacc = s->jacc << 8 | c;
+	s->jlen++;
+	if (++s->jnacc == 8) {
+		s->jh = (s->jh ^ s->jacc) * MULT;
+		s->jh ^= s->jh >> 29;
+		s->jacc = 0;
+		s->jnacc = 0;
+	}
 }
 
-/* The ASCII word bytes from p[i] on, all at once when a word starts there
- * and ends before a separator (8 bytes a load, lowercased by setting bit
- * 0x20, which letters and digits take as their lowercase), else the first
- * byte alone: the same hash either way. Returns the bytes taken. */
-static inline size_t ascii_run(struct scan *s, const unsigned char *p, size_t i, size_t n)
+/* Each byte's top bit: whether it is an ASCII letter or digit. */
+static inline uint64_t alnum8(uint64_t v)
 {
-	size_t j = i;
-	if (s->len == 0) {
-		while (j < n && cls[p[j]] == 1)
-			j++;
-		if (j == n || cls[p[j]] == 0) {
+	const uint64_t H = 0x8080808080808080ULL, L = 0x0101010101010101ULL;
+	uint64_t hx = v | 0x2020202020202020ULL | H, hv = v | H;
+	uint64_t let = (hx - 0x61 * L) & ~(hx - 0x7B * L);
+	uint64_t dig = (hv - 0x30 * L) & ~(hv - 0x3A * L);
+	return (let | dig) & ~v & H;
+}
+
+/* The ASCII letters and digits from p[i] on, into the word being read:
+ * eight bytes a load while the word's hash is at a multiple of eight
+ * bytes (lowercased by setting bit 0x20, which letters and digits take as
+ * their lowercase), else a byte at a time: the same hash either way.
+ * Returns where they end. */
+static inline size_t word_ascii(struct scan *s, const unsigned char *p, size_t i, size_t n)
+{
+	if (!s->nacc && !s->jact) {
+		if (!s->len)
 			s->start = i;
-			s->sline = s->line;
-			s->scol = s->col;
-			size_t len = j - i, q = i;
-			uint64_t h = 0, v;
-			for (; q + 8 <= j; q += 8) {
-				memcpy(&v, p + q, 8);
-				v = __builtin_bswap64(v | 0x2020202020202020ULL);
-				h = (h ^ v) * MULT;
-				h ^= h >> 29;
+		while (i + 8 <= n) {
+			uint64_t v;
+			memcpy(&v, p + i, 8);
+			uint64_t m = alnum8(v);
+			uint64_t x = __builtin_bswap64(v | 0x2020202020202020ULL);
+			if (m == 0x8080808080808080ULL) {
+				s->h = (s->h ^ x) * MULT;
+				s->h ^= s->h >> 29;
+				s->len += 8;
+				i += 8;
+				continue;
 			}
-			uint64_t acc = 0;
-			for (; q < j; q++)
-				acc = acc << 8 | (p[q] | 0x20);
-			s->h = h;
-			s->acc = acc;
-			s->nacc = (unsigned)(len % 8);
-			s->len = (unsigned)len;
-			return len;
+			unsigned k = (unsigned)__builtin_ctzll(~m & 0x8080808080808080ULL) / 8;
+			if (k) {
+				s->acc = x >> (64 - 8 * k);
+				s->nacc = k;
+				s->len += k;
+			}
+			return i + k;
 		}
 	}
-	word_byte(s, lower[p[i]], i);
-	return 1;
+	while (i < n && ttab[TT_PLAIN][p[i]] == T_WORD) {
+		word_byte(s, lower[p[i]], i);
+		i++;
+	}
+	return i;
 }
 
-/* Code point u as word bytes, or a separator. */
-static void word_cp(struct scan *s, uint32_t u, size_t off, size_t end)
+/* The UTF-8 sequence at p[i]: word bytes, nothing (cp_ignorable) or a
+ * separator. Returns where it ends. */
+static size_t word_utf8(struct scan *s, const unsigned char *p, size_t i, size_t n)
 {
+	uint32_t u;
+	size_t len = utf8_at(p + i, n - i, &u);
+	if (cp_ignorable(u))
+		return i + len;
 	if (!cp_word(u)) {
-		word_end(s, off);
+		word_end(s, i, false);
+		return i + len;
+	}
+	for (size_t j = 0; j < len; j++)
+		word_byte(s, p[i + j], i);
+	return i + len;
+}
+
+/* Code point u (of a character reference at off) as word bytes, nothing
+ * or a separator. */
+static void word_cp(struct scan *s, uint32_t u, size_t off)
+{
+	if (cp_ignorable(u))
+		return;
+	if (!cp_word(u)) {
+		word_end(s, off, false);
 		return;
 	}
 	unsigned char b[4];
@@ -458,39 +726,28 @@ static void word_cp(struct scan *s, uint32_t u, size_t off, size_t end)
 	}
 	for (size_t i = 0; i < n; i++)
 		word_byte(s, b[i], off);
-	(void)end;
 }
 
-/* One byte or UTF-8 sequence of text at p[i]; returns the bytes taken. */
-static inline size_t text_at(struct scan *s, const unsigned char *p, size_t i, size_t n)
+/* Text from p[i] to the first byte the format reads itself (table t), or
+ * to n: words and separators. Returns where it stopped. */
+static inline size_t text_run(struct scan *s, const unsigned char *p, size_t i, size_t n,
+			      const unsigned char *t)
 {
-	unsigned char c = p[i];
-	unsigned k = cls[c];
-	if (k == 1) {
-		size_t len = ascii_run(s, p, i, n);
-		s->col += (uint32_t)len;
-		return len;
-	}
-	if (k == 0) {
-		word_end(s, i);
-		if (c == '\n') {
-			s->line++;
-			s->col = 1;
+	while (i < n) {
+		unsigned a = t[p[i]];
+		if (a == T_WORD) {
+			i = word_ascii(s, p, i, n);
+		} else if (a == T_SEP) {
+			if (s->len || s->jact)
+				word_end(s, i, false);
+			i++;
+		} else if (a == T_UTF) {
+			i = word_utf8(s, p, i, n);
 		} else {
-			s->col++;
+			break;
 		}
-		return 1;
 	}
-	uint32_t u;
-	size_t len = utf8_at(p + i, n - i, &u);
-	if (cp_word(u)) {
-		for (size_t j = 0; j < len; j++)
-			word_byte(s, p[i + j], i);
-	} else {
-		word_end(s, i);
-	}
-	s->col++;
-	return len;
+	return i;
 }
 
 static int hexval(unsigned char c)
@@ -501,14 +758,48 @@ static int hexval(unsigned char c)
 				      : -1;
 }
 
-/* An HTML character reference at p[i] ('&'): its code point as a word or a
- * separator; returns the bytes taken. */
+/* The code point of the named character reference p[0..n) (its name):
+ * the markup ones (read as separators), the invisible ones (as nothing:
+ * cp_ignorable) and the letters of Latin-1 and Latin Extended-A that HTML
+ * 4 names. Any other name is a separator (' '). */
+static uint32_t named_entity(const unsigned char *p, size_t n)
+{
+	static const struct {
+		const char *name;
+		uint32_t u;
+	} names[] = {
+		{"amp", '&'}, {"lt", '<'}, {"gt", '>'}, {"quot", '"'}, {"apos", '\''}, {"nbsp", 0xA0},
+		{"shy", 0xAD}, {"zwj", 0x200D}, {"zwnj", 0x200C}, {"ZeroWidthSpace", 0x200B},
+		{"NoBreak", 0x2060}, {"lrm", 0x200E}, {"rlm", 0x200F}, {"ordf", 0xAA}, {"micro", 0xB5},
+		{"ordm", 0xBA}, {"Agrave", 0xC0}, {"Aacute", 0xC1}, {"Acirc", 0xC2}, {"Atilde", 0xC3},
+		{"Auml", 0xC4}, {"Aring", 0xC5}, {"AElig", 0xC6}, {"Ccedil", 0xC7}, {"Egrave", 0xC8},
+		{"Eacute", 0xC9}, {"Ecirc", 0xCA}, {"Euml", 0xCB}, {"Igrave", 0xCC}, {"Iacute", 0xCD},
+		{"Icirc", 0xCE}, {"Iuml", 0xCF}, {"ETH", 0xD0}, {"Ntilde", 0xD1}, {"Ograve", 0xD2},
+		{"Oacute", 0xD3}, {"Ocirc", 0xD4}, {"Otilde", 0xD5}, {"Ouml", 0xD6}, {"Oslash", 0xD8},
+		{"Ugrave", 0xD9}, {"Uacute", 0xDA}, {"Ucirc", 0xDB}, {"Uuml", 0xDC}, {"Yacute", 0xDD},
+		{"THORN", 0xDE}, {"szlig", 0xDF}, {"agrave", 0xE0}, {"aacute", 0xE1}, {"acirc", 0xE2},
+		{"atilde", 0xE3}, {"auml", 0xE4}, {"aring", 0xE5}, {"aelig", 0xE6}, {"ccedil", 0xE7},
+		{"egrave", 0xE8}, {"eacute", 0xE9}, {"ecirc", 0xEA}, {"euml", 0xEB}, {"igrave", 0xEC},
+		{"iacute", 0xED}, {"icirc", 0xEE}, {"iuml", 0xEF}, {"eth", 0xF0}, {"ntilde", 0xF1},
+		{"ograve", 0xF2}, {"oacute", 0xF3}, {"ocirc", 0xF4}, {"otilde", 0xF5}, {"ouml", 0xF6},
+		{"oslash", 0xF8}, {"ugrave", 0xF9}, {"uacute", 0xFA}, {"ucirc", 0xFB}, {"uuml", 0xFC},
+		{"yacute", 0xFD}, {"thorn", 0xFE}, {"yuml", 0xFF}, {"OElig", 0x152}, {"oelig", 0x153},
+		{"Scaron", 0x160}, {"scaron", 0x161}, {"Yuml", 0x178}, {"fnof", 0x192},
+	};
+	for (size_t i = 0; i < sizeof(names) / sizeof(names[0]); i++)
+		if (strlen(names[i].name) == n && memcmp(names[i].name, p, n) == 0)
+			return names[i].u;
+	return ' ';
+}
+
+/* An HTML character reference at p[i] ('&'): its code point as a word
+ * byte, nothing or a separator; returns the bytes taken. A name must end
+ * with ';' but for "&shy", which browsers read without. */
 static size_t entity_at(struct scan *s, const unsigned char *p, size_t i, size_t n)
 {
 	size_t j = i + 1;
 	uint32_t u = 0;
-	bool num = j < n && p[j] == '#';
-	if (num) {
+	if (j < n && p[j] == '#') {
 		j++;
 		bool hex = j < n && (p[j] == 'x' || p[j] == 'X');
 		if (hex)
@@ -519,19 +810,23 @@ static size_t entity_at(struct scan *s, const unsigned char *p, size_t i, size_t
 			j++;
 		}
 		if (j == d0) {
-			word_end(s, i);
+			word_end(s, i, false);
 			return 1;
 		}
 	} else {
-		while (j < n && j - i < 12 && cls[p[j]] == 1)
+		while (j < n && j - i < 32 && ttab[TT_PLAIN][p[j]] == T_WORD)
 			j++;
+		if (j == i + 1) {
+			word_end(s, i, false);
+			return 1;
+		}
+		u = named_entity(p + i + 1, j - i - 1);
+		if ((j == n || p[j] != ';') && u != 0xAD)
+			u = ' ';
 	}
 	if (j < n && p[j] == ';')
 		j++;
-	if (num)
-		word_cp(s, u, i, j);
-	else
-		word_end(s, i);
+	word_cp(s, u, i);
 	return j - i;
 }
 
@@ -571,13 +866,15 @@ static size_t md_block_syntax(const unsigned char *p, size_t i, size_t e)
 }
 
 /* Markdown: text, less block syntax (md_block_syntax) and link
- * destinations ("](...)"); character references decoded. */
+ * destinations ("](...)"); character references decoded. Emphasis and
+ * code marks (* _ ~ `) end a word of the split reading only, as the
+ * inline tags cmark makes of them do in the output. */
 static void scan_md(struct scan *s, const unsigned char *p, size_t n)
 {
+	const unsigned char *t = ttab[TT_MD];
 	size_t i = 0;
 	bool bol = true;
 	while (i < n) {
-		unsigned char c = p[i];
 		if (bol) {
 			bol = false;
 			const unsigned char *nl = memchr(p + i, '\n', n - i);
@@ -590,14 +887,19 @@ static void scan_md(struct scan *s, const unsigned char *p, size_t n)
 			 * fence: a new block */
 			if (k || j == e || p[j] == '#' || p[j] == '|' || p[j] == '<')
 				hard(s, i);
-			if (k) {
-				s->col += (uint32_t)k;
-				i += k;
-				continue;
-			}
+			i += k;
+			continue;
 		}
-		if (c == ']' && i + 1 < n && p[i + 1] == '(') {
-			word_end(s, i);
+		i = text_run(s, p, i, n, t);
+		if (i >= n)
+			break;
+		unsigned char c = p[i];
+		if (c == '\n') {
+			word_end(s, i, false);
+			bol = true;
+			i++;
+		} else if (c == ']' && i + 1 < n && p[i + 1] == '(') {
+			word_end(s, i, false);
 			size_t j = i + 2;
 			int depth = 1;
 			while (j < n && p[j] != '\n' && depth) {
@@ -607,104 +909,280 @@ static void scan_md(struct scan *s, const unsigned char *p, size_t n)
 					depth--;
 				j++;
 			}
-			s->col += (uint32_t)(j - i);
 			i = j;
-			continue;
-		}
-		if (c == '&') {
-			size_t k = entity_at(s, p, i, n);
-			s->col += (uint32_t)k;
-			i += k;
-			continue;
-		}
-		if (c == '\n')
-			bol = true;
-		if (c == '|') {
+		} else if (c == '&') {
+			i += entity_at(s, p, i, n);
+		} else if (c == '|') {
 			hard(s, i);
-			s->col++;
 			i++;
-			continue;
+		} else if (c == ']') {
+			word_end(s, i, false);
+			i++;
+		} else {
+			word_end(s, i, true);
+			i++;
 		}
-		i += text_at(s, p, i, n);
 	}
 }
 
-/* Whether the tag whose name (after an optional '/') starts at p is one
- * of HTML's inline elements, inside a block; any other tag (of XML too)
- * is a block boundary. A <br> is inline: a Markdown hard line break, whose
- * words run on in the Markdown reading of a hidden part. */
+/* Whether the tag whose name is p[0..n) is one of HTML's inline elements,
+ * inside a block; any other tag (of XML too) is a block boundary. */
 static bool inline_tag(const unsigned char *p, size_t n)
 {
 	/* by length: the names of 1 to 6 letters, each ended by a space */
 	static const char *const names[7] = {
-		"", "a b i q s u ", "br em ", "bdi del dfn ins kbd sub sup var wbr ",
-		"abbr cite code mark samp span time ", "small ", "strong "};
-	size_t i = n && p[0] == '/' ? 1 : 0, j = i;
-	while (j < n && j - i < 8 && cls[p[j]] == 1)
-		j++;
-	size_t len = j - i;
-	if (!len || len > 6 || (j < n && cls[p[j]] == 1))
+		"", "a b i q s u ", "br em ", "bdi bdo del dfn ins kbd sub sup var wbr ",
+		"abbr cite code font mark ruby samp span time ", "small ", "strong "};
+	if (!n || n > 6)
 		return false;
 	char name[8];
-	for (size_t k = 0; k < len; k++)
-		name[k] = (char)lower[p[i + k]];
-	for (const char *q = names[len]; *q; q += len + 1)
-		if (memcmp(q, name, len) == 0)
+	for (size_t k = 0; k < n; k++)
+		name[k] = (char)lower[p[k]];
+	for (const char *q = names[n]; *q; q += n + 1)
+		if (memcmp(q, name, n) == 0)
 			return true;
 	return false;
 }
 
-/* HTML and XML: text between tags, entities decoded; tags, comments and
- * what <script> and <style> hold are separators, and tags but inline
- * ones block boundaries. */
-/* Where the chunk that starts at from ends: at the next line break after
- * a '>' whose bytes before it pick it (one in four), or after 4 KiB. */
-static size_t chunk_end(const unsigned char *p, size_t from, size_t n)
+/* s's side scan, made on first use, reset to read a text of its own. */
+static struct scan *side_of(struct scan *s, enum gmode mode)
 {
-	size_t q = from;
-	for (;;) {
-		const unsigned char *nl = memchr(p + q, '\n', n - q);
-		if (!nl)
-			return n;
-		q = (size_t)(nl - p);
-		if (q > from && p[q - 1] == '>') {
-			if (q - from > 4096)
-				return q;
-			if (q >= from + 24) {
-				uint64_t v;
-				memcpy(&v, p + q - 24, 8);
-				if ((v * MULT) >> 62 == 0)
-					return q;
-			}
-		}
-		q++;
+	if (!s->side) {
+		s->side = xcalloc(1, sizeof(*s->side));
+		s->side->g = s->g;
 	}
+	struct scan *a = s->side;
+	a->mode = mode;
+	a->len = a->nacc = 0;
+	a->acc = a->h = 0;
+	a->jact = false;
+	a->run = a->jrun = a->jpend = 0;
+	a->hit = false;
+	return a;
 }
 
+/* A hit of s's side scan a is s's. */
+static void side_hit(struct scan *s, const struct scan *a)
+{
+	if (!a->hit)
+		return;
+	s->hit = true;
+	s->hit_word = a->hit_word;
+	s->hit_key = a->hit_key;
+	s->hit_from = a->hit_from;
+	s->hit_to = a->hit_to;
+}
+
+/* Text of its own at p[from..to) (an attribute's value, a comment, a
+ * script): read by s's side scan, so that it neither ends nor joins the
+ * words around it, with character references (table TT_ATTR) or without
+ * (TT_RAW). */
+static void side_text(struct scan *s, const unsigned char *p, size_t from, size_t to, enum ttab tt)
+{
+	if (from >= to || s->hit)
+		return;
+	if (s->mode == GM_COLLECT) {
+		hard(s, from);
+		for (size_t i = from; i < to;) {
+			i = text_run(s, p, i, to, ttab[tt]);
+			if (i < to)
+				i += entity_at(s, p, i, to);
+		}
+		hard(s, to);
+		return;
+	}
+	struct scan *a = side_of(s, s->mode);
+	const unsigned char *t = ttab[tt];
+	for (size_t i = from; i < to;) {
+		i = text_run(a, p, i, to, t);
+		if (i < to)
+			i += entity_at(a, p, i, to);
+	}
+	word_end(a, to, false);
+	side_hit(s, a);
+}
+
+static inline bool html_space(unsigned char c)
+{
+	return c == ' ' || c == '\t' || c == '\n' || c == '\r' || c == '\f';
+}
+
+/* Where the element whose content starts at p[i] ends: at its end tag
+ * "</name" (any case), or n. */
+static size_t raw_end(const unsigned char *p, size_t i, size_t n, const unsigned char *name,
+		      size_t len)
+{
+	while (i < n) {
+		const unsigned char *q = memmem(p + i, n - i, "</", 2);
+		if (!q)
+			return n;
+		size_t at = (size_t)(q - p);
+		if (n - at - 2 >= len && strncasecmp((const char *)q + 2, (const char *)name, len) == 0)
+			return at;
+		i = at + 2;
+	}
+	return n;
+}
+
+/*
+ * A tag, comment or declaration at p[i] ('<'); returns where it ends. What
+ * it holds is read too, each a text of its own (side_text): an attribute's
+ * value, a comment, what a <script> or <style> holds; a CDATA section is
+ * text. An inline tag or a comment ends a word of the split reading only;
+ * a <br> ends a word but not the block (a Markdown hard line break, whose
+ * words run on in the Markdown reading of a hidden part); any other tag is
+ * a block boundary. A '<' that starts none of these is text.
+ */
+static size_t html_tag(struct scan *s, const unsigned char *p, size_t i, size_t n)
+{
+	size_t j = i + 1;
+	if (j < n && (p[j] == '!' || p[j] == '?')) {
+		if (n - j >= 3 && p[j] == '!' && p[j + 1] == '-' && p[j + 2] == '-') {
+			word_end(s, i, true);
+			const unsigned char *e = memmem(p + j + 3, n - j - 3, "-->", 3);
+			size_t end = e ? (size_t)(e - p) : n;
+			side_text(s, p, j + 3, end, TT_RAW);
+			return e ? end + 3 : n;
+		}
+		hard(s, i);
+		if (n - j >= 8 && memcmp(p + j, "![CDATA[", 8) == 0) {
+			const unsigned char *e = memmem(p + j + 8, n - j - 8, "]]>", 3);
+			size_t end = e ? (size_t)(e - p) : n;
+			text_run(s, p, j + 8, end, ttab[TT_RAW]);
+			hard(s, end);
+			return e ? end + 3 : n;
+		}
+		const unsigned char *e = memchr(p + j, '>', n - j);
+		return e ? (size_t)(e - p) + 1 : n;
+	}
+	bool close = j < n && p[j] == '/';
+	if (close)
+		j++;
+	size_t name = j;
+	if (j >= n || !((p[j] | 0x20) >= 'a' && (p[j] | 0x20) <= 'z')) {
+		if (!close) { /* "a < b": text */
+			word_end(s, i, false);
+			return i + 1;
+		}
+		hard(s, i); /* "</ ...>": a bogus comment */
+		const unsigned char *e = memchr(p + j, '>', n - j);
+		return e ? (size_t)(e - p) + 1 : n;
+	}
+	while (j < n && !html_space(p[j]) && p[j] != '>' && p[j] != '/')
+		j++;
+	size_t nlen = j - name;
+	if (nlen == 2 && (p[name] | 0x20) == 'b' && (p[name + 1] | 0x20) == 'r')
+		word_end(s, i, false);
+	else if (inline_tag(p + name, nlen))
+		word_end(s, i, true);
+	else
+		hard(s, i);
+	/* its attributes */
+	for (;;) {
+		while (j < n && (html_space(p[j]) || p[j] == '/'))
+			j++;
+		if (j >= n)
+			return n;
+		if (p[j] == '>') {
+			j++;
+			break;
+		}
+		while (j < n && !html_space(p[j]) && p[j] != '=' && p[j] != '>' &&
+		       !(p[j] == '/' && j + 1 < n && p[j + 1] == '>'))
+			j++;
+		size_t k = j;
+		while (k < n && html_space(p[k]))
+			k++;
+		if (k >= n || p[k] != '=')
+			continue;
+		k++;
+		while (k < n && html_space(p[k]))
+			k++;
+		if (k >= n)
+			return n;
+		size_t v0 = k, v1;
+		if (p[k] == '"' || p[k] == '\'') {
+			const unsigned char *q = memchr(p + k + 1, p[k], n - k - 1);
+			v0 = k + 1;
+			v1 = q ? (size_t)(q - p) : n;
+			j = q ? v1 + 1 : n;
+		} else {
+			while (k < n && !html_space(p[k]) && p[k] != '>')
+				k++;
+			v1 = j = k;
+		}
+		side_text(s, p, v0, v1, TT_ATTR);
+	}
+	if (!close && ((nlen == 6 && strncasecmp((const char *)p + name, "script", 6) == 0) ||
+		       (nlen == 5 && strncasecmp((const char *)p + name, "style", 5) == 0))) {
+		size_t end = raw_end(p, j, n, p + name, nlen);
+		side_text(s, p, j, end, TT_RAW);
+		return end;
+	}
+	return j;
+}
+
+/* Where the chunk that starts at from ends: at the first line break after
+ * a '>' at least 24 bytes on (the same bytes give the same chunks,
+ * wherever they start), or n; and its key, of its bytes, hashed eight at
+ * a time on the way. */
+static size_t chunk_end(const unsigned char *p, size_t from, size_t n, uint64_t *key)
+{
+	const uint64_t L = 0x0101010101010101ULL, H = 0x8080808080808080ULL;
+	uint64_t h = 0x9ad5ULL;
+	size_t q = from, e = n;
+	for (; q + 8 <= n; q += 8) {
+		uint64_t v;
+		memcpy(&v, p + q, 8);
+		uint64_t x = v ^ (L * '\n');
+		for (uint64_t z = (x - L) & ~x & H; z; z &= z - 1) {
+			size_t at = q + (size_t)__builtin_ctzll(z) / 8;
+			if (p[at] == '\n' && at >= from + 24 && p[at - 1] == '>') {
+				e = at;
+				goto tail;
+			}
+		}
+		h = (h ^ v) * MULT;
+		h ^= h >> 29;
+	}
+	for (size_t r = q; r < n; r++)
+		if (p[r] == '\n' && r >= from + 24 && p[r - 1] == '>') {
+			e = r;
+			break;
+		}
+tail:
+	for (uint64_t v = 0, k = 0; q < e; q++) {
+		v |= (uint64_t)p[q] << (8 * k);
+		if (++k == 8 || q + 1 == e) {
+			h = (h ^ v) * MULT;
+			h ^= h >> 29;
+			v = 0;
+			k = 0;
+		}
+	}
+	h = (h ^ (e - from)) * 0xD6E8FEB86659FD93ULL;
+	*key = (h ^ h >> 32) | 1;
+	return e;
+}
+
+/* The chunk just scanned held no hit: kept, when it ends where no window
+ * reaches on. */
 static void memo_put(struct scan *s)
 {
-	struct memo_entry *m = &s->memo[s->pend_key & ((1u << MEMO_BITS) - 1)];
-	m->key = s->pend_key;
-	m->run = s->run;
-	for (unsigned k = 0; k <= RUN; k++)
-		m->pr[k] = s->pr[(s->nw - 1 - RUN + k) % 16];
+	if (!s->run && !s->jrun && !s->jact)
+		__atomic_store_n(&s->memo[s->pend_key & ((1u << MEMO_BITS) - 1)], s->pend_key,
+				 __ATOMIC_RELAXED);
 	s->pend = false;
 }
 
-/* At the line break p[i] after a tag, in GM_SCAN with a memo: skips the
- * chunk that follows when the memo has it (returns where it ends), or
- * marks it to be kept once scanned (returns i + 1). */
+/* At the line break p[i] after a tag, in GM_SCAN with a memo and run 0:
+ * skips the chunk that follows when the memo has it (returns where it
+ * ends), or marks it to be kept once scanned (returns i + 1). */
 static size_t memo_chunk(struct scan *s, const unsigned char *p, size_t i, size_t n)
 {
-	size_t e = chunk_end(p, i + 1, n);
-	uint64_t key = hash64(p + i + 1, e - i - 1, 0x9ad) | 1;
-	struct memo_entry *m = &s->memo[key & ((1u << MEMO_BITS) - 1)];
-	if (m->key == key) {
-		s->nw += 16;
-		for (unsigned k = 0; k <= RUN; k++)
-			s->pr[(s->nw - 1 - RUN + k) % 16] = m->pr[k];
-		s->P = m->pr[RUN];
-		s->run = m->run;
+	uint64_t key;
+	size_t e = chunk_end(p, i + 1, n, &key);
+	if (__atomic_load_n(&s->memo[key & ((1u << MEMO_BITS) - 1)], __ATOMIC_RELAXED) == key) {
 		return e;
 	}
 	s->pend = true;
@@ -713,143 +1191,163 @@ static size_t memo_chunk(struct scan *s, const unsigned char *p, size_t i, size_
 	return i + 1;
 }
 
+/* HTML and XML: text between tags, character references decoded, and
+ * what tags hold (html_tag). */
 static void scan_html(struct scan *s, const unsigned char *p, size_t n)
 {
+
+	const unsigned char *t = ttab[TT_HTML];
 	size_t i = 0;
 	while (i < n) {
-		unsigned char c = p[i];
+		i = text_run(s, p, i, n, t);
 		if (s->pend && i >= s->pend_end) {
+			word_end(s, i, false);
 			if (i == s->pend_end && !s->hit)
 				memo_put(s);
 			s->pend = false;
 		}
-		if (c == '\n' && s->memo && !s->pend && !s->run && !s->hit && i && p[i - 1] == '>') {
-			i = memo_chunk(s, p, i, n);
-			continue;
-		}
-		if (cls[c] == 1) {
-			i += ascii_run(s, p, i, n);
-			continue;
-		}
-		if (c == '<') {
-			word_end(s, i);
-			if (i + 3 < n && p[i + 1] == '!' && p[i + 2] == '-' && p[i + 3] == '-') {
-				const unsigned char *e = memmem(p + i + 4, n - i - 4, "-->", 3);
-				i = e ? (size_t)(e - p) + 3 : n;
-				continue;
-			}
-			const char *tag = (const char *)p + i + 1;
-			bool script = i + 7 < n && (p[i + 1] | 0x20) == 's' &&
-				      (strncasecmp(tag, "script", 6) == 0 || strncasecmp(tag, "style", 5) == 0);
-			if (!inline_tag(p + i + 1, n - i - 1))
-				hard(s, i);
-			const unsigned char *e = memchr(p + i, '>', n - i);
-			i = e ? (size_t)(e - p) + 1 : n;
-			if (script) {
-				const unsigned char *q = memmem(p + i, n - i, "</", 2);
-				i = q ? (size_t)(q - p) : n;
-			}
-			continue;
-		}
-		if (c == '&') {
+		if (i >= n)
+			break;
+		unsigned char c = p[i];
+		if (c == '\n') {
+			word_end(s, i, false);
+			if (s->memo && !s->pend && !s->run && !s->hit && i && p[i - 1] == '>')
+				i = memo_chunk(s, p, i, n);
+			else
+				i++;
+		} else if (c == '&') {
 			i += entity_at(s, p, i, n);
-			continue;
+		} else {
+			i = html_tag(s, p, i, n);
 		}
-		i += text_at(s, p, i, n);
 	}
-	word_end(s, n);
+	word_end(s, n, false);
 	if (s->pend && i == s->pend_end && !s->hit)
 		memo_put(s);
 	s->pend = false;
 }
 
-/* JSON: the text of strings, escapes decoded; the "words" of a search
- * entry (its distinct words, in no order of the text) are left out. */
+/* The text of a JSON string from p[i] (after its '"'), escapes decoded;
+ * returns where its closing '"' is (or n). */
+static size_t json_string(struct scan *s, const unsigned char *p, size_t i, size_t n)
+{
+	const unsigned char *t = ttab[TT_JSON];
+	while (i < n) {
+		i = text_run(s, p, i, n, t);
+		if (i >= n || p[i] == '"')
+			break;
+		/* '\\' */
+		if (i + 1 < n && p[i + 1] == 'u' && i + 6 <= n) {
+			uint32_t u = 0;
+			bool ok = true;
+			for (int k = 0; k < 4; k++) {
+				int v = hexval(p[i + 2 + k]);
+				ok = ok && v >= 0;
+				u = u << 4 | (uint32_t)(v < 0 ? 0 : v);
+			}
+			size_t len = 6;
+			if (ok && u >= 0xD800 && u < 0xDC00 && i + 12 <= n && p[i + 6] == '\\' &&
+			    p[i + 7] == 'u') {
+				uint32_t lo = 0;
+				for (int k = 0; k < 4; k++) {
+					int v = hexval(p[i + 8 + k]);
+					lo = lo << 4 | (uint32_t)(v < 0 ? 0 : v);
+				}
+				if (lo >= 0xDC00 && lo < 0xE000) {
+					u = 0x10000 + ((u - 0xD800) << 10) + (lo - 0xDC00);
+					len = 12;
+				}
+			}
+			if (ok)
+				word_cp(s, u, i);
+			else
+				word_end(s, i, false);
+			i += len;
+			continue;
+		}
+		word_end(s, i, false);
+		i += 2;
+	}
+	if (i > n)
+		i = n;
+	word_end(s, i, false);
+	return i;
+}
+
+/* JSON: the text of strings, escapes decoded. The "words" of a search
+ * entry (its distinct words, in no order of the text) make no runs: each
+ * word is looked up alone, and one that hidden parts have and no shown
+ * text has is a hit. */
 static void scan_json(struct scan *s, const unsigned char *p, size_t n)
 {
 	size_t i = 0;
 	while (i < n) {
-		if (p[i] != '"') {
-			i++;
+		const unsigned char *q = memchr(p + i, '"', n - i);
+		if (!q)
+			break;
+		i = (size_t)(q - p);
+		if (i + 9 <= n && memcmp(p + i, "\"words\":\"", 9) == 0) {
+			i += 9;
+			struct scan *a = side_of(s, GM_WORDS);
+			i = json_string(a, p, i, n) + 1;
+			if (s->mode == GM_SCAN && !s->hit)
+				side_hit(s, a);
 			continue;
 		}
-		bool skip = i + 9 <= n && memcmp(p + i, "\"words\":\"", 9) == 0;
-		if (skip)
-			i += 8;
 		i++;
 		hard(s, i);
-		while (i < n && p[i] != '"') {
-			unsigned char c = p[i];
-			if (skip) {
-				i += c == '\\' ? 2 : 1;
-				continue;
-			}
-			if (c != '\\') {
-				i += text_at(s, p, i, n);
-				continue;
-			}
-			if (i + 1 < n && p[i + 1] == 'u' && i + 6 <= n) {
-				uint32_t u = 0;
-				bool ok = true;
-				for (int k = 0; k < 4; k++) {
-					int v = hexval(p[i + 2 + k]);
-					ok = ok && v >= 0;
-					u = u << 4 | (uint32_t)(v < 0 ? 0 : v);
-				}
-				size_t len = 6;
-				if (ok && u >= 0xD800 && u < 0xDC00 && i + 12 <= n && p[i + 6] == '\\' &&
-				    p[i + 7] == 'u') {
-					uint32_t lo = 0;
-					for (int k = 0; k < 4; k++) {
-						int v = hexval(p[i + 8 + k]);
-						lo = lo << 4 | (uint32_t)(v < 0 ? 0 : v);
-					}
-					if (lo >= 0xDC00 && lo < 0xE000) {
-						u = 0x10000 + ((u - 0xD800) << 10) + (lo - 0xDC00);
-						len = 12;
-					}
-				}
-				if (ok)
-					word_cp(s, u, i, i + len);
-				else
-					word_end(s, i);
-				i += len;
-				continue;
-			}
-			word_end(s, i);
-			i += 2;
-		}
-		word_end(s, i);
-		i++;
+		i = json_string(s, p, i, n) + 1;
 	}
-	word_end(s, n);
+	word_end(s, n, false);
 }
 
 /* iCalendar: lines unfolded (a line break and a space or tab join the
  * lines), escapes (\\ \; \, \n) as separators. */
 static void scan_ics(struct scan *s, const unsigned char *p, size_t n)
 {
+	const unsigned char *t = ttab[TT_ICS];
 	size_t i = 0;
 	while (i < n) {
+		i = text_run(s, p, i, n, t);
+		if (i >= n)
+			break;
 		unsigned char c = p[i];
 		if (c == '\r' && i + 2 < n && p[i + 1] == '\n' && (p[i + 2] == ' ' || p[i + 2] == '\t')) {
 			i += 3;
-			continue;
-		}
-		if (c == '\n' && i + 1 < n && (p[i + 1] == ' ' || p[i + 1] == '\t')) {
+		} else if (c == '\n' && i + 1 < n && (p[i + 1] == ' ' || p[i + 1] == '\t')) {
 			i += 2;
-			continue;
-		}
-		if (c == '\\') {
-			word_end(s, i);
+		} else if (c == '\\') {
+			word_end(s, i, false);
 			i += 2;
-			continue;
-		}
-		if (c == '\n')
+		} else if (c == '\n') {
 			hard(s, i);
-		i += text_at(s, p, i, n);
+			i++;
+		} else {
+			word_end(s, i, false);
+			i++;
+		}
 	}
-	word_end(s, n);
+	word_end(s, n, false);
+}
+
+/* Plain text (a front-matter string, a PDF's text): a blank line is a
+ * block boundary. */
+static void scan_plain(struct scan *s, const unsigned char *p, size_t n)
+{
+	const unsigned char *t = ttab[TT_PLAIN];
+	size_t i = 0;
+	while (i < n) {
+		i = text_run(s, p, i, n, t);
+		if (i >= n)
+			break;
+		/* '\n' */
+		if (i + 1 < n && p[i + 1] == '\n')
+			hard(s, i);
+		else
+			word_end(s, i, false);
+		i++;
+	}
+	word_end(s, n, false);
 }
 
 static void scan_init(struct scan *s, const struct guard *g, enum gmode mode)
@@ -857,8 +1355,6 @@ static void scan_init(struct scan *s, const struct guard *g, enum gmode mode)
 	memset(s, 0, sizeof(*s));
 	s->g = g;
 	s->mode = mode;
-	s->line = 1;
-	s->col = 1;
 }
 
 static void scan_release(struct scan *s)
@@ -869,6 +1365,7 @@ static void scan_release(struct scan *s)
 	free(s->wend);
 	free(s->breaks);
 	free(s->parts);
+	free(s->side);
 }
 
 static void scan_run(struct scan *s, const char *text, size_t n, enum gfmt f)
@@ -878,7 +1375,7 @@ static void scan_run(struct scan *s, const char *text, size_t n, enum gfmt f)
 	switch (f) {
 	case GF_MD:
 		scan_md(s, p, n);
-		word_end(s, n);
+		word_end(s, n, false);
 		break;
 	case GF_HTML:
 		scan_html(s, p, n);
@@ -890,13 +1387,41 @@ static void scan_run(struct scan *s, const char *text, size_t n, enum gfmt f)
 		scan_ics(s, p, n);
 		break;
 	case GF_PLAIN:
-		for (size_t i = 0; i < n;) {
-			if (p[i] == '\n' && i + 1 < n && p[i + 1] == '\n')
-				hard(s, i);
-			i += text_at(s, p, i, n);
-		}
-		word_end(s, n);
+		scan_plain(s, p, n);
 		break;
+	}
+}
+
+/* The positions (line << 16 | col) of the words s read from w0 on, of a
+ * text whose first byte is at line:col: lines counted at '\n', columns in
+ * characters. */
+static void word_positions(struct scan *s, size_t w0, const char *text, uint32_t line,
+			   uint32_t col)
+{
+	size_t at = 0;
+	const uint64_t L = 0x0101010101010101ULL, H = 0x8080808080808080ULL;
+	for (size_t w = w0; w < s->nwh; w++) {
+		size_t o = s->woff[w];
+		/* eight bytes at a time while they hold no line break and no
+		 * byte past ASCII */
+		for (; at + 8 <= o; at += 8) {
+			uint64_t v;
+			memcpy(&v, text + at, 8);
+			uint64_t x = v ^ (L * '\n');
+			if ((v & H) || ((x - L) & ~x & H))
+				break;
+			col += 8;
+		}
+		for (; at < o; at++) {
+			unsigned char b = (unsigned char)text[at];
+			if (b == '\n') {
+				line++;
+				col = 1;
+			} else if ((b & 0xC0) != 0x80) {
+				col++;
+			}
+		}
+		s->wpos[w] = (uint64_t)line << 16 | (col > 0xFFFF ? 0xFFFF : col);
 	}
 }
 
@@ -933,6 +1458,39 @@ static void table_put(struct guard *g, uint64_t key, uint64_t where)
 	kfilter_set(g->kfilter, key);
 }
 
+static void wtable_grow(struct guard *g)
+{
+	size_t ocap = g->wcap;
+	uint64_t *ok = g->wkeys, *ow = g->wwhere;
+	g->wcap = ocap ? ocap * 2 : 1u << 12;
+	g->wkeys = xcalloc(g->wcap, sizeof(*g->wkeys));
+	g->wwhere = xmalloc(g->wcap * sizeof(*g->wwhere));
+	for (size_t i = 0; i < ocap; i++) {
+		if (!ok[i])
+			continue;
+		size_t j = wslot_of(g, ok[i]);
+		g->wkeys[j] = ok[i];
+		g->wwhere[j] = ow[i];
+	}
+	free(ok);
+	free(ow);
+}
+
+/* A word of a hidden part, of hash h, first found at where. */
+static void wtable_put(struct guard *g, uint64_t h, uint64_t where)
+{
+	if ((g->wused + 1) * 2 > g->wcap)
+		wtable_grow(g);
+	size_t i = wslot_of(g, h);
+	if (g->wkeys[i])
+		return;
+	g->wkeys[i] = h ? h : 1;
+	g->wwhere[i] = where;
+	g->wused++;
+	uint64_t b = h >> (64 - WBITS);
+	g->wfilter[b >> 6] |= 1ULL << (b & 63);
+}
+
 /* The index of path in the guard's names (copied). */
 static uint64_t name_index(struct guard *g, const char *path)
 {
@@ -950,6 +1508,10 @@ static uint64_t name_index(struct guard *g, const char *path)
 static void insert_part(struct guard *g, const struct scan *s, const struct hpart *part)
 {
 	uint64_t src = name_index(g, part->file);
+	/* its words, for a search entry's */
+	size_t last = part->b1 > part->b0 ? s->breaks[part->b1 - 1] : part->w0;
+	for (size_t i = part->w0; i < last; i++)
+		wtable_put(g, s->wh[i], src << 40 | s->wpos[i]);
 	size_t lo = part->w0;
 	for (size_t bi = part->b0; bi < part->b1; bi++) {
 		size_t hi = s->breaks[bi];
@@ -963,8 +1525,18 @@ static void insert_part(struct guard *g, const struct scan *s, const struct hpar
 				uint64_t t = key_fin(acc, 0) >> (64 - TBITS);
 				g->tfilter[t >> 6] |= 1ULL << (t & 63);
 			}
-			for (size_t i = lo + k; i <= hi; i++)
-				table_put(g, key_of(s->wh, i, k), src << 40 | s->wpos[i - k]);
+			/* the windows' keys from the block's polynomial (as a scan
+			 * makes them): P(i) - P(i - k) * MULT^k */
+			uint64_t pp[16], P = 0;
+			pp[0] = 0;
+			for (size_t i = lo; i < hi; i++) {
+				P = P * MULT + s->wh[i];
+				size_t j = i + 1 - lo;
+				pp[j % 16] = P;
+				if (j >= k)
+					table_put(g, key_fin(P - pp[(j - k) % 16] * powers[k], k),
+						  src << 40 | s->wpos[i + 1 - k]);
+			}
 		}
 		if (hi > lo)
 			lo = hi;
@@ -992,10 +1564,9 @@ static void add_hidden(struct guard *g, struct scan *s, const char *file, uint32
 		return;
 	size_t w0 = s->nwh, b0 = s->nbreaks;
 	hard(s, 0); /* its own first block */
-	s->line = line;
-	s->col = col;
 	scan_run(s, text, n, f);
 	hard(s, n);
+	word_positions(s, w0, text, line, col);
 	/* a part without a letter (a date, a time, a number) is not text */
 	bool letter = false;
 	for (size_t i = 0; i < n && !letter && s->nwh >= w0 + SHORT_MIN; i++) {
@@ -1125,6 +1696,7 @@ struct guard *guard_new(enum visibility audience)
 	g->audience = audience;
 	g->kfilter = xcalloc((1u << KBITS) / 64, sizeof(uint64_t));
 	g->tfilter = xcalloc((1u << TBITS) / 64, sizeof(uint64_t));
+	g->wfilter = xcalloc((1u << WBITS) / 64, sizeof(uint64_t));
 	pthread_mutex_init(&g->lock, NULL);
 	table_grow(g);
 	return g;
@@ -1157,7 +1729,14 @@ static void add_doc_hidden(struct guard *g, struct scan *s, const struct doc *do
 	if (!vis_shown(doc->vis, aud) || doc->flawed) {
 		/* the whole of it: its body and every string of its front matter */
 		add_hidden(g, s, doc->path, doc->body_line, 1, doc->body, doc->body_len, GF_MD);
-		add_hidden_front(g, s, doc);
+		if (doc->has_strings)
+			for (size_t i = 0; i < doc->nstrings; i++) {
+				const struct doc_string *v = &doc->strings[i];
+				add_hidden(g, s, v->pos.file, v->pos.line, v->pos.col, v->str, v->len,
+					   GF_PLAIN);
+			}
+		else
+			add_hidden_front(g, s, doc);
 		if (doc->title)
 			add_hidden(g, s, doc->path, 1, 1, doc->title, strlen(doc->title), GF_PLAIN);
 		return;
@@ -1278,6 +1857,24 @@ void guard_add_site(struct guard *g, const struct site *site)
 		item_field(g, &s, &shown, p->vis, p->pos, p->name);
 		shown_field(&shown, p->role);
 		shown_field(&shown, p->organisation);
+		/* as pages print them, side by side: "Director of Commissioning,
+		 * Vale Mental Health Partnership" (and the name before, when
+		 * shown) */
+		bool named = vis_shown(p->vis, aud) && p->name;
+		if (p->role && p->organisation) {
+			if (named) {
+				buf_puts(&shown, p->name);
+				buf_putc(&shown, ' ');
+			}
+			buf_puts(&shown, p->role);
+			buf_putc(&shown, ' ');
+			shown_field(&shown, p->organisation);
+		}
+		if (named && p->organisation) {
+			buf_puts(&shown, p->name);
+			buf_putc(&shown, ' ');
+			shown_field(&shown, p->organisation);
+		}
 	}
 	for (size_t i = 0; i < site->ndocs; i++)
 		add_doc_shown(g, site->docs[i], &shown);
@@ -1345,6 +1942,8 @@ void guard_seal(struct guard *g)
 		return;
 	double t0 = now_s();
 	g->shared = xcalloc(g->cap, 1);
+	g->memo = xcalloc(1u << MEMO_BITS, sizeof(*g->memo));
+	g->wshown = xcalloc(g->wcap ? g->wcap : 1, 1);
 	struct shown_job j = {g};
 	if (g->used) /* nothing hidden, nothing to compare */
 		run_each(g->nshown, (size_t)plansite_jobs(), shown_one, &j);
@@ -1353,6 +1952,12 @@ void guard_seal(struct guard *g)
 	free(g->shown);
 	g->shown = NULL;
 	g->nshown = g->capshown = 0;
+	g->ufilter = xcalloc((1u << WBITS) / 64, sizeof(uint64_t));
+	for (size_t i = 0; i < g->wcap; i++)
+		if (g->wkeys[i] && !g->wshown[i]) {
+			uint64_t b = g->wkeys[i] >> (64 - WBITS);
+			g->ufilter[b >> 6] |= 1ULL << (b & 63);
+		}
 	/* from now on the filter holds only what can be a hit */
 	memset(g->kfilter, 0, (1u << KBITS) / 8);
 	for (size_t i = 0; i < g->cap; i++)
@@ -1362,6 +1967,7 @@ void guard_seal(struct guard *g)
 		}
 	g->sealed = true;
 	g->seconds += now_s() - t0;
+
 }
 
 /* ------------------------------------------------------------ scanning */
@@ -1482,34 +2088,35 @@ static char *excerpt_of(const char *p, size_t n)
 	return buf_detach(&b, NULL);
 }
 
-/* Scans one text; with a memo (HTML), a hit is looked for again without
- * it, for the excerpt's bytes. */
-static void scan_text(struct guard *g, const char *p, size_t n, enum gfmt f, struct hit *h,
-		      struct memo_entry *memo)
+/* Scans one text (HTML with the memo); a hit is looked for again without
+ * it, keeping where words are, for the excerpt's bytes. */
+static void scan_text(struct guard *g, const char *p, size_t n, enum gfmt f, struct hit *h)
 {
 	struct scan s;
 	scan_init(&s, g, GM_SCAN);
-	s.memo = f == GF_HTML ? memo : NULL;
+	s.memo = f == GF_HTML ? g->memo : NULL;
 	scan_run(&s, p, n, f);
-	if (s.hit && s.memo) {
+	if (s.hit) {
 		scan_release(&s);
 		scan_init(&s, g, GM_SCAN);
+		s.rec = true;
 		scan_run(&s, p, n, f);
 	}
 	if (s.hit) {
 		h->found = true;
-		h->where = g->where[slot_of(g, s.hit_key)];
+		h->where = s.hit_word ? g->wwhere[wslot_of(g, s.hit_key)]
+				      : g->where[slot_of(g, s.hit_key)];
 		h->excerpt = excerpt_of(p + s.hit_from, s.hit_to - s.hit_from);
 	}
 	scan_release(&s);
 }
 
-static void scan_one(struct scan_job *j, size_t i, struct memo_entry *memo)
+static void scan_one(struct scan_job *j, size_t i)
 {
 	struct guard *g = j->g;
 	if (i >= j->nfiles) {
 		const struct guard_text *t = &g->pdfs[i - j->nfiles];
-		scan_text(g, t->text, t->len, GF_PLAIN, &j->hits[i], NULL);
+		scan_text(g, t->text, t->len, GF_PLAIN, &j->hits[i]);
 		return;
 	}
 	const char *rel = j->files[i].path;
@@ -1529,26 +2136,23 @@ static void scan_one(struct scan_job *j, size_t i, struct memo_entry *memo)
 		if (m == MAP_FAILED) {
 			__atomic_store_n(&j->rc, -1, __ATOMIC_RELAXED);
 		} else {
-			scan_text(g, m, (size_t)st.st_size, f, &j->hits[i], memo);
+			scan_text(g, m, (size_t)st.st_size, f, &j->hits[i]);
 			munmap(m, (size_t)st.st_size);
 		}
 	}
 	close(fd);
 }
 
-/* One scanning thread: the next file while there is one, with a memo of
- * its own. */
+/* One scanning thread: the next file while there is one. */
 static void *scan_worker(void *ctx)
 {
 	struct scan_job *j = ctx;
-	struct memo_entry *memo = xcalloc(1u << MEMO_BITS, sizeof(*memo));
 	for (;;) {
 		size_t i = __atomic_fetch_add(&j->next, 1, __ATOMIC_RELAXED);
 		if (i >= j->total)
 			break;
-		scan_one(j, i, memo);
+		scan_one(j, i);
 	}
-	free(memo);
 	return NULL;
 }
 
@@ -1635,13 +2239,53 @@ static bool plant_text(struct guard *g, enum gfmt f, struct buf *out)
 	return true;
 }
 
+/* The first word of the build's hidden parts that no shown text has, as
+ * a search entry's list of words. Tests only. */
+static bool plant_word(struct guard *g, struct buf *out)
+{
+	struct scan s;
+	scan_init(&s, g, GM_COLLECT);
+	bool found = false;
+	for (size_t t = 0; t < g->ntexts && !found; t++) {
+		const char *p = g->texts[t];
+		s.nwh = 0;
+		s.nbreaks = 0;
+		scan_run(&s, p, strlen(p), g->text_fmt[t]);
+		for (size_t i = 0; i < s.nwh && !found; i++) {
+			size_t slot = wslot_of(g, s.wh[i]);
+			if (!g->wkeys[slot] || g->wshown[slot])
+				continue;
+			buf_puts(out, "\n{\"words\":\"");
+			buf_put(out, p + s.woff[i], s.wend[i] - s.woff[i]);
+			buf_puts(out, "\"}\n");
+			found = true;
+		}
+	}
+	scan_release(&s);
+	return found;
+}
+
 /* PLANSITE_TEST_PLANT=rel: the first hidden run put into rel (a file of
- * the staging folder, or a PDF's text) before the scan. */
+ * the staging folder, or a PDF's text) before the scan; rel#words: the
+ * first hidden word no shown text has, as a search entry's words. */
 static void plant(struct guard *g, int sfd)
 {
 	const char *rel = getenv("PLANSITE_TEST_PLANT");
 	if (!rel || !*rel)
 		return;
+	const char *hash = strchr(rel, '#');
+	if (hash && !strcmp(hash, "#words")) {
+		char *file = xstrndup(rel, (size_t)(hash - rel));
+		struct buf b = BUF_INIT;
+		int fd = openat(sfd, file, O_WRONLY | O_APPEND | O_NOFOLLOW | O_CLOEXEC);
+		if (fd >= 0 && plant_word(g, &b) && write(fd, b.ptr, b.len) != (ssize_t)b.len)
+			fprintf(stderr, "plansite: cannot plant into '%s'\n", file);
+		if (fd >= 0)
+			close(fd);
+		buf_release(&b);
+		free(file);
+		return;
+	}
 	for (size_t i = 0; i < g->npdfs; i++)
 		if (!strcmp(g->pdfs[i].rel, rel)) {
 			struct buf b = BUF_INIT;
@@ -1752,6 +2396,12 @@ void guard_free(struct guard *g)
 	free(g->shared);
 	free(g->kfilter);
 	free(g->tfilter);
+	free(g->memo);
+	free(g->wkeys);
+	free(g->wwhere);
+	free(g->wshown);
+	free(g->wfilter);
+	free(g->ufilter);
 	free(g->names);
 	arena_release(&g->arena);
 	pthread_mutex_destroy(&g->lock);

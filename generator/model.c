@@ -65,6 +65,27 @@ static const char *const reserved_pages[] = {
 	"plan", "projects", "meetings", "reports", "people", "versions", "history", "search", "static",
 };
 
+/* The string scalars of v but ids (an id names something else: a person,
+ * a project), counted, or put at out[0..) when out is not NULL. */
+static size_t value_strings(const struct value *v, struct doc_string *out, int depth)
+{
+	if (!v || depth > 64)
+		return 0;
+	size_t n = 0;
+	if (v->kind == VALUE_LIST) {
+		for (size_t i = 0; i < v->n; i++)
+			n += value_strings(v->u.items[i], out ? out + n : NULL, depth + 1);
+	} else if (v->kind == VALUE_MAP) {
+		for (size_t i = 0; i < v->n; i++)
+			n += value_strings(v->u.pairs[i].val, out ? out + n : NULL, depth + 1);
+	} else if (v->kind == VALUE_STRING && v->str && !id_valid(v->str)) {
+		if (out)
+			*out = (struct doc_string){v->pos, v->str, v->len};
+		n = 1;
+	}
+	return n;
+}
+
 /* Reads what every document has (title, summary, visibility); returns the
  * reader for the kind-specific fields, or false when the front matter is
  * unusable. */
@@ -133,6 +154,15 @@ static bool doc_begin(struct loader *lo, struct doc *doc, const struct source_fi
 					: "page");
 	doc->title = ld_str(l, "title", true);
 	ld_visibility(l, doc->vis, &doc->vis, &doc->vis_pos);
+	/* the tree goes with the next document: what the leak guard reads of
+	 * a hidden one is kept (its strings live in the site's arena) */
+	if (lo->site->keep_text && (!vis_shown(doc->vis, lo->site->prepare_audience) || doc->flawed)) {
+		doc->nstrings = value_strings(tree, NULL, 0);
+		struct doc_string *v = arena_alloc(a, (doc->nstrings ? doc->nstrings : 1) * sizeof(*v));
+		value_strings(tree, v, 0);
+		doc->strings = v;
+		doc->has_strings = true;
+	}
 	/* An optional id must repeat the file name. */
 	const struct value *id = ld_field(l, "id", false);
 	if (id && (!ld_is_scalar(id) || strcmp(id->str, doc->id) != 0))

@@ -943,6 +943,12 @@ struct md_heading {
 };
 
 /* What every Markdown document has. */
+struct doc_string {
+	struct pos pos;
+	const char *str;
+	size_t len;
+};
+
 struct doc {
 	enum doc_kind kind;
 	const char *path; /* "content/projects/copd.md" */
@@ -966,6 +972,12 @@ struct doc {
 	 * summary; NULL when not prepared. */
 	const struct md_prepared *prepared;
 	const char *words;
+	/* A document hidden from the build's audience, loaded with keep_text:
+	 * every string of its front matter but ids, for the leak guard (which
+	 * reads the front matter again when has_strings is false). */
+	const struct doc_string *strings;
+	size_t nstrings;
+	bool has_strings;
 	bool ok; /* the front matter parsed; typed fields are filled as far as valid */
 	/* Its front matter had a duplicate key (E002): the first value was
 	 * read, so who may see it is in doubt. A build fails on the error; a

@@ -174,6 +174,54 @@ fi
 cp "$tmp/page.mustache" "$tpl"
 rm "$page"
 
+# Hidden text written where the guard once did not read, or read as other
+# words than a browser shows: in an attribute's value, a comment, a script
+# or a style sheet, or with words cut by inline tags, soft hyphens or
+# zero-width characters. The theme prints the confidential page's text so
+# (as a leak would); each is a hit at the page's body (5:1), and none was
+# before (the guard skipped attributes, comments, scripts and styles, and
+# took <b>, &shy; and U+200B for word breaks).
+page=$site/content/pages/guard-leak.md
+printf -- '---\ntitle: Guard\nvisibility: confidential\n---\nZebra quartz harbour lantern meadow copper violin tundra marble falcon.\n' >"$page"
+z="Zebra quartz harbour lantern meadow copper violin tundra marble falcon"
+shy=$(printf '\302\255') zw=$(printf '\342\200\213')
+leak_case() { # name html
+	cp "$tmp/page.mustache" "$tpl"
+	printf '%s\n' "$2" >>"$tpl"
+	build "$tmp/leak"
+	if [ $? -eq 1 ] && grep E030 "$tmp/out.txt" | grep -q "^content/pages/guard-leak.md:5:1:"; then
+		ok "hidden text $1: a hit"
+	else
+		bad "hidden text $1"
+		sed 's/^/     /' "$tmp/out.txt" | head -5
+	fi
+}
+leak_case "in a title attribute" "<p title=\"$z\">x</p>"
+leak_case "in an alt attribute (single quotes)" "<img src=\"x.png\" alt='$z'>"
+leak_case "in a meta content attribute" "<meta name=\"description\" content=\"$z\">"
+leak_case "in an aria-label attribute" "<nav aria-label=\"$z\"></nav>"
+leak_case "in a data- attribute, with character references" "<div data-note=\"Zebra&#32;quartz harbour lantern &quot;meadow&quot; copper violin tundra\"></div>"
+leak_case "in an HTML comment" "<!-- $z -->"
+leak_case "in a script" "<script>var note = \"$z\";</script>"
+leak_case "in a style sheet" "<style>/* $z */</style>"
+leak_case "with words cut by inline tags" "<p>Zeb<b>ra</b> qua<span class=\"x\">rtz</span> harbour lan<em>tern</em> mea<!-- -->dow cop<wbr>per violin tundra</p>"
+leak_case "with soft hyphens and zero-width characters" "<p>Zebra qua&shy;rtz har${shy}bour lan&#173;tern mea${zw}dow cop&#8203;per vio&zwj;lin tun&#x200b;dra</p>"
+cp "$tmp/page.mustache" "$tpl"
+rm "$page"
+
+# A hidden word in a search entry's list of words (distinct words, in no
+# order of the text: no runs) is a hit on its own, planted by the test hook
+# (search-index.json#words); the guard once skipped the lists.
+rm -rf "$PLANSITE_CACHE/builds"
+PLANSITE_TEST_PLANT='search-index.json#words' build "$tmp/pub"
+rc=$?
+if [ $rc -eq 1 ] && grep E030 "$tmp/out.txt" | grep -q "^content/[^:]*:[0-9]*:[0-9]*: error: .*$tmp/pub/search-index.json"; then
+	ok "a hidden word planted into a search entry's words: E030"
+else
+	bad "a hidden word planted into a search entry's words (exit $rc)"
+	sed 's/^/     /' "$tmp/out.txt" | head -5
+fi
+
 # --- published versions: each guarded against its own tree, as narrowed by
 # withdrawals (a sentence public in a tagged version and inside a practices
 # fence today is no hit in versions/), and planted into one: E030
