@@ -53,70 +53,7 @@ static enum visibility doc_vis(const struct withdrawals *w, size_t k)
 	return d && d->ok ? d->vis : VIS_CONFIDENTIAL;
 }
 
-/* ------------------------------------------------------------- people */
-
-/* Takes the people of one version (gen: 0 today, then older): each id not
- * met in a newer version gets its visibility here, the narrowest of its
- * entries in this version; seen maps id -> gen + 1 of the version that
- * decided it. */
-static void people_version(struct withdrawals *w, struct idmap *seen, size_t *cap, size_t gen,
-			   const struct person *v, size_t n)
-{
-	for (size_t i = 0; i < n; i++) {
-		size_t g, k;
-		if (!v[i].id)
-			continue;
-		if (idmap_get(seen, v[i].id, &g) && g != gen + 1)
-			continue; /* a newer version decided it */
-		const char *id = v[i].id;
-		if (!idmap_get(seen, id, NULL)) {
-			id = arena_strdup(&w->arena, id);
-			idmap_put(seen, id, gen + 1);
-		}
-		if (vis_shown(v[i].vis, w->audience))
-			continue;
-		if (idmap_get(&w->people_ids, v[i].id, &k)) {
-			w->people[k].vis = narrowest(w->people[k].vis, v[i].vis);
-			continue;
-		}
-		if (w->npeople == *cap) {
-			*cap = *cap ? *cap * 2 : 16;
-			w->people = xrealloc(w->people, *cap * sizeof(*w->people));
-		}
-		id = arena_strdup(&w->arena, v[i].id);
-		w->people[w->npeople] = (struct withdrawn_person){id, v[i].vis};
-		idmap_put(&w->people_ids, id, w->npeople++);
-	}
-}
-
-/* -------------------------------------------------------------- items */
-
-uint64_t withdrawal_item_key(bool decision, int id, const char *text)
-{
-	struct buf b = BUF_INIT;
-	buf_putc(&b, decision ? 'd' : 'a');
-	if (decision)
-		buf_puts(&b, text ? text : "");
-	else
-		buf_put_int(&b, id);
-	uint64_t h = hash64(b.ptr, b.len, 0x6974656d6b657931ULL);
-	buf_release(&b);
-	return h;
-}
-
-size_t withdrawal_item_keys(const struct meeting *m, struct item_key *out)
-{
-	size_t n = 0;
-	for (size_t i = 0; i < m->nactions; i++)
-		out[n++] = (struct item_key){withdrawal_item_key(false, m->actions[i].id, NULL),
-					     m->actions[i].vis};
-	for (size_t i = 0; i < m->ndecisions; i++)
-		if (m->decisions[i].text)
-			out[n++] = (struct item_key){
-				withdrawal_item_key(true, 0, m->decisions[i].text),
-				m->decisions[i].vis};
-	return n;
-}
+/* ---------------------------------------------- the deciding version */
 
 /* A small open-addressing set of keys, each with the version that decided
  * it (gen + 1). */
@@ -149,6 +86,74 @@ static size_t *seen_slot(struct seen *s, uint64_t key)
 	return &s->gens[i];
 }
 
+/* Whether an entry with key, in version gen (0 the last, then older),
+ * decides who may see its key: no newer version had the key. Every entry
+ * of the deciding version does (two alike: the narrowest counts). */
+static bool decides(struct seen *s, uint64_t key, size_t gen)
+{
+	size_t *g = seen_slot(s, key);
+	if (*g && *g != gen + 1)
+		return false;
+	*g = gen + 1;
+	return true;
+}
+
+static void seen_release(struct seen *s)
+{
+	free(s->keys);
+	free(s->gens);
+}
+
+/* ------------------------------------------------------------- people */
+
+/* Takes the people of one version (gen: 0 today, then older): each id
+ * this version decides gets its visibility here. */
+static void people_version(struct withdrawals *w, struct seen *seen, size_t *cap, size_t gen,
+			   const struct person *v, size_t n)
+{
+	for (size_t i = 0; i < n; i++) {
+		size_t k;
+		if (!v[i].id || !decides(seen, hash64(v[i].id, strlen(v[i].id), 0), gen) ||
+		    vis_shown(v[i].vis, w->audience))
+			continue;
+		if (idmap_get(&w->people_ids, v[i].id, &k)) {
+			w->people[k].vis = narrowest(w->people[k].vis, v[i].vis);
+			continue;
+		}
+		if (w->npeople == *cap) {
+			*cap = *cap ? *cap * 2 : 16;
+			w->people = xrealloc(w->people, *cap * sizeof(*w->people));
+		}
+		const char *id = arena_strdup(&w->arena, v[i].id);
+		w->people[w->npeople] = (struct withdrawn_person){id, v[i].vis};
+		idmap_put(&w->people_ids, id, w->npeople++);
+	}
+}
+
+/* -------------------------------------------------------------- items */
+
+uint64_t withdrawal_item_key(bool decision, int id, const char *text)
+{
+	/* two seeds: an action's id and a decision's text never meet */
+	if (decision)
+		return hash64(text ? text : "", text ? strlen(text) : 0, 0x6974656d64656331ULL);
+	return hash64(&id, sizeof(id), 0x6974656d61637431ULL);
+}
+
+size_t withdrawal_item_keys(const struct meeting *m, struct item_key *out)
+{
+	size_t n = 0;
+	for (size_t i = 0; i < m->nactions; i++)
+		out[n++] = (struct item_key){withdrawal_item_key(false, m->actions[i].id, NULL),
+					     m->actions[i].vis};
+	for (size_t i = 0; i < m->ndecisions; i++)
+		if (m->decisions[i].text)
+			out[n++] = (struct item_key){
+				withdrawal_item_key(true, 0, m->decisions[i].text),
+				m->decisions[i].vis};
+	return n;
+}
+
 /* One version of meeting k (gen: 0 its last, then older): each key not met
  * in a newer version gets its visibility here, the narrowest of its
  * entries in this version (two alike, one hidden: hidden). */
@@ -156,11 +161,7 @@ static void items_version(struct withdrawals *w, struct seen *seen, size_t *cap,
 			  size_t gen, const struct item_key *v, size_t n)
 {
 	for (size_t i = 0; i < n; i++) {
-		size_t *g = seen_slot(seen, v[i].key);
-		if (*g && *g != gen + 1)
-			continue; /* a newer version decided it */
-		*g = gen + 1;
-		if (vis_shown(v[i].vis, w->audience))
+		if (!decides(seen, v[i].key, gen) || vis_shown(v[i].vis, w->audience))
 			continue;
 		size_t j = w->item_first[k];
 		while (j < w->nitems && w->items[j].k.key != v[i].key)
@@ -194,8 +195,7 @@ static void items_of(struct withdrawals *w, const struct item_keys *vs, size_t n
 	for (size_t i = 0; i < nvs; i++)
 		if (vs[i].ok)
 			items_version(w, &seen, cap, k, gen++, vs[i].v, vs[i].n);
-	free(seen.keys);
-	free(seen.gens);
+	seen_release(&seen);
 }
 
 /* --------------------------------------------------------------- view */
@@ -213,14 +213,13 @@ void withdrawals_init(struct withdrawals *w, const struct site *site, enum visib
 		ghosts[g] = old && old->ghosts ? old->ghosts[g] : NULL;
 	w->ghosts = ghosts;
 
-	struct idmap seen;
+	struct seen seen = {0};
 	size_t cap = 0;
-	idmap_init(&seen, 16);
 	idmap_init(&w->people_ids, 16);
 	people_version(w, &seen, &cap, 0, site->people, site->npeople);
 	for (size_t k = 0; old && k < old->nversions; k++)
 		people_version(w, &seen, &cap, k + 1, old->people[k], old->npeople[k]);
-	idmap_release(&seen);
+	seen_release(&seen);
 
 	size_t all = ndocs_all(w), capi = 0, v = 0;
 	w->item_first = xcalloc(all + 2, sizeof(*w->item_first));
