@@ -459,5 +459,39 @@ gd add -A && gd commit -q -m "Add a page"
 hasnt "$tmp/chdup" DUPSECRETTITLE "plansite changes: a page with visibility written twice is not listed"
 hasnt "$tmp/chdup" "content/pages/dup.md" "plansite changes: nor its path"
 
+# --- a deleted document whose last version does not parse -----------------------
+# What the last version says cannot be read: the document counts as hidden in
+# every older output (fail closed). The same history with a last version that
+# parses keeps the page in the old version (so the test can fail).
+ghost() { # folder broken(yes|no)
+	gr=$tmp/$1
+	cp -r "$here/sites/valid-minimal" "$gr" && rm -f "$gr/expected"
+	git -C "$gr" init -q -b main
+	gg() { git -C "$gr" -c user.name=Test -c user.email=test@example.org -c commit.gpgsign=false \
+		-c tag.gpgsign=false "$@" >/dev/null; }
+	gc() { gg add -A; GIT_AUTHOR_DATE="$1T12:00:00+0000" GIT_COMMITTER_DATE="$1T12:00:00+0000" gg commit -q -m "$2"; }
+	printf -- '---\ntitle: Notice\nsummary: A notice.\nvisibility: public\n---\nThe GHOSTCANARY notice.\n' \
+		>"$gr/content/pages/notice.md"
+	gc 2007-01-20 "Add a notice"
+	GIT_COMMITTER_DATE="2007-01-21T18:00:00+0000" gg tag -a publish/2007-01 -m "January edition"
+	if [ "$2" = yes ]; then
+		printf -- '---\ntitle: [Notice\nvisibility: public\n---\nThe GHOSTCANARY notice.\n' >"$gr/content/pages/notice.md"
+	else
+		printf -- '---\ntitle: Notice\nsummary: A notice, edited.\nvisibility: public\n---\nThe GHOSTCANARY notice.\n' \
+			>"$gr/content/pages/notice.md"
+	fi
+	gc 2007-01-25 "Edit the notice"
+	gg rm -q content/pages/notice.md
+	gc 2007-01-30 "Delete the notice"
+	"$PLANSITE" -C "$gr" build --out "$gr-out" >/dev/null 2>"$gr.err" ||
+		{ bad "$1: the build exits 0"; cat "$gr.err"; }
+}
+ghost ghost-parses no
+somewhere "$tmp/ghost-parses-out/versions/2007-01" GHOSTCANARY \
+	"a deleted page whose last version parses (public) stays in the old version"
+ghost ghost-broken yes
+[ -d "$tmp/ghost-broken-out/versions/2007-01" ] && ok "the old version is built" || bad "the old version is built"
+nowhere "$tmp/ghost-broken-out" GHOSTCANARY "a deleted page whose last version does not parse counts as hidden"
+
 echo "withdrawal: $fail failed"
 [ $fail = 0 ]
