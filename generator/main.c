@@ -4,6 +4,7 @@
  */
 #include "plansite.h"
 
+#include <signal.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
@@ -687,6 +688,10 @@ static void tune_malloc(void)
 int main(int argc, char **argv)
 {
 	tune_malloc();
+	/* A file past the size limit (ulimit -f) is a write that fails with
+	 * EFBIG, reported like a full disk, not a kill by SIGXFSZ that leaves
+	 * no message. */
+	signal(SIGXFSZ, SIG_IGN);
 	struct options o = {0};
 	o.argc = argc;
 	o.argv = argv;
