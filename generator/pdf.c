@@ -36,6 +36,7 @@
 #include <string.h>
 #include <strings.h>
 #include <sys/stat.h>
+#include <time.h>
 
 /* ------------------------------------------------------------ geometry */
 
@@ -1263,6 +1264,41 @@ static pthread_mutex_t pdf_lock = PTHREAD_MUTEX_INITIALIZER;
 
 static int pdf_render_locked(const struct pdf_doc *doc, struct buf *out, struct diag *d);
 
+/*
+ * Font maps not finalized yet. Pango hands a new font map's fontconfig
+ * start-up ("[pango] FcInit") and its font matching to threads of its own,
+ * which hold references to the map, so our g_object_unref may not be the
+ * last: the map is finalized (its patterns, fontsets and cairo faces let
+ * go) by whichever thread drops the last reference, maybe after the build
+ * has ended. FcFini must come after that, or it finds fontconfig's caches
+ * still referenced and asserts (an abort at exit, exit status 134, seen
+ * when a build failed right after typesetting a PDF). Each map carries a
+ * datum whose destroy notify runs at the end of its finalize.
+ */
+static pthread_mutex_t maps_lock = PTHREAD_MUTEX_INITIALIZER;
+static pthread_cond_t maps_gone = PTHREAD_COND_INITIALIZER;
+static int maps_alive;
+
+static void font_map_finalized(gpointer data)
+{
+	(void)data;
+	pthread_mutex_lock(&maps_lock);
+	maps_alive--;
+	pthread_cond_broadcast(&maps_gone);
+	pthread_mutex_unlock(&maps_lock);
+}
+
+/* A new pango font map, counted in maps_alive until it is finalized. */
+static PangoFontMap *font_map_new(void)
+{
+	PangoFontMap *map = pango_cairo_font_map_new();
+	pthread_mutex_lock(&maps_lock);
+	maps_alive++;
+	pthread_mutex_unlock(&maps_lock);
+	g_object_set_data_full(G_OBJECT(map), "plansite-alive", &maps_alive, font_map_finalized);
+	return map;
+}
+
 int pdf_render(const struct pdf_doc *doc, struct buf *out, struct diag *d)
 {
 	pthread_mutex_lock(&pdf_lock);
@@ -1297,7 +1333,7 @@ static int pdf_render_locked(const struct pdf_doc *doc, struct buf *out, struct 
 	/* Our own font map, so that nothing is shared with other threads and
 	 * everything is freed below. Points are user units (72 dpi); no
 	 * hinting, so that measures do not depend on a device. */
-	fontmap = pango_cairo_font_map_new();
+	fontmap = font_map_new();
 	t.pc = pango_font_map_create_context(fontmap);
 	pango_cairo_update_context(t.cr, t.pc);
 	pango_cairo_context_set_resolution(t.pc, 72.0);
@@ -1410,10 +1446,21 @@ uint64_t pdf_environment(void)
 
 void pdf_shutdown(void)
 {
-	/* Not cairo_debug_reset_static_data: its caches are reachable (no
-	 * leak to LeakSanitizer or valgrind), and it asserts that no font
-	 * face is alive, which pango's font map, freed by a thread of its own
-	 * when fontconfig was slow to start, did not always let hold (an abort
-	 * at exit, seen twice with a cold fontconfig cache). */
-	FcFini();
+	/* Every font map finalized first (see maps_alive); should pango's
+	 * threads hold one for more than 10 s, fontconfig is left as it is
+	 * (a leak at exit rather than an abort). Not
+	 * cairo_debug_reset_static_data: its caches are reachable (no leak to
+	 * LeakSanitizer or valgrind), and it asserts that no font face is
+	 * alive. */
+	struct timespec until;
+	clock_gettime(CLOCK_REALTIME, &until);
+	until.tv_sec += 10;
+	pthread_mutex_lock(&maps_lock);
+	int rc = 0;
+	while (maps_alive > 0 && rc == 0)
+		rc = pthread_cond_timedwait(&maps_gone, &maps_lock, &until);
+	bool gone = maps_alive == 0;
+	pthread_mutex_unlock(&maps_lock);
+	if (gone)
+		FcFini();
 }
