@@ -84,11 +84,20 @@ unit: test-deps $(UNIT_BINS)
 # Every tests/run-*.sh gets the sanitizer build as $PLANSITE, and the release
 # build as $PLANSITE_RELEASE (cost tests count its instructions with callgrind,
 # which cannot run the sanitizers).
-test: test-deps unit fuzz-replay $(BUILD)/san/plansite generator/plansite
+# run-faults.sh also gets the fault shim, $FAULT_SHIM.
+test: test-deps unit fuzz-replay $(BUILD)/san/plansite generator/plansite $(BUILD)/faults/shim.so
 	@set -e; for s in $(sort $(wildcard tests/run-*.sh)); do \
 		echo "== $$s"; PLANSITE=$(CURDIR)/$(BUILD)/san/plansite \
-		PLANSITE_RELEASE=$(CURDIR)/generator/plansite sh $$s; done
+		PLANSITE_RELEASE=$(CURDIR)/generator/plansite \
+		FAULT_SHIM=$(CURDIR)/$(BUILD)/faults/shim.so sh $$s; done
 	@echo "all tests passed"
+
+# The LD_PRELOAD fault injector of tests/run-faults.sh (tests/faults/shim.c),
+# preloaded into the release build: gcc, no sanitizer (ASan's allocator and
+# an interposed malloc do not mix).
+$(BUILD)/faults/shim.so: tests/faults/shim.c
+	@mkdir -p $(@D)
+	gcc -O2 -g -Wall -Wextra -Werror -fPIC -shared -o $@ $< -ldl
 
 # The benchmark (not a test): plansite against Hugo and the cmark-gfm floor.
 # N="1000 10000" RUNS=5 BENCH_HISTORY=1 ...: see tests/bench/README.md.

@@ -1,0 +1,330 @@
+#!/bin/sh
+# run-faults.sh: faults while building (issue 13, fault injection). Each
+# fault must end the build with an exit status of 1 to 3 (never a signal)
+# and a message naming the cause, and leave the previous output byte for
+# byte as it was, with no staging folder left (a listing of the output's
+# folder with every file's hash, before and after). A fault that only
+# touches the cache may let the build succeed; then the output must be
+# what a fresh build gives. The faults:
+#   - the output not writable: its folder a read-only mount, its parent a
+#     read-only mount, its parent immutable (chattr +i), a user who may not
+#     write there (setpriv), and report --out into a read-only folder;
+#   - a full disk: an LD_PRELOAD shim (tests/faults/shim.c) that makes
+#     writes fail with ENOSPC from the Nth on, for every N over a build's
+#     writes, with the PDF's writes alone, with a close, and once a number
+#     of bytes has been written (writes cut short); a small tmpfs that the
+#     new output does not fit in;
+#   - a file size limit (ulimit -f): EFBIG, not a kill by SIGXFSZ;
+#   - pango's threads still holding a font map when the build ends (the
+#     shim slows fontconfig on them): no abort in FcFini.
+# The shim runs in the release build ($PLANSITE_RELEASE): ASan's allocator
+# does not mix with an interposed one. Everything else runs $PLANSITE.
+set -u
+here=$(cd "$(dirname "$0")" && pwd)
+top=$(dirname "$here")
+: "${PLANSITE:=$top/build/san/plansite}"
+: "${PLANSITE_RELEASE:=$top/generator/plansite}"
+: "${FAULT_SHIM:=$top/build/faults/shim.so}"
+tmp=$(mktemp -d)
+tmp=$(cd "$tmp" && pwd -P)
+mounts=""
+cleanup() {
+	for m in $mounts; do umount "$m" 2>/dev/null; done
+	chattr -i "$tmp/par" 2>/dev/null
+	rm -rf "$tmp"
+}
+[ -n "${KEEP:-}" ] && echo "keeping $tmp" || trap cleanup EXIT
+export PLANSITE_CACHE="$tmp/cache" TZ=UTC
+fail=0
+ok() { echo "ok   $1"; }
+bad() { echo "FAIL $1"; fail=$((fail + 1)); }
+skip() { echo "skip $1"; }
+if [ ! -f "$FAULT_SHIM" ]; then
+	bad "the fault shim is built ($FAULT_SHIM: make build/faults/shim.so)"
+	exit 1
+fi
+
+# snap DIR: every entry under DIR but the output's lock (which holds the pid
+# of the last build), its type, mode and link target, and every file's
+# size and hash (not a folder's size: it differs from one file system to
+# another).
+snap() {
+	(cd "$1" && find . ! -name .out.lock \( -type d -printf '%y %m %p\n' -o -printf '%y %m %s %p -> %l\n' \) |
+		LC_ALL=C sort &&
+		find . -type f ! -name .out.lock -print0 | LC_ALL=C sort -z | xargs -0 -r sha256sum)
+}
+
+# The site: commit A, built into $par/out, then commit B (the report's
+# narrative changed, so its page and PDF change).
+site=$tmp/site
+cp -r "$here/build/golden/site" "$site"
+git -C "$site" init -q
+git -C "$site" add -A
+git -C "$site" -c user.name=t -c user.email=t@example.org commit -q -m A
+par=$tmp/par
+out=$par/out
+mkdir -p "$par"
+"$PLANSITE" build -C "$site" --out "$out" --today 2007-05-31 >"$tmp/err" 2>&1 ||
+	{ cat "$tmp/err"; bad "the first build"; exit 1; }
+echo "Faults are tested here." >>"$site/content/reports/2007-04.md"
+git -C "$site" -c user.name=t -c user.email=t@example.org commit -q -am B
+snap "$par" >"$tmp/A.snap"
+# What a build of B gives, into an empty folder with an empty cache.
+PLANSITE_CACHE=$tmp/fresh-cache "$PLANSITE" build -C "$site" --out "$tmp/fresh/out" \
+	--today 2007-05-31 >"$tmp/err" 2>&1 || { cat "$tmp/err"; bad "a fresh build of B"; exit 1; }
+(cd "$tmp/fresh/out" && find . -type f -print0 | LC_ALL=C sort -z | xargs -0 sha256sum) >"$tmp/B.sums"
+if cmp -s "$tmp/B.sums" "$(cd "$out" && find . -type f -print0 | LC_ALL=C sort -z |
+	xargs -0 sha256sum >"$tmp/A.sums"; echo "$tmp/A.sums")"; then
+	bad "B's output differs from A's (else an intact output proves nothing)"
+fi
+
+# intact NAME: the output's folder is as A's build left it.
+intact() {
+	snap "$par" >"$tmp/now.snap"
+	if cmp -s "$tmp/A.snap" "$tmp/now.snap"; then
+		return 0
+	fi
+	bad "$1: the previous output changed"
+	diff "$tmp/A.snap" "$tmp/now.snap" | head -10
+	return 1
+}
+
+# is_b: the output is B's, as a fresh build gives it.
+is_b() {
+	(cd "$out" && find . -type f -print0 | LC_ALL=C sort -z | xargs -0 sha256sum) >"$tmp/now.sums"
+	cmp -s "$tmp/B.sums" "$tmp/now.sums"
+}
+
+# restore: the output back to A's (after a build of B succeeded).
+restore() {
+	find "$par" -mindepth 1 -delete
+	cp -a "$tmp/A.copy/." "$par/"
+}
+cp -a "$par" "$tmp/A.copy"
+
+# expect NAME PATTERN cmd...: cmd must fail (exit 1 to 3), print PATTERN
+# (grep -E) and leave the output as it was.
+expect() {
+	name=$1
+	pat=$2
+	shift 2
+	"$@" >"$tmp/out.txt" 2>"$tmp/err.txt"
+	st=$?
+	if [ "$st" -eq 0 ] || [ "$st" -gt 3 ]; then
+		bad "$name: exit status $st, not 1 to 3"
+		tail -5 "$tmp/err.txt"
+		restore
+		return
+	fi
+	if ! grep -Eq "$pat" "$tmp/err.txt"; then
+		bad "$name: no message matching '$pat'"
+		cat "$tmp/err.txt"
+		restore
+		return
+	fi
+	intact "$name" || { restore; return; }
+	ok "$name (exit $st: $(grep -E "$pat" "$tmp/err.txt" | head -1))"
+}
+
+# either NAME cmd...: cmd either fails as expect has it (any message with
+# 'error') or succeeds leaving B's output. Prints nothing when it passes;
+# sets $outcome to "failed" or "built".
+either() {
+	name=$1
+	shift
+	"$@" >"$tmp/out.txt" 2>"$tmp/err.txt"
+	st=$?
+	outcome=bad
+	if [ "$st" -eq 0 ]; then
+		if is_b; then
+			outcome=built
+		else
+			bad "$name: exit 0 but the output is not B's"
+		fi
+		restore
+		return
+	fi
+	if [ "$st" -gt 3 ]; then
+		bad "$name: exit status $st, not 1 to 3"
+		tail -5 "$tmp/err.txt"
+		restore
+		return
+	fi
+	if ! grep -q "error" "$tmp/err.txt"; then
+		bad "$name: exit $st with no error message"
+		cat "$tmp/err.txt"
+		restore
+		return
+	fi
+	if ls -a "$par" | grep -q staging; then
+		bad "$name: a staging folder is left"
+	fi
+	intact "$name" || { restore; return; }
+	outcome=failed
+}
+
+build_b() { # plansite [args...]
+	p=$1
+	shift
+	"$p" build -C "$site" --out "$out" --today 2007-05-31 "$@"
+}
+
+# --- the output not writable ----------------------------------------------
+ro_mount() { # DIR: a read-only bind mount of DIR over itself
+	mount --bind "$1" "$1" 2>/dev/null || return 1
+	mounts="$1 $mounts"
+	mount -o remount,ro,bind "$1" "$1" 2>/dev/null
+}
+if ro_mount "$out"; then
+	expect "the output folder a read-only mount" "error: .*'$out'.*(Device or resource busy|Read-only)" \
+		build_b "$PLANSITE"
+	umount "$out"
+	ro_mount "$par"
+	expect "the output's parent a read-only mount" "error: .*Read-only file system" build_b "$PLANSITE"
+	mkdir -p "$tmp/rep"
+	ro_mount "$tmp/rep"
+	expect "report --out into a read-only mount" "error: .*Read-only file system" \
+		"$PLANSITE" report 2007-04 -C "$site" --out "$tmp/rep/r"
+	umount "$tmp/rep"
+	umount "$par"
+	mounts=""
+else
+	skip "read-only mounts (mount --bind is not allowed here)"
+fi
+if chattr +i "$par" 2>/dev/null; then
+	expect "the output's parent immutable (chattr +i)" "error: .*Operation not permitted" build_b "$PLANSITE"
+	chattr -i "$par"
+else
+	skip "an immutable parent (chattr +i is not supported here)"
+fi
+if [ "$(id -u)" -eq 0 ] && command -v setpriv >/dev/null 2>&1; then
+	mkdir -p "$tmp/nobody"
+	chown nobody "$tmp/nobody"
+	chmod 755 "$tmp" "$par"
+	expect "a user who may not write the output's parent" "error: .*Permission denied" \
+		setpriv --reuid=nobody --regid=nogroup --clear-groups \
+		env HOME="$tmp/nobody" PLANSITE_CACHE="$tmp/nobody/cache" ASAN_OPTIONS=detect_leaks=0 \
+		"$PLANSITE" build -C "$site" --out "$out" --today 2007-05-31
+else
+	skip "another user (not root, or no setpriv)"
+fi
+
+# --- a full disk: ENOSPC from the shim ------------------------------------
+shim_b() { # FAULT_X=VALUE...: a build of B by the release build with the shim
+	env "$@" LD_PRELOAD="$FAULT_SHIM" PLANSITE_JOBS=1 \
+		"$PLANSITE_RELEASE" build -C "$site" --out "$out" --today 2007-05-31
+}
+# The writes of a build of B, traced once (a fresh cache: every PDF and
+# cache file is written).
+rm -rf "$tmp/cache"
+shim_b FAULT_TRACE=1 >/dev/null 2>"$tmp/trace" ||
+	{ bad "a traced build of B"; cat "$tmp/trace"; }
+is_b || bad "a traced build of B gives B's output"
+restore
+grep '^fault: write' "$tmp/trace" >"$tmp/writes"
+nw=$(wc -l <"$tmp/writes")
+# the last write into the staging folder: every N up to it must fail
+last=$(grep -n 'staging' "$tmp/writes" | tail -1 | cut -d: -f1)
+first=$(grep -n 'staging' "$tmp/writes" | head -1 | cut -d: -f1)
+[ "$nw" -gt 20 ] && [ -n "$last" ] || bad "the trace has the build's writes ($nw)"
+fails=0 builds=0
+n=1
+while [ "$n" -le $((nw + 1)) ]; do
+	rm -rf "$tmp/cache"
+	either "ENOSPC from write $n on" shim_b FAULT_WRITE_N=$n
+	if [ "$n" -le "$last" ] && [ "$outcome" = built ]; then
+		bad "ENOSPC from write $n on (of $nw, the output's last is $last): $outcome, not failed"
+	fi
+	[ "$outcome" = failed ] && fails=$((fails + 1))
+	[ "$outcome" = built ] && builds=$((builds + 1))
+	n=$((n + 1))
+done
+[ "$fails" -ge "$last" ] && ok "ENOSPC from write N on, N = 1..$((nw + 1)): $fails failed leaving A's output whole, $builds built B (only cache writes failed)"
+for n in 1 "$first" $(((first + last) / 2)) "$last"; do
+	rm -rf "$tmp/cache"
+	expect "ENOSPC from write $n of $nw on" \
+		"error: .*No space left on device" shim_b FAULT_WRITE_N=$n
+done
+rm -rf "$tmp/cache"
+expect "ENOSPC writing the report's PDF into the output" \
+	"error: .*status-2007-04.pdf': No space left on device" \
+	shim_b FAULT_WRITE_MATCH=status-2007-04.pdf
+# the bytes a build writes in all, then limits across them: a write cut
+# short, then ENOSPC
+shim_b FAULT_REPORT="$tmp/report" >/dev/null 2>&1
+restore
+total=$(sed 's/.* bytes \([0-9]*\) .*/\1/' "$tmp/report")
+for b in 1 $((total / 4)) $((total / 2)) $((total * 3 / 4)) $((total - 2000)); do
+	rm -rf "$tmp/cache"
+	either "ENOSPC after $b bytes" shim_b FAULT_WRITE_BYTES=$b
+	[ "$outcome" = built ] && bad "ENOSPC after $b of $total bytes: built, not failed"
+done
+ok "writes cut short after 1, 1/4, 1/2, 3/4 of $total bytes and 2000 bytes short: each failed, A's output whole"
+# A close that fails (as it may on NFS): the first close of each file the
+# build wrote into the staging folder must fail the build (a sample of
+# them: the first, the middle one, the PDF's, the last), and any close may
+# (every 10th of those the trace saw, most of them files read).
+grep '^fault: close' "$tmp/trace" >"$tmp/closes"
+nc=$(wc -l <"$tmp/closes")
+awk '/staging/ && !seen[$4]++ { print $3, $4 }' "$tmp/closes" >"$tmp/wclose"
+nwc=$(wc -l <"$tmp/wclose")
+[ "$nwc" -gt 20 ] || bad "the trace has the closes of the files written ($nwc)"
+for k in $(sed -n "1p; $(((nwc + 1) / 2))p; /\.pdf\$/p; \$p" "$tmp/wclose" | cut -d' ' -f1); do
+	rm -rf "$tmp/cache"
+	expect "ENOSPC from the close of a file written (close $k of $nc)" \
+		"error: .*No space left on device" shim_b FAULT_CLOSE_N=$k
+done
+fails=0 builds=0
+n=1
+while [ "$n" -le "$nc" ]; do
+	rm -rf "$tmp/cache"
+	either "ENOSPC from close $n" shim_b FAULT_CLOSE_N=$n
+	[ "$outcome" = failed ] && fails=$((fails + 1))
+	[ "$outcome" = built ] && builds=$((builds + 1))
+	n=$((n + 10))
+done
+ok "ENOSPC from close N (every 10th of $nc): $fails failed leaving A's output whole, $builds built B"
+
+# A small tmpfs: A's output fits, B's beside it does not.
+if mkdir -p "$tmp/small" && mount -t tmpfs -o size=400k,mode=755 tmpfs "$tmp/small" 2>/dev/null; then
+	mounts="$tmp/small $mounts"
+	"$PLANSITE" build -C "$site" --out "$tmp/small/out" --today 2007-05-31 >/dev/null 2>&1 ||
+		bad "B's output fits in a 400 KiB tmpfs"
+	used=$(du -sk "$tmp/small" | cut -f1)
+	umount "$tmp/small"
+	mount -t tmpfs -o size=$((used + 8))k,mode=755 tmpfs "$tmp/small"
+	cp -a "$par/." "$tmp/small/"
+	psave=$par
+	par=$tmp/small
+	expect "a tmpfs of $((used + 8)) KiB holding A's output" "error: .*No space left on device" \
+		"$PLANSITE" build -C "$site" --out "$tmp/small/out" --today 2007-05-31
+	par=$psave
+	umount "$tmp/small"
+	mounts=""
+else
+	skip "a small tmpfs (mount is not allowed here)"
+fi
+
+# --- a file size limit: EFBIG ---------------------------------------------
+rm -rf "$tmp/cache"
+expect "ulimit -f 4 (EFBIG, not SIGXFSZ)" "error: .*File too large" \
+	sh -c 'ulimit -f 4 && exec "$@"' sh "$PLANSITE" build -C "$site" --out "$out" --today 2007-05-31
+
+# --- pango's threads outlive the build -------------------------------------
+for i in 1 2 3; do
+	rm -rf "$tmp/cache"
+	either "pango slow to let its font map go" shim_b FAULT_FC_MS=300
+	[ "$outcome" = built ] || [ "$outcome" = bad ] ||
+		bad "pango slow to let its font map go (run $i): $outcome, not built"
+	rm -rf "$tmp/cache"
+	either "ENOSPC after the PDF, pango slow" shim_b FAULT_FC_MS=300 FAULT_WRITE_MATCH=people/index.html
+	[ "$outcome" = failed ] || [ "$outcome" = bad ] ||
+		bad "ENOSPC after the PDF, pango slow (run $i): $outcome, not failed"
+done
+ok "pango's threads holding a font map past the build (FcInit and FcFontSetMatch slowed): 3 builds and 3 failures, no abort in FcFini"
+
+if [ "$fail" -ne 0 ]; then
+	echo "$fail fault test(s) failed"
+	exit 1
+fi
+echo "all fault tests passed"
