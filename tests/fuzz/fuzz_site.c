@@ -156,9 +156,12 @@ static int rm_entry(const char *p, const struct stat *st, int flag, struct FTW *
 
 static void cleanup(void)
 {
+	pdf_shutdown(); /* as main does: fontconfig's state freed before the leak check at exit */
 	if (tmpdir[0])
 		nftw(tmpdir, rm_entry, 16, FTW_DEPTH | FTW_PHYS);
 }
+
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
 int LLVMFuzzerInitialize(int *argc, char ***argv)
 {
@@ -180,6 +183,18 @@ int LLVMFuzzerInitialize(int *argc, char ***argv)
 	}
 	snprintf(out, sizeof(out), "%s/public", tmpdir);
 	atexit(cleanup);
+	/* fontconfig and pango keep what they load at first use (a
+	 * configuration, caches) for the life of the process, where
+	 * LeakSanitizer cannot always see it: a first input that builds a PDF
+	 * was reported as leaking 256 bytes of fontconfig's. Building each
+	 * edition with its PDFs once here makes that first use no input's. */
+	static const char warm[] = "\x40---\ntitle: About us\nsummary: Who we are.\n---\nWe are a test group.\n";
+	for (int k = 0; k < 2; k++) {
+		uint8_t in[sizeof(warm)];
+		memcpy(in, warm, sizeof(warm) - 1);
+		in[0] = k ? 0xc0 : 0x40;
+		LLVMFuzzerTestOneInput(in, sizeof(warm) - 1);
+	}
 	return 0;
 }
 
