@@ -8,6 +8,9 @@ WARN    := -Wall -Wextra -Werror -Wshadow -Wstrict-prototypes -Wmissing-prototyp
 STD     := -std=c11 -D_DEFAULT_SOURCE -D_POSIX_C_SOURCE=200809L
 OPT     ?= -O2 -g
 SAN     := -O1 -g -DPLANSITE_TEST_HOOKS -fsanitize=address,undefined -fno-sanitize-recover=all -fno-omit-frame-pointer
+# Each compile writes the headers it read into $@.d (included at the end),
+# so a header's change remakes what includes it and nothing else.
+DEPFLAGS = -MMD -MP -MF $@.d
 
 PKG_CFLAGS = $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
 PKG_LIBS   = $(shell pkg-config --libs $(PKGS) 2>/dev/null) -lcmark-gfm-extensions -lpthread -lm
@@ -43,33 +46,33 @@ $(BUILD)/.deps-ok: generator/deps.sh
 generator/plansite: $(BUILD)/.deps-ok $(REL_OBJS)
 	$(CC) $(OPT) -o $@ $(REL_OBJS) $(PKG_LIBS)
 
-$(BUILD)/rel/%.o: generator/%.c $(HDRS) $(BUILD)/.deps-ok
+$(BUILD)/rel/%.o: generator/%.c $(BUILD)/.deps-ok
 	@mkdir -p $(@D)
-	$(CC) $(STD) $(WARN) $(OPT) $(PKG_CFLAGS) -c -o $@ $<
+	$(CC) $(STD) $(WARN) $(OPT) $(DEPFLAGS) $(PKG_CFLAGS) -c -o $@ $<
 
-$(BUILD)/san/%.o: generator/%.c $(HDRS) $(BUILD)/.deps-ok
+$(BUILD)/san/%.o: generator/%.c $(BUILD)/.deps-ok
 	@mkdir -p $(@D)
-	$(CC) $(STD) $(WARN) $(SAN) $(PKG_CFLAGS) -c -o $@ $<
+	$(CC) $(STD) $(WARN) $(SAN) $(DEPFLAGS) $(PKG_CFLAGS) -c -o $@ $<
 
 # The default theme is compiled into plansite, so a site needs no theme files.
 $(BUILD)/gen/theme_default.c: generator/embed.sh $(THEME)
 	@mkdir -p $(@D)
 	generator/embed.sh themes/default embedded_default_theme > $@
 
-$(BUILD)/rel/theme_default.o: $(BUILD)/gen/theme_default.c $(HDRS)
+$(BUILD)/rel/theme_default.o: $(BUILD)/gen/theme_default.c
 	@mkdir -p $(@D)
-	$(CC) $(STD) $(WARN) $(OPT) -Igenerator -c -o $@ $<
+	$(CC) $(STD) $(WARN) $(OPT) $(DEPFLAGS) -Igenerator -c -o $@ $<
 
-$(BUILD)/san/theme_default.o: $(BUILD)/gen/theme_default.c $(HDRS)
+$(BUILD)/san/theme_default.o: $(BUILD)/gen/theme_default.c
 	@mkdir -p $(@D)
-	$(CC) $(STD) $(WARN) $(SAN) -Igenerator -c -o $@ $<
+	$(CC) $(STD) $(WARN) $(SAN) $(DEPFLAGS) -Igenerator -c -o $@ $<
 
 $(BUILD)/san/plansite: $(SAN_OBJS)
 	$(CC) $(SAN) -o $@ $(SAN_OBJS) $(PKG_LIBS)
 
-$(BUILD)/san/unit/%: tests/unit/%.c $(SAN_LIB) $(HDRS) tests/unit/unit.h
+$(BUILD)/san/unit/%: tests/unit/%.c $(SAN_LIB)
 	@mkdir -p $(@D)
-	$(CC) $(STD) $(WARN) $(SAN) $(PKG_CFLAGS) -Igenerator -o $@ $< $(SAN_LIB) $(PKG_LIBS) -lcmocka
+	$(CC) $(STD) $(WARN) $(SAN) $(DEPFLAGS) $(PKG_CFLAGS) -Igenerator -o $@ $< $(SAN_LIB) $(PKG_LIBS) -lcmocka
 
 # The example site describes DacCom in spring 2007: it is built as of the end
 # of May 2007, so that its date warnings are those of that time.
@@ -129,20 +132,26 @@ $(BUILD)/fuzz/.deps-ok: generator/deps.sh
 	@generator/deps.sh fuzz
 	@mkdir -p $(@D) && touch $@
 
-$(BUILD)/fuzz/%.o: generator/%.c $(HDRS) $(BUILD)/fuzz/.deps-ok
+$(BUILD)/fuzz/%.o: generator/%.c $(BUILD)/fuzz/.deps-ok
 	@mkdir -p $(@D)
-	$(FUZZ_CC) $(STD) $(WARN) $(FUZZ_SAN) -fsanitize=fuzzer-no-link $(PKG_CFLAGS) -c -o $@ $<
+	$(FUZZ_CC) $(STD) $(WARN) $(FUZZ_SAN) -fsanitize=fuzzer-no-link $(DEPFLAGS) $(PKG_CFLAGS) -c -o $@ $<
 
-$(BUILD)/fuzz/theme_default.o: $(BUILD)/gen/theme_default.c $(HDRS) $(BUILD)/fuzz/.deps-ok
+$(BUILD)/fuzz/theme_default.o: $(BUILD)/gen/theme_default.c $(BUILD)/fuzz/.deps-ok
 	@mkdir -p $(@D)
-	$(FUZZ_CC) $(STD) $(WARN) $(FUZZ_SAN) -Igenerator -c -o $@ $<
+	$(FUZZ_CC) $(STD) $(WARN) $(FUZZ_SAN) $(DEPFLAGS) -Igenerator -c -o $@ $<
 
-$(BUILD)/fuzz/fuzz_%: tests/fuzz/fuzz_%.c tests/fuzz/fuzz.h $(FUZZ_OBJS)
-	$(FUZZ_CC) $(STD) $(WARN) $(FUZZ_SAN) -fsanitize=fuzzer $(PKG_CFLAGS) -Igenerator -o $@ $< $(FUZZ_OBJS) $(PKG_LIBS)
+$(BUILD)/fuzz/fuzz_%: tests/fuzz/fuzz_%.c $(FUZZ_OBJS)
+	$(FUZZ_CC) $(STD) $(WARN) $(FUZZ_SAN) -fsanitize=fuzzer $(DEPFLAGS) $(PKG_CFLAGS) -Igenerator -o $@ $< $(FUZZ_OBJS) $(PKG_LIBS)
 
-$(BUILD)/san/fuzz/fuzz_%: tests/fuzz/fuzz_%.c tests/fuzz/driver.c tests/fuzz/fuzz.h $(SAN_LIB) $(HDRS)
+# driver.c is an object of its own: one compile of two sources into a binary
+# would write only the last one's headers into $@.d.
+$(BUILD)/san/fuzz/driver.o: tests/fuzz/driver.c
 	@mkdir -p $(@D)
-	$(CC) $(STD) $(WARN) $(SAN) $(PKG_CFLAGS) -Igenerator -o $@ $< tests/fuzz/driver.c $(SAN_LIB) $(PKG_LIBS)
+	$(CC) $(STD) $(WARN) $(SAN) $(DEPFLAGS) $(PKG_CFLAGS) -Igenerator -c -o $@ $<
+
+$(BUILD)/san/fuzz/fuzz_%: tests/fuzz/fuzz_%.c $(BUILD)/san/fuzz/driver.o $(SAN_LIB)
+	@mkdir -p $(@D)
+	$(CC) $(STD) $(WARN) $(SAN) $(DEPFLAGS) $(PKG_CFLAGS) -Igenerator -o $@ $< $(BUILD)/san/fuzz/driver.o $(SAN_LIB) $(PKG_LIBS)
 
 fuzz-build: $(FUZZ_BINS)
 
@@ -161,3 +170,13 @@ fuzz: $(FUZZ_BINS)
 fuzz-replay: test-deps $(REPLAY_BINS)
 	@set -e; for t in $(FUZZ_TARGETS); do echo "== fuzz_$$t (replay)"; \
 		$(BUILD)/san/fuzz/fuzz_$$t tests/fuzz/$$t/corpus tests/fuzz/$$t/regressions; done
+
+# ------------------------------------------------------ header dependencies
+# Each compiled target's $@.d, from its last compile. A target made before it
+# had one (by an older Makefile) depends on every header, as all did then,
+# until it is made again.
+COMPILED := $(REL_OBJS) $(SAN_OBJS) $(UNIT_BINS) $(FUZZ_OBJS) $(FUZZ_BINS) \
+	$(REPLAY_BINS) $(BUILD)/san/fuzz/driver.o
+-include $(wildcard $(COMPILED:=.d))
+$(filter-out $(patsubst %.d,%,$(wildcard $(COMPILED:=.d))),$(COMPILED)): \
+	$(HDRS) tests/unit/unit.h tests/fuzz/fuzz.h
