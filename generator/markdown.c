@@ -371,17 +371,66 @@ static void fence_as_code(struct fences *fs, cmark_node *node)
 		   (unsigned)(fs->doc->body_line + first - 1));
 }
 
-/* The body line a node starts on: cmark's, or, for a node it gives none
- * (0: the text nodes the autolink extension makes around a link it finds),
- * the line of the nearest node above it that has one, else 1. */
-static uint32_t start_line(cmark_node *node)
+/* The paragraph node is in (node itself, or an inline of it), when cmark
+ * gave that paragraph no position: cmark-gfm 0.29's table extension, when
+ * a table's header row ends a paragraph, splits the lines before it off
+ * into a new paragraph with no position (0), counts its inlines' lines from
+ * 0, and gives the table the paragraph's first line. NULL otherwise. */
+static cmark_node *split_paragraph(cmark_node *node)
 {
 	for (cmark_node *n = node; n; n = cmark_node_parent(n)) {
-		int l = cmark_node_get_start_line(n);
-		if (l > 0)
-			return (uint32_t)l;
+		cmark_node_type t = cmark_node_get_type(n);
+		if (t == CMARK_NODE_PARAGRAPH)
+			return cmark_node_get_start_line(n) == 0 ? n : NULL;
+		if (((unsigned)t & CMARK_NODE_TYPE_MASK) == CMARK_NODE_TYPE_BLOCK)
+			return NULL;
 	}
-	return 1;
+	return NULL;
+}
+
+/* The body lines [*first, *last] a node is on, as near as cmark tells. For
+ * a node of a split paragraph (split_paragraph), the table's lines, which
+ * hold the paragraph's too: the first is the table's first plus the line
+ * cmark counted in the paragraph, at most the table's last (a reference
+ * definition taken out of the paragraph can put it a line or two early;
+ * never outside the block, so never in another fence's lines). Else a node
+ * cmark gives no line (0: the text nodes the autolink extension makes
+ * around a link it finds) takes the lines of the nearest node above it
+ * that has one, else line 1. *last is 0 when cmark gives no end. */
+static void node_lines(cmark_node *node, uint32_t *first, uint32_t *last)
+{
+	cmark_node *para = split_paragraph(node);
+	cmark_node *table = para ? cmark_node_next(para) : NULL;
+	int tf = table ? cmark_node_get_start_line(table) : 0;
+	int tl = table ? cmark_node_get_end_line(table) : 0;
+	if (tf > 0) {
+		int rel = node == para ? 0 : cmark_node_get_start_line(node);
+		long f = (long)tf + (rel > 0 ? rel : 0);
+		if (tl >= tf && f > tl)
+			f = tl;
+		*first = (uint32_t)f;
+		*last = tl >= tf ? (uint32_t)tl : 0;
+		return;
+	}
+	for (cmark_node *n = para ? cmark_node_parent(para) : node; n; n = cmark_node_parent(n)) {
+		int l = cmark_node_get_start_line(n);
+		if (l > 0) {
+			int e = cmark_node_get_end_line(n);
+			*first = (uint32_t)l;
+			*last = e >= l ? (uint32_t)e : 0;
+			return;
+		}
+	}
+	*first = 1;
+	*last = 0;
+}
+
+/* The body line a node starts on (node_lines). */
+static uint32_t start_line(cmark_node *node)
+{
+	uint32_t first, last;
+	node_lines(node, &first, &last);
+	return first;
 }
 
 /*
@@ -792,11 +841,10 @@ void md_ids_release(struct md_ids *ids)
 	arena_release(&ids->a);
 }
 
-/* The visibility in force at a file line: the document's, or its fence's. */
-static enum visibility vis_at(const struct doc *doc, uint32_t line)
+enum visibility markdown_vis_at(const struct doc *doc, uint32_t line)
 {
 	for (size_t i = 0; i < doc->nfences; i++)
-		if (line > doc->fences[i].open_line && line < doc->fences[i].close_line)
+		if (line >= doc->fences[i].open_line && line <= doc->fences[i].close_line)
 			return doc->fences[i].vis;
 	return doc->vis;
 }
@@ -832,10 +880,18 @@ static struct pos link_pos(const struct doc *doc, const char *body, size_t n, cm
 {
 	const struct lines *ls = cur->ls;
 	cmark_node *block = block_of(link);
-	int lstart = cmark_node_get_start_line(link);
-	int bend = block ? cmark_node_get_end_line(block) : lstart;
-	if (lstart < 1 || (size_t)lstart > ls->n)
-		lstart = block ? cmark_node_get_start_line(block) : 1;
+	int lstart, bend;
+	uint32_t f, l;
+	if (split_paragraph(link)) {
+		node_lines(link, &f, &l);
+		lstart = (int)f;
+		bend = (int)l;
+	} else {
+		lstart = cmark_node_get_start_line(link);
+		bend = block ? cmark_node_get_end_line(block) : lstart;
+		if (lstart < 1 || (size_t)lstart > ls->n)
+			lstart = block ? cmark_node_get_start_line(block) : 1;
+	}
 	if (lstart < 1 || (size_t)lstart > ls->n)
 		lstart = 1;
 	if (bend < lstart || (size_t)bend > ls->n)
@@ -1106,7 +1162,7 @@ static void scan(struct arena *a, struct doc *doc, struct diag *d, const struct 
 			struct md_link *lk = &links[nlinks++];
 			lk->url = arena_strdup(a, url);
 			lk->pos = link_pos(doc, text, len, node, url, &cur, doc->body_line);
-			lk->vis = vis_at(doc, lk->pos.line);
+			lk->vis = markdown_vis_at(doc, lk->pos.line);
 		} else if (t == CMARK_NODE_HEADING) {
 			buf_truncate(&htext, 0);
 			buf_truncate(&slug, 0);
@@ -1161,7 +1217,7 @@ void markdown_heading_ids(struct arena *a, const struct doc *doc, enum visibilit
 		ids[i] = NULL;
 		/* what an audience reads (a confidential part, linking, reads
 		 * every part); no page is ever built for confidential */
-		if (vis_at(doc, h->line) > audience)
+		if (markdown_vis_at(doc, h->line) > audience)
 			continue;
 		buf_truncate(&slug, 0);
 		markdown_slug(&slug, h->text, strlen(h->text));

@@ -1412,6 +1412,11 @@ void markdown_audience_body(const struct doc *doc, enum visibility audience, str
  * doc->headings[i], NULL for a heading it may not see): a hidden heading
  * takes no id, so "budget-1" may be the scan's "budget-2". For
  * VIS_CONFIDENTIAL (a confidential part's links) every heading. In a. */
+/* The visibility in force at a file line of doc: its fence's, from the
+ * opening line to the closing one (a line a stray fence hides from is
+ * the first of its fence), else the document's. The one rule for links,
+ * headings and everything else placed by line. */
+enum visibility markdown_vis_at(const struct doc *doc, uint32_t line);
 void markdown_heading_ids(struct arena *a, const struct doc *doc, enum visibility audience,
 			  const char **ids);
 

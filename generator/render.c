@@ -426,15 +426,6 @@ void rd_page_end(struct pagectx *pg, const char *tmpl, struct value *ctx, const 
 	arena_release(&pg->a);
 }
 
-/* The visibility in force at a line of doc: its own, or its fence's. */
-static enum visibility vis_at_line(const struct doc *doc, uint32_t line)
-{
-	for (size_t i = 0; i < doc->nfences; i++)
-		if (line >= doc->fences[i].open_line && line <= doc->fences[i].close_line)
-			return doc->fences[i].vis;
-	return doc->vis;
-}
-
 /* The rendered body of a document; its words go into the search index. */
 void rd_put_body(struct pagectx *pg, struct value *c, const struct doc *doc)
 {
@@ -454,7 +445,7 @@ void rd_put_body(struct pagectx *pg, struct value *c, const struct doc *doc)
 	}
 	for (size_t i = 0; i < doc->nheadings; i++) {
 		const struct md_heading *h = &doc->headings[i];
-		if (vis_at_line(doc, h->line) > r->audience || (ids && !ids[i]))
+		if (markdown_vis_at(doc, h->line) > r->audience || (ids && !ids[i]))
 			continue;
 		struct value *v = rd_new_map(&pg->a);
 		rd_put_s(&pg->a, v, "id", ids ? ids[i] : h->id);
