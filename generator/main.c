@@ -7,10 +7,6 @@
 #include <signal.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
-#ifdef __GLIBC__
-#include <malloc.h>
-#endif
 
 static const char usage_text[] =
 	"usage: plansite [-C DIR] <command> [options]\n"
@@ -183,19 +179,10 @@ static int parse_options(int argc, char **argv, struct options *o)
 	return -1;
 }
 
-/* "Today" for date rules: --today, else the commit's date in its committer's
- * zone, else (files on disk) the local date. */
+/* "Today" for date rules (build_today). */
 static struct date today_for(const struct options *o, const struct source *src)
 {
-	if (o->has_today)
-		return o->today;
-	if (src->mode == SOURCE_GIT)
-		return date_from_unix(src->commit_time, src->commit_offset);
-	time_t now = time(NULL);
-	struct tm tm;
-	localtime_r(&now, &tm);
-	struct date d = {tm.tm_year + 1900, tm.tm_mon + 1, tm.tm_mday};
-	return d;
+	return build_today(o->has_today ? &o->today : NULL, src);
 }
 
 /* Prints the findings. Must run before the source is released: findings
@@ -224,10 +211,7 @@ static int load_source(const struct options *o, char **root, struct source *src,
 	if (!*root)
 		return EXIT_IO;
 	struct source_opts so = {o->ref, o->worktree};
-	if (source_begin(src, *root, &so, d) < 0)
-		return EXIT_IO;
-	/* build reads the files itself, after looking for a reusable output */
-	if (strcmp(o->command, "build") != 0 && source_read(src, d) < 0)
+	if (source_begin(src, *root, &so, d) < 0 || source_read(src, d) < 0)
 		return EXIT_IO;
 	return EXIT_OK;
 }
@@ -250,36 +234,6 @@ static void options_key(const struct options *o, struct buf *b)
 			continue;
 		buf_put(b, a, strlen(a) + 1);
 	}
-}
-
-/* Whether the build record names the output abs, for output_claim: the
- * record of an output made before outputs had their marker. */
-static bool recorded(void *cache, const char *abs)
-{
-	return reuse_recorded(cache, abs);
-}
-
-/* Claims out as the output folder of the site at root (output_claim: the
- * folder is checked and locked before anything is written). Returns
- * EXIT_OK, EXIT_USAGE when it is not a folder plansite may replace (E031),
- * or EXIT_IO. */
-static int claim_output(const char *out, const char *root, struct cache *cache,
-			struct output_claim *c, struct diag *d)
-{
-	struct output_rules r = {root, recorded, cache};
-	int rc = output_claim(c, out, &r, d);
-	return rc == 0 ? EXIT_OK : rc > 0 ? EXIT_USAGE : EXIT_IO;
-}
-
-/* What the months' data takes from the git side of a build: what has
- * been withdrawn since, and the first-parent line the walk found. */
-static void monthly_from(struct monthly_set *ms, const struct published *pub,
-			 const struct source *src)
-{
-	struct commit_line line;
-	ms->withdrawals = pub->withdrawals;
-	if (src->mode == SOURCE_GIT && published_first_parents(pub, src->commit, &line) == 0)
-		monthly_use_line(ms, src->commit, &line);
 }
 
 /* The model, checked. */
@@ -321,145 +275,21 @@ static int cmd_check(const struct options *o)
 	return finish(&d, status);
 }
 
-/* Seconds on a monotonic clock, for --verbose's timings (never in output). */
-static double seconds(void)
-{
-	struct timespec ts;
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
-}
-
 static int cmd_build(const struct options *o)
 {
-	double t0 = seconds(), t_read = 0, t_load = 0, t_months = 0, t_render = 0;
 	struct diag d;
-	struct source src = {0};
-	struct site site = {0};
-	struct theme theme = {0};
-	struct published pub = {0};
-	struct monthly_set monthly = {0};
-	struct writer *w = NULL;
-	struct reuse reuse = {0};
-	struct output_claim claim = {NULL, NULL, -1};
-	struct guard *guard = NULL;
-	struct cache cache = {NULL, -1, -1, false, ""};
-	char *root = NULL, *out = NULL;
-	diag_init(&d, o->format);
-	int status = load_source(o, &root, &src, &d);
-	if (status != EXIT_OK)
-		goto out;
-	cache_locate(&cache, o->cache, root);
-	t_read = seconds();
-	if (o->out) {
-		out = xstrdup(o->out);
-	} else {
-		struct buf b = BUF_INIT;
-		buf_printf(&b, "%s/public", root);
-		out = buf_detach(&b, NULL);
-	}
-	/* before anything is written, the cache included */
-	status = claim_output(out, root, &cache, &claim, &d);
-	if (status != EXIT_OK)
-		goto out;
-	/* A no-op rebuild: out already holds what this build would write. */
 	struct buf key = BUF_INIT;
 	options_key(o, &key);
-	struct reuse_opts rop = {key.ptr, key.len, today_for(o, &src), !o->no_versions,
-				 o->verbose, !o->no_pdf, &cache};
-	int reused = reuse_check(&reuse, &src, out, &rop, &d);
+	struct build_opts b = {
+		.dir = o->dir, .ref = o->ref, .worktree = o->worktree,
+		.today = o->has_today ? &o->today : NULL, .audience = o->audience,
+		.out = o->out, .cache = o->cache, .no_history = o->no_history,
+		.no_versions = o->no_versions, .no_pdf = o->no_pdf, .verbose = o->verbose,
+		.key = key.ptr, .key_len = key.len,
+	};
+	diag_init(&d, o->format);
+	int status = build_run(&b, &d);
 	buf_release(&key);
-	if (reused != 0) {
-		if (reused < 0)
-			status = EXIT_IO;
-		else if (o->format == DIAG_TEXT) {
-			report(&d);
-			fprintf(stderr, "plansite: %s is up to date (%zu files, %s build): nothing written\n",
-				out, reuse.nfiles, visibility_name(o->audience));
-		}
-		goto out;
-	}
-	cache_open(&cache, &d);
-	/* The history walk runs while the site is loaded and checked. */
-	struct published_opts po = {!o->no_history, !o->no_versions, o->verbose, o->audience,
-				    &cache};
-	if (published_start(&pub, &src, &po, &d) < 0) {
-		status = EXIT_IO;
-		goto out;
-	}
-	/* the history the reports' data comes from: from the history walk
-	 * when there is one, else read beside the load */
-	monthly.cache = &cache;
-	if (o->no_history)
-		monthly_begin(&monthly, &src);
-	/* every body is parsed once: scanned and rendered together */
-	site.prepare = true;
-	site.prepare_audience = o->audience;
-	site.keep_text = true; /* for the leak guard */
-	load_site(o, &src, &site, &d);
-	t_load = seconds();
-	if (d.errors)
-		goto out; /* a build with errors writes nothing */
-	guard = guard_new(o->audience);
-	guard_add_site(guard, &site);
-	if (theme_load(&theme, &site, &d) < 0)
-		goto out;
-	if (published_load(&pub, &site, &d) < 0) {
-		status = EXIT_IO;
-		goto out;
-	}
-	monthly_from(&monthly, &pub, &src);
-	w = writer_open(out, &d);
-	writer_set_guard(w, guard);
-	/* Each monthly report's figures as they stood at its month's end. */
-	if (monthly_compute(&monthly, &site, o->audience, NULL, &d) < 0) {
-		status = EXIT_IO;
-		goto out;
-	}
-	t_months = seconds();
-	struct render_opts ro = {o->audience, pub.current, pub.versions, pub.nversions, pub.tag,
-				 NULL, NULL, NULL, &monthly, !o->no_pdf, &cache};
-	/* The versions first: the list of versions shows only those published. */
-	if (published_write(&pub, &theme, w, &d) < 0 ||
-	    render_site_opts(&site, &theme, &ro, w, &d) < 0) {
-		/* an I/O failure (E026) is exit status 3, content errors or not */
-		if (!d.errors || diag_has(&d, "E026"))
-			status = EXIT_IO;
-		goto out;
-	}
-	t_render = seconds();
-	reuse.not_kept = pub.incomplete;
-	if (reuse_commit(&reuse, w, &d) < 0) {
-		/* hidden text in the output (E030) is the content's error */
-		status = guard_hit(guard) ? EXIT_OK : EXIT_IO;
-		goto out;
-	}
-	if (o->format == DIAG_TEXT) {
-		report(&d);
-		fprintf(stderr, "plansite: wrote %zu files to %s (%s build)\n", writer_count(w), out,
-			visibility_name(o->audience));
-	}
-	if (o->verbose) {
-		double t1 = seconds();
-		fprintf(stderr,
-			"plansite: %.2f s: read %.2f, load and check %.2f, history and months' data "
-			"%.2f, render %.2f, finish writing %.2f (of which the leak guard %.3f)\n",
-			t1 - t0, t_read - t0, t_load - t_read, t_months - t_load, t_render - t_months,
-			t1 - t_render, guard_seconds(guard));
-	}
-out:
-	report(&d);
-	reuse_release(&reuse);
-	writer_free(w);
-	guard_free(guard);
-	output_release(&claim);
-	monthly_release(&monthly);
-	published_release(&pub);
-	cache_close(&cache);
-	theme_release(&theme);
-	free(out);
-	site_release(&site);
-	source_release(&src);
-	free(root);
 	return finish(&d, status);
 }
 
@@ -513,7 +343,7 @@ static int cmd_report(const struct options *o)
 	}
 	/* before anything is written, the cache included */
 	cache_locate(&cache, o->cache, root);
-	status = claim_output(out, root, &cache, &claim, &d);
+	status = build_claim_output(out, root, &cache, &claim, &d);
 	if (status != EXIT_OK)
 		goto out;
 	load_site(o, &src, &site, &d);
@@ -542,7 +372,7 @@ static int cmd_report(const struct options *o)
 		goto out;
 	}
 	monthly.cache = &cache;
-	monthly_from(&monthly, &pub, &src);
+	build_monthly_from(&monthly, &pub, &src);
 	if (monthly_compute(&monthly, &site, o->audience, rp->doc.id, &d) < 0) {
 		status = EXIT_IO;
 		goto out;
@@ -666,28 +496,9 @@ out:
 	return finish(&d, status);
 }
 
-/*
- * A build allocates a few hundred MB on every core and frees much of it as
- * it goes. By default glibc grows each thread's heap a page range at a time
- * (an mprotect call each: 3,900 in a 10,000-document build) and gives freed
- * memory back to the system, to fault it in again; and it gives each of the
- * file-reading threads a heap of its own, whose freed blocks the other
- * threads never reuse. Growing by 64 MB, never trimming and one heap a core
- * made a 10,000-document build about 8% faster and its peak memory 10%
- * smaller. The 64 MB are address space: memory is used only when written.
- */
-static void tune_malloc(void)
-{
-#ifdef __GLIBC__
-	mallopt(M_TOP_PAD, 64 << 20);
-	mallopt(M_TRIM_THRESHOLD, 1 << 30);
-	mallopt(M_ARENA_MAX, plansite_jobs() + 1);
-#endif
-}
-
 int main(int argc, char **argv)
 {
-	tune_malloc();
+	build_tune_malloc();
 	/* A file past the size limit (ulimit -f) is a write that fails with
 	 * EFBIG, reported like a full disk, not a kill by SIGXFSZ that leaves
 	 * no message. */

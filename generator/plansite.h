@@ -2571,4 +2571,47 @@ struct value *monthly_sections(struct monthly_set *ms, const struct monthly *m, 
 const struct monthly *monthly_of(const struct monthly_set *ms, const struct report *r);
 void monthly_release(struct monthly_set *ms);
 
+/* --------------------------------------------------------------- build.c */
+
+/* What `plansite build` is given: its options, parsed. */
+struct build_opts {
+	const char *dir;           /* the site root or a folder below it; NULL: "." */
+	const char *ref;           /* the revision to read; NULL: HEAD */
+	bool worktree;             /* the files on disk instead of a commit */
+	const struct date *today;  /* NULL: the commit's date (the local date with
+				      worktree) */
+	enum visibility audience;
+	const char *out;           /* NULL: public/ in the site root */
+	const char *cache;         /* NULL: $PLANSITE_CACHE, else the site's default */
+	bool no_history, no_versions, no_pdf, verbose;
+	const char *key;           /* the options that may change what is written, as */
+	size_t key_len;            /* bytes: part of the no-op rebuild's key (reuse.c) */
+};
+
+/*
+ * Builds the site once, as `plansite build` does: checks it, then writes the
+ * website into o->out through a staging folder (or finds it up to date),
+ * printing the findings to stdout (JSON) or stderr (text) by d's format as
+ * it goes, with the "wrote N files" line. Returns the exit status: EXIT_OK
+ * (warnings allowed), EXIT_CONTENT, EXIT_USAGE (an --out refused, E031) or
+ * EXIT_IO; d keeps the counts for the caller's summary line, and is the
+ * caller's to release. Nothing is kept between calls: the same inputs give
+ * the same bytes however many builds one process has made (run-memory.sh).
+ */
+int build_run(const struct build_opts *o, struct diag *d);
+/* Sets glibc's malloc up for builds (see build.c); once, at the start of a
+ * process, before any thread. */
+void build_tune_malloc(void);
+
+/* Parts of a build that `check` and `report` share: "today" for date
+ * rules (given, else the commit's date in its committer's zone, else the
+ * local date); the output claimed (output_claim, with the build record of
+ * the cache for an old output: EXIT_OK, EXIT_USAGE when refused, E031, or
+ * EXIT_IO); what the months' data takes from the history walk. */
+struct date build_today(const struct date *given, const struct source *src);
+int build_claim_output(const char *out, const char *root, struct cache *cache,
+		       struct output_claim *c, struct diag *d);
+void build_monthly_from(struct monthly_set *ms, const struct published *pub,
+			const struct source *src);
+
 #endif
