@@ -89,9 +89,14 @@ static int cmp_cstr(const void *a, const void *b)
 }
 
 /* The shared libraries plansite runs with (cmark-gfm renders, cairo and
- * pango typeset): each file mapped into the process, by path, device,
- * inode, size and modification time, in path order. An upgraded library is
- * a new file. False when the map cannot be read. */
+ * pango typeset): each file mapped into the process as code, by path,
+ * device, inode, size and modification time, in path order. An upgraded
+ * library is a new file. Only code: the data files mapped as a build goes
+ * (fontconfig's caches, the fonts, a debugger's pipe) are not what plansite
+ * is, and with them a process that had made a PDF was another plansite to
+ * its next build (no build of a long-lived process was ever a no-op; the
+ * fonts count through pdf_environment). False when the map cannot be
+ * read. */
 static bool key_libraries(struct buf *t)
 {
 	struct buf maps = BUF_INIT;
@@ -107,9 +112,11 @@ static bool key_libraries(struct buf *t)
 			*next++ = '\0';
 		else
 			next = line + strlen(line);
+		/* "start-end perms offset dev inode path": perms as "r-xp" */
+		const char *perms = strchr(line, ' ');
 		char *path = strchr(line, '/');
-		if (!path)
-			continue; /* anonymous, [heap], [stack], ... */
+		if (!path || !perms || strlen(perms) < 4 || perms[3] != 'x')
+			continue; /* anonymous, [heap], [stack], data, ... */
 		if (n == cap) {
 			cap = cap ? cap * 2 : 64;
 			paths = xrealloc(paths, cap * sizeof(*paths));
