@@ -26,6 +26,9 @@ THEME     := $(shell find themes/default -type f ! -name '.*' 2>/dev/null | LC_A
 REL_OBJS  := $(SRCS:generator/%.c=$(BUILD)/rel/%.o) $(BUILD)/rel/theme_default.o
 SAN_OBJS  := $(SRCS:generator/%.c=$(BUILD)/san/%.o) $(BUILD)/san/theme_default.o
 SAN_LIB   := $(LIBSRCS:generator/%.c=$(BUILD)/san/%.o) $(BUILD)/san/theme_default.o
+REL_LIB   := $(LIBSRCS:generator/%.c=$(BUILD)/rel/%.o) $(BUILD)/rel/theme_default.o
+# tests/memory/loop.c: many builds in one process (run-memory.sh), release and sanitizers
+LOOP_BINS := $(BUILD)/rel/memory/loop $(BUILD)/san/memory/loop
 UNIT_BINS := $(UNIT:tests/unit/%.c=$(BUILD)/san/unit/%)
 
 .PHONY: all site deps test-deps test unit check-example clean
@@ -74,6 +77,14 @@ $(BUILD)/san/unit/%: tests/unit/%.c $(SAN_LIB)
 	@mkdir -p $(@D)
 	$(CC) $(STD) $(WARN) $(SAN) $(DEPFLAGS) $(PKG_CFLAGS) -Igenerator -o $@ $< $(SAN_LIB) $(PKG_LIBS) -lcmocka
 
+$(BUILD)/rel/memory/loop: tests/memory/loop.c $(REL_LIB) $(HDRS)
+	@mkdir -p $(@D)
+	$(CC) $(STD) $(WARN) $(OPT) $(PKG_CFLAGS) -Igenerator -o $@ $< $(REL_LIB) $(PKG_LIBS)
+
+$(BUILD)/san/memory/loop: tests/memory/loop.c $(SAN_LIB) $(HDRS)
+	@mkdir -p $(@D)
+	$(CC) $(STD) $(WARN) $(SAN) $(PKG_CFLAGS) -Igenerator -o $@ $< $(SAN_LIB) $(PKG_LIBS)
+
 # The example site describes DacCom in spring 2007: it is built as of the end
 # of May 2007, so that its date warnings are those of that time.
 EXAMPLE_TODAY ?= 2007-05-31
@@ -86,13 +97,17 @@ unit: test-deps $(UNIT_BINS)
 
 # Every tests/run-*.sh gets the sanitizer build as $PLANSITE, and the release
 # build as $PLANSITE_RELEASE (cost tests count its instructions with callgrind,
-# which cannot run the sanitizers).
-# run-faults.sh also gets the fault shim, $FAULT_SHIM.
-test: test-deps unit fuzz-replay $(BUILD)/san/plansite generator/plansite $(BUILD)/faults/shim.so
+# which cannot run the sanitizers); run-faults.sh also gets the fault shim,
+# $FAULT_SHIM, and run-memory.sh the build loop of tests/memory/loop.c, of
+# each build, as $PLANSITE_LOOP and $PLANSITE_LOOP_SAN.
+test: test-deps unit fuzz-replay $(BUILD)/san/plansite generator/plansite $(BUILD)/faults/shim.so \
+		$(LOOP_BINS)
 	@set -e; for s in $(sort $(wildcard tests/run-*.sh)); do \
 		echo "== $$s"; PLANSITE=$(CURDIR)/$(BUILD)/san/plansite \
 		PLANSITE_RELEASE=$(CURDIR)/generator/plansite \
-		FAULT_SHIM=$(CURDIR)/$(BUILD)/faults/shim.so sh $$s; done
+		FAULT_SHIM=$(CURDIR)/$(BUILD)/faults/shim.so \
+		PLANSITE_LOOP=$(CURDIR)/$(BUILD)/rel/memory/loop \
+		PLANSITE_LOOP_SAN=$(CURDIR)/$(BUILD)/san/memory/loop sh $$s; done
 	@echo "all tests passed"
 
 # The LD_PRELOAD fault injector of tests/run-faults.sh (tests/faults/shim.c),
