@@ -77,13 +77,13 @@ $(BUILD)/san/unit/%: tests/unit/%.c $(SAN_LIB)
 	@mkdir -p $(@D)
 	$(CC) $(STD) $(WARN) $(SAN) $(DEPFLAGS) $(PKG_CFLAGS) -Igenerator -o $@ $< $(SAN_LIB) $(PKG_LIBS) -lcmocka
 
-$(BUILD)/rel/memory/loop: tests/memory/loop.c $(REL_LIB) $(HDRS)
+$(BUILD)/rel/memory/loop: tests/memory/loop.c $(REL_LIB)
 	@mkdir -p $(@D)
-	$(CC) $(STD) $(WARN) $(OPT) $(PKG_CFLAGS) -Igenerator -o $@ $< $(REL_LIB) $(PKG_LIBS)
+	$(CC) $(STD) $(WARN) $(OPT) $(DEPFLAGS) $(PKG_CFLAGS) -Igenerator -o $@ $< $(REL_LIB) $(PKG_LIBS)
 
-$(BUILD)/san/memory/loop: tests/memory/loop.c $(SAN_LIB) $(HDRS)
+$(BUILD)/san/memory/loop: tests/memory/loop.c $(SAN_LIB)
 	@mkdir -p $(@D)
-	$(CC) $(STD) $(WARN) $(SAN) $(PKG_CFLAGS) -Igenerator -o $@ $< $(SAN_LIB) $(PKG_LIBS)
+	$(CC) $(STD) $(WARN) $(SAN) $(DEPFLAGS) $(PKG_CFLAGS) -Igenerator -o $@ $< $(SAN_LIB) $(PKG_LIBS)
 
 # The example site describes DacCom in spring 2007: it is built as of the end
 # of May 2007, so that its date warnings are those of that time.
@@ -191,7 +191,7 @@ fuzz-replay: test-deps $(REPLAY_BINS)
 # had one (by an older Makefile) depends on every header, as all did then,
 # until it is made again.
 COMPILED := $(REL_OBJS) $(SAN_OBJS) $(UNIT_BINS) $(FUZZ_OBJS) $(FUZZ_BINS) \
-	$(REPLAY_BINS) $(BUILD)/san/fuzz/driver.o
+	$(REPLAY_BINS) $(BUILD)/san/fuzz/driver.o $(LOOP_BINS)
 -include $(wildcard $(COMPILED:=.d))
 $(filter-out $(patsubst %.d,%,$(wildcard $(COMPILED:=.d))),$(COMPILED)): \
 	$(HDRS) tests/unit/unit.h tests/fuzz/fuzz.h
