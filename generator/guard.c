@@ -34,7 +34,10 @@
  * word hashed 8 bytes at a time, found 8 bytes at a time), kept in one
  * open-addressing table; a bit filter of the keys (after the seal, of those
  * no shown text has) spares the table most lookups, and one of the last
- * three words of the short parts spares the short windows. Hidden parts
+ * three words of the short parts (after the seal, of those no shown text
+ * has) spares the short windows. Plain ASCII words between separators,
+ * the bulk of any text, are read by one loop with the scan's state in
+ * registers (run_fast); the rest byte by byte. Hidden parts
  * are read on every core and go in the table in path order, so the
  * position a hit names is the first in the site; the shown text and the
  * outputs are scanned on every core, and a chunk of HTML met before with
@@ -53,6 +56,9 @@
 #include <sys/mman.h>
 #include <sys/stat.h>
 #include <unistd.h>
+#ifdef __SSE2__
+#include <emmintrin.h>
+#endif
 
 enum { RUN = 8, SHORT_MIN = 3 };
 
@@ -82,7 +88,13 @@ struct guard {
 	size_t unshared;   /* keys no shown text has (once sealed) */
 	size_t hits;       /* outputs guard_scan found holding hidden text */
 	uint64_t *tfilter; /* 1 << TBITS bits: the key of the last three words of
-			      each short part */
+			      each short part; once sealed, of those no shown
+			      text has */
+	struct short_part {
+		uint64_t key; /* its window's */
+		uint64_t tbit; /* its bit in tfilter */
+	} *shortv;
+	size_t nshort, capshort;
 	/* the words of hidden parts (a search entry's words are looked up
 	 * one by one): hash (0 empty), where each was first found, whether
 	 * shown text has it; a bit filter of the hashes */
@@ -134,6 +146,12 @@ enum { T_SEP, T_WORD, T_UTF, T_SPEC };
 enum ttab { TT_PLAIN, TT_MD, TT_HTML, TT_RAW, TT_ATTR, TT_JSON, TT_ICS, TT_N };
 static unsigned char ttab[TT_N][256], lower[256];
 static uint64_t powers[RUN + 1];
+/* The names of HTML's inline elements, by length (1 to 6 letters), each
+ * as an integer of its bytes; 0 ends a list. */
+static const char *const inline_names[7] = {
+	"", "a b i q s u ", "br em ", "bdi bdo del dfn ins kbd sub sup var wbr ",
+	"abbr cite code font mark ruby samp span time ", "small ", "strong "};
+static uint64_t inline_keys[7][11];
 static pthread_once_t tables_once = PTHREAD_ONCE_INIT;
 
 static void tables_init(void)
@@ -146,6 +164,15 @@ static void tables_init(void)
 		lower[c] = (unsigned char)(c >= 'A' && c <= 'Z' ? c - 'A' + 'a' : c);
 		for (int t = 0; t < TT_N; t++)
 			ttab[t][c] = alnum ? T_WORD : c >= 0x80 ? T_UTF : T_SEP;
+	}
+	for (size_t len = 1; len < 7; len++) {
+		size_t k = 0;
+		for (const char *q = inline_names[len]; *q; q += len + 1) {
+			uint64_t v = 0;
+			for (size_t b = 0; b < len; b++)
+				v |= (uint64_t)(unsigned char)q[b] << (8 * b);
+			inline_keys[len][k++] = v;
+		}
 	}
 	static const char *const spec[TT_N] = {"\n", "\n]&|*_~`", "<&\n", "", "&", "\"\\", "\\\r\n"};
 	for (int t = 0; t < TT_N; t++)
@@ -728,6 +755,154 @@ static void word_cp(struct scan *s, uint32_t u, size_t off)
 		word_byte(s, b[i], off);
 }
 
+/*
+ * The common case of text_run, in one loop with the scan's state in
+ * registers: ASCII words between separators, read while no word is under
+ * way and the joined reading runs on none (no mark inside a word), in a
+ * scan that keeps no positions (!rec) and has no hit yet. It does what
+ * word_ascii, word_end and push do, word for word, and stops at the first
+ * byte it does not take (a UTF-8 sequence, a byte the format reads
+ * itself), leaving a word cut there under way in s as word_ascii would.
+ */
+static inline __attribute__((always_inline)) size_t run_fast(struct scan *s, const unsigned char *p, size_t i, size_t n,
+		       const unsigned char *t, enum gmode mode)
+{
+	const struct guard *g = s->g;
+	const uint64_t H = 0x8080808080808080ULL;
+	uint64_t P = s->P, nw = s->nw, jn = s->jn;
+	unsigned run = s->run, jrun = s->jrun;
+	const unsigned shorts = g->shorts;
+	const uint64_t *kf = g->kfilter, *tf = g->tfilter;
+	size_t nwh = s->nwh;
+	while (i < n) {
+		unsigned a = t[p[i]];
+		if (a == T_SEP) {
+			i++;
+			continue;
+		}
+		if (a != T_WORD)
+			break;
+		/* a word: eight bytes a load, the rest a byte at a time */
+		size_t start = i;
+		uint64_t h = 0, acc = 0;
+		unsigned len = 0, nacc = 0;
+		bool done = false;
+		while (i + 8 <= n) {
+			uint64_t v;
+			memcpy(&v, p + i, 8);
+			uint64_t m = alnum8(v);
+			uint64_t x = __builtin_bswap64(v | 0x2020202020202020ULL);
+			if (m == H) {
+				h = (h ^ x) * MULT;
+				h ^= h >> 29;
+				len += 8;
+				i += 8;
+				continue;
+			}
+			unsigned k = (unsigned)__builtin_ctzll(~m & H) / 8;
+			if (k) {
+				acc = x >> (64 - 8 * k);
+				nacc = k;
+				len += k;
+			}
+			i += k;
+			done = true;
+			break;
+		}
+		if (!done)
+			for (; i < n && t[p[i]] == T_WORD; i++) {
+				acc = acc << 8 | lower[p[i]];
+				len++;
+				if (++nacc == 8) {
+					h = (h ^ acc) * MULT;
+					h ^= h >> 29;
+					acc = 0;
+					nacc = 0;
+				}
+			}
+		if (i >= n || t[p[i]] != T_SEP) {
+			/* cut by a byte the general reader takes: under way */
+			s->h = h;
+			s->acc = acc;
+			s->len = len;
+			s->nacc = nacc;
+			s->start = start;
+			break;
+		}
+		uint64_t hw = word_fin(h, acc, len);
+		i++; /* the separator */
+		if (mode == GM_COLLECT) {
+			if (nwh == s->capwh) {
+				s->capwh = s->capwh ? s->capwh * 2 : 256;
+				s->wh = xrealloc(s->wh, s->capwh * sizeof(*s->wh));
+				s->wpos = xrealloc(s->wpos, s->capwh * sizeof(*s->wpos));
+				s->woff = xrealloc(s->woff, s->capwh * sizeof(*s->woff));
+				s->wend = xrealloc(s->wend, s->capwh * sizeof(*s->wend));
+			}
+			s->woff[nwh] = start;
+			s->wend[nwh] = i - 1;
+			s->wh[nwh++] = hw;
+			continue;
+		}
+		/* push's work, then the joined reading's word (this one) */
+		if (mode == GM_SHOWN)
+			word_shown(s, hw);
+		P = P * MULT + hw;
+		s->pr[nw % 16] = P;
+		nw++;
+		if (run < RUN)
+			run++;
+		bool probe = false;
+		if (run >= SHORT_MIN) {
+			if (run == RUN) {
+				uint64_t key = key_fin(P - s->pr[(nw - 1 - RUN) % 16] * powers[RUN], RUN);
+				if (kfilter_has(kf, key)) {
+					window_probe(s, key, 0, 0);
+					probe = true;
+				}
+			}
+			if (shorts) {
+				uint64_t w3 = P - s->pr[(nw - 1 - SHORT_MIN) % 16] * powers[SHORT_MIN];
+				uint64_t tt = key_fin(w3, 0) >> (64 - TBITS);
+				if ((tf[tt >> 6] >> (tt & 63)) & 1) {
+					for (unsigned k = SHORT_MIN; k < RUN && k <= run; k++) {
+						if (!(shorts >> k & 1))
+							continue;
+						uint64_t key = key_fin(P - s->pr[(nw - 1 - k) % 16] * powers[k], k);
+						if (kfilter_has(kf, key) && !(mode == GM_SCAN && s->hit)) {
+							window_probe(s, key, 0, 0);
+							probe = true;
+						}
+					}
+				}
+			}
+		}
+		s->jring[jn % 16] = hw;
+		jn++;
+		if (jrun < RUN)
+			jrun++;
+		if (s->jpend || (probe && mode == GM_SCAN && s->hit)) {
+			/* the general reader's: store the state, go on there */
+			s->P = P;
+			s->nw = nw;
+			s->run = run;
+			s->jn = jn;
+			s->jrun = jrun;
+			s->nwh = nwh;
+			if (s->jpend)
+				jpush_pend(s);
+			return i;
+		}
+	}
+	s->P = P;
+	s->nw = nw;
+	s->run = run;
+	s->jn = jn;
+	s->jrun = jrun;
+	s->nwh = nwh;
+	return i;
+}
+
 /* Text from p[i] to the first byte the format reads itself (table t), or
  * to n: words and separators. Returns where it stopped. */
 static inline size_t text_run(struct scan *s, const unsigned char *p, size_t i, size_t n,
@@ -736,6 +911,15 @@ static inline size_t text_run(struct scan *s, const unsigned char *p, size_t i, 
 	while (i < n) {
 		unsigned a = t[p[i]];
 		if (a == T_WORD) {
+			if (!s->len && !s->jact && !s->rec && !(s->mode == GM_SCAN && s->hit)) {
+				size_t j = s->mode == GM_SCAN	 ? run_fast(s, p, i, n, t, GM_SCAN)
+					   : s->mode == GM_SHOWN ? run_fast(s, p, i, n, t, GM_SHOWN)
+					   : s->mode == GM_COLLECT
+						   ? run_fast(s, p, i, n, t, GM_COLLECT)
+						   : word_ascii(s, p, i, n);
+				i = j;
+				continue;
+			}
 			i = word_ascii(s, p, i, n);
 		} else if (a == T_SEP) {
 			if (s->len || s->jact)
@@ -926,20 +1110,18 @@ static void scan_md(struct scan *s, const unsigned char *p, size_t n)
 }
 
 /* Whether the tag whose name is p[0..n) is one of HTML's inline elements,
- * inside a block; any other tag (of XML too) is a block boundary. */
+ * inside a block; any other tag (of XML too) is a block boundary. The
+ * name, lowercased, is compared as one integer with those of its length
+ * (inline_keys, made by tables_init). */
 static bool inline_tag(const unsigned char *p, size_t n)
 {
-	/* by length: the names of 1 to 6 letters, each ended by a space */
-	static const char *const names[7] = {
-		"", "a b i q s u ", "br em ", "bdi bdo del dfn ins kbd sub sup var wbr ",
-		"abbr cite code font mark ruby samp span time ", "small ", "strong "};
 	if (!n || n > 6)
 		return false;
-	char name[8];
+	uint64_t v = 0;
 	for (size_t k = 0; k < n; k++)
-		name[k] = (char)lower[p[k]];
-	for (const char *q = names[n]; *q; q += n + 1)
-		if (memcmp(q, name, n) == 0)
+		v |= (uint64_t)lower[p[k]] << (8 * k);
+	for (const uint64_t *q = inline_keys[n]; *q; q++)
+		if (*q == v)
 			return true;
 	return false;
 }
@@ -1124,44 +1306,82 @@ static size_t html_tag(struct scan *s, const unsigned char *p, size_t i, size_t 
 
 /* Where the chunk that starts at from ends: at the first line break after
  * a '>' at least 24 bytes on (the same bytes give the same chunks,
- * wherever they start), or n; and its key, of its bytes, hashed eight at
- * a time on the way. */
+ * wherever they start), or n; and its key, of its bytes and length. The
+ * line breaks are found sixteen bytes a compare (SSE2) or eight (SWAR),
+ * and the bytes hashed in two lanes of eight on the way. */
+static inline uint64_t rotl64(uint64_t x, unsigned r)
+{
+	return x << r | x >> (64 - r);
+}
+
 static size_t chunk_end(const unsigned char *p, size_t from, size_t n, uint64_t *key)
 {
-	const uint64_t L = 0x0101010101010101ULL, H = 0x8080808080808080ULL;
-	uint64_t h = 0x9ad5ULL;
+	const uint64_t M1 = MULT, M2 = 0xD6E8FEB86659FD93ULL;
+	uint64_t h1 = 0x9ad5ULL, h2 = 0x51ed27ULL;
 	size_t q = from, e = n;
-	for (; q + 8 <= n; q += 8) {
-		uint64_t v;
-		memcpy(&v, p + q, 8);
-		uint64_t x = v ^ (L * '\n');
-		for (uint64_t z = (x - L) & ~x & H; z; z &= z - 1) {
-			size_t at = q + (size_t)__builtin_ctzll(z) / 8;
-			if (p[at] == '\n' && at >= from + 24 && p[at - 1] == '>') {
+#ifdef __SSE2__
+	const __m128i nl = _mm_set1_epi8('\n');
+	for (; q + 16 <= n; q += 16) {
+		__m128i v = _mm_loadu_si128((const __m128i *)(const void *)(p + q));
+		unsigned m = (unsigned)_mm_movemask_epi8(_mm_cmpeq_epi8(v, nl));
+		for (; m; m &= m - 1) {
+			size_t at = q + (size_t)__builtin_ctz(m);
+			if (at >= from + 24 && p[at - 1] == '>') {
 				e = at;
 				goto tail;
 			}
 		}
-		h = (h ^ v) * MULT;
-		h ^= h >> 29;
+		uint64_t a, b;
+		memcpy(&a, p + q, 8);
+		memcpy(&b, p + q + 8, 8);
+		h1 = rotl64((h1 ^ a) * M1, 31);
+		h2 = rotl64((h2 ^ b) * M2, 29);
 	}
+#else
+	const uint64_t L = 0x0101010101010101ULL, H = 0x8080808080808080ULL;
+	for (; q + 16 <= n; q += 16) {
+		uint64_t a, b;
+		memcpy(&a, p + q, 8);
+		memcpy(&b, p + q + 8, 8);
+		uint64_t xa = a ^ (L * '\n'), xb = b ^ (L * '\n');
+		if (((xa - L) & ~xa & H) | ((xb - L) & ~xb & H)) {
+			for (size_t at = q; at < q + 16; at++)
+				if (p[at] == '\n' && at >= from + 24 && p[at - 1] == '>') {
+					e = at;
+					goto tail;
+				}
+		}
+		h1 = rotl64((h1 ^ a) * M1, 31);
+		h2 = rotl64((h2 ^ b) * M2, 29);
+	}
+#endif
 	for (size_t r = q; r < n; r++)
 		if (p[r] == '\n' && r >= from + 24 && p[r - 1] == '>') {
 			e = r;
 			break;
 		}
 tail:
-	for (uint64_t v = 0, k = 0; q < e; q++) {
-		v |= (uint64_t)p[q] << (8 * k);
-		if (++k == 8 || q + 1 == e) {
-			h = (h ^ v) * MULT;
-			h ^= h >> 29;
-			v = 0;
-			k = 0;
-		}
+	/* the bytes from q to e: whole pieces of sixteen, then the rest */
+	for (; q + 16 <= e; q += 16) {
+		uint64_t a, b;
+		memcpy(&a, p + q, 8);
+		memcpy(&b, p + q + 8, 8);
+		h1 = rotl64((h1 ^ a) * M1, 31);
+		h2 = rotl64((h2 ^ b) * M2, 29);
 	}
-	h = (h ^ (e - from)) * 0xD6E8FEB86659FD93ULL;
-	*key = (h ^ h >> 32) | 1;
+	if (q < e) {
+		unsigned char rest[16] = {0};
+		memcpy(rest, p + q, e - q);
+		uint64_t a, b;
+		memcpy(&a, rest, 8);
+		memcpy(&b, rest + 8, 8);
+		h1 = rotl64((h1 ^ a) * M1, 31);
+		h2 = rotl64((h2 ^ b) * M2, 29);
+	}
+	uint64_t h = (h1 ^ rotl64(h2, 17) ^ (e - from)) * M2;
+	h ^= h >> 32;
+	h *= M1;
+	*key = (h ^ h >> 29) | 1;
 	return e;
 }
 
@@ -1524,6 +1744,14 @@ static void insert_part(struct guard *g, const struct scan *s, const struct hpar
 					acc += s->wh[hi - 1 - q] * powers[q];
 				uint64_t t = key_fin(acc, 0) >> (64 - TBITS);
 				g->tfilter[t >> 6] |= 1ULL << (t & 63);
+				if (g->nshort == g->capshort) {
+					g->capshort = g->capshort ? g->capshort * 2 : 256;
+					g->shortv = xrealloc(g->shortv, g->capshort * sizeof(*g->shortv));
+				}
+				uint64_t pk = 0;
+				for (unsigned q = 0; q < k; q++)
+					pk += s->wh[hi - 1 - q] * powers[q];
+				g->shortv[g->nshort++] = (struct short_part){key_fin(pk, k), t};
 			}
 			/* the windows' keys from the block's polynomial (as a scan
 			 * makes them): P(i) - P(i - k) * MULT^k */
@@ -1958,13 +2186,22 @@ void guard_seal(struct guard *g)
 			uint64_t b = g->wkeys[i] >> (64 - WBITS);
 			g->ufilter[b >> 6] |= 1ULL << (b & 63);
 		}
-	/* from now on the filter holds only what can be a hit */
+	/* from now on the filters hold only what can be a hit */
 	memset(g->kfilter, 0, (1u << KBITS) / 8);
 	for (size_t i = 0; i < g->cap; i++)
 		if (g->keys[i] && !g->shared[i]) {
 			kfilter_set(g->kfilter, g->keys[i]);
 			g->unshared++;
 		}
+	memset(g->tfilter, 0, (1u << TBITS) / 8);
+	for (size_t i = 0; i < g->nshort; i++) {
+		size_t slot = slot_of(g, g->shortv[i].key);
+		if (g->keys[slot] && !g->shared[slot])
+			g->tfilter[g->shortv[i].tbit >> 6] |= 1ULL << (g->shortv[i].tbit & 63);
+	}
+	free(g->shortv);
+	g->shortv = NULL;
+	g->nshort = g->capshort = 0;
 	g->sealed = true;
 	g->seconds += now_s() - t0;
 
@@ -2396,6 +2633,7 @@ void guard_free(struct guard *g)
 	free(g->shared);
 	free(g->kfilter);
 	free(g->tfilter);
+	free(g->shortv);
 	free(g->memo);
 	free(g->wkeys);
 	free(g->wwhere);
