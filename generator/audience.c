@@ -163,7 +163,7 @@ bool audience_hash(const struct doc *doc, enum visibility audience, uint64_t *ou
 {
 	struct buf b = BUF_INIT, body = BUF_INIT;
 	bool ok = false;
-	if (!doc->ok || !vis_shown(doc->vis, audience))
+	if (!doc_shown(doc, audience))
 		goto out;
 	buf_puts(&b, doc->path);
 	buf_putc(&b, '\0');

@@ -316,7 +316,7 @@ void changes_release(struct changes *c)
 
 static bool sees(const struct doc *d, enum visibility audience)
 {
-	return d && d->ok && !d->flawed && vis_shown(d->vis, audience);
+	return d && !d->flawed && doc_shown(d, audience);
 }
 
 /* True when the audience reads doc (of c->to) otherwise than the same

@@ -28,11 +28,6 @@ static const char *dir_of(const struct doc *doc, struct buf *b)
 	return b->ptr;
 }
 
-static bool visible(const struct feeds *f, const struct doc *doc)
-{
-	return doc->ok && doc->vis <= f->audience;
-}
-
 static void xml(struct buf *b, const char *s)
 {
 	if (s)
@@ -162,7 +157,7 @@ static void write_sitemap(const struct feeds *f, struct buf *b)
 	for (size_t i = 0; i < sizeof(indexes) / sizeof(*indexes); i++)
 		sitemap_url(b, f, indexes[i]);
 	for (size_t i = 0; i < s->ndocs; i++)
-		if (visible(f, s->docs[i]))
+		if (doc_shown(s->docs[i], f->audience))
 			sitemap_url(b, f, dir_of(s->docs[i], &dir));
 	buf_puts(b, "</urlset>\n");
 	buf_release(&dir);

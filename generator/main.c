@@ -353,7 +353,7 @@ static int cmd_report(const struct options *o)
 	for (size_t i = 0; i < site.nreports; i++)
 		if (strcmp(site.reports[i].doc.id, o->args[0]) == 0)
 			rp = &site.reports[i];
-	if (!rp || rp->doc.vis > o->audience) {
+	if (!rp || !doc_shown(&rp->doc, o->audience)) {
 		struct pos p = {NULL, 0, 0};
 		diag_error(&d, p, "E010",
 			   rp ? "the report for %s is not for the %s audience; use --audience "

@@ -636,7 +636,7 @@ int monthly_compute(struct monthly_set *ms, const struct site *site, enum visibi
 	const struct report **rs = xcalloc(site->nreports + 1, sizeof(*rs));
 	for (size_t i = 0; i < site->nreports; i++) {
 		const struct report *r = &site->reports[i];
-		if (r->doc.ok && r->has_month && r->doc.vis <= audience)
+		if (r->has_month && doc_shown(&r->doc, audience))
 			rs[n++] = r;
 	}
 	qsort(rs, n, sizeof(*rs), cmp_report_month);

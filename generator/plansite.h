@@ -985,6 +985,15 @@ struct doc {
 	bool flawed;
 };
 
+/* Whether a build for audience shows doc: it was read, and its visibility
+ * is shown (vis_shown). The one rule for a whole document, wherever a list,
+ * a page, a feed or a report takes documents; a part of one is shown by its
+ * fence's visibility. */
+static inline bool doc_shown(const struct doc *doc, enum visibility audience)
+{
+	return doc->ok && vis_shown(doc->vis, audience);
+}
+
 struct level {
 	int number;
 	const char *name;

@@ -88,11 +88,6 @@ const char *rd_time_range(struct arena *a, int start, int end)
 
 _Thread_local struct job *current_job;
 
-bool rd_visible(const struct render *r, const struct doc *doc)
-{
-	return doc->ok && doc->vis <= r->audience;
-}
-
 /* The folder of a document's page, relative to the site root. */
 const char *rd_doc_dir(struct arena *a, const struct doc *doc)
 {
@@ -222,7 +217,7 @@ static bool link_cb(void *ctx, enum link_kind kind, const char *path, const char
 								       : "plan/index.html");
 	} else {
 		const struct doc *target = site_doc_by_path(pg->r->s, path);
-		if (!target || !rd_visible(pg->r, target))
+		if (!target || !doc_shown(target, pg->r->audience))
 			return false;
 		if (target == pg->doc && frag && *frag) {
 			buf_putc(href, '#');
@@ -519,7 +514,7 @@ static void *render_histories(void *arg)
 {
 	struct render *r = arg;
 	for (size_t i = 0; i < r->s->ndocs; i++)
-		if (rd_visible(r, r->s->docs[i]))
+		if (doc_shown(r->s->docs[i], r->audience))
 			render_history(r, r->s->docs[i]);
 	return NULL;
 }
@@ -646,7 +641,7 @@ void rd_build_shared(struct render *r)
 	struct value *pages = rd_new_list(a);
 	for (size_t i = 0; i < s->npages; i++) {
 		const struct doc *d = &s->pages[i].doc;
-		if (!rd_visible(r, d))
+		if (!doc_shown(d, r->audience))
 			continue;
 		struct value *v = rd_new_map(a);
 		rd_put_s(a, v, "title", d->title);
@@ -691,12 +686,12 @@ void rd_build_shared(struct render *r)
 
 	r->meetings = arena_alloc(a, (s->nmeetings + 1) * sizeof(*r->meetings));
 	for (size_t i = 0; i < s->nmeetings; i++)
-		if (rd_visible(r, &s->meetings[i].doc))
+		if (doc_shown(&s->meetings[i].doc, r->audience))
 			r->meetings[r->nmeetings++] = &s->meetings[i];
 	qsort(r->meetings, r->nmeetings, sizeof(*r->meetings), rd_cmp_meeting_newest);
 	r->reports = arena_alloc(a, (s->nreports + 1) * sizeof(*r->reports));
 	for (size_t i = 0; i < s->nreports; i++)
-		if (rd_visible(r, &s->reports[i].doc))
+		if (doc_shown(&s->reports[i].doc, r->audience))
 			r->reports[r->nreports++] = &s->reports[i];
 	qsort(r->reports, r->nreports, sizeof(*r->reports), rd_cmp_report_newest);
 	rd_build_tracker(r);
@@ -843,7 +838,7 @@ static void render_pages(struct render *r)
 		add_job(r, J_SECTION, NULL, i);
 	add_job(r, J_PROJECTS, NULL, 0);
 	for (size_t i = 0; i < site->nprojects; i++)
-		if (rd_visible(r, &site->projects[i].doc))
+		if (doc_shown(&site->projects[i].doc, r->audience))
 			add_job(r, J_PROJECT, &site->projects[i], 0);
 	add_job(r, J_MEETINGS, NULL, 0);
 	for (size_t i = 0; i < r->nmeetings; i++)
@@ -853,7 +848,7 @@ static void render_pages(struct render *r)
 		add_job(r, J_REPORT, r->reports[i], 0);
 	add_job(r, J_PEOPLE, NULL, 0);
 	for (size_t i = 0; i < site->npages; i++)
-		if (rd_visible(r, &site->pages[i].doc))
+		if (doc_shown(&site->pages[i].doc, r->audience))
 			add_job(r, J_PAGE, &site->pages[i].doc, 0);
 	add_job(r, J_SEARCH, NULL, 0);
 	add_job(r, J_404, NULL, 0);

@@ -98,7 +98,7 @@ void rd_build_tracker(struct render *r)
 	const struct project **ps = xcalloc(s->nprojects + 1, sizeof(*ps));
 	size_t n = 0;
 	for (size_t i = 0; i < s->nprojects; i++)
-		if (rd_visible(r, &s->projects[i].doc))
+		if (doc_shown(&s->projects[i].doc, r->audience))
 			ps[n++] = &s->projects[i];
 	qsort(ps, n, sizeof(*ps), cmp_project_title);
 	r->tracker = rd_new_list(&r->a);
@@ -285,7 +285,7 @@ void rd_render_meeting(struct render *r, const struct meeting *mt)
 		rd_put_b(a, v, "done", ac->done);
 		rd_put_s(a, v, "state_label", ac->done ? "Done" : "Open");
 		const struct project *pr = rd_find_project(r, ac->project.id);
-		if (pr && rd_visible(r, &pr->doc)) {
+		if (pr && doc_shown(&pr->doc, r->audience)) {
 			rd_put_s(a, v, "project", pr->doc.title);
 			rd_put_s(a, v, "project_href", rd_doc_href(a, &pr->doc));
 		}
@@ -352,7 +352,7 @@ const struct section **rd_visible_sections(struct render *r, size_t *n)
 	const struct section **v = arena_alloc(&r->a, (r->s->nsections + 1) * sizeof(*v));
 	*n = 0;
 	for (size_t i = 0; i < r->s->nsections; i++)
-		if (rd_visible(r, &r->s->sections[i].doc))
+		if (doc_shown(&r->s->sections[i].doc, r->audience))
 			v[(*n)++] = &r->s->sections[i];
 	qsort(v, *n, sizeof(*v), cmp_section);
 	return v;
@@ -407,7 +407,8 @@ void rd_render_plan(struct render *r, const struct section **secs, size_t nsecs)
 		struct value *prs = rd_new_list(a);
 		for (size_t k = 0; k < r->s->nprojects; k++) {
 			const struct project *pr = &r->s->projects[k];
-			if (rd_visible(r, &pr->doc) && pr->area.id && strcmp(pr->area.id, ar->id) == 0) {
+			if (doc_shown(&pr->doc, r->audience) && pr->area.id &&
+			    strcmp(pr->area.id, ar->id) == 0) {
 				struct value *pv = rd_new_map(a);
 				rd_put_s(a, pv, "title", pr->doc.title);
 				rd_put_s(a, pv, "href", rd_doc_href(a, &pr->doc));
@@ -598,7 +599,7 @@ void rd_render_home(struct render *r)
 	/* The about page's summary, when there is one, introduces the group. */
 	for (size_t i = 0; i < r->s->npages; i++) {
 		const struct doc *d = &r->s->pages[i].doc;
-		if (rd_visible(r, d) && strcmp(d->id, "about") == 0) {
+		if (doc_shown(d, r->audience) && strcmp(d->id, "about") == 0) {
 			rd_put_s(a, c, "about", d->summary);
 			rd_put_s(a, c, "about_href", rd_doc_href(a, d));
 		}
@@ -606,7 +607,7 @@ void rd_render_home(struct render *r)
 	struct value *pages = rd_new_list(a);
 	for (size_t i = 0; i < r->s->npages; i++) {
 		const struct doc *d = &r->s->pages[i].doc;
-		if (!rd_visible(r, d))
+		if (!doc_shown(d, r->audience))
 			continue;
 		struct value *v = rd_new_map(a);
 		rd_put_s(a, v, "title", d->title);

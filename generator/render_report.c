@@ -137,7 +137,7 @@ static bool pdf_link_cb(void *ctx, enum link_kind kind, const char *path, const 
 			   strcmp(path, "content/people.yaml") == 0 ? "people/" : "plan/");
 	} else {
 		const struct doc *target = site_doc_by_path(pg->r->s, path);
-		if (!target || !rd_visible(pg->r, target))
+		if (!target || !doc_shown(target, pg->r->audience))
 			return false;
 		buf_printf(href, "%s%s", base, rd_doc_dir(&pg->a, target));
 	}

@@ -36,11 +36,6 @@ static void put_list(struct arena *a, struct value *m, const char *k, struct val
 	value_map_put(a, m, arena_printf(a, "has_%s", k), value_bool(a, l->n > 0));
 }
 
-static bool visible(const struct doc *doc, enum visibility audience)
-{
-	return doc->ok && vis_shown(doc->vis, audience);
-}
-
 /* How the report names a person: see person_shown_name. */
 static const char *person_name(const struct report_index *x, const char *id)
 {
@@ -233,7 +228,7 @@ static void index_common(struct report_index *x, const struct site *s, enum visi
 
 	x->projects = xcalloc(x->nall_projects + 1, sizeof(*x->projects));
 	for (size_t i = 0; i < x->nall_projects; i++)
-		if (visible(&x->all_projects[i]->doc, audience))
+		if (doc_shown(&x->all_projects[i]->doc, audience))
 			x->projects[x->nprojects++] = x->all_projects[i];
 	qsort(x->projects, x->nprojects, sizeof(*x->projects), cmp_title);
 }
@@ -243,7 +238,7 @@ static void index_common(struct report_index *x, const struct site *s, enum visi
 static void index_meeting(struct report_index *x, size_t i, size_t *capopen)
 {
 	const struct meeting *m = x->all_meetings[i];
-	if (!visible(&m->doc, x->audience))
+	if (!doc_shown(&m->doc, x->audience))
 		return;
 	x->meetings[x->nmeetings++] = (struct dated_meeting){m->date, i};
 	for (size_t j = 0; j < m->nactions; j++) {
@@ -435,7 +430,7 @@ struct value *report_sections(struct arena *a, const struct report_index *ix,
 			const struct project *pr = ps[i];
 			const struct project *old = find_project(prev, pr->doc.id);
 			struct buf what = BUF_INIT;
-			if (!old || !visible(&old->doc, audience)) {
+			if (!old || !doc_shown(&old->doc, audience)) {
 				buf_puts(&what, "new project");
 			} else {
 				const struct milestone *l1, *c1, *l2, *c2;
