@@ -456,13 +456,6 @@ static void put_list(struct arena *a, struct value *m, const char *k, struct val
 	value_map_put(a, m, arena_printf(a, "has_%s", k), value_bool(a, l->n > 0));
 }
 
-static const char *doc_dir(struct arena *a, const struct doc *d)
-{
-	if (d->kind == DOC_PAGE)
-		return arena_printf(a, "%s/", d->id);
-	return arena_printf(a, "%s/%s/", doc_kind_folder(d->kind), d->id);
-}
-
 static struct value *doc_item(struct arena *a, const struct doc *d, const char *base)
 {
 	struct value *m = value_new(a, VALUE_MAP, nopos);
@@ -472,8 +465,7 @@ static struct value *doc_item(struct arena *a, const struct doc *d, const char *
 	buf_release(&b);
 	static const char *const kinds[] = {"Plan", "Project", "Meeting", "Report", "Page"};
 	value_map_put(a, m, "kind", value_cstr(a, kinds[d->kind]));
-	value_map_put(a, m, "href", value_cstr(a, arena_printf(a, "%s%sindex.html", base,
-							       doc_dir(a, d))));
+	value_map_put(a, m, "href", value_cstr(a, arena_cat(a, base, doc_href(a, d), NULL)));
 	return m;
 }
 
@@ -504,7 +496,7 @@ struct value *changes_value(struct arena *a, const struct changes *c, enum visib
 		struct value *p = value_new(a, VALUE_MAP, nopos);
 		value_map_put(a, p, "title", value_cstr(a, pc->to->doc.title));
 		value_map_put(a, p, "href",
-			      value_cstr(a, arena_printf(a, "%sindex.html", doc_dir(a, &pc->to->doc))));
+			      value_cstr(a, doc_href(a, &pc->to->doc)));
 		struct buf b = BUF_INIT;
 		struct value *what = list(a);
 		for (size_t k = 0; k < pc->n; k++) {

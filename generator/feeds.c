@@ -21,10 +21,7 @@ static const char *base(const struct feeds *f)
 static const char *dir_of(const struct doc *doc, struct buf *b)
 {
 	buf_truncate(b, 0);
-	if (doc->kind == DOC_PAGE)
-		buf_printf(b, "%s/", doc->id);
-	else
-		buf_printf(b, "%s/%s/", doc_kind_folder(doc->kind), doc->id);
+	doc_dir_put(b, doc);
 	return b->ptr;
 }
 
@@ -364,7 +361,8 @@ static void write_ics(const struct feeds *f, struct buf *b)
 			ics_prop(b, &line, "DESCRIPTION", m->next.note);
 		if (e->uid_stem) {
 			buf_truncate(&url, 0);
-			buf_printf(&url, "%smeetings/%s/", base(f), m->doc.id);
+			buf_puts(&url, base(f));
+			doc_dir_put(&url, &m->doc);
 			buf_truncate(&line, 0);
 			buf_printf(&line, "URL:%s", url.ptr);
 			ics_line(b, line.ptr, line.len);

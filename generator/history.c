@@ -522,10 +522,7 @@ struct value *history_value(struct arena *a, const struct doc *doc, const struct
 	}
 	buf_release(&b);
 	value_map_put(a, m, "title", value_cstr(a, doc->title ? doc->title : doc->id));
-	const char *dir = doc->kind == DOC_PAGE
-				  ? arena_printf(a, "%s/", doc->id)
-				  : arena_printf(a, "%s/%s/", doc_kind_folder(doc->kind), doc->id);
-	value_map_put(a, m, "href", value_cstr(a, arena_printf(a, "%sindex.html", dir)));
+	value_map_put(a, m, "href", value_cstr(a, doc_href(a, doc)));
 	value_map_put(a, m, "path", value_cstr(a, doc->path));
 	value_map_put(a, m, "changes", l);
 	value_map_put(a, m, "has_changes", value_bool(a, l->n > 0));

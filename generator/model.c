@@ -53,6 +53,30 @@ const char *doc_kind_folder(enum doc_kind k)
 	return k < DOC_KINDS ? names[k] : "?";
 }
 
+/* "projects/" before a document's id in its URL; "" for a page */
+static const char *doc_url_prefix(const struct doc *doc)
+{
+	static const char *const prefixes[] = {"plan/", "projects/", "meetings/", "reports/", ""};
+	return doc->kind < DOC_KINDS ? prefixes[doc->kind] : "?/";
+}
+
+const char *doc_dir(struct arena *a, const struct doc *doc)
+{
+	return arena_cat(a, doc_url_prefix(doc), doc->id, "/", NULL);
+}
+
+const char *doc_href(struct arena *a, const struct doc *doc)
+{
+	return arena_cat(a, doc_url_prefix(doc), doc->id, "/index.html", NULL);
+}
+
+void doc_dir_put(struct buf *b, const struct doc *doc)
+{
+	buf_puts(b, doc_url_prefix(doc));
+	buf_puts(b, doc->id);
+	buf_putc(b, '/');
+}
+
 const char *status_name(enum status s)
 {
 	static const char *const names[] = {"green", "amber", "red", "closed"};

@@ -994,6 +994,14 @@ static inline bool doc_shown(const struct doc *doc, enum visibility audience)
 	return doc->ok && vis_shown(doc->vis, audience);
 }
 
+/* The one rule for a document's URL: its folder in the site, relative to the
+ * root, is its kind's folder and its id, "projects/copd/", but a page's
+ * stands at the root, "about/"; its page is the folder's index.html.
+ * doc_dir and doc_href copy them into a; doc_dir_put appends the folder. */
+const char *doc_dir(struct arena *a, const struct doc *doc);
+const char *doc_href(struct arena *a, const struct doc *doc);
+void doc_dir_put(struct buf *b, const struct doc *doc);
+
 struct level {
 	int number;
 	const char *name;

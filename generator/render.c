@@ -88,21 +88,6 @@ const char *rd_time_range(struct arena *a, int start, int end)
 
 _Thread_local struct job *current_job;
 
-/* The folder of a document's page, relative to the site root. */
-const char *rd_doc_dir(struct arena *a, const struct doc *doc)
-{
-	if (doc->kind == DOC_PAGE)
-		return arena_cat(a, doc->id, "/", NULL);
-	return arena_cat(a, doc_kind_folder(doc->kind), "/", doc->id, "/", NULL);
-}
-
-const char *rd_doc_href(struct arena *a, const struct doc *doc)
-{
-	if (doc->kind == DOC_PAGE)
-		return arena_cat(a, doc->id, "/index.html", NULL);
-	return arena_cat(a, doc_kind_folder(doc->kind), "/", doc->id, "/index.html", NULL);
-}
-
 static const char *root_for(struct arena *a, const char *dir)
 {
 	struct buf b = BUF_INIT;
@@ -225,7 +210,7 @@ static bool link_cb(void *ctx, enum link_kind kind, const char *path, const char
 			return true;
 		}
 		buf_puts(href, pg->root);
-		buf_puts(href, rd_doc_href(&pg->a, target));
+		buf_puts(href, doc_href(&pg->a, target));
 	}
 	if (frag && *frag) {
 		buf_putc(href, '#');
@@ -334,7 +319,7 @@ void rd_page_begin(struct pagectx *pg, struct render *r, const char *dir, const 
 	memset(pg, 0, sizeof(*pg));
 	pg->r = r;
 	pg->doc = doc;
-	pg->dir = dir ? arena_strdup(&pg->a, dir) : rd_doc_dir(&pg->a, doc);
+	pg->dir = dir ? arena_strdup(&pg->a, dir) : doc_dir(&pg->a, doc);
 	pg->root = root_for(&pg->a, pg->dir);
 }
 
@@ -460,7 +445,7 @@ void rd_put_body(struct pagectx *pg, struct value *c, const struct doc *doc)
 		struct value *page = value_get(c, "page");
 		struct value *title = value_get(page, "title");
 		rd_put_s(wa, e, "title", title ? title->str : doc->title);
-		rd_put_s(wa, e, "url", rd_doc_href(wa, doc));
+		rd_put_s(wa, e, "url", doc_href(wa, doc));
 		rd_put_s(wa, e, "kind", kinds[doc->kind]);
 		rd_put_s(wa, e, "summary", doc->summary);
 		if (doc->words) {
@@ -645,7 +630,7 @@ void rd_build_shared(struct render *r)
 			continue;
 		struct value *v = rd_new_map(a);
 		rd_put_s(a, v, "title", d->title);
-		rd_put_s(a, v, "href", rd_doc_href(a, d));
+		rd_put_s(a, v, "href", doc_href(a, d));
 		value_list_push(a, pages, v);
 	}
 	rd_put(a, r->site_v, "pages", pages);

@@ -86,8 +86,6 @@ struct value *rd_new_list(struct arena *a);
 void rd_put(struct arena *a, struct value *m, const char *k, struct value *v);
 void rd_put_s(struct arena *a, struct value *m, const char *k, const char *s);
 void rd_put_buf(struct arena *a, struct value *m, const char *k, const struct buf *b);
-const char *rd_doc_dir(struct arena *a, const struct doc *doc);
-const char *rd_doc_href(struct arena *a, const struct doc *doc);
 struct md_render rd_md_opts(struct pagectx *pg, struct buf *text);
 struct value *rd_inline_html(struct pagectx *pg, const char *from, const char *s);
 struct value *rd_page_ctx(struct pagectx *pg, const char *nav, const char *title,

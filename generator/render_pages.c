@@ -51,7 +51,7 @@ static struct value *tracker_row(struct render *r, const struct project *pr)
 	const struct plan *plan = &r->s->plan;
 	struct value *m = rd_new_map(a);
 	rd_put_s(a, m, "title", pr->doc.title);
-	rd_put_s(a, m, "href", rd_doc_href(a, &pr->doc));
+	rd_put_s(a, m, "href", doc_href(a, &pr->doc));
 	rd_put_s(a, m, "summary", pr->doc.summary);
 	const struct area *ar = rd_find_area(r, pr->area.id);
 	rd_put_s(a, m, "area", ar ? ar->name : pr->area.id);
@@ -205,7 +205,7 @@ void rd_render_project(struct render *r, const struct project *pr)
 			rd_put_b(a, v, "done", ac->done);
 			rd_put_s(a, v, "meeting", mt->doc.title);
 			rd_put_s(a, v, "meeting_date", date_long_s(a, mt->date));
-			rd_put_s(a, v, "meeting_href", rd_doc_href(a, &mt->doc));
+			rd_put_s(a, v, "meeting_href", doc_href(a, &mt->doc));
 			value_list_push(a, actions, v);
 		}
 	}
@@ -237,7 +237,7 @@ static struct value *meeting_summary(struct render *r, struct arena *a, const st
 {
 	struct value *m = rd_new_map(a);
 	rd_put_s(a, m, "title", mt->doc.title);
-	rd_put_s(a, m, "href", rd_doc_href(a, &mt->doc));
+	rd_put_s(a, m, "href", doc_href(a, &mt->doc));
 	rd_put_s(a, m, "date", date_long_s(a, mt->date));
 	rd_put_s(a, m, "date_iso", date_iso_s(a, mt->date));
 	rd_put_s(a, m, "time", rd_time_range(a, mt->start, mt->end));
@@ -287,7 +287,7 @@ void rd_render_meeting(struct render *r, const struct meeting *mt)
 		const struct project *pr = rd_find_project(r, ac->project.id);
 		if (pr && doc_shown(&pr->doc, r->audience)) {
 			rd_put_s(a, v, "project", pr->doc.title);
-			rd_put_s(a, v, "project_href", rd_doc_href(a, &pr->doc));
+			rd_put_s(a, v, "project_href", doc_href(a, &pr->doc));
 		}
 		value_list_push(a, acts, v);
 	}
@@ -364,7 +364,7 @@ static struct value *section_summary(struct arena *a, const struct section *sec)
 	rd_put_n(a, m, "number", sec->number);
 	rd_put_s(a, m, "title", sec->doc.title);
 	rd_put_s(a, m, "summary", sec->doc.summary);
-	rd_put_s(a, m, "href", rd_doc_href(a, &sec->doc));
+	rd_put_s(a, m, "href", doc_href(a, &sec->doc));
 	return m;
 }
 
@@ -411,7 +411,7 @@ void rd_render_plan(struct render *r, const struct section **secs, size_t nsecs)
 			    strcmp(pr->area.id, ar->id) == 0) {
 				struct value *pv = rd_new_map(a);
 				rd_put_s(a, pv, "title", pr->doc.title);
-				rd_put_s(a, pv, "href", rd_doc_href(a, &pr->doc));
+				rd_put_s(a, pv, "href", doc_href(a, &pr->doc));
 				value_list_push(a, prs, pv);
 			}
 		}
@@ -574,7 +574,7 @@ static struct value *upcoming(struct render *r, struct arena *a)
 		} else {
 			rd_put_s(a, v, "time", rd_time_range(a, m->start, m->end));
 			rd_put_s(a, v, "venue", m->venue);
-			rd_put_s(a, v, "href", rd_doc_href(a, &m->doc));
+			rd_put_s(a, v, "href", doc_href(a, &m->doc));
 		}
 		value_list_push(a, l, v);
 	}
@@ -601,7 +601,7 @@ void rd_render_home(struct render *r)
 		const struct doc *d = &r->s->pages[i].doc;
 		if (doc_shown(d, r->audience) && strcmp(d->id, "about") == 0) {
 			rd_put_s(a, c, "about", d->summary);
-			rd_put_s(a, c, "about_href", rd_doc_href(a, d));
+			rd_put_s(a, c, "about_href", doc_href(a, d));
 		}
 	}
 	struct value *pages = rd_new_list(a);
@@ -612,7 +612,7 @@ void rd_render_home(struct render *r)
 		struct value *v = rd_new_map(a);
 		rd_put_s(a, v, "title", d->title);
 		rd_put_s(a, v, "summary", d->summary);
-		rd_put_s(a, v, "href", rd_doc_href(a, d));
+		rd_put_s(a, v, "href", doc_href(a, d));
 		value_list_push(a, pages, v);
 	}
 	rd_put(a, c, "pages", pages);

@@ -21,7 +21,7 @@ struct value *rd_report_summary(struct arena *a, const struct report *rp)
 {
 	struct value *m = rd_new_map(a);
 	rd_put_s(a, m, "title", rp->doc.title);
-	rd_put_s(a, m, "href", rd_doc_href(a, &rp->doc));
+	rd_put_s(a, m, "href", doc_href(a, &rp->doc));
 	if (rp->has_month)
 		rd_put_s(a, m, "month", date_month_s(a, rp->month));
 	rd_put_s(a, m, "month_iso", rp->doc.id);
@@ -139,7 +139,7 @@ static bool pdf_link_cb(void *ctx, enum link_kind kind, const char *path, const 
 		const struct doc *target = site_doc_by_path(pg->r->s, path);
 		if (!target || !doc_shown(target, pg->r->audience))
 			return false;
-		buf_printf(href, "%s%s", base, rd_doc_dir(&pg->a, target));
+		buf_printf(href, "%s%s", base, doc_dir(&pg->a, target));
 	}
 	if (frag && *frag)
 		buf_printf(href, "#%s", frag);
@@ -319,11 +319,11 @@ static void report_ctx(struct pagectx *pg, struct value *c, const struct report 
 	struct render *r = pg->r;
 	struct arena *a = &pg->a;
 	struct value *rs = rd_report_summary(a, rp);
-	rd_put_s(a, rs, "print_href", arena_printf(a, "%sprint/index.html", rd_doc_dir(a, &rp->doc)));
+	rd_put_s(a, rs, "print_href", arena_printf(a, "%sprint/index.html", doc_dir(a, &rp->doc)));
 	if (pdf) {
 		const char *name = pdf_name(a, r->s, rp);
 		rd_put_s(a, rs, "pdf_name", name);
-		rd_put_s(a, rs, "pdf_href", arena_printf(a, "%s%s", rd_doc_dir(a, &rp->doc), name));
+		rd_put_s(a, rs, "pdf_href", arena_printf(a, "%s%s", doc_dir(a, &rp->doc), name));
 	}
 	rd_put(a, c, "report", rs);
 	/* decisions and action texts are Markdown inline: render them */
@@ -394,7 +394,7 @@ void rd_render_report_to(struct render *r, const struct report *rp,
 void rd_render_report(struct render *r, const struct report *rp)
 {
 	struct arena a = ARENA_INIT;
-	const char *dir = rd_doc_dir(&a, &rp->doc);
+	const char *dir = doc_dir(&a, &rp->doc);
 	struct report_out out = {dir, arena_printf(&a, "%sprint/", dir),
 				 arena_printf(&a, "%s%s", dir, pdf_name(&a, r->s, rp)), NULL};
 	rd_render_report_to(r, rp, &out);
