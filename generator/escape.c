@@ -1,7 +1,7 @@
 /*
- * escape.c: HTML, attribute, URL and JSON escaping, in one place. Every byte
- * that reaches an output file through a template or a feed passes through
- * one of these.
+ * escape.c: HTML, attribute, URL, JSON and iCalendar escaping, in one place.
+ * Every byte that reaches an output file through a template or a feed passes
+ * through one of these.
  */
 #include "plansite.h"
 
@@ -102,4 +102,40 @@ void escape_json(struct buf *b, const char *s, size_t n)
 		start = i + 1;
 	}
 	buf_put(b, s + start, n - start);
+}
+
+/* Escapes a URL for an href: keeps what is already percent-encoded,
+ * encodes bytes that may not appear raw, then HTML-escapes. */
+void escape_href(struct buf *b, const char *s)
+{
+	static const char hex[] = "0123456789ABCDEF";
+	for (; *s; s++) {
+		unsigned char c = (unsigned char)*s;
+		if (c == '&')
+			buf_puts(b, "&amp;");
+		else if (c == '\'')
+			buf_puts(b, "&#39;");
+		else if (c <= ' ' || c >= 0x7f || c == '"' || c == '<' || c == '>' || c == '\\' ||
+			 c == '^' || c == '`' || c == '{' || c == '|' || c == '}') {
+			buf_putc(b, '%');
+			buf_putc(b, hex[c >> 4]);
+			buf_putc(b, hex[c & 15]);
+		} else
+			buf_putc(b, (char)c);
+	}
+}
+
+/* Escapes TEXT values: backslash, ';', ',' and newlines. */
+void escape_ics_text(struct buf *b, const char *s)
+{
+	for (; s && *s; s++) {
+		if (*s == '\\' || *s == ';' || *s == ',') {
+			buf_putc(b, '\\');
+			buf_putc(b, *s);
+		} else if (*s == '\n') {
+			buf_puts(b, "\\n");
+		} else if (*s != '\r') {
+			buf_putc(b, *s);
+		}
+	}
 }

@@ -181,28 +181,13 @@ static void ics_line(struct buf *b, const char *s, size_t n)
 	buf_puts(b, "\r\n");
 }
 
-/* Escapes TEXT values: backslash, ';', ',' and newlines. */
-static void ics_text(struct buf *b, const char *s)
-{
-	for (; s && *s; s++) {
-		if (*s == '\\' || *s == ';' || *s == ',') {
-			buf_putc(b, '\\');
-			buf_putc(b, *s);
-		} else if (*s == '\n') {
-			buf_puts(b, "\\n");
-		} else if (*s != '\r') {
-			buf_putc(b, *s);
-		}
-	}
-}
-
 static void ics_prop(struct buf *b, struct buf *line, const char *name, const char *text)
 {
 	if (!text)
 		return;
 	buf_truncate(line, 0);
 	buf_printf(line, "%s:", name);
-	ics_text(line, text);
+	escape_ics_text(line, text);
 	ics_line(b, line->ptr, line->len);
 }
 
@@ -309,8 +294,8 @@ static void write_ics(const struct feeds *f, struct buf *b)
 	buf_puts(b, "CALSCALE:GREGORIAN\r\nMETHOD:PUBLISH\r\n");
 	buf_truncate(&line, 0);
 	buf_puts(&line, "X-WR-CALNAME:");
-	ics_text(&line, s->config.title);
-	ics_text(&line, " meetings");
+	escape_ics_text(&line, s->config.title);
+	escape_ics_text(&line, " meetings");
 	ics_line(b, line.ptr, line.len);
 	if (london_tz)
 		buf_puts(b, "X-WR-TIMEZONE:Europe/London\r\n");

@@ -39,28 +39,6 @@ void markdown_audience_body(const struct doc *doc, enum visibility audience, str
 	md_body_for(doc, audience, out);
 }
 
-/* Escapes a URL for an href: keeps what is already percent-encoded,
- * encodes bytes that may not appear raw, then HTML-escapes. */
-void md_escape_href(struct buf *b, const char *s)
-{
-	static const char hex[] = "0123456789ABCDEF";
-	for (; *s; s++) {
-		unsigned char c = (unsigned char)*s;
-		if (c == '&')
-			buf_puts(b, "&amp;");
-		else if (c == '\'')
-			buf_puts(b, "&#39;");
-		else if (c <= ' ' || c >= 0x7f || c == '"' || c == '<' || c == '>' || c == '\\' ||
-			 c == '^' || c == '`' || c == '{' || c == '|' || c == '}') {
-			buf_putc(b, '%');
-			buf_putc(b, hex[c >> 4]);
-			buf_putc(b, hex[c & 15]);
-		} else
-			buf_putc(b, (char)c);
-	}
-}
-
-
 bool md_is_type(cmark_node *n, const char *name)
 {
 	const char *t = cmark_node_get_type_string(n);
@@ -86,7 +64,7 @@ bool md_resolve_href(struct html *h, const char *url)
 	switch (kind) {
 	case LINK_EXTERNAL:
 	case LINK_OTHER:
-		md_escape_href(&h->href, url);
+		escape_href(&h->href, url);
 		return true;
 	case LINK_DOC:
 	case LINK_DATA:
@@ -95,7 +73,7 @@ bool md_resolve_href(struct html *h, const char *url)
 		bool ok = h->r->link && h->r->link(h->r->ctx, kind, kind == LINK_ANCHOR ? NULL : h->path.ptr,
 						    frag, &raw);
 		if (ok)
-			md_escape_href(&h->href, raw.ptr);
+			escape_href(&h->href, raw.ptr);
 		buf_release(&raw);
 		return ok;
 	}
@@ -511,13 +489,13 @@ void markdown_fill(const struct doc *doc, const struct md_render *r, struct buf 
 		if (ho->kind == HOLE_OPEN) {
 			if (ok[ho->link]) {
 				buf_puts(out, "<a href=\"");
-				md_escape_href(out, raw.ptr);
+				escape_href(out, raw.ptr);
 				buf_putc(out, '"');
 				buf_puts(out, ho->tail);
 			}
 		} else if (ok[ho->link]) {
 			buf_puts(out, "<img src=\"");
-			md_escape_href(out, raw.ptr);
+			escape_href(out, raw.ptr);
 			buf_puts(out, "\" alt=\"");
 			buf_puts(out, ho->tail);
 			buf_puts(out, "\">");

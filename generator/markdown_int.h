@@ -55,7 +55,6 @@ void md_prepare(struct arena *a, struct doc *doc, cmark_node *root, const char *
 /* The body as a given audience sees it (fence lines and unseen fences
  * blank). */
 void md_body_for(const struct doc *doc, enum visibility audience, struct buf *out);
-void md_escape_href(struct buf *b, const char *s);
 
 /* A link into the site whose href waits for the page (a prepared body). */
 struct plink {

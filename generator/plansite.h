@@ -206,6 +206,13 @@ void escape_html(struct buf *b, const char *s, size_t n);
 /* Appends s escaped for the inside of a JSON string (also < > & as \u00XX,
  * so the result is safe inside a <script> element). */
 void escape_json(struct buf *b, const char *s, size_t n);
+/* Appends URL s for an href attribute: what is already percent-encoded is
+ * kept, bytes that may not stand raw in a URL are percent-encoded, and & and
+ * ' are HTML-escaped. */
+void escape_href(struct buf *b, const char *s);
+/* Appends s as an iCalendar TEXT value (RFC 5545 3.3.11): backslash, ';' and
+ * ',' escaped, a newline as \n, CR dropped; s may be NULL. */
+void escape_ics_text(struct buf *b, const char *s);
 
 /* ---------------------------------------------------------------- diag.c */
 
