@@ -133,6 +133,216 @@ void load_site_yaml(struct loader *lo, const struct source_file *f)
 
 /* ------------------------------------------------------ plan.yaml */
 
+/* One of plan.yaml's lists (or a milestone's checks): its entries, a map's
+ * pairs or a list's items, each a map read into the next slot of an array. */
+struct items {
+	const char *key;  /* the field, and the name of its entries in messages */
+	const char *what; /* one entry, for its fields' messages */
+	bool map, required;
+	size_t size; /* of one slot */
+	/* For a map: whether its key makes an entry (or an error, said here),
+	 * before the entry is read; NULL takes every key. */
+	bool (*key_ok)(struct loader *lo, const struct value_pair *kv, void *slot);
+	/* Reads entry it (kv: its pair, for a map) from l into slot; whether
+	 * it counts. A slot that does not count is the next one's. */
+	bool (*read)(struct loader *lo, struct ld *l, const struct value_pair *kv,
+		     const struct value *it, void *slot);
+};
+
+/* The entries of t->key in l, in an array of the site's arena with *n of
+ * them read; NULL when l has no such field. */
+static void *load_items(struct loader *lo, struct ld *l, const struct items *t, size_t *n)
+{
+	struct arena *a = &lo->site->arena;
+	const struct value *v = t->map ? ld_map(l, t->key, t->required)
+				       : ld_list(l, t->key, t->required);
+	if (!v)
+		return NULL;
+	char *slots = arena_alloc(a, (v->n + 1) * t->size);
+	for (size_t i = 0; i < v->n; i++) {
+		const struct value_pair *kv = t->map ? &v->u.pairs[i] : NULL;
+		const struct value *it = kv ? kv->val : v->u.items[i];
+		void *slot = slots + *n * t->size;
+		if (kv && t->key_ok && !t->key_ok(lo, kv, slot))
+			continue;
+		if (!ld_item_map(l, it, t->key))
+			continue;
+		struct ld il;
+		ld_init(&il, a, lo->d, it, it->pos, t->what);
+		bool counts = t->read(lo, &il, kv, it, slot);
+		ld_done(&il);
+		if (counts)
+			(*n)++;
+	}
+	return slots;
+}
+
+static bool level_key(struct loader *lo, const struct value_pair *kv, void *slot)
+{
+	struct level *lv = slot;
+	char *end;
+	long num = strtol(kv->key, &end, 10);
+	if (*end || end == kv->key || num < 0 || num > 1000000) {
+		diag_error(lo->d, kv->key_pos, "E006", "level '%s' must be a whole number, like 1",
+			   kv->key);
+		return false;
+	}
+	lv->number = (int)num;
+	lv->pos = kv->key_pos;
+	return true;
+}
+
+static bool read_level(struct loader *lo, struct ld *l, const struct value_pair *kv,
+		       const struct value *it, void *slot)
+{
+	struct level *lv = slot;
+	lv->name = ld_str(l, "name", true);
+	ld_bool(l, "projects", true, &lv->projects);
+	return true;
+}
+
+static bool read_area(struct loader *lo, struct ld *l, const struct value_pair *kv,
+		      const struct value *it, void *slot)
+{
+	struct area *ar = slot;
+	struct ref id;
+	ar->pos = it->pos;
+	bool ok = ld_ref(l, "id", true, true, &id);
+	ar->id = id.id;
+	if (ok)
+		ar->pos = id.pos;
+	ar->name = ld_str(l, "name", true);
+	ar->level = -1;
+	ld_int(l, "level", true, &ar->level, &ar->level_pos);
+	return ok;
+}
+
+static const char *const role_fields[] = {"clinical_leads", "project_manager"};
+
+static bool role_key(struct loader *lo, const struct value_pair *kv, void *slot)
+{
+	if (strcmp(kv->key, role_fields[0]) == 0 || strcmp(kv->key, role_fields[1]) == 0)
+		return true;
+	struct buf msg = BUF_INIT;
+	buf_printf(&msg, "unknown role '%s': roles name project fields", kv->key);
+	if (!diag_suggest(&msg, kv->key, role_fields, 2))
+		buf_puts(&msg, " (clinical_leads or project_manager)");
+	diag_error(lo->d, kv->key_pos, "E010", "%s", msg.ptr);
+	buf_release(&msg);
+	return false;
+}
+
+static bool read_role(struct loader *lo, struct ld *l, const struct value_pair *kv,
+		      const struct value *it, void *slot)
+{
+	struct role *r = slot;
+	r->field = kv->key;
+	r->pos = kv->key_pos;
+	r->min = 0;
+	r->max = 1000000;
+	ld_int(l, "min", true, &r->min, NULL);
+	ld_int(l, "max", true, &r->max, NULL);
+	return true;
+}
+
+static bool read_check(struct loader *lo, struct ld *l, const struct value_pair *kv,
+		       const struct value *it, void *slot)
+{
+	struct check *c = slot;
+	struct ref id;
+	bool ok = ld_ref(l, "id", true, true, &id);
+	c->id = id.id;
+	c->pos = id.pos;
+	c->text = ld_str(l, "text", true);
+	return ok;
+}
+
+static const struct items checks_items = {"checks", "check", false, true, sizeof(struct check),
+					  NULL, read_check};
+
+static bool read_milestone(struct loader *lo, struct ld *l, const struct value_pair *kv,
+			   const struct value *it, void *slot)
+{
+	struct milestone_def *m = slot;
+	m->pos = it->pos;
+	if (!ld_int(l, "number", true, &m->number, &m->pos))
+		return false;
+	m->name = ld_str(l, "name", true);
+	m->checks = load_items(lo, l, &checks_items, &m->nchecks);
+	const struct value *w = ld_map(l, "window", false);
+	if (w) {
+		struct ld wl;
+		ld_init(&wl, &lo->site->arena, lo->d, w, w->pos, "window");
+		m->window_pos = w->pos;
+		bool ok = ld_int(&wl, "after", true, &m->after, NULL);
+		ok &= ld_int(&wl, "min_months", true, &m->min_months, NULL);
+		ok &= ld_int(&wl, "max_months", true, &m->max_months, NULL);
+		ld_done(&wl);
+		m->has_window = ok;
+	}
+	return true;
+}
+
+static bool read_funding(struct loader *lo, struct ld *l, const struct value_pair *kv,
+			 const struct value *it, void *slot)
+{
+	struct funding *fs = slot;
+	struct ref id;
+	bool ok = ld_ref(l, "id", true, true, &id);
+	fs->id = id.id;
+	fs->pos = ok ? id.pos : it->pos;
+	fs->name = ld_str(l, "name", true);
+	const struct value *range = ld_list(l, "milestones", true);
+	if (range) {
+		if (range->n != 2 || !ld_value_int(l, range->u.items[0], "milestones", &fs->from) ||
+		    !ld_value_int(l, range->u.items[1], "milestones", &fs->to)) {
+			if (range->n != 2)
+				diag_error(lo->d, range->pos, "E006",
+					   "'milestones' of a funding stream must be "
+					   "[from, to], like [1, 3]");
+			ok = false;
+		} else if (fs->from > fs->to) {
+			diag_error(lo->d, range->pos, "E006",
+				   "funding milestones [%d, %d] run backwards; write "
+				   "[%d, %d]",
+				   fs->from, fs->to, fs->to, fs->from);
+			ok = false;
+		}
+	} else {
+		ok = false;
+	}
+	ld_bool(l, "needs_approval", false, &fs->needs_approval);
+	return ok;
+}
+
+static bool read_objective(struct loader *lo, struct ld *l, const struct value_pair *kv,
+			   const struct value *it, void *slot)
+{
+	struct objective *o = slot;
+	struct ref id;
+	bool ok = ld_ref(l, "id", true, true, &id);
+	o->id = id.id;
+	o->pos = ok ? id.pos : it->pos;
+	o->text = ld_str(l, "text", true);
+	ok &= ld_date(l, "due", true, &o->due, &o->due_pos);
+	o->achieved = ld_date(l, "achieved", false, &o->achieved_on, NULL);
+	return ok;
+}
+
+/* plan.yaml's lists, in the order they are read */
+static const struct items levels_items = {"levels", "level", true, true, sizeof(struct level),
+					  level_key, read_level};
+static const struct items areas_items = {"areas", "area", false, true, sizeof(struct area), NULL,
+					 read_area};
+static const struct items roles_items = {"roles", "role", true, true, sizeof(struct role), role_key,
+					 read_role};
+static const struct items milestones_items = {"milestones", "milestone", false, true,
+					      sizeof(struct milestone_def), NULL, read_milestone};
+static const struct items funding_items = {"funding", "funding stream", false, false,
+					   sizeof(struct funding), NULL, read_funding};
+static const struct items objectives_items = {"objectives", "objective", false, false,
+					      sizeof(struct objective), NULL, read_objective};
+
 void load_plan(struct loader *lo, const struct source_file *f)
 {
 	struct site *s = lo->site;
@@ -165,203 +375,12 @@ void load_plan(struct loader *lo, const struct source_file *f)
 		ld_done(&pl);
 	}
 
-	const struct value *levels = ld_map(&l, "levels", true);
-	if (levels) {
-		p->levels = arena_alloc(a, (levels->n + 1) * sizeof(*p->levels));
-		for (size_t i = 0; i < levels->n; i++) {
-			const struct value_pair *kv = &levels->u.pairs[i];
-			struct level *lv = &p->levels[p->nlevels];
-			char *end;
-			long num = strtol(kv->key, &end, 10);
-			if (*end || end == kv->key || num < 0 || num > 1000000) {
-				diag_error(lo->d, kv->key_pos, "E006",
-					   "level '%s' must be a whole number, like 1", kv->key);
-				continue;
-			}
-			lv->number = (int)num;
-			lv->pos = kv->key_pos;
-			if (!ld_item_map(&l, kv->val, "levels"))
-				continue;
-			struct ld ll;
-			ld_init(&ll, a, lo->d, kv->val, kv->val->pos, "level");
-			lv->name = ld_str(&ll, "name", true);
-			ld_bool(&ll, "projects", true, &lv->projects);
-			ld_done(&ll);
-			p->nlevels++;
-		}
-	}
-
-	const struct value *areas = ld_list(&l, "areas", true);
-	if (areas) {
-		p->areas = arena_alloc(a, (areas->n + 1) * sizeof(*p->areas));
-		for (size_t i = 0; i < areas->n; i++) {
-			const struct value *it = areas->u.items[i];
-			if (!ld_item_map(&l, it, "areas"))
-				continue;
-			struct area *ar = &p->areas[p->nareas];
-			struct ld al;
-			struct ref id;
-			ld_init(&al, a, lo->d, it, it->pos, "area");
-			ar->pos = it->pos;
-			bool ok = ld_ref(&al, "id", true, true, &id);
-			ar->id = id.id;
-			if (ok)
-				ar->pos = id.pos;
-			ar->name = ld_str(&al, "name", true);
-			ar->level = -1;
-			ld_int(&al, "level", true, &ar->level, &ar->level_pos);
-			ld_done(&al);
-			if (ok)
-				p->nareas++;
-		}
-	}
-
-	const struct value *roles = ld_map(&l, "roles", true);
-	if (roles) {
-		static const char *const fields[] = {"clinical_leads", "project_manager"};
-		p->roles = arena_alloc(a, (roles->n + 1) * sizeof(*p->roles));
-		for (size_t i = 0; i < roles->n; i++) {
-			const struct value_pair *kv = &roles->u.pairs[i];
-			if (strcmp(kv->key, fields[0]) != 0 && strcmp(kv->key, fields[1]) != 0) {
-				struct buf msg = BUF_INIT;
-				buf_printf(&msg, "unknown role '%s': roles name project fields",
-					   kv->key);
-				if (!diag_suggest(&msg, kv->key, fields, 2))
-					buf_puts(&msg, " (clinical_leads or project_manager)");
-				diag_error(lo->d, kv->key_pos, "E010", "%s", msg.ptr);
-				buf_release(&msg);
-				continue;
-			}
-			if (!ld_item_map(&l, kv->val, "roles"))
-				continue;
-			struct role *r = &p->roles[p->nroles];
-			struct ld rl;
-			ld_init(&rl, a, lo->d, kv->val, kv->val->pos, "role");
-			r->field = kv->key;
-			r->pos = kv->key_pos;
-			r->min = 0;
-			r->max = 1000000;
-			ld_int(&rl, "min", true, &r->min, NULL);
-			ld_int(&rl, "max", true, &r->max, NULL);
-			ld_done(&rl);
-			p->nroles++;
-		}
-	}
-
-	const struct value *ms = ld_list(&l, "milestones", true);
-	if (ms) {
-		p->milestones = arena_alloc(a, (ms->n + 1) * sizeof(*p->milestones));
-		for (size_t i = 0; i < ms->n; i++) {
-			const struct value *it = ms->u.items[i];
-			if (!ld_item_map(&l, it, "milestones"))
-				continue;
-			struct milestone_def *m = &p->milestones[p->nmilestones];
-			struct ld ml;
-			ld_init(&ml, a, lo->d, it, it->pos, "milestone");
-			m->pos = it->pos;
-			if (!ld_int(&ml, "number", true, &m->number, &m->pos)) {
-				ld_done(&ml);
-				continue;
-			}
-			m->name = ld_str(&ml, "name", true);
-			const struct value *checks = ld_list(&ml, "checks", true);
-			if (checks) {
-				m->checks = arena_alloc(a, (checks->n + 1) * sizeof(*m->checks));
-				for (size_t j = 0; j < checks->n; j++) {
-					const struct value *c = checks->u.items[j];
-					if (!ld_item_map(&ml, c, "checks"))
-						continue;
-					struct ld cl;
-					struct ref id;
-					ld_init(&cl, a, lo->d, c, c->pos, "check");
-					bool ok = ld_ref(&cl, "id", true, true, &id);
-					m->checks[m->nchecks].id = id.id;
-					m->checks[m->nchecks].pos = id.pos;
-					m->checks[m->nchecks].text = ld_str(&cl, "text", true);
-					ld_done(&cl);
-					if (ok)
-						m->nchecks++;
-				}
-			}
-			const struct value *w = ld_map(&ml, "window", false);
-			if (w) {
-				struct ld wl;
-				ld_init(&wl, a, lo->d, w, w->pos, "window");
-				m->window_pos = w->pos;
-				bool ok = ld_int(&wl, "after", true, &m->after, NULL);
-				ok &= ld_int(&wl, "min_months", true, &m->min_months, NULL);
-				ok &= ld_int(&wl, "max_months", true, &m->max_months, NULL);
-				ld_done(&wl);
-				m->has_window = ok;
-			}
-			ld_done(&ml);
-			p->nmilestones++;
-		}
-	}
-
-	const struct value *fund = ld_list(&l, "funding", false);
-	if (fund) {
-		p->funding = arena_alloc(a, (fund->n + 1) * sizeof(*p->funding));
-		for (size_t i = 0; i < fund->n; i++) {
-			const struct value *it = fund->u.items[i];
-			if (!ld_item_map(&l, it, "funding"))
-				continue;
-			struct funding *fs = &p->funding[p->nfunding];
-			struct ld fl;
-			struct ref id;
-			ld_init(&fl, a, lo->d, it, it->pos, "funding stream");
-			bool ok = ld_ref(&fl, "id", true, true, &id);
-			fs->id = id.id;
-			fs->pos = ok ? id.pos : it->pos;
-			fs->name = ld_str(&fl, "name", true);
-			const struct value *range = ld_list(&fl, "milestones", true);
-			if (range) {
-				if (range->n != 2 || !ld_value_int(&fl, range->u.items[0], "milestones", &fs->from) ||
-				    !ld_value_int(&fl, range->u.items[1], "milestones", &fs->to)) {
-					if (range->n != 2)
-						diag_error(lo->d, range->pos, "E006",
-							   "'milestones' of a funding stream must be "
-							   "[from, to], like [1, 3]");
-					ok = false;
-				} else if (fs->from > fs->to) {
-					diag_error(lo->d, range->pos, "E006",
-						   "funding milestones [%d, %d] run backwards; write "
-						   "[%d, %d]",
-						   fs->from, fs->to, fs->to, fs->from);
-					ok = false;
-				}
-			} else {
-				ok = false;
-			}
-			ld_bool(&fl, "needs_approval", false, &fs->needs_approval);
-			ld_done(&fl);
-			if (ok)
-				p->nfunding++;
-		}
-	}
-
-	const struct value *objs = ld_list(&l, "objectives", false);
-	if (objs) {
-		p->objectives = arena_alloc(a, (objs->n + 1) * sizeof(*p->objectives));
-		for (size_t i = 0; i < objs->n; i++) {
-			const struct value *it = objs->u.items[i];
-			if (!ld_item_map(&l, it, "objectives"))
-				continue;
-			struct objective *o = &p->objectives[p->nobjectives];
-			struct ld ol;
-			struct ref id;
-			ld_init(&ol, a, lo->d, it, it->pos, "objective");
-			bool ok = ld_ref(&ol, "id", true, true, &id);
-			o->id = id.id;
-			o->pos = ok ? id.pos : it->pos;
-			o->text = ld_str(&ol, "text", true);
-			ok &= ld_date(&ol, "due", true, &o->due, &o->due_pos);
-			o->achieved = ld_date(&ol, "achieved", false, &o->achieved_on, NULL);
-			ld_done(&ol);
-			if (ok)
-				p->nobjectives++;
-		}
-	}
+	p->levels = load_items(lo, &l, &levels_items, &p->nlevels);
+	p->areas = load_items(lo, &l, &areas_items, &p->nareas);
+	p->roles = load_items(lo, &l, &roles_items, &p->nroles);
+	p->milestones = load_items(lo, &l, &milestones_items, &p->nmilestones);
+	p->funding = load_items(lo, &l, &funding_items, &p->nfunding);
+	p->objectives = load_items(lo, &l, &objectives_items, &p->nobjectives);
 	ld_done(&l);
 }
 
