@@ -42,12 +42,14 @@ enum {
 
 /* ---------------------------------------------------------------- util.c */
 
-/* Allocation that never returns NULL: on failure it prints and aborts. */
+/* Allocation that never returns NULL: on failure it prints and exits with
+ * status 3 (die). libgit2 and cmark-gfm allocate through these too. */
 void *xmalloc(size_t n);
 void *xcalloc(size_t n, size_t size);
 void *xrealloc(void *p, size_t n);
 char *xstrdup(const char *s);
 char *xstrndup(const char *s, size_t n);
+/* Prints "plansite: fatal: ..." and exits with status 3, at once. */
 NORETURN void die(const char *fmt, ...) PRINTF_LIKE(1, 2);
 
 /*
@@ -308,6 +310,7 @@ struct diag {
 	struct finding *items;
 	size_t n, cap;
 	size_t errors, warnings;
+	size_t io_errors; /* of the errors, failures to read or write (E026) */
 	enum diag_format format;
 	void *lock; /* pthread_mutex_t, hidden */
 	struct arena names; /* diag_keep's copies */

@@ -9,15 +9,30 @@
 #include <string.h>
 #include <unistd.h>
 
+/* Prints the message and exits with status 3 (EXIT_IO), as for any failure
+ * that is not the user's mistake. The message is formatted on the stack
+ * and written with write(2): stdio may need memory, and die is what runs
+ * when there is none. _exit, not exit: other threads may still be at work,
+ * and the atexit handlers (libgit2's and fontconfig's shutdown) would pull
+ * their libraries from under them. What the build staged is left as a
+ * killed build leaves it (the next build removes the staging folder); the
+ * previous output is untouched. */
 void die(const char *fmt, ...)
 {
+	char msg[512];
+	static const char head[] = "plansite: fatal: ";
+	size_t n = sizeof(head) - 1;
+	memcpy(msg, head, n);
 	va_list ap;
-	fputs("plansite: fatal: ", stderr);
 	va_start(ap, fmt);
-	vfprintf(stderr, fmt, ap);
+	int k = vsnprintf(msg + n, sizeof(msg) - n - 1, fmt, ap);
 	va_end(ap);
-	fputc('\n', stderr);
-	abort();
+	if (k > 0)
+		n += (size_t)k < sizeof(msg) - n - 1 ? (size_t)k : sizeof(msg) - n - 2;
+	msg[n++] = '\n';
+	if (write(STDERR_FILENO, msg, n) < 0)
+		n = 0; /* nowhere left to say it */
+	_exit(EXIT_IO);
 }
 
 void *xmalloc(size_t n)
