@@ -27,6 +27,9 @@ struct log_trees {
 
 /* Reports (E026) a libgit2 failure to what, naming subject. */
 void git_report(struct diag *d, const char *what, const char *subject);
+/* The same for subject (a path) in the tree of commit (its id), or in
+ * some commit of the history (commit NULL). */
+void git_report_at(struct diag *d, const char *what, const char *subject, const char *commit);
 void git_commit_info(struct commit_info *info, git_commit *c, struct arena *a);
 /* The repository's object database, opened once; NULL after reporting. */
 git_odb *git_repo_odb(struct repo *r, struct diag *d);
