@@ -11,6 +11,8 @@
  */
 #include "git_int.h"
 
+#include <git2/sys/alloc.h>
+
 #include <errno.h>
 #include <pthread.h>
 #include <stdatomic.h>
@@ -25,11 +27,72 @@ static void git_shutdown(void)
 	git_libgit2_shutdown();
 }
 
+/*
+ * libgit2 allocates through plansite's xmalloc family. Its own allocator
+ * returns NULL when memory runs out, and libgit2 then fails the call with
+ * "out of memory": reading an old tag's tree, that is a one-off read
+ * failure (W011), the version left out and the build a success with an
+ * output it should not have. Out of memory is no such failure: plansite
+ * says so and exits 3 (die).
+ */
+static void *ga_malloc(size_t n, const char *file, int line)
+{
+	(void)file, (void)line;
+	return xmalloc(n);
+}
+
+static void *ga_calloc(size_t k, size_t n, const char *file, int line)
+{
+	(void)file, (void)line;
+	return xcalloc(k, n);
+}
+
+static char *ga_strdup(const char *s, const char *file, int line)
+{
+	(void)file, (void)line;
+	return xstrdup(s);
+}
+
+static char *ga_strndup(const char *s, size_t n, const char *file, int line)
+{
+	(void)file, (void)line;
+	return xstrndup(s, strnlen(s, n));
+}
+
+static char *ga_substrdup(const char *s, size_t n, const char *file, int line)
+{
+	(void)file, (void)line;
+	return xstrndup(s, n);
+}
+
+static void *ga_realloc(void *p, size_t n, const char *file, int line)
+{
+	(void)file, (void)line;
+	return xrealloc(p, n);
+}
+
+static void *ga_reallocarray(void *p, size_t k, size_t n, const char *file, int line)
+{
+	(void)file, (void)line;
+	if (n && k > SIZE_MAX / n)
+		die("out of memory allocating %zu x %zu bytes", k, n);
+	return xrealloc(p, k * n);
+}
+
+static void *ga_mallocarray(size_t k, size_t n, const char *file, int line)
+{
+	return ga_reallocarray(NULL, k, n, file, line);
+}
+
+static git_allocator git_alloc = {ga_malloc,  ga_calloc,	  ga_strdup,	  ga_strndup, ga_substrdup,
+				  ga_realloc, ga_reallocarray, ga_mallocarray, free};
+
 /* Once per process. Object hashes are not recomputed on every read (git
  * itself checks them in fsck, not when reading): hashing every version of a
  * large tree would cost more than the rest of a history walk. */
 static void git_init(void)
 {
+	git_libgit2_opts(GIT_OPT_SET_ALLOCATOR, &git_alloc); /* first: init allocates */
 	git_libgit2_init();
 	git_libgit2_opts(GIT_OPT_ENABLE_STRICT_HASH_VERIFICATION, 0);
 	atexit(git_shutdown);
@@ -37,15 +100,38 @@ static void git_init(void)
 
 static pthread_once_t git_once = PTHREAD_ONCE_INIT;
 
-/* Reports the last libgit2 error as E026, prefixed by what was being done. */
+/* Reports the last libgit2 error as E026, prefixed by what was being done.
+ * Out of memory (zlib's, which libgit2 reports: its own allocations go
+ * through xmalloc) is no read failure, which some callers take as one
+ * version's (W011) and go on: plansite exits 3 (die). */
 void git_report(struct diag *d, const char *what, const char *subject)
 {
 	const git_error *e = git_error_last();
 	const char *msg = e && e->message ? e->message : "unknown error";
+	if (e && e->klass == GIT_ERROR_NOMEMORY)
+		die("out of memory: %s '%s' (libgit2: %s)", what, subject ? subject : "", msg);
 	if (subject)
 		diag_error(d, nopos, "E026", "%s '%s': %s", what, subject, msg);
 	else
 		diag_error(d, nopos, "E026", "%s: %s", what, msg);
+}
+
+/* git_report for subject (a path) in the tree of commit: E026 "what
+ * 'subject' at commit 'id': libgit2's message"; commit NULL: a version of
+ * subject the history walk found, known by its blob alone. */
+void git_report_at(struct diag *d, const char *what, const char *subject, const char *commit)
+{
+	const git_error *e = git_error_last();
+	const char *msg = e && e->message ? e->message : "unknown error";
+	if (e && e->klass == GIT_ERROR_NOMEMORY)
+		die("out of memory: %s '%s' (libgit2: %s)", what, subject, msg);
+	if (commit)
+		diag_error(d, nopos, "E026", "%s '%s' at commit '%s': %s", what, subject, commit, msg);
+	else /* a version the history walk found: its blob's id is in msg */
+		diag_error(d, nopos, "E026",
+			   "%s a version of '%s' in the history: %s (git log --all "
+			   "--find-object=ID names its commits)",
+			   what, subject, msg);
 }
 
 /* Sets *prefix to the path of root within the work tree of repo ("" when
@@ -259,6 +345,29 @@ static int resolve_commit(git_repository *repo, const char *spec, git_commit **o
 	int rc = -1;
 
 	*out = NULL;
+	/* A reference whose object cannot be read is named as such (libgit2's
+	 * revparse calls it an unknown revision, and leaks a reference). */
+	git_reference *ref = NULL;
+	if (git_reference_dwim(&ref, repo, spec) == 0) {
+		git_reference *direct = NULL;
+		git_oid id;
+		bool have = git_reference_resolve(&direct, ref) == 0;
+		if (have)
+			git_oid_cpy(&id, git_reference_target(direct));
+		git_reference_free(direct);
+		git_reference_free(ref);
+		if (have && git_object_lookup(&obj, repo, &id, GIT_OBJECT_ANY) < 0) {
+			char hex[GIT_OID_HEXSZ + 1];
+			git_oid_tostr(hex, sizeof(hex), &id);
+			const git_error *e = git_error_last();
+			diag_error(d, nopos, "E026", "cannot read commit '%s' (%s): %s", hex, spec,
+				   e && e->message ? e->message : "unknown error");
+			goto out;
+		}
+		git_object_free(obj);
+		obj = NULL;
+	}
+	git_error_clear();
 	int err = git_revparse_single(&obj, repo, spec);
 	if (err == GIT_ENOTFOUND || err == GIT_EINVALIDSPEC) {
 		report_unknown_rev(repo, spec, "unknown", d);
@@ -422,6 +531,7 @@ struct blob_reads {
 	struct blob_job *v;
 	size_t n, cap;
 	const char *gitdir;
+	const char *commit; /* the commit whose tree is read, for messages */
 	struct site_reader *r;
 	size_t next; /* taken with __atomic_fetch_add */
 	atomic_bool failed;
@@ -450,7 +560,7 @@ static bool read_one_blob(git_repository *repo, struct blob_reads *br, const str
 	struct source_file *f = &br->r->files[j->file];
 	git_blob *blob = NULL;
 	if (git_blob_lookup(&blob, repo, &j->id) < 0) {
-		git_report(br->r->d, "cannot read", f->path);
+		git_report_at(br->r->d, "cannot read", f->path, br->commit);
 		return false;
 	}
 	git_object_size_t size = git_blob_rawsize(blob);
@@ -578,7 +688,8 @@ static void path_join(struct buf *path, size_t keep, const char *name)
  * and other odd entries are reported and skipped. Does not take site.
  * Returns 0, or -1 after reporting a git failure.
  */
-static int read_git_site(git_repository *repo, git_tree *site, struct site_reader *r)
+static int read_git_site(git_repository *repo, const char *commit_id, git_tree *site,
+			 struct site_reader *r)
 {
 	struct tree_frame stack[SITE_MAX_DEPTH];
 	size_t depth = 1;
@@ -588,6 +699,7 @@ static int read_git_site(git_repository *repo, git_tree *site, struct site_reade
 
 	memset(&br, 0, sizeof(br));
 	br.r = r;
+	br.commit = commit_id;
 	stack[0] = (struct tree_frame){site, 0, 0};
 	while (depth > 0) {
 		struct tree_frame *f = &stack[depth - 1];
@@ -623,7 +735,7 @@ static int read_git_site(git_repository *repo, git_tree *site, struct site_reade
 			}
 			git_tree *sub = NULL;
 			if (git_tree_lookup(&sub, repo, git_tree_entry_id(e)) < 0) {
-				git_report(r->d, "cannot read the folder", path.ptr);
+				git_report_at(r->d, "cannot read the folder", path.ptr, commit_id);
 				goto out;
 			}
 			stack[depth++] = (struct tree_frame){sub, 0, path.len};
@@ -676,7 +788,7 @@ int repo_read_site(struct repo *r, const char *commit_id, struct site_reader *rd
 			goto out;
 		}
 		if (err < 0 || git_tree_lookup(&site, r->git, git_tree_entry_id(entry)) < 0) {
-			git_report(rd->d, "cannot read the folder", r->prefix);
+			git_report_at(rd->d, "cannot read the folder", r->prefix, commit_id);
 			goto out;
 		}
 	} else {
@@ -687,7 +799,7 @@ int repo_read_site(struct repo *r, const char *commit_id, struct site_reader *rd
 		rc = 0;
 		goto out;
 	}
-	rc = read_git_site(r->git, site, rd) < 0 ? -1 : 1;
+	rc = read_git_site(r->git, commit_id, site, rd) < 0 ? -1 : 1;
 out:
 	git_tree_entry_free(entry);
 	git_tree_free(site);

@@ -703,8 +703,27 @@ static void attach_extensions(cmark_parser *p)
 	}
 }
 
+/* cmark-gfm's own allocator aborts when memory runs out (SIGABRT, with a
+ * message of its own); the library's default allocator, which every parser
+ * not given one uses and the extensions' registry too, goes through
+ * xcalloc and xrealloc instead, so that plansite says so and exits 3 as
+ * for any allocation. */
+static void *md_calloc(size_t n, size_t size)
+{
+	return xcalloc(n, size);
+}
+
+static void *md_realloc(void *p, size_t n)
+{
+	return xrealloc(p, n);
+}
+
 static void register_extensions(void)
 {
+	cmark_mem *mem = cmark_get_default_mem_allocator();
+	mem->calloc = md_calloc;
+	mem->realloc = md_realloc;
+	mem->free = free;
 	cmark_gfm_core_extensions_ensure_registered();
 	if (pthread_key_create(&bump_key, bump_destroy) != 0)
 		die("cannot make a thread key");
