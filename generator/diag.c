@@ -62,9 +62,11 @@ void diag_report(struct diag *d, enum diag_severity sev, struct pos pos, const c
 	snprintf(f->code, sizeof(f->code), "%s", code ? code : "");
 	f->message = buf_detach(&msg, NULL);
 	f->seq = d->n++;
-	if (sev == DIAG_ERROR)
+	if (sev == DIAG_ERROR) {
 		d->errors++;
-	else if (sev == DIAG_WARNING)
+		if (code && strcmp(code, "E026") == 0)
+			d->io_errors++;
+	} else if (sev == DIAG_WARNING)
 		d->warnings++;
 	pthread_mutex_unlock(d->lock);
 }

@@ -2,10 +2,12 @@
  * gitlog.c: the history walk. Every commit reachable from the starting
  * points, each loaded once, in a heap by date; libgit2 1.5's revwalk fails
  * at a shallow clone's boundary, so the walk is ours: the commits listed in
- * .git/shallow are roots, and so is any commit whose parent is missing.
+ * .git/shallow are roots, and so, in a shallow clone, is any commit whose
+ * parent is missing (in one that is not shallow, that is an error).
  */
 #include "git_int.h"
 
+#include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -78,15 +80,16 @@ static void oidmap_put(struct oidmap *m, const git_oid *id, size_t val)
 	m->vals[i] = val;
 }
 
-/* The commits listed in .git/shallow: the boundary of a shallow clone. */
-static void read_shallow(git_repository *repo, struct oidmap *set)
+/* The commits listed in .git/shallow: the boundary of a shallow clone.
+ * Returns whether the repository is a shallow clone (the file is there). */
+static bool read_shallow(git_repository *repo, struct oidmap *set)
 {
 	struct buf path = BUF_INIT;
 	buf_printf(&path, "%sshallow", git_repository_commondir(repo));
 	FILE *f = fopen(path.ptr, "r");
 	buf_release(&path);
 	if (!f)
-		return;
+		return errno != ENOENT;
 	char line[128];
 	while (fgets(line, sizeof(line), f)) {
 		git_oid id;
@@ -95,6 +98,7 @@ static void read_shallow(git_repository *repo, struct oidmap *set)
 			oidmap_put(set, &id, 0);
 	}
 	fclose(f);
+	return true;
 }
 
 /* One commit while the log is being built. */
@@ -179,7 +183,7 @@ int repo_log(struct repo *r, const char *const *starts, size_t nstarts, struct l
 	memset(out, 0, sizeof(*out));
 	oidmap_init(&seen, 1024);
 	oidmap_init(&shallow, 16);
-	read_shallow(r->git, &shallow);
+	bool is_shallow = read_shallow(r->git, &shallow);
 	git_odb *odb = git_repo_odb(r, d);
 	if (!odb)
 		goto out;
@@ -212,12 +216,28 @@ int repo_log(struct repo *r, const char *const *starts, size_t nstarts, struct l
 		oidmap_put(&seen, &id, n);
 		size_t np = git_commit_parentcount(c);
 		rcm->boundary = oidmap_get(&shallow, &id, NULL);
-		/* A parent missing from the object database (a shallow clone whose
-		 * .git/shallow we could not read, or a damaged one) makes this
-		 * commit a root, as .git/shallow would. */
-		for (size_t k = 0; k < np && !rcm->boundary; k++)
-			if (!git_odb_exists(odb, git_commit_parent_id(c, (unsigned)k)))
-				rcm->boundary = true;
+		/* In a shallow clone, a parent missing from the object database
+		 * (a .git/shallow that does not list it, or that we could not
+		 * read) makes this commit a root, as .git/shallow would. In a
+		 * repository that is not shallow, it is damage: history pages and
+		 * dates from the commits that remain would be wrong without a
+		 * word, so it is an error. */
+		for (size_t k = 0; k < np && !rcm->boundary; k++) {
+			const git_oid *pid = git_commit_parent_id(c, (unsigned)k);
+			if (git_odb_exists(odb, pid))
+				continue;
+			if (!is_shallow) {
+				char pidhex[GIT_OID_HEXSZ + 1];
+				git_oid_tostr(pidhex, sizeof(pidhex), pid);
+				diag_error(d, nopos, "E026",
+					   "commit '%s': its parent '%s' is missing from the repository, "
+					   "which is not a shallow clone (a damaged repository: see "
+					   "'git fsck')",
+					   git_oid_tostr_s(&id), pidhex);
+				goto out;
+			}
+			rcm->boundary = true;
+		}
 		if (rcm->boundary) {
 			out->shallow = true;
 			np = 0;

@@ -197,8 +197,9 @@ static int finish(struct diag *d, int status)
 {
 	report(d);
 	diag_summary(d, stderr);
+	/* a failure to read or write (E026) is exit status 3, findings or not */
 	if (status == EXIT_OK && d->errors)
-		status = EXIT_CONTENT;
+		status = d->io_errors ? EXIT_IO : EXIT_CONTENT;
 	diag_release(d);
 	return status;
 }
