@@ -1299,10 +1299,58 @@ static PangoFontMap *font_map_new(void)
 	return map;
 }
 
+/*
+ * Pango's warnings. Pango says what went wrong on its own log ("failed to
+ * create cairo scaled font, expect ugly output", a font it could not
+ * choose, as when memory ran short in fontconfig) and goes on with boxes
+ * for glyphs or another font: a PDF that is not the one asked for, made
+ * with exit status 0. Each warning during a PDF fails that PDF (E026, with
+ * the warning's text). The handler is the process's for the "Pango"
+ * domain; pango's own threads may log too, hence the lock.
+ */
+static pthread_mutex_t warn_lock = PTHREAD_MUTEX_INITIALIZER;
+static char pango_warning[256]; /* the first since pango_warning_take */
+static pthread_once_t warn_once = PTHREAD_ONCE_INIT;
+
+static void on_pango_log(const gchar *domain, GLogLevelFlags level, const gchar *msg,
+			 gpointer data)
+{
+	(void)domain, (void)level, (void)data;
+	pthread_mutex_lock(&warn_lock);
+	if (!pango_warning[0])
+		snprintf(pango_warning, sizeof(pango_warning), "%s", msg ? msg : "a warning");
+	pthread_mutex_unlock(&warn_lock);
+}
+
+static void warn_handler_set(void)
+{
+	g_log_set_handler("Pango", G_LOG_LEVEL_WARNING | G_LOG_LEVEL_CRITICAL, on_pango_log, NULL);
+}
+
+/* Copies the first warning since the last call into w (empty: none) and
+ * forgets it. */
+static void pango_warning_take(char *w, size_t n)
+{
+	pthread_mutex_lock(&warn_lock);
+	snprintf(w, n, "%s", pango_warning);
+	pango_warning[0] = '\0';
+	pthread_mutex_unlock(&warn_lock);
+}
+
 int pdf_render(const struct pdf_doc *doc, struct buf *out, struct diag *d)
 {
+	pthread_once(&warn_once, warn_handler_set);
 	pthread_mutex_lock(&pdf_lock);
+	char w[256];
+	size_t had = out->len;
+	pango_warning_take(w, sizeof(w)); /* one from before this PDF is not its */
 	int rc = pdf_render_locked(doc, out, d);
+	pango_warning_take(w, sizeof(w));
+	if (rc == 0 && w[0]) {
+		diag_error(d, (struct pos){NULL, 0, 0}, "E026", "pdf: pango: %s", w);
+		buf_truncate(out, had);
+		rc = -1;
+	}
 	pthread_mutex_unlock(&pdf_lock);
 	return rc;
 }
