@@ -16,6 +16,11 @@
  *                       (the descriptor is closed, as close(2) does)
  *   FAULT_ALLOC_N=N     the Nth allocation returns NULL (once; the next
  *                       ones succeed, so a caller that goes on is seen)
+ *   FAULT_ALLOC_FROM=L  only allocations called from an object whose file
+ *                       name has one of the comma-separated words of L in
+ *                       it are counted and failed ("plansite,libyaml": its
+ *                       own code, and what it hands its allocator to, but
+ *                       not cairo, pango, glib or fontconfig)
  *   FAULT_WRITE_MATCH=S every write to a file whose path has S in it fails
  *                       with ENOSPC (one file of the output, or the PDF)
  *   FAULT_FC_MS=M       FcInit and FcFontSetMatch called on a thread other
@@ -23,8 +28,11 @@
  *                       "[pango] FcFontSetMatch") first sleep M ms: a slow
  *                       fontconfig, so that pango's threads still hold a
  *                       font map when the build ends
+ *   FAULT_PANGO_WARN=1  pango logs a warning (domain "Pango") when the
+ *                       first text is given to a layout, as it does when it
+ *                       cannot make a font and goes on with boxes
  *   FAULT_TRACE=1       each counted write's and close's number and file,
- *                       on stderr
+ *                       and the caller of the allocation failed, on stderr
  *   FAULT_REPORT=FILE   at exit, "writes W bytes B closes C allocs A" is
  *                       written to FILE, so a test can sweep N over 1..W
  *
@@ -216,19 +224,56 @@ int close(int fd)
 	return rc;
 }
 
-/* Whether this allocation is the one to fail. Nothing fails before the
- * constructor has read the environment (the loader's own allocations). */
-static int fail_alloc(void)
+/* Whether the code at address pc is in an object FAULT_ALLOC_FROM names
+ * (always, when it names none). */
+static int counted_caller(void *pc)
 {
-	if (!atomic_load(&ready))
+	const char *from = getenv("FAULT_ALLOC_FROM");
+	if (!from || !*from)
+		return 1;
+	Dl_info info;
+	if (!dladdr(pc, &info) || !info.dli_fname)
+		return 0;
+	const char *name = strrchr(info.dli_fname, '/');
+	name = name ? name + 1 : info.dli_fname;
+	while (*from) {
+		size_t n = strcspn(from, ",");
+		for (const char *p = name; *p; p++)
+			if (n && strncmp(p, from, n) == 0)
+				return 1;
+		from += n;
+		if (*from == ',')
+			from++;
+	}
+	return 0;
+}
+
+/* Whether this allocation, called from pc, is the one to fail. Nothing
+ * fails before the constructor has read the environment (the loader's own
+ * allocations). */
+static int fail_alloc(void *pc)
+{
+	if (!atomic_load(&ready) || !counted_caller(pc))
 		return 0;
 	unsigned long k = atomic_fetch_add(&allocs, 1) + 1;
-	return alloc_n && k == alloc_n;
+	if (!alloc_n || k != alloc_n)
+		return 0;
+	if (trace) {
+		Dl_info info;
+		char line[600];
+		int ok = dladdr(pc, &info) && info.dli_fname;
+		int len = snprintf(line, sizeof(line), "fault: allocation %lu fails, called from %s+%#lx\n", k,
+				   ok ? info.dli_fname : "?",
+				   ok ? (unsigned long)((char *)pc - (char *)info.dli_fbase) : 0ul);
+		if (syscall(SYS_write, 2, line, (size_t)len) < 0)
+			(void)0;
+	}
+	return 1;
 }
 
 void *malloc(size_t n)
 {
-	if (fail_alloc()) {
+	if (fail_alloc(__builtin_return_address(0))) {
 		errno = ENOMEM;
 		return NULL;
 	}
@@ -237,7 +282,7 @@ void *malloc(size_t n)
 
 void *calloc(size_t k, size_t n)
 {
-	if (fail_alloc()) {
+	if (fail_alloc(__builtin_return_address(0))) {
 		errno = ENOMEM;
 		return NULL;
 	}
@@ -246,7 +291,7 @@ void *calloc(size_t k, size_t n)
 
 void *realloc(void *p, size_t n)
 {
-	if (fail_alloc()) {
+	if (fail_alloc(__builtin_return_address(0))) {
 		errno = ENOMEM;
 		return NULL;
 	}
@@ -280,4 +325,24 @@ void *FcFontSetMatch(void *config, void **sets, int nsets, void *pattern, int *r
 		*(void **)&real = dlsym(RTLD_NEXT, "FcFontSetMatch");
 	fc_slow();
 	return real ? real(config, sets, nsets, pattern, result) : NULL;
+}
+
+
+/* pango_layout_set_text, which logs a warning first (FAULT_PANGO_WARN). */
+void pango_layout_set_text(void *layout, const char *text, int length)
+{
+	static void (*real)(void *, const char *, int);
+	static void (*g_log_fn)(const char *, int, const char *, ...);
+	static atomic_int warned;
+	if (!real)
+		*(void **)&real = dlsym(RTLD_NEXT, "pango_layout_set_text");
+	if (env_num("FAULT_PANGO_WARN") && !atomic_exchange(&warned, 1)) {
+		if (!g_log_fn)
+			*(void **)&g_log_fn = dlsym(RTLD_DEFAULT, "g_log");
+		if (g_log_fn)
+			g_log_fn("Pango", 1 << 4 /* G_LOG_LEVEL_WARNING */,
+				 "failed to create cairo scaled font, expect ugly output (injected)");
+	}
+	if (real)
+		real(layout, text, length);
 }
