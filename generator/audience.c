@@ -510,10 +510,7 @@ int history_for_audience(struct history *h, const struct site *site, struct audi
 			const struct doc_change *c = &dh->v[k];
 			if (text_find(t, c->path, c->blob))
 				continue;
-			if (nwant == cap) {
-				cap = cap ? cap * 2 : 256;
-				want = xrealloc(want, cap * sizeof(*want));
-			}
+			GROW_FROM(want, nwant, cap, 256);
 			struct source_file *f = &want[nwant++];
 			memset(f, 0, sizeof(*f));
 			f->path = (char *)c->path;

@@ -117,10 +117,7 @@ static bool key_libraries(struct buf *t)
 		char *path = strchr(line, '/');
 		if (!path || !perms || strlen(perms) < 4 || perms[3] != 'x')
 			continue; /* anonymous, [heap], [stack], data, ... */
-		if (n == cap) {
-			cap = cap ? cap * 2 : 64;
-			paths = xrealloc(paths, cap * sizeof(*paths));
-		}
+		GROW_FROM(paths, n, cap, 64);
 		paths[n++] = path;
 	}
 	if (n)
@@ -583,10 +580,7 @@ static int man_walk(int dfd, const char *prefix, struct man_line **v, size_t *n,
 			rc = -1;
 			break;
 		}
-		if (*n == *cap) {
-			*cap = *cap ? *cap * 2 : 256;
-			*v = xrealloc(*v, *cap * sizeof(**v));
-		}
+		GROW_FROM(*v, *n, *cap, 256);
 		(*v)[(*n)++] = (struct man_line){xstrdup(p.ptr), bytes.len,
 						 hash64(bytes.ptr, bytes.len, trailer_seed)};
 	}

@@ -36,10 +36,7 @@ struct lines {
 
 static void lines_add(struct lines *l, const char *s)
 {
-	if (l->n == l->cap) {
-		l->cap = l->cap ? l->cap * 2 : 8;
-		l->v = xrealloc(l->v, l->cap * sizeof(*l->v));
-	}
+	GROW_FROM(l->v, l->n, l->cap, 8);
 	l->v[l->n++] = s;
 }
 

@@ -52,10 +52,7 @@ void diag_report(struct diag *d, enum diag_severity sev, struct pos pos, const c
 	struct buf msg = BUF_INIT;
 	buf_vprintf(&msg, fmt, ap);
 	pthread_mutex_lock(d->lock);
-	if (d->n == d->cap) {
-		d->cap = d->cap ? d->cap * 2 : 16;
-		d->items = xrealloc(d->items, d->cap * sizeof(*d->items));
-	}
+	GROW_FROM(d->items, d->n, d->cap, 16);
 	struct finding *f = &d->items[d->n];
 	f->pos = pos;
 	f->severity = sev;

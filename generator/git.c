@@ -296,10 +296,7 @@ static void ref_names(git_repository *repo, char ***out, size_t *n)
 		while (git_branch_next(&ref, &type, it) == 0) {
 			const char *name;
 			if (git_branch_name(&name, ref) == 0) {
-				if (*n == cap) {
-					cap = cap ? cap * 2 : 16;
-					*out = xrealloc(*out, cap * sizeof(**out));
-				}
+				GROW_FROM(*out, *n, cap, 16);
 				(*out)[(*n)++] = xstrdup(name);
 			}
 			git_reference_free(ref);
@@ -309,10 +306,7 @@ static void ref_names(git_repository *repo, char ***out, size_t *n)
 	git_strarray tags = {NULL, 0};
 	if (git_tag_list(&tags, repo) == 0) {
 		for (size_t i = 0; i < tags.count; i++) {
-			if (*n == cap) {
-				cap = cap ? cap * 2 : 16;
-				*out = xrealloc(*out, cap * sizeof(**out));
-			}
+			GROW_FROM(*out, *n, cap, 16);
 			(*out)[(*n)++] = xstrdup(tags.strings[i]);
 		}
 		git_strarray_dispose(&tags);
@@ -545,10 +539,7 @@ static void queue_blob(struct blob_reads *br, const git_tree_entry *e, const cha
 	site_reader_add_blob(r, path, NULL, 0, oid->id);
 	if (r->known && r->known(r->known_ctx, path, oid->id))
 		return;
-	if (br->n == br->cap) {
-		br->cap = br->cap ? br->cap * 2 : 256;
-		br->v = xrealloc(br->v, br->cap * sizeof(*br->v));
-	}
+	GROW_FROM(br->v, br->n, br->cap, 256);
 	br->v[br->n].file = r->n - 1;
 	git_oid_cpy(&br->v[br->n].id, oid);
 	br->n++;
@@ -978,10 +969,7 @@ static int collect_tag(const char *name, git_oid *oid, void *payload)
 	struct tag_lines *t = payload;
 	char hex[GIT_OID_HEXSZ + 1];
 	git_oid_tostr(hex, sizeof(hex), oid);
-	if (t->n == t->cap) {
-		t->cap = t->cap ? t->cap * 2 : 16;
-		t->v = xrealloc(t->v, t->cap * sizeof(*t->v));
-	}
+	GROW_FROM(t->v, t->n, t->cap, 16);
 	struct buf b = BUF_INIT;
 	buf_printf(&b, "tag %s %s\n", name, hex);
 	t->v[t->n++] = buf_detach(&b, NULL);

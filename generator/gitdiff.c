@@ -284,10 +284,7 @@ struct differ {
 static void differ_push(struct differ *df, const git_oid *a, const git_oid *b, const char *path,
 			size_t depth)
 {
-	if (df->ntodo == df->todocap) {
-		df->todocap = df->todocap ? df->todocap * 2 : 16;
-		df->todo = xrealloc(df->todo, df->todocap * sizeof(*df->todo));
-	}
+	GROW_FROM(df->todo, df->ntodo, df->todocap, 16);
 	struct tree_pair *t = &df->todo[df->ntodo++];
 	memset(t, 0, sizeof(*t));
 	if (a) {
@@ -312,10 +309,7 @@ static const char *entry_path(struct differ *df, const char *dir, const struct r
 static void add_change(struct differ *df, enum change_kind kind, const char *dir,
 		       const struct rent *old, const struct rent *new)
 {
-	if (df->n == df->cap) {
-		df->cap = df->cap ? df->cap * 2 : 16;
-		df->v = xrealloc(df->v, df->cap * sizeof(*df->v));
-	}
+	GROW_FROM(df->v, df->n, df->cap, 16);
 	struct rchange *c = &df->v[df->n++];
 	memset(c, 0, sizeof(*c));
 	c->kind = kind;
@@ -360,10 +354,7 @@ static bool diff_one_tree(struct differ *df, const struct tree_pair *tp, struct 
 /* Appends v to a growing offset list. */
 static void offs_push(uint32_t **v, size_t *n, size_t *cap, size_t x)
 {
-	if (*n == *cap) {
-		*cap = *cap ? *cap * 2 : 64;
-		*v = xrealloc(*v, *cap * sizeof(**v));
-	}
+	GROW_FROM(*v, *n, *cap, 64);
 	(*v)[(*n)++] = (uint32_t)x;
 }
 

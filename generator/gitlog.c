@@ -160,10 +160,7 @@ static size_t heap_pop(struct heap *h)
 
 static void todo_push(git_oid **v, size_t *n, size_t *cap, const git_oid *id)
 {
-	if (*n == *cap) {
-		*cap = *cap ? *cap * 2 : 64;
-		*v = xrealloc(*v, *cap * sizeof(**v));
-	}
+	GROW_FROM(*v, *n, *cap, 64);
 	git_oid_cpy(&(*v)[(*n)++], id);
 }
 
@@ -205,10 +202,7 @@ int repo_log(struct repo *r, const char *const *starts, size_t nstarts, struct l
 			git_report(d, "cannot read commit", git_oid_tostr_s(&id));
 			goto out;
 		}
-		if (n == cap) {
-			cap = cap ? cap * 2 : 256;
-			cs = xrealloc(cs, cap * sizeof(*cs));
-		}
+		GROW_FROM(cs, n, cap, 256);
 		struct raw_commit *rcm = &cs[n];
 		memset(rcm, 0, sizeof(*rcm));
 		git_oid_cpy(&rcm->tree, git_commit_tree_id(c));

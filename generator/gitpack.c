@@ -74,10 +74,7 @@ struct pack_order *pack_order_open(const char *gitdir)
 		size_t l = strlen(e->d_name);
 		if (l < 5 || strcmp(e->d_name + l - 4, ".idx") != 0)
 			continue;
-		if (nnames == cap) {
-			cap = cap ? cap * 2 : 8;
-			names = xrealloc(names, cap * sizeof(*names));
-		}
+		GROW_FROM(names, nnames, cap, 8);
 		names[nnames++] = xstrdup(e->d_name);
 	}
 	if (dh)

@@ -100,10 +100,7 @@ static void history_cache_read(const struct cache *cache, const char *prefix, st
 		    count > 1000000)
 			goto bad;
 		p = nl + 1;
-		if (n == cap) {
-			cap = cap ? cap * 2 : 1024;
-			v = xrealloc(v, cap * sizeof(*v));
-		}
+		GROW_FROM(v, n, cap, 1024);
 		struct cached_commit *cc = &v[n];
 		cc->boundary = flag == 'b';
 		cc->n = count;
@@ -402,10 +399,7 @@ static struct history *attribute(const struct walked *wk, size_t start, const ch
 			}
 			if (ch->kind == CHANGE_DELETED || !held)
 				continue;
-			if (nhits == cap) {
-				cap = cap ? cap * 2 : 256;
-				hits = xrealloc(hits, cap * sizeof(*hits));
-			}
+			GROW_FROM(hits, nhits, cap, 256);
 			hits[nhits++] = (struct hit){doc, i, ch};
 		}
 		/* Before this commit, the documents it added did not exist, and

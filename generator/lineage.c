@@ -15,20 +15,14 @@
 void lineage_add(struct lineage_event **v, size_t *n, size_t *cap,
 			 struct lineage_event e)
 {
-	if (*n == *cap) {
-		*cap = *cap ? *cap * 2 : 256;
-		*v = xrealloc(*v, *cap * sizeof(**v));
-	}
+	GROW_FROM(*v, *n, *cap, 256);
 	(*v)[(*n)++] = e;
 }
 
 void lineage_add_version(struct lineage_version **v, size_t *n, size_t *cap,
 			 struct lineage_version e)
 {
-	if (*n == *cap) {
-		*cap = *cap ? *cap * 2 : 64;
-		*v = xrealloc(*v, *cap * sizeof(**v));
-	}
+	GROW_FROM(*v, *n, *cap, 64);
 	(*v)[(*n)++] = e;
 }
 

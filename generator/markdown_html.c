@@ -105,10 +105,7 @@ static bool prep_link(struct html *h, const char *url, size_t *link)
 	enum link_kind kind = link_classify(h->from_path, url, &h->path, &frag);
 	if (kind != LINK_DOC && kind != LINK_DATA && kind != LINK_ANCHOR)
 		return false;
-	if (p->nlinks == p->caplinks) {
-		p->caplinks = p->caplinks ? p->caplinks * 2 : 8;
-		p->links = xrealloc(p->links, p->caplinks * sizeof(*p->links));
-	}
+	GROW_FROM(p->links, p->nlinks, p->caplinks, 8);
 	struct plink *l = &p->links[p->nlinks];
 	l->kind = kind;
 	l->path = kind == LINK_ANCHOR ? NULL : arena_strndup(p->a, h->path.ptr, h->path.len);
@@ -120,10 +117,7 @@ static bool prep_link(struct html *h, const char *url, size_t *link)
 static void prep_hole(struct html *h, enum hole_kind kind, size_t link, const struct buf *tail)
 {
 	struct prep *p = h->prep;
-	if (p->nholes == p->capholes) {
-		p->capholes = p->capholes ? p->capholes * 2 : 16;
-		p->holes = xrealloc(p->holes, p->capholes * sizeof(*p->holes));
-	}
+	GROW_FROM(p->holes, p->nholes, p->capholes, 16);
 	p->holes[p->nholes++] = (struct hole){h->out->len, kind, link,
 					       tail ? arena_strndup(p->a, tail->ptr, tail->len) : NULL};
 }

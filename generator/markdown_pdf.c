@@ -84,10 +84,7 @@ static void pdf_paragraph(struct pdfw *w)
 
 static void pdf_cell(struct pdfw *w, const char *cell)
 {
-	if (w->ncells == w->capcells) {
-		w->capcells = w->capcells ? w->capcells * 2 : 64;
-		w->cells = xrealloc(w->cells, w->capcells * sizeof(*w->cells));
-	}
+	GROW_FROM(w->cells, w->ncells, w->capcells, 64);
 	w->cells[w->ncells++] = cell;
 }
 

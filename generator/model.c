@@ -756,10 +756,7 @@ static void pool_parse(struct doc_pool *dp, struct pool *pool, bool owned)
 	size_t nar;
 	struct arena *ars = run_jobs(pool, &pool->proto, &nar);
 	for (size_t t = 0; t < nar; t++) {
-		if (dp->narenas == dp->caparenas) {
-			dp->caparenas = dp->caparenas ? dp->caparenas * 2 : 16;
-			dp->arenas = xrealloc(dp->arenas, dp->caparenas * sizeof(*dp->arenas));
-		}
+		GROW_FROM(dp->arenas, dp->narenas, dp->caparenas, 16);
 		dp->arenas[dp->narenas++] = ars[t];
 	}
 	free(ars);

@@ -64,10 +64,7 @@ static bool data_file_kind(const char *path, int *kind)
 
 static void files_push(struct data_site *ds, size_t *cap, const struct data_file *f)
 {
-	if (ds->nfiles == *cap) {
-		*cap = *cap ? *cap * 2 : 1024;
-		ds->files = xrealloc(ds->files, *cap * sizeof(*ds->files));
-	}
+	GROW_FROM(ds->files, ds->nfiles, *cap, 1024);
 	ds->files[ds->nfiles++] = *f;
 }
 

@@ -78,14 +78,6 @@ struct mustache_set {
 	size_t nslots;
 };
 
-#define GROW(p, n, cap)                                                                         \
-	do {                                                                                    \
-		if ((n) == (cap)) {                                                             \
-			(cap) = (cap) ? (cap) * 2 : 16;                                         \
-			(p) = xrealloc((p), (cap) * sizeof(*(p)));                              \
-		}                                                                               \
-	} while (0)
-
 /* The template of the set named [name, name+n), or NULL. */
 const struct tpl *mus_set_get(const struct mustache_set *s, const char *name, size_t n);
 /* Reports (E041) an unknown partial or parent named [name, name+n). */

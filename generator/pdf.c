@@ -1472,10 +1472,7 @@ uint64_t pdf_environment(void)
 					   st.st_mtim.tv_nsec);
 			else
 				buf_printf(&l, "font %s %d gone\n", (const char *)file, index);
-			if (n == cap) {
-				cap = cap ? cap * 2 : 256;
-				lines = xrealloc(lines, cap * sizeof(*lines));
-			}
+			GROW_FROM(lines, n, cap, 256);
 			lines[n++] = buf_detach(&l, NULL);
 		}
 	}

@@ -52,6 +52,18 @@ char *xstrndup(const char *s, size_t n);
 /* Prints "plansite: fatal: ..." and exits with status 3, at once. */
 NORETURN void die(const char *fmt, ...) PRINTF_LIKE(1, 2);
 
+/* Makes room for one more element in array p, of which n are used and cap
+ * allocated (xrealloc): cap doubles when full, from first when the array is
+ * empty. GROW starts at 16. The one growth rule for arrays. */
+#define GROW_FROM(p, n, cap, first)                                                             \
+	do {                                                                                    \
+		if ((n) == (cap)) {                                                             \
+			(cap) = (cap) ? (cap) * 2 : (first);                                    \
+			(p) = xrealloc((p), (cap) * sizeof(*(p)));                              \
+		}                                                                               \
+	} while (0)
+#define GROW(p, n, cap) GROW_FROM(p, n, cap, 16)
+
 /*
  * An arena: many small allocations freed together. Used for values, the
  * model and per-page render state. Memory from arena_alloc is zeroed and

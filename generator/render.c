@@ -691,10 +691,7 @@ void rd_build_shared(struct render *r)
 			    !idmap_get(&r->projects, mt->actions[j].project.id, &pi))
 				continue;
 			struct project_actions *pa = &r->actions_of[pi];
-			if (pa->n == pa->cap) {
-				pa->cap = pa->cap ? pa->cap * 2 : 4;
-				pa->v = xrealloc(pa->v, pa->cap * sizeof(*pa->v));
-			}
+			GROW_FROM(pa->v, pa->n, pa->cap, 4);
 			pa->v[pa->n].meeting = mt;
 			pa->v[pa->n].action = &mt->actions[j];
 			pa->n++;

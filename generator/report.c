@@ -244,10 +244,7 @@ static void index_meeting(struct report_index *x, size_t i, size_t *capopen)
 	for (size_t j = 0; j < m->nactions; j++) {
 		if (m->actions[j].done || !vis_shown(m->actions[j].vis, x->audience))
 			continue;
-		if (x->nopen == *capopen) {
-			*capopen = *capopen ? *capopen * 2 : 1024;
-			x->open = xrealloc(x->open, *capopen * sizeof(*x->open));
-		}
+		GROW_FROM(x->open, x->nopen, *capopen, 1024);
 		x->open[x->nopen++] = (struct open_action){i, j, m->actions[j].due};
 	}
 }

@@ -374,10 +374,7 @@ static bool record_read(struct reuse *r, struct buf *m, struct record *rec, cons
 		} else if (strcmp(f[0], "source") == 0 && nf == 10) {
 			stamps_add(&rec->stamps, f);
 		} else if (strcmp(f[0], "file") == 0 && nf == 5) {
-			if (rec->nfiles == rec->cap) {
-				rec->cap = rec->cap ? rec->cap * 2 : 1024;
-				rec->files = xrealloc(rec->files, rec->cap * sizeof(*rec->files));
-			}
+			GROW_FROM(rec->files, rec->nfiles, rec->cap, 1024);
 			rec->files[rec->nfiles++] = (struct written_file){
 				unescape(f[4]), true, strtoull(f[1], NULL, 10), strtoll(f[2], NULL, 10),
 				strtol(f[3], NULL, 10)};

@@ -33,10 +33,7 @@ static const struct pos nopos = {NULL, 0, 0};
 
 void site_reader_add(struct site_reader *r, const char *path, char *data, size_t len)
 {
-	if (r->n == r->cap) {
-		r->cap = r->cap ? r->cap * 2 : 64;
-		r->files = xrealloc(r->files, r->cap * sizeof(*r->files));
-	}
+	GROW_FROM(r->files, r->n, r->cap, 64);
 	struct source_file *f = &r->files[r->n++];
 	memset(f, 0, sizeof(*f));
 	f->path = arena_strdup(r->names, path);
@@ -230,10 +227,7 @@ static void batch_one(void *ctx, size_t i)
 
 static void batch_add(struct batch *bt, const char *name, const char *path)
 {
-	if (bt->n == bt->cap) {
-		bt->cap = bt->cap ? bt->cap * 2 : 64;
-		bt->v = xrealloc(bt->v, bt->cap * sizeof(*bt->v));
-	}
+	GROW_FROM(bt->v, bt->n, bt->cap, 64);
 	struct rjob *j = &bt->v[bt->n++];
 	memset(j, 0, sizeof(*j));
 	j->name = arena_strdup(&bt->names, name);

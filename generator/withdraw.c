@@ -120,10 +120,7 @@ static void people_version(struct withdrawals *w, struct seen *seen, size_t *cap
 			w->people[k].vis = narrowest(w->people[k].vis, v[i].vis);
 			continue;
 		}
-		if (w->npeople == *cap) {
-			*cap = *cap ? *cap * 2 : 16;
-			w->people = xrealloc(w->people, *cap * sizeof(*w->people));
-		}
+		GROW_FROM(w->people, w->npeople, *cap, 16);
 		const char *id = arena_strdup(&w->arena, v[i].id);
 		w->people[w->npeople] = (struct withdrawn_person){id, v[i].vis};
 		idmap_put(&w->people_ids, id, w->npeople++);
@@ -170,10 +167,7 @@ static void items_version(struct withdrawals *w, struct seen *seen, size_t *cap,
 			w->items[j].k.vis = narrowest(w->items[j].k.vis, v[i].vis);
 			continue;
 		}
-		if (w->nitems == *cap) {
-			*cap = *cap ? *cap * 2 : 16;
-			w->items = xrealloc(w->items, *cap * sizeof(*w->items));
-		}
+		GROW_FROM(w->items, w->nitems, *cap, 16);
 		w->items[w->nitems++] = (struct withdrawn_item){k, v[i]};
 	}
 }

@@ -58,10 +58,7 @@ static void count_file(struct writer *w, const char *rel, uint64_t size, const s
 	pthread_mutex_lock(&w->lock);
 	w->files++;
 	w->bytes += size;
-	if (w->npaths == w->cappaths) {
-		w->cappaths = w->cappaths ? w->cappaths * 2 : 1024;
-		w->paths = xrealloc(w->paths, w->cappaths * sizeof(*w->paths));
-	}
+	GROW_FROM(w->paths, w->npaths, w->cappaths, 1024);
 	struct written_file *f = &w->paths[w->npaths++];
 	memset(f, 0, sizeof(*f));
 	f->path = arena_strdup(&w->names, rel);
@@ -160,10 +157,7 @@ static void rm_one(void *ctx, size_t i)
 static void rm_add(struct rm_share *s, size_t *cap, struct arena *a, int dfd, const char *name,
 		   unsigned char type)
 {
-	if (s->n == *cap) {
-		*cap = *cap ? *cap * 2 : 256;
-		s->v = xrealloc(s->v, *cap * sizeof(*s->v));
-	}
+	GROW_FROM(s->v, s->n, *cap, 256);
 	s->v[s->n++] = (struct rm_job){dfd, arena_strdup(a, name), type};
 }
 

@@ -550,10 +550,7 @@ static void on_start(struct parse *p, const yaml_event_t *ev, enum value_kind ki
 		p->stop = true;
 		return;
 	}
-	if (p->top == p->cap) {
-		p->cap = p->cap ? p->cap * 2 : 16;
-		p->stack = xrealloc(p->stack, p->cap * sizeof(*p->stack));
-	}
+	GROW_FROM(p->stack, p->top, p->cap, 16);
 	struct frame *f = &p->stack[p->top++];
 	memset(f, 0, sizeof(*f));
 	f->v = value_new(p->a, kind, pos);
@@ -701,10 +698,7 @@ static size_t fast_chr(struct fast *f, const char *p)
 
 static void fast_emit(struct fast *f, enum fev_kind kind, const char *at, const char *s, size_t len)
 {
-	if (f->n == f->cap) {
-		f->cap = f->cap ? f->cap * 2 : 64;
-		f->v = xrealloc(f->v, f->cap * sizeof(*f->v));
-	}
+	GROW_FROM(f->v, f->n, f->cap, 64);
 	f->v[f->n++] = (struct fev){kind, at ? fast_chr(f, at) : 0, s, len};
 }
 
