@@ -42,8 +42,14 @@
  * position a hit names is the first in the site; the shown text and the
  * outputs are scanned on every core, and a chunk of HTML met before with
  * no hit (the theme's header and footer, a report's project table) is
- * skipped: the memo below, shared by the threads. Cost is linear in the
- * bytes scanned.
+ * skipped: the memo below, shared by the threads; so is an attribute's
+ * value, a comment or a script met before with no hit. A hidden part's
+ * keys say where they were found as the part and a byte offset: the line
+ * and column are counted only for a hit. While shown text is read, each
+ * thread remembers the last keys and words it looked up, and the hidden
+ * parts' keys just put in the table are not looked up again (the table
+ * does not change meanwhile, so what is skipped would do nothing). Cost
+ * is linear in the bytes scanned.
  */
 #define _GNU_SOURCE /* memmem */
 #include "plansite.h"
@@ -76,6 +82,8 @@ struct source_name {
 
 struct guard {
 	enum visibility audience;
+	uint64_t gen; /* a number no other guard of the process has */
+	uint64_t *put_k, *put_w; /* the last keys and words put in the tables */
 	struct arena arena;
 	/* the table: keys (0 empty), where each was first found, shared */
 	uint64_t *keys;
@@ -90,9 +98,12 @@ struct guard {
 	uint64_t *tfilter; /* 1 << TBITS bits: the key of the last three words of
 			      each short part; once sealed, of those no shown
 			      text has */
+	unsigned char *tmask; /* 1 << TBITS: by the same bit, the lengths (bit k)
+				 of the short parts it stands for */
 	struct short_part {
 		uint64_t key; /* its window's */
 		uint64_t tbit; /* its bit in tfilter */
+		unsigned k;    /* its words */
 	} *shortv;
 	size_t nshort, capshort;
 	/* the words of hidden parts (a search entry's words are looked up
@@ -103,9 +114,21 @@ struct guard {
 	size_t wcap, wused;
 	uint64_t *wfilter;
 	uint64_t *ufilter; /* once sealed: the words no shown text has */
+	size_t unshown;    /* how many (once sealed) */
 	uint64_t *memo; /* 1 << MEMO_BITS keys of chunks of output (scan_html) */
+	uint64_t *amemo; /* 1 << AMEMO_BITS keys of side texts with no hit */
 	struct source_name *names;
 	size_t nnames, capnames;
+	/* the hidden parts in the table, in order: a key's where is the part
+	 * (its index << 32) and the offset of the window's first word in its
+	 * text, made a line and column only for a hit (where_pos) */
+	struct gpart {
+		uint64_t src; /* index in names */
+		const char *text;
+		char *own; /* text, when the guard keeps its copy */
+		uint32_t line, col;
+	} *gparts;
+	size_t ngparts, capgparts;
 	/* shown text, scanned when sealed */
 	struct shown {
 		const char *p; /* the text: own, or borrowed from a site that
@@ -249,11 +272,19 @@ static size_t utf8_at(const unsigned char *s, size_t n, uint32_t *u)
  * readings): such a chunk, met again where run is 0, is skipped.
  */
 #define MEMO_BITS 18
+#define AMEMO_BITS 16
+enum { SEEN_K = 4096, SEEN_W = 1024 };
+/* shown_one's caches of what this thread looked up, of guard seen_gen */
+static __thread uint64_t seen_k[SEEN_K], seen_w[SEEN_W];
+static __thread uint64_t seen_gen;
+static uint64_t guard_gens;
 
 /* A hidden part read: its words are the scan's from w0, its blocks end at
  * the scan's breaks[b0..b1). */
 struct hpart {
 	const char *file;
+	const char *src; /* the text read (outlives the guard's use, or own) */
+	char *own;	 /* src, when it is a copy the guard keeps */
 	char *text; /* PLANSITE_TEST_HOOKS: a copy, for plant_text; else NULL */
 	size_t n;
 	int f;
@@ -310,7 +341,6 @@ struct scan {
 	struct scan *side;
 	/* GM_COLLECT: every word of the part */
 	uint64_t *wh;
-	uint64_t *wpos; /* line << 16 | col */
 	size_t *woff, *wend; /* its bytes in the text */
 	size_t nwh, capwh;
 	size_t *breaks; /* word counts at each block boundary */
@@ -320,6 +350,7 @@ struct scan {
 	struct hpart *parts;
 	size_t nparts, capparts;
 	bool defer;
+	bool copy; /* GM_COLLECT: the texts do not outlive the call (copied) */
 	/* GM_SCAN: the first hit */
 	bool hit;
 	bool hit_word; /* a word of a search entry's list (hit_key its hash) */
@@ -330,6 +361,10 @@ struct scan {
 	bool rec;
 	/* GM_SCAN of HTML: the chunks of output that held no hit (scan_html) */
 	uint64_t *memo;
+	/* GM_SHOWN in run_fast: the last keys and words this thread looked up
+	 * (a second look finds what the first did: the table does not change
+	 * while shown text is read), SEEN_K and SEEN_W slots, per thread */
+	uint64_t *seen, *wseen;
 	bool pend;
 	uint64_t pend_key;
 	size_t pend_end;
@@ -352,6 +387,11 @@ static inline uint64_t key_fin(uint64_t acc, unsigned k)
 	uint64_t x = (acc + k) * 0xD6E8FEB86659FD93ULL;
 	x ^= x >> 31;
 	return x ? x : 1;
+}
+
+static inline uint64_t rotl64(uint64_t x, unsigned r)
+{
+	return x << r | x >> (64 - r);
 }
 
 /* The key of the window of the k words ending before wh[end]: the same
@@ -397,6 +437,22 @@ static inline void word_shown(const struct scan *s, uint64_t h)
 	size_t i = wslot_of(g, h);
 	if (g->wkeys[i] && !g->wshown[i])
 		__atomic_store_n(&((struct guard *)g)->wshown[i], 1, __ATOMIC_RELAXED);
+}
+
+/* Shown text has the window of key key: shared, if a hidden part has it
+ * (window_probe's GM_SHOWN case, inline). */
+static inline void shown_probe(struct scan *s, uint64_t key)
+{
+	const struct guard *g = s->g;
+	uint64_t *seen = &s->seen[(key >> 20) & (SEEN_K - 1)];
+	if (*seen == key)
+		return; /* looked up on this thread already */
+	*seen = key;
+	size_t i = (size_t)key & (g->cap - 1);
+	while (g->keys[i] && g->keys[i] != key)
+		i = (i + 1) & (g->cap - 1);
+	if (g->keys[i] && !g->shared[i])
+		__atomic_store_n(&((struct guard *)g)->shared[i], 1, __ATOMIC_RELAXED);
 }
 
 /* The window of key key, of the words at bytes [from, to): looked up. */
@@ -492,7 +548,6 @@ static inline void push(struct scan *s, uint64_t h, size_t start, size_t end)
 		if (s->nwh == s->capwh) {
 			s->capwh = s->capwh ? s->capwh * 2 : 256;
 			s->wh = xrealloc(s->wh, s->capwh * sizeof(*s->wh));
-			s->wpos = xrealloc(s->wpos, s->capwh * sizeof(*s->wpos));
 			s->woff = xrealloc(s->woff, s->capwh * sizeof(*s->woff));
 			s->wend = xrealloc(s->wend, s->capwh * sizeof(*s->wend));
 		}
@@ -536,8 +591,9 @@ static inline void push(struct scan *s, uint64_t h, size_t start, size_t end)
 	uint64_t t = key_fin(w3, 0) >> (64 - TBITS);
 	if (!((g->tfilter[t >> 6] >> (t & 63)) & 1))
 		return;
+	unsigned km = g->tmask[t];
 	for (unsigned k = SHORT_MIN; k < RUN && k <= s->run; k++)
-		if (g->shorts >> k & 1)
+		if (km >> k & 1)
 			window(s, k, key_fin(s->P - s->pr[(s->nw - 1 - k) % 16] * powers[k], k));
 }
 
@@ -757,15 +813,18 @@ static void word_cp(struct scan *s, uint32_t u, size_t off)
 
 /*
  * The common case of text_run, in one loop with the scan's state in
- * registers: ASCII words between separators, read while no word is under
+ * registers, made once for each mode (mode is a constant where it is
+ * inlined): ASCII words between separators, read while no word is under
  * way and the joined reading runs on none (no mark inside a word), in a
- * scan that keeps no positions (!rec) and has no hit yet. It does what
- * word_ascii, word_end and push do, word for word, and stops at the first
- * byte it does not take (a UTF-8 sequence, a byte the format reads
- * itself), leaving a word cut there under way in s as word_ascii would.
+ * scan that keeps no positions (!rec) and, in GM_SCAN, has no hit yet. It
+ * does what word_ascii, word_end and push do, word for word, and stops at
+ * the first byte it does not take (a UTF-8 sequence, a byte the format
+ * reads itself), leaving a word cut there under way in s as word_ascii
+ * would.
  */
-static inline __attribute__((always_inline)) size_t run_fast(struct scan *s, const unsigned char *p, size_t i, size_t n,
-		       const unsigned char *t, enum gmode mode)
+static inline __attribute__((always_inline)) size_t
+run_fast(struct scan *s, const unsigned char *p, size_t i, size_t n, const unsigned char *t,
+	 enum gmode mode)
 {
 	const struct guard *g = s->g;
 	const uint64_t H = 0x8080808080808080ULL;
@@ -835,8 +894,7 @@ static inline __attribute__((always_inline)) size_t run_fast(struct scan *s, con
 			if (nwh == s->capwh) {
 				s->capwh = s->capwh ? s->capwh * 2 : 256;
 				s->wh = xrealloc(s->wh, s->capwh * sizeof(*s->wh));
-				s->wpos = xrealloc(s->wpos, s->capwh * sizeof(*s->wpos));
-				s->woff = xrealloc(s->woff, s->capwh * sizeof(*s->woff));
+					s->woff = xrealloc(s->woff, s->capwh * sizeof(*s->woff));
 				s->wend = xrealloc(s->wend, s->capwh * sizeof(*s->wend));
 			}
 			s->woff[nwh] = start;
@@ -844,9 +902,24 @@ static inline __attribute__((always_inline)) size_t run_fast(struct scan *s, con
 			s->wh[nwh++] = hw;
 			continue;
 		}
+		if (mode == GM_WORDS) {
+			/* a search entry's word, looked up alone (push) */
+			size_t wi;
+			if (!s->hit && g->ufilter && wfilter_has(g->ufilter, hw) &&
+			    g->wkeys[wi = wslot_of(g, hw)] && !g->wshown[wi]) {
+				s->hit = true;
+				s->hit_word = true;
+				s->hit_key = hw;
+				s->hit_from = start;
+				s->hit_to = i - 1;
+			}
+			continue;
+		}
 		/* push's work, then the joined reading's word (this one) */
-		if (mode == GM_SHOWN)
+		if (mode == GM_SHOWN && (!hw || s->wseen[hw & (SEEN_W - 1)] != hw)) {
 			word_shown(s, hw);
+			s->wseen[hw & (SEEN_W - 1)] = hw;
+		}
 		P = P * MULT + hw;
 		s->pr[nw % 16] = P;
 		nw++;
@@ -857,7 +930,10 @@ static inline __attribute__((always_inline)) size_t run_fast(struct scan *s, con
 			if (run == RUN) {
 				uint64_t key = key_fin(P - s->pr[(nw - 1 - RUN) % 16] * powers[RUN], RUN);
 				if (kfilter_has(kf, key)) {
-					window_probe(s, key, 0, 0);
+					if (mode == GM_SHOWN)
+						shown_probe(s, key);
+					else
+						window_probe(s, key, 0, 0);
 					probe = true;
 				}
 			}
@@ -865,12 +941,16 @@ static inline __attribute__((always_inline)) size_t run_fast(struct scan *s, con
 				uint64_t w3 = P - s->pr[(nw - 1 - SHORT_MIN) % 16] * powers[SHORT_MIN];
 				uint64_t tt = key_fin(w3, 0) >> (64 - TBITS);
 				if ((tf[tt >> 6] >> (tt & 63)) & 1) {
+					unsigned km = g->tmask[tt];
 					for (unsigned k = SHORT_MIN; k < RUN && k <= run; k++) {
-						if (!(shorts >> k & 1))
+						if (!(km >> k & 1))
 							continue;
 						uint64_t key = key_fin(P - s->pr[(nw - 1 - k) % 16] * powers[k], k);
 						if (kfilter_has(kf, key) && !(mode == GM_SCAN && s->hit)) {
-							window_probe(s, key, 0, 0);
+							if (mode == GM_SHOWN)
+								shown_probe(s, key);
+							else
+								window_probe(s, key, 0, 0);
 							probe = true;
 						}
 					}
@@ -911,16 +991,18 @@ static inline size_t text_run(struct scan *s, const unsigned char *p, size_t i, 
 	while (i < n) {
 		unsigned a = t[p[i]];
 		if (a == T_WORD) {
-			if (!s->len && !s->jact && !s->rec && !(s->mode == GM_SCAN && s->hit)) {
-				size_t j = s->mode == GM_SCAN	 ? run_fast(s, p, i, n, t, GM_SCAN)
-					   : s->mode == GM_SHOWN ? run_fast(s, p, i, n, t, GM_SHOWN)
-					   : s->mode == GM_COLLECT
-						   ? run_fast(s, p, i, n, t, GM_COLLECT)
-						   : word_ascii(s, p, i, n);
-				i = j;
-				continue;
-			}
-			i = word_ascii(s, p, i, n);
+			/* the common case, a loop for each mode (run_fast) */
+			bool fast = !s->len && !s->jact && !s->rec;
+			if (fast && s->mode == GM_SCAN && !s->hit)
+				i = run_fast(s, p, i, n, t, GM_SCAN);
+			else if (fast && s->mode == GM_SHOWN && s->seen)
+				i = run_fast(s, p, i, n, t, GM_SHOWN);
+			else if (fast && s->mode == GM_COLLECT)
+				i = run_fast(s, p, i, n, t, GM_COLLECT);
+			else if (fast && s->mode == GM_WORDS)
+				i = run_fast(s, p, i, n, t, GM_WORDS);
+			else
+				i = word_ascii(s, p, i, n);
 		} else if (a == T_SEP) {
 			if (s->len || s->jact)
 				word_end(s, i, false);
@@ -1155,6 +1237,25 @@ static void side_hit(struct scan *s, const struct scan *a)
 	s->hit_to = a->hit_to;
 }
 
+/* The key of a side text: its bytes, its length and how it is read. */
+static uint64_t side_key(const unsigned char *p, size_t n, enum ttab tt)
+{
+	uint64_t h = 0x5bd1e995ULL ^ (uint64_t)tt << 56;
+	size_t q = 0;
+	for (; q + 8 <= n; q += 8) {
+		uint64_t v;
+		memcpy(&v, p + q, 8);
+		h = rotl64((h ^ v) * MULT, 31);
+	}
+	uint64_t v = 0;
+	for (size_t k = 0; q < n; q++, k++)
+		v |= (uint64_t)p[q] << (8 * k);
+	h = (h ^ v ^ (uint64_t)n << 40) * 0xD6E8FEB86659FD93ULL;
+	h ^= h >> 32;
+	h *= MULT;
+	return (h ^ h >> 29) | 1;
+}
+
 /* Text of its own at p[from..to) (an attribute's value, a comment, a
  * script): read by s's side scan, so that it neither ends nor joins the
  * words around it, with character references (table TT_ATTR) or without
@@ -1173,6 +1274,16 @@ static void side_text(struct scan *s, const unsigned char *p, size_t from, size_
 		hard(s, to);
 		return;
 	}
+	/* outputs repeat their attributes (class="status", href="...") as
+	 * they do their chunks: one that held no hit, read alone as it is,
+	 * holds none again (the memo of side texts) */
+	uint64_t key = 0, *slot = NULL;
+	if (s->mode == GM_SCAN && s->g->amemo) {
+		key = side_key(p + from, to - from, tt);
+		slot = &s->g->amemo[key & ((1u << AMEMO_BITS) - 1)];
+		if (__atomic_load_n(slot, __ATOMIC_RELAXED) == key)
+			return;
+	}
 	struct scan *a = side_of(s, s->mode);
 	const unsigned char *t = ttab[tt];
 	for (size_t i = from; i < to;) {
@@ -1181,6 +1292,8 @@ static void side_text(struct scan *s, const unsigned char *p, size_t from, size_
 			i += entity_at(a, p, i, to);
 	}
 	word_end(a, to, false);
+	if (slot && !a->hit)
+		__atomic_store_n(slot, key, __ATOMIC_RELAXED);
 	side_hit(s, a);
 }
 
@@ -1309,10 +1422,6 @@ static size_t html_tag(struct scan *s, const unsigned char *p, size_t i, size_t 
  * wherever they start), or n; and its key, of its bytes and length. The
  * line breaks are found sixteen bytes a compare (SSE2) or eight (SWAR),
  * and the bytes hashed in two lanes of eight on the way. */
-static inline uint64_t rotl64(uint64_t x, unsigned r)
-{
-	return x << r | x >> (64 - r);
-}
 
 static size_t chunk_end(const unsigned char *p, size_t from, size_t n, uint64_t *key)
 {
@@ -1494,10 +1603,48 @@ static size_t json_string(struct scan *s, const unsigned char *p, size_t i, size
 	return i;
 }
 
+/* Where the JSON string from p[i] (after its '"') ends, as json_string
+ * reads it, without reading its words. */
+static size_t json_string_end(const unsigned char *p, size_t i, size_t n)
+{
+	while (i < n) {
+		while (i < n && p[i] != '"' && p[i] != '\\')
+			i++;
+		if (i >= n || p[i] == '"')
+			break;
+		/* '\\': the escape's length as json_string takes it */
+		if (i + 1 < n && p[i + 1] == 'u' && i + 6 <= n) {
+			bool ok = true;
+			uint32_t u = 0;
+			for (int k = 0; k < 4; k++) {
+				int v = hexval(p[i + 2 + k]);
+				ok = ok && v >= 0;
+				u = u << 4 | (uint32_t)(v < 0 ? 0 : v);
+			}
+			size_t len = 6;
+			if (ok && u >= 0xD800 && u < 0xDC00 && i + 12 <= n && p[i + 6] == '\\' &&
+			    p[i + 7] == 'u') {
+				uint32_t lo = 0;
+				for (int k = 0; k < 4; k++) {
+					int v = hexval(p[i + 8 + k]);
+					lo = lo << 4 | (uint32_t)(v < 0 ? 0 : v);
+				}
+				if (lo >= 0xDC00 && lo < 0xE000)
+					len = 12;
+			}
+			i += len;
+			continue;
+		}
+		i += 2;
+	}
+	return i > n ? n : i;
+}
+
 /* JSON: the text of strings, escapes decoded. The "words" of a search
  * entry (its distinct words, in no order of the text) make no runs: each
  * word is looked up alone, and one that hidden parts have and no shown
- * text has is a hit. */
+ * text has is a hit; when hidden parts have no such word, none can be,
+ * and the list is passed over. */
 static void scan_json(struct scan *s, const unsigned char *p, size_t n)
 {
 	size_t i = 0;
@@ -1508,6 +1655,10 @@ static void scan_json(struct scan *s, const unsigned char *p, size_t n)
 		i = (size_t)(q - p);
 		if (i + 9 <= n && memcmp(p + i, "\"words\":\"", 9) == 0) {
 			i += 9;
+			if (s->mode == GM_SCAN && !s->g->unshown) {
+				i = json_string_end(p, i, n) + 1;
+				continue;
+			}
 			struct scan *a = side_of(s, GM_WORDS);
 			i = json_string(a, p, i, n) + 1;
 			if (s->mode == GM_SCAN && !s->hit)
@@ -1580,7 +1731,6 @@ static void scan_init(struct scan *s, const struct guard *g, enum gmode mode)
 static void scan_release(struct scan *s)
 {
 	free(s->wh);
-	free(s->wpos);
 	free(s->woff);
 	free(s->wend);
 	free(s->breaks);
@@ -1612,37 +1762,22 @@ static void scan_run(struct scan *s, const char *text, size_t n, enum gfmt f)
 	}
 }
 
-/* The positions (line << 16 | col) of the words s read from w0 on, of a
- * text whose first byte is at line:col: lines counted at '\n', columns in
- * characters. */
-static void word_positions(struct scan *s, size_t w0, const char *text, uint32_t line,
-			   uint32_t col)
+/* The line and column of offset at of text, whose first byte is at
+ * line:col: lines counted at '\n', columns in characters. */
+static void text_pos(const char *text, size_t at, uint32_t *line, uint32_t *col)
 {
-	size_t at = 0;
-	const uint64_t L = 0x0101010101010101ULL, H = 0x8080808080808080ULL;
-	for (size_t w = w0; w < s->nwh; w++) {
-		size_t o = s->woff[w];
-		/* eight bytes at a time while they hold no line break and no
-		 * byte past ASCII */
-		for (; at + 8 <= o; at += 8) {
-			uint64_t v;
-			memcpy(&v, text + at, 8);
-			uint64_t x = v ^ (L * '\n');
-			if ((v & H) || ((x - L) & ~x & H))
-				break;
-			col += 8;
+	uint32_t l = *line, c = *col;
+	for (size_t i = 0; i < at; i++) {
+		unsigned char b = (unsigned char)text[i];
+		if (b == '\n') {
+			l++;
+			c = 1;
+		} else if ((b & 0xC0) != 0x80) {
+			c++;
 		}
-		for (; at < o; at++) {
-			unsigned char b = (unsigned char)text[at];
-			if (b == '\n') {
-				line++;
-				col = 1;
-			} else if ((b & 0xC0) != 0x80) {
-				col++;
-			}
-		}
-		s->wpos[w] = (uint64_t)line << 16 | (col > 0xFFFF ? 0xFFFF : col);
 	}
+	*line = l;
+	*col = c;
 }
 
 /* ------------------------------------------------------- hidden parts */
@@ -1667,6 +1802,10 @@ static void table_grow(struct guard *g)
 
 static void table_put(struct guard *g, uint64_t key, uint64_t where)
 {
+	uint64_t *put = &g->put_k[(key >> 20) & (SEEN_K - 1)];
+	if (*put == key)
+		return; /* put a moment ago: the first place it was found stays */
+	*put = key;
 	if ((g->used + 1) * 2 > g->cap)
 		table_grow(g);
 	size_t i = slot_of(g, key);
@@ -1699,6 +1838,10 @@ static void wtable_grow(struct guard *g)
 /* A word of a hidden part, of hash h, first found at where. */
 static void wtable_put(struct guard *g, uint64_t h, uint64_t where)
 {
+	uint64_t *put = &g->put_w[(h >> 20) & (SEEN_W - 1)];
+	if (h && *put == h)
+		return;
+	*put = h;
 	if ((g->wused + 1) * 2 > g->wcap)
 		wtable_grow(g);
 	size_t i = wslot_of(g, h);
@@ -1728,10 +1871,17 @@ static uint64_t name_index(struct guard *g, const char *path)
 static void insert_part(struct guard *g, const struct scan *s, const struct hpart *part)
 {
 	uint64_t src = name_index(g, part->file);
+	if (g->ngparts == g->capgparts) {
+		g->capgparts = g->capgparts ? g->capgparts * 2 : 256;
+		g->gparts = xrealloc(g->gparts, g->capgparts * sizeof(*g->gparts));
+	}
+	uint64_t pi = (uint64_t)g->ngparts << 32;
+	g->gparts[g->ngparts++] = (struct gpart){src, part->src, part->own, part->line, part->col};
+	/* (a part is at most limits.document_max_bytes long: an offset fits) */
 	/* its words, for a search entry's */
 	size_t last = part->b1 > part->b0 ? s->breaks[part->b1 - 1] : part->w0;
 	for (size_t i = part->w0; i < last; i++)
-		wtable_put(g, s->wh[i], src << 40 | s->wpos[i]);
+		wtable_put(g, s->wh[i], pi | (uint32_t)s->woff[i]);
 	size_t lo = part->w0;
 	for (size_t bi = part->b0; bi < part->b1; bi++) {
 		size_t hi = s->breaks[bi];
@@ -1744,6 +1894,7 @@ static void insert_part(struct guard *g, const struct scan *s, const struct hpar
 					acc += s->wh[hi - 1 - q] * powers[q];
 				uint64_t t = key_fin(acc, 0) >> (64 - TBITS);
 				g->tfilter[t >> 6] |= 1ULL << (t & 63);
+				g->tmask[t] |= (unsigned char)(1u << k);
 				if (g->nshort == g->capshort) {
 					g->capshort = g->capshort ? g->capshort * 2 : 256;
 					g->shortv = xrealloc(g->shortv, g->capshort * sizeof(*g->shortv));
@@ -1751,7 +1902,7 @@ static void insert_part(struct guard *g, const struct scan *s, const struct hpar
 				uint64_t pk = 0;
 				for (unsigned q = 0; q < k; q++)
 					pk += s->wh[hi - 1 - q] * powers[q];
-				g->shortv[g->nshort++] = (struct short_part){key_fin(pk, k), t};
+				g->shortv[g->nshort++] = (struct short_part){key_fin(pk, k), t, k};
 			}
 			/* the windows' keys from the block's polynomial (as a scan
 			 * makes them): P(i) - P(i - k) * MULT^k */
@@ -1763,7 +1914,7 @@ static void insert_part(struct guard *g, const struct scan *s, const struct hpar
 				pp[j % 16] = P;
 				if (j >= k)
 					table_put(g, key_fin(P - pp[(j - k) % 16] * powers[k], k),
-						  src << 40 | s->wpos[i + 1 - k]);
+						  pi | (uint32_t)s->woff[i + 1 - k]);
 			}
 		}
 		if (hi > lo)
@@ -1778,7 +1929,9 @@ static void insert_part(struct guard *g, const struct scan *s, const struct hpar
 	}
 	g->texts[g->ntexts] = part->text; /* taken over */
 	g->text_fmt[g->ntexts] = (enum gfmt)part->f;
-	g->text_where[g->ntexts++] = src << 40 | s->wpos[part->w0];
+	uint32_t tl = part->line, tc = part->col;
+	text_pos(part->src, s->woff[part->w0], &tl, &tc);
+	g->text_where[g->ntexts++] = src << 40 | (uint64_t)tl << 16 | (tc > 0xFFFF ? 0xFFFF : tc);
 #endif
 }
 
@@ -1794,7 +1947,6 @@ static void add_hidden(struct guard *g, struct scan *s, const char *file, uint32
 	hard(s, 0); /* its own first block */
 	scan_run(s, text, n, f);
 	hard(s, n);
-	word_positions(s, w0, text, line, col);
 	/* a part without a letter (a date, a time, a number) is not text */
 	bool letter = false;
 	for (size_t i = 0; i < n && !letter && s->nwh >= w0 + SHORT_MIN; i++) {
@@ -1811,13 +1963,15 @@ static void add_hidden(struct guard *g, struct scan *s, const char *file, uint32
 		s->capparts = s->capparts ? s->capparts * 2 : 16;
 		s->parts = xrealloc(s->parts, s->capparts * sizeof(*s->parts));
 	}
+	char *own = s->copy ? xstrndup(text, n) : NULL;
 	/* (a front matter's strings go with their parse before a deferred
 	 * part is put in the table: what the plant needs is copied) */
 	char *copy = NULL;
 #ifdef PLANSITE_TEST_HOOKS
 	copy = xstrndup(text, n);
 #endif
-	s->parts[s->nparts++] = (struct hpart){file, copy, n, f, line, col, w0, b0, s->nbreaks};
+	s->parts[s->nparts++] =
+		(struct hpart){file, own ? own : text, own, copy, n, f, line, col, w0, b0, s->nbreaks};
 	if (s->defer)
 		return;
 	insert_part(g, s, &s->parts[0]);
@@ -1878,7 +2032,10 @@ static void add_hidden_front(struct guard *g, struct scan *s, const struct doc *
 	diag_init(&d, DIAG_TEXT);
 	struct value *v = yaml_parse(&a, fm.yaml, fm.yaml_len, doc->path, fm.yaml_line,
 				     &yaml_default_limits, &d);
+	bool was = s->copy;
+	s->copy = true; /* the strings go with the parse */
 	add_hidden_value(g, s, v, 0);
+	s->copy = was;
 	diag_release(&d);
 	arena_release(&a);
 }
@@ -1922,8 +2079,12 @@ struct guard *guard_new(enum visibility audience)
 {
 	struct guard *g = xcalloc(1, sizeof(*g));
 	g->audience = audience;
+	g->gen = __atomic_add_fetch(&guard_gens, 1, __ATOMIC_RELAXED);
+	g->put_k = xcalloc(SEEN_K, sizeof(uint64_t));
+	g->put_w = xcalloc(SEEN_W, sizeof(uint64_t));
 	g->kfilter = xcalloc((1u << KBITS) / 64, sizeof(uint64_t));
 	g->tfilter = xcalloc((1u << TBITS) / 64, sizeof(uint64_t));
+	g->tmask = xcalloc(1u << TBITS, 1);
 	g->wfilter = xcalloc((1u << WBITS) / 64, sizeof(uint64_t));
 	pthread_mutex_init(&g->lock, NULL);
 	table_grow(g);
@@ -2151,6 +2312,13 @@ static void shown_one(void *ctx, size_t i)
 	const struct shown *b = &g->shown[i];
 	struct scan s;
 	scan_init(&s, g, GM_SHOWN);
+	if (seen_gen != g->gen) {
+		memset(seen_k, 0, sizeof(seen_k));
+		memset(seen_w, 0, sizeof(seen_w));
+		seen_gen = g->gen;
+	}
+	s.seen = seen_k;
+	s.wseen = seen_w;
 	/* fields are kept apart by the \x01 lines: a run of no words */
 	const char *p = b->p, *e = b->p + b->n;
 	enum gfmt f = b->f;
@@ -2171,6 +2339,7 @@ void guard_seal(struct guard *g)
 	double t0 = now_s();
 	g->shared = xcalloc(g->cap, 1);
 	g->memo = xcalloc(1u << MEMO_BITS, sizeof(*g->memo));
+	g->amemo = xcalloc(1u << AMEMO_BITS, sizeof(*g->amemo));
 	g->wshown = xcalloc(g->wcap ? g->wcap : 1, 1);
 	struct shown_job j = {g};
 	if (g->used) /* nothing hidden, nothing to compare */
@@ -2183,6 +2352,7 @@ void guard_seal(struct guard *g)
 	g->ufilter = xcalloc((1u << WBITS) / 64, sizeof(uint64_t));
 	for (size_t i = 0; i < g->wcap; i++)
 		if (g->wkeys[i] && !g->wshown[i]) {
+			g->unshown++;
 			uint64_t b = g->wkeys[i] >> (64 - WBITS);
 			g->ufilter[b >> 6] |= 1ULL << (b & 63);
 		}
@@ -2194,10 +2364,14 @@ void guard_seal(struct guard *g)
 			g->unshared++;
 		}
 	memset(g->tfilter, 0, (1u << TBITS) / 8);
+	memset(g->tmask, 0, 1u << TBITS);
 	for (size_t i = 0; i < g->nshort; i++) {
-		size_t slot = slot_of(g, g->shortv[i].key);
-		if (g->keys[slot] && !g->shared[slot])
-			g->tfilter[g->shortv[i].tbit >> 6] |= 1ULL << (g->shortv[i].tbit & 63);
+		const struct short_part *sp = &g->shortv[i];
+		size_t slot = slot_of(g, sp->key);
+		if (g->keys[slot] && !g->shared[slot]) {
+			g->tfilter[sp->tbit >> 6] |= 1ULL << (sp->tbit & 63);
+			g->tmask[sp->tbit] |= (unsigned char)(1u << sp->k);
+		}
 	}
 	free(g->shortv);
 	g->shortv = NULL;
@@ -2576,9 +2750,11 @@ int guard_scan(struct guard *g, int sfd, const char *out, const struct written_f
 		if (!h->found)
 			continue;
 		const char *rel = i < n ? files[i].path : g->pdfs[i - n].rel;
-		uint64_t src = h->where >> 40;
-		struct pos p = {diag_keep(d, g->names[src].path), (uint32_t)((h->where >> 16) & 0xFFFFFF),
-				(uint32_t)(h->where & 0xFFFF)};
+		const struct gpart *gp = &g->gparts[h->where >> 32];
+		uint32_t line = gp->line, col = gp->col;
+		text_pos(gp->text, (size_t)(h->where & 0xFFFFFFFF), &line, &col);
+		struct pos p = {diag_keep(d, g->names[gp->src].path), line & 0xFFFFFF,
+				col > 0xFFFF ? 0xFFFF : col};
 		diag_error(d, p, "E030",
 			   "text hidden from the %s build appears in %s/%s (\"%s\u2026\"); nothing "
 			   "was published: if the text is meant for this audience, widen the "
@@ -2633,13 +2809,20 @@ void guard_free(struct guard *g)
 	free(g->shared);
 	free(g->kfilter);
 	free(g->tfilter);
+	free(g->tmask);
 	free(g->shortv);
 	free(g->memo);
+	free(g->amemo);
 	free(g->wkeys);
 	free(g->wwhere);
 	free(g->wshown);
 	free(g->wfilter);
 	free(g->ufilter);
+	for (size_t i = 0; i < g->ngparts; i++)
+		free(g->gparts[i].own);
+	free(g->gparts);
+	free(g->put_k);
+	free(g->put_w);
 	free(g->names);
 	arena_release(&g->arena);
 	pthread_mutex_destroy(&g->lock);
