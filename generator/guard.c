@@ -91,6 +91,7 @@ struct guard {
 	unsigned char *shared;
 	size_t cap, used;
 	unsigned shorts;   /* bit k: some hidden part has exactly k words (3..7) */
+	bool tany;         /* tfilter has a bit set */
 	uint64_t *kfilter; /* 1 << KBITS bits: the keys in the table; once sealed,
 			      those no shown text has */
 	size_t unshared;   /* keys no shown text has (once sealed) */
@@ -585,7 +586,7 @@ static inline void push(struct scan *s, uint64_t h, size_t start, size_t end)
 	 * words end a short part */
 	if (s->run == RUN)
 		window(s, RUN, key_fin(s->P - s->pr[(s->nw - 1 - RUN) % 16] * powers[RUN], RUN));
-	if (!g->shorts)
+	if (!g->shorts || !g->tany)
 		return;
 	uint64_t w3 = s->P - s->pr[(s->nw - 1 - SHORT_MIN) % 16] * powers[SHORT_MIN];
 	uint64_t t = key_fin(w3, 0) >> (64 - TBITS);
@@ -830,7 +831,7 @@ run_fast(struct scan *s, const unsigned char *p, size_t i, size_t n, const unsig
 	const uint64_t H = 0x8080808080808080ULL;
 	uint64_t P = s->P, nw = s->nw, jn = s->jn;
 	unsigned run = s->run, jrun = s->jrun;
-	const unsigned shorts = g->shorts;
+	const unsigned shorts = g->tany ? g->shorts : 0;
 	const uint64_t *kf = g->kfilter, *tf = g->tfilter;
 	size_t nwh = s->nwh;
 	while (i < n) {
@@ -1608,6 +1609,19 @@ static size_t json_string(struct scan *s, const unsigned char *p, size_t i, size
 static size_t json_string_end(const unsigned char *p, size_t i, size_t n)
 {
 	while (i < n) {
+#ifdef __SSE2__
+		/* sixteen bytes a compare to the next '"' or '\\' */
+		const __m128i quote = _mm_set1_epi8('"'), bs = _mm_set1_epi8('\\');
+		for (; i + 16 <= n; i += 16) {
+			__m128i v = _mm_loadu_si128((const __m128i *)(const void *)(p + i));
+			unsigned m = (unsigned)_mm_movemask_epi8(
+				_mm_or_si128(_mm_cmpeq_epi8(v, quote), _mm_cmpeq_epi8(v, bs)));
+			if (m) {
+				i += (size_t)__builtin_ctz(m);
+				break;
+			}
+		}
+#endif
 		while (i < n && p[i] != '"' && p[i] != '\\')
 			i++;
 		if (i >= n || p[i] == '"')
@@ -1895,6 +1909,7 @@ static void insert_part(struct guard *g, const struct scan *s, const struct hpar
 				uint64_t t = key_fin(acc, 0) >> (64 - TBITS);
 				g->tfilter[t >> 6] |= 1ULL << (t & 63);
 				g->tmask[t] |= (unsigned char)(1u << k);
+				g->tany = true;
 				if (g->nshort == g->capshort) {
 					g->capshort = g->capshort ? g->capshort * 2 : 256;
 					g->shortv = xrealloc(g->shortv, g->capshort * sizeof(*g->shortv));
@@ -2365,12 +2380,14 @@ void guard_seal(struct guard *g)
 		}
 	memset(g->tfilter, 0, (1u << TBITS) / 8);
 	memset(g->tmask, 0, 1u << TBITS);
+	g->tany = false;
 	for (size_t i = 0; i < g->nshort; i++) {
 		const struct short_part *sp = &g->shortv[i];
 		size_t slot = slot_of(g, sp->key);
 		if (g->keys[slot] && !g->shared[slot]) {
 			g->tfilter[sp->tbit >> 6] |= 1ULL << (sp->tbit & 63);
 			g->tmask[sp->tbit] |= (unsigned char)(1u << sp->k);
+			g->tany = true;
 		}
 	}
 	free(g->shortv);
