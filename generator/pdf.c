@@ -489,6 +489,7 @@ struct ts {
 	double after;   /* space owed below the last block */
 	int outline[3]; /* outline ids of the last heading of each level; 0: none */
 	bool too_long;  /* more than MAX_PAGES pages */
+	bool font_lost; /* a run whose font cairo could not make (fonts_ok) */
 };
 
 static double box_h(const struct box *b, size_t a, size_t z)
@@ -516,6 +517,23 @@ static size_t chunk_end(const char *s, size_t n, size_t cs)
 static void set_color(struct ts *t, const struct rgb *c)
 {
 	cairo_set_source_rgb(t->cr, c->r, c->g, c->b);
+}
+
+/* Whether every run of line has a font that cairo could make. When memory
+ * runs short in FreeType or cairo, the font is in an error state and its
+ * glyphs are not drawn: a PDF with text missing, and no word of it from
+ * pango. Such a PDF is an error (fonts_ok is checked for every line laid
+ * out, in both passes). */
+static bool fonts_ok(PangoLayoutLine *line)
+{
+	for (GSList *r = line->runs; r; r = r->next) {
+		const PangoGlyphItem *gi = r->data;
+		PangoFont *f = gi->item ? gi->item->analysis.font : NULL;
+		cairo_scaled_font_t *sf = f ? pango_cairo_font_get_scaled_font(PANGO_CAIRO_FONT(f)) : NULL;
+		if (!sf || cairo_scaled_font_status(sf) != CAIRO_STATUS_SUCCESS)
+			return false;
+	}
+	return true;
 }
 
 /* Lays out the chunk [cs, ce) of b's text as b's next layout, its runs
@@ -580,6 +598,8 @@ static size_t box_add_chunk(struct ts *t, struct box *b, const struct style *st,
 		}
 		int y0, y1;
 		PangoRectangle lg;
+		if (!fonts_ok(pango_layout_iter_get_line_readonly(it)))
+			t->font_lost = true;
 		pango_layout_iter_get_line_yrange(it, &y0, &y1);
 		pango_layout_iter_get_line_extents(it, NULL, &lg);
 		if (b->nlines == b->lines_cap) {
@@ -1305,26 +1325,40 @@ static PangoFontMap *font_map_new(void)
  * choose, as when memory ran short in fontconfig) and goes on with boxes
  * for glyphs or another font: a PDF that is not the one asked for, made
  * with exit status 0. Each warning during a PDF fails that PDF (E026, with
- * the warning's text). The handler is the process's for the "Pango"
- * domain; pango's own threads may log too, hence the lock.
+ * the warning's text). The log writer is the process's (pango's own
+ * threads may log too, hence the lock); it passes every other message on
+ * to GLib's default writer.
  */
 static pthread_mutex_t warn_lock = PTHREAD_MUTEX_INITIALIZER;
 static char pango_warning[256]; /* the first since pango_warning_take */
 static pthread_once_t warn_once = PTHREAD_ONCE_INIT;
 
-static void on_pango_log(const gchar *domain, GLogLevelFlags level, const gchar *msg,
-			 gpointer data)
+static GLogWriterOutput on_log(GLogLevelFlags level, const GLogField *fields, gsize n,
+			       gpointer data)
 {
-	(void)domain, (void)level, (void)data;
-	pthread_mutex_lock(&warn_lock);
-	if (!pango_warning[0])
-		snprintf(pango_warning, sizeof(pango_warning), "%s", msg ? msg : "a warning");
-	pthread_mutex_unlock(&warn_lock);
+	const char *domain = NULL, *msg = NULL;
+	for (gsize i = 0; i < n; i++) {
+		if (strcmp(fields[i].key, "GLIB_DOMAIN") == 0 && fields[i].length < 0)
+			domain = fields[i].value;
+		else if (strcmp(fields[i].key, "MESSAGE") == 0 && fields[i].length < 0)
+			msg = fields[i].value;
+	}
+	if (domain && strcmp(domain, "Pango") == 0 &&
+	    (level & (G_LOG_LEVEL_WARNING | G_LOG_LEVEL_CRITICAL))) {
+		pthread_mutex_lock(&warn_lock);
+		if (!pango_warning[0])
+			snprintf(pango_warning, sizeof(pango_warning), "%s", msg ? msg : "a warning");
+		pthread_mutex_unlock(&warn_lock);
+		return G_LOG_WRITER_HANDLED; /* it becomes the PDF's E026 */
+	}
+	return g_log_writer_default(level, fields, n, data);
 }
 
+/* Pango logs through GLib's structured logging (g_log_structured), which
+ * g_log_set_handler does not see: the process's log writer, set once. */
 static void warn_handler_set(void)
 {
-	g_log_set_handler("Pango", G_LOG_LEVEL_WARNING | G_LOG_LEVEL_CRITICAL, on_pango_log, NULL);
+	g_log_set_writer_func(on_log, NULL, NULL);
 }
 
 /* Copies the first warning since the last call into w (empty: none) and
@@ -1409,6 +1443,12 @@ static int pdf_render_locked(const struct pdf_doc *doc, struct buf *out, struct 
 	t.npages = t.page;
 	t.draw = true;
 	typeset(&t);
+	if (t.font_lost) {
+		diag_error(d, none, "E026",
+			   "pdf: a font could not be made (out of memory in FreeType or cairo?): "
+			   "its text would be missing");
+		goto out;
+	}
 
 	/* a drawing error (a bad link tag) stops the context, not the surface */
 	cairo_status_t st = cairo_status(t.cr);
