@@ -28,9 +28,13 @@
  *                       "[pango] FcFontSetMatch") first sleep M ms: a slow
  *                       fontconfig, so that pango's threads still hold a
  *                       font map when the build ends
- *   FAULT_PANGO_WARN=1  pango logs a warning (domain "Pango") when the
- *                       first text is given to a layout, as it does when it
- *                       cannot make a font and goes on with boxes
+ *   FAULT_PANGO_WARN=1  pango logs a warning (domain "Pango", structured,
+ *                       as its g_warning does) when the first text is given
+ *                       to a layout, as it does when it cannot make a font
+ *                       and goes on with boxes
+ *   FAULT_FONT_LOST=1   pango_cairo_font_get_scaled_font, as plansite calls
+ *                       it, finds no font (as when FreeType ran out of
+ *                       memory making it: its text is not drawn)
  *   FAULT_TRACE=1       each counted write's and close's number and file,
  *                       and the caller of the allocation failed, on stderr
  *   FAULT_REPORT=FILE   at exit, "writes W bytes B closes C allocs A" is
@@ -332,17 +336,31 @@ void *FcFontSetMatch(void *config, void **sets, int nsets, void *pattern, int *r
 void pango_layout_set_text(void *layout, const char *text, int length)
 {
 	static void (*real)(void *, const char *, int);
-	static void (*g_log_fn)(const char *, int, const char *, ...);
+	/* as pango's g_warning does: GLib's structured logging */
+	static void (*log_fn)(const char *, int, const char *, const char *, const char *,
+			      const char *, ...);
 	static atomic_int warned;
 	if (!real)
 		*(void **)&real = dlsym(RTLD_NEXT, "pango_layout_set_text");
 	if (env_num("FAULT_PANGO_WARN") && !atomic_exchange(&warned, 1)) {
-		if (!g_log_fn)
-			*(void **)&g_log_fn = dlsym(RTLD_DEFAULT, "g_log");
-		if (g_log_fn)
-			g_log_fn("Pango", 1 << 4 /* G_LOG_LEVEL_WARNING */,
-				 "failed to create cairo scaled font, expect ugly output (injected)");
+		if (!log_fn)
+			*(void **)&log_fn = dlsym(RTLD_DEFAULT, "g_log_structured_standard");
+		if (log_fn)
+			log_fn("Pango", 1 << 4 /* G_LOG_LEVEL_WARNING */, "shim.c", "1", "shim",
+			       "failed to create cairo scaled font, expect ugly output (injected)");
 	}
 	if (real)
 		real(layout, text, length);
+}
+
+/* pango_cairo_font_get_scaled_font as plansite calls it (pango's own calls
+ * do not come through here): no font (FAULT_FONT_LOST). */
+void *pango_cairo_font_get_scaled_font(void *font)
+{
+	static void *(*real)(void *);
+	if (!real)
+		*(void **)&real = dlsym(RTLD_NEXT, "pango_cairo_font_get_scaled_font");
+	if (env_num("FAULT_FONT_LOST"))
+		return NULL;
+	return real ? real(font) : NULL;
 }
